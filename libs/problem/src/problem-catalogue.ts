@@ -1,0 +1,44 @@
+/**
+ * Every problem type the gateway can answer with, in one place, so that a
+ * client can switch on `type` and a reader can see the whole error surface.
+ */
+export const PROBLEM_CATALOGUE = {
+  'bad-request': { status: 400, title: 'Bad request' },
+  validation: { status: 400, title: 'Invalid request' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'not-acceptable': { status: 406, title: 'Not acceptable' },
+  conflict: { status: 409, title: 'Conflict' },
+  'payload-too-large': { status: 413, title: 'Payload too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal server error' },
+  'bad-gateway': { status: 502, title: 'Bad gateway' },
+  'service-unavailable': { status: 503, title: 'Service unavailable' },
+  'gateway-timeout': { status: 504, title: 'Gateway timeout' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemKind = keyof typeof PROBLEM_CATALOGUE;
+
+export const PROBLEM_TYPE_BASE = 'https://bff-gateway.dev/problems/';
+
+export function problemTypeUri(kind: ProblemKind): string {
+  return PROBLEM_TYPE_BASE + kind;
+}
+
+const KIND_BY_STATUS = new Map<number, ProblemKind>(
+  (Object.keys(PROBLEM_CATALOGUE) as ProblemKind[])
+    .filter((kind) => kind !== 'validation')
+    .map((kind) => [PROBLEM_CATALOGUE[kind].status, kind]),
+);
+
+/** The catalogue entry for an HTTP status raised by the framework (a Nest HttpException, a Fastify error). */
+export function problemKindForStatus(status: number): ProblemKind {
+  const known = KIND_BY_STATUS.get(status);
+  if (known) {
+    return known;
+  }
+  return status >= 500 ? 'internal' : 'bad-request';
+}
