@@ -1,0 +1,90 @@
+import { type DynamicModule, type LogLevel, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AppConfig } from '@app/config';
+import { runWithRequestContext, traceContextFor, type RequestContext } from '@app/observability';
+import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { ProblemFilter } from './problem.filter.js';
+import { requestIdFrom } from './request-id.js';
+
+const NEST_LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    context: RequestContext;
+  }
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** One Fastify instance tuned for a gateway: bounded bodies and slow clients, quick shutdown. */
+function gatewayAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    logger: false,
+    bodyLimit: config.http.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: (raw: IncomingMessage) => requestIdFrom(raw.headers['x-request-id']),
+    // Longer than the usual 60 s idle timeout of load balancers, so they never reuse a socket we are closing.
+    keepAliveTimeout: 72_000,
+    // Bounds how long a slow client may take to send its request (slowloris).
+    requestTimeout: 30_000,
+    routerOptions: { maxParamLength: 256 },
+    return503OnClosing: true,
+    // Keep-alive sockets of clients would otherwise hold close() open until they time out.
+    forceCloseConnections: true,
+  });
+}
+
+/**
+ * Builds a BFF the same way for every app: the Fastify adapter, the request
+ * context (id and trace) that every later unit reads, `X-Request-Id` on every
+ * answer, the problem+json filter and CORS. The caller decides when to listen.
+ */
+export async function createBffApp(
+  rootModule: Type<unknown> | DynamicModule,
+  config: AppConfig,
+): Promise<NestFastifyApplication> {
+  // Nest's line-per-module bootstrap chatter stays quiet; warnings and errors still show.
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, gatewayAdapter(config), {
+    logger: NEST_LOG_LEVELS.warn,
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.decorateRequest('context');
+  fastify.addHook('onRequest', (request, reply, done) => {
+    request.context = {
+      requestId: request.id,
+      trace: traceContextFor(header(request, 'traceparent'), request.id),
+      receivedAt: performance.now(),
+    };
+    void reply.header('x-request-id', request.id);
+    runWithRequestContext(request.context, done);
+  });
+  // Body parsing runs on stream events outside the onRequest scope, so the context is entered again before the handler.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    runWithRequestContext(request.context, done);
+  });
+  app.useGlobalFilters(new ProblemFilter());
+  if (config.http.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.http.corsOrigins.includes('*') ? '*' : config.http.corsOrigins,
+      exposedHeaders: ['X-Request-Id', 'X-Response-Complete', 'ETag', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
+  await app.init();
+  app.useLogger(NEST_LOG_LEVELS[config.logLevel]);
+  return app;
+}

@@ -1,0 +1,46 @@
+import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
+import { ProblemError } from '@app/problem';
+import { describeError } from './describe-error.js';
+
+describe(describeError.name, () => {
+  it('keeps the kind, detail and headers of a ProblemError', () => {
+    const error = new ProblemError('unauthorized', 'The access token has expired.', {
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    });
+    expect(describeError(error)).toEqual({
+      kind: 'unauthorized',
+      detail: 'The access token has expired.',
+      extensions: undefined,
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      unexpected: false,
+    });
+  });
+
+  it('answers an unknown error with a generic 500 that leaks nothing', () => {
+    const described = describeError(new Error('connect ECONNREFUSED 10.0.0.7:5432 at Pool.connect'));
+    expect(described.kind).toBe('internal');
+    expect(described.detail).not.toMatch(/ECONNREFUSED|10\.0\.0\.7/);
+    expect(described.unexpected).toBe(true);
+  });
+
+  it("tells Fastify's body-size error in its own words", () => {
+    const fastifyError = Object.assign(new Error('Request body is too large'), {
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+      statusCode: 413,
+    });
+    const described = describeError(new HttpException(fastifyError.message, 413, { cause: fastifyError }));
+    expect(described).toMatchObject({ kind: 'payload-too-large', unexpected: false });
+  });
+
+  it('maps an unmatched route to not-found', () => {
+    expect(describeError(new NotFoundException('Cannot GET /nope')).kind).toBe('not-found');
+  });
+
+  it('keeps validation messages as a list the client can show', () => {
+    const described = describeError(new BadRequestException({ message: ['limit must be at most 50'] }));
+    expect(described).toMatchObject({
+      kind: 'validation',
+      extensions: { errors: ['limit must be at most 50'] },
+    });
+  });
+});

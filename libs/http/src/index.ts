@@ -1,0 +1,6 @@
+export { closeOnSignals, type Closeable } from './close-on-signals.js';
+export { createBffApp } from './create-bff-app.js';
+export { describeError, type ErrorDescription } from './describe-error.js';
+export { ProblemFilter } from './problem.filter.js';
+export { requestIdFrom } from './request-id.js';
+export { loadConfigOrExit, warnAboutDevelopmentSecret } from './startup.js';

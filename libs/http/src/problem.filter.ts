@@ -1,0 +1,62 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { PROBLEM_CATALOGUE, PROBLEM_CONTENT_TYPE, toProblemDocument } from '@app/problem';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { describeError } from './describe-error.js';
+
+const MAX_INSTANCE_LENGTH = 512;
+
+/** The path the problem happened at, without the query (it may carry things the client would not want echoed). */
+function instanceOf(url: string): string {
+  const path = url.split('?', 1)[0];
+  return path.length > MAX_INSTANCE_LENGTH ? path.slice(0, MAX_INSTANCE_LENGTH) : path;
+}
+
+/**
+ * The one place errors become answers: everything thrown while serving a
+ * request, Fastify's own parser and routing errors included, leaves as an
+ * RFC 9457 problem with the request id.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const described = describeError(exception);
+    const status = PROBLEM_CATALOGUE[described.kind].status;
+
+    if (described.unexpected) {
+      this.logger.error(
+        `request ${request.id} ${request.method} ${instanceOf(request.url)} failed: ${String(exception)}`,
+        exception instanceof Error ? exception.stack : undefined,
+      );
+    } else if (status >= 500) {
+      const cause =
+        exception instanceof Error && exception.cause instanceof Error ? `: ${exception.cause.message}` : '';
+      this.logger.warn(`request ${request.id} answered ${status}: ${described.detail}${cause}`);
+    }
+
+    if (reply.sent || reply.raw.headersSent) {
+      // Too late for a problem document; a half-written answer must not look complete.
+      if (!reply.raw.writableEnded) {
+        reply.raw.destroy();
+      }
+      return;
+    }
+    if (reply.raw.destroyed) {
+      return;
+    }
+    const document = toProblemDocument(
+      described.kind,
+      described.detail,
+      { instance: instanceOf(request.url), requestId: request.id },
+      described.extensions,
+    );
+    void reply
+      .status(document.status)
+      .headers({ ...described.headers, 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' })
+      .send(JSON.stringify(document));
+  }
+}

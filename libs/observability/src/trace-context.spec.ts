@@ -1,0 +1,41 @@
+import { formatTraceparent, traceContextFor } from './trace-context.js';
+
+describe(traceContextFor.name, () => {
+  it("continues the caller's trace from a valid traceparent", () => {
+    const context = traceContextFor('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'req-1');
+    expect(context.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(context.parentSpanId).toBe('b7ad6b7169203331');
+    expect(context.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(context.sampled).toBe(true);
+  });
+
+  it('starts a trace named after a UUID request id when no traceparent came', () => {
+    const context = traceContextFor(undefined, '3f2504e0-4f89-41d3-9a0c-0305e82c3301');
+    expect(context.traceId).toBe('3f2504e04f8941d39a0c0305e82c3301');
+    expect(context.parentSpanId).toBeUndefined();
+  });
+
+  it('ignores malformed and all-zero traceparents', () => {
+    for (const header of [
+      'garbage',
+      '00-00000000000000000000000000000000-b7ad6b7169203331-01',
+      '01-abc-def-01',
+    ]) {
+      const context = traceContextFor(header, 'custom-id');
+      expect(context.parentSpanId).toBeUndefined();
+      expect(context.traceId).toMatch(/^[0-9a-f]{32}$/);
+    }
+  });
+});
+
+describe(formatTraceparent.name, () => {
+  it('writes a version-00 traceparent upstreams can parse', () => {
+    const header = formatTraceparent({
+      traceId: 'a'.repeat(32),
+      parentSpanId: undefined,
+      spanId: 'b'.repeat(16),
+      sampled: false,
+    });
+    expect(header).toBe(`00-${'a'.repeat(32)}-${'b'.repeat(16)}-00`);
+  });
+});

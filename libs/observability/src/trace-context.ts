@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+
+/** W3C Trace Context (https://www.w3.org/TR/trace-context/): the part of it the gateway reads and writes. */
+export interface TraceContext {
+  traceId: string;
+  /** The caller's span, when the request arrived with a `traceparent`. */
+  parentSpanId: string | undefined;
+  /** This request's span: upstream calls name it as their parent. */
+  spanId: string;
+  sampled: boolean;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ALL_ZERO = /^0+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function newSpanId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * Continues the caller's trace when it sent a valid `traceparent`; otherwise
+ * starts one whose id is the request id when that is a UUID, so a request id
+ * in a client's bug report finds the trace too.
+ */
+export function traceContextFor(traceparent: string | undefined, requestId: string): TraceContext {
+  const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent.trim().toLowerCase());
+  if (match && !ALL_ZERO.test(match[1]) && !ALL_ZERO.test(match[2])) {
+    return {
+      traceId: match[1],
+      parentSpanId: match[2],
+      spanId: newSpanId(),
+      sampled: (parseInt(match[3], 16) & 1) === 1,
+    };
+  }
+  const traceId = UUID.test(requestId)
+    ? requestId.replace(/-/g, '').toLowerCase()
+    : randomBytes(16).toString('hex');
+  return { traceId, parentSpanId: undefined, spanId: newSpanId(), sampled: false };
+}
+
+/** The `traceparent` header for a call made on behalf of this trace. */
+export function formatTraceparent(context: TraceContext): string {
+  return `00-${context.traceId}-${context.spanId}-${context.sampled ? '01' : '00'}`;
+}
