@@ -1,0 +1,76 @@
+import type { ServiceConfig } from '@app/config';
+import { currentRequestContext, formatTraceparent, newSpanId } from '@app/observability';
+import type { AxiosInstance } from 'axios';
+import { performance } from 'node:perf_hooks';
+import { classifyTransportError } from './classify-transport-error.js';
+import type { RoundRobinPool } from './round-robin-pool.js';
+import { UpstreamBadResponseError, UpstreamTimeoutError } from './upstream.error.js';
+import type { UpstreamCall, UpstreamRequest } from './upstream-call.js';
+
+/** Below this, a call cannot get an answer back in time; failing at once saves the upstream the work. */
+const MIN_USEFUL_MS = 5;
+
+function timeLeft(request: UpstreamRequest, ceilingMs: number): number {
+  return request.deadlineAt === undefined
+    ? ceilingMs
+    : Math.min(ceilingMs, Math.floor(request.deadlineAt - performance.now()));
+}
+
+function callHeaders(request: UpstreamRequest, timeoutMs: number): Record<string, string> {
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    // Lets a well-behaved upstream give up when we will no longer read its answer.
+    'x-request-timeout-ms': String(timeoutMs),
+  };
+  const context = currentRequestContext();
+  if (context !== undefined) {
+    headers['x-request-id'] = context.requestId;
+    headers.traceparent = formatTraceparent({ ...context.trace, spanId: newSpanId() });
+  }
+  if (request.idempotencyKey !== undefined) {
+    headers['idempotency-key'] = request.idempotencyKey;
+  }
+  return headers;
+}
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string' || text.length === 0) {
+    return undefined;
+  }
+  return JSON.parse(text);
+}
+
+/** The innermost call: one HTTP exchange with one instance, bounded by the call's timeout and the request's deadline. */
+export function axiosTransport(
+  service: ServiceConfig,
+  pool: RoundRobinPool,
+  http: AxiosInstance,
+): UpstreamCall {
+  return async (request) => {
+    const timeoutMs = timeLeft(request, service.timeoutMs);
+    if (timeoutMs < MIN_USEFUL_MS) {
+      throw new UpstreamTimeoutError(service.name);
+    }
+    let response;
+    try {
+      response = await http.request<string>({
+        baseURL: pool.pick(),
+        url: request.path,
+        method: request.method,
+        params: request.query,
+        data: request.body,
+        headers: callHeaders(request, timeoutMs),
+        timeout: timeoutMs,
+        signal: request.signal,
+      });
+    } catch (error) {
+      const deadlinePassed = request.deadlineAt !== undefined && performance.now() >= request.deadlineAt;
+      throw classifyTransportError(service.name, error, deadlinePassed);
+    }
+    try {
+      return { status: response.status, body: parseJson(response.data) };
+    } catch (error) {
+      throw new UpstreamBadResponseError(service.name, error);
+    }
+  };
+}

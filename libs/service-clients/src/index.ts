@@ -1,0 +1,27 @@
+export {
+  EMPTY_ORDER_PAGE,
+  ORDER_STATUSES,
+  type Money,
+  type Order,
+  type OrderLine,
+  type OrderPage,
+  type OrderQuery,
+  type OrderStatus,
+  type Preferences,
+  type PreferencesPatch,
+  type User,
+} from './models.js';
+export { OrderClient } from './order.client.js';
+export { PreferenceClient } from './preference.client.js';
+export { ServiceClientsModule } from './service-clients.module.js';
+export { ServiceUpstream } from './service-upstream.js';
+export type { CallOptions } from './upstream-call.js';
+export {
+  UpstreamBadResponseError,
+  UpstreamError,
+  UpstreamNotFoundError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from './upstream.error.js';
+export { UpstreamRegistry } from './upstream-registry.js';
+export { UserClient } from './user.client.js';

@@ -1,0 +1,40 @@
+import type { ServiceName } from '@app/config';
+import type { z } from 'zod';
+import {
+  UpstreamBadResponseError,
+  UpstreamNotFoundError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from './upstream.error.js';
+import type { UpstreamResponse } from './upstream-call.js';
+
+/**
+ * Turns an upstream answer into a typed value or a typed failure: 2xx must
+ * fit the contract's schema, 404 means the thing is missing, overload and
+ * gateway statuses mean unavailable or slow, and anything else is a bad answer.
+ */
+export function readAnswer<T>(
+  service: ServiceName,
+  response: UpstreamResponse,
+  schema: z.ZodType<T>,
+  missing: string,
+): T {
+  const { status } = response;
+  if (status >= 200 && status < 300) {
+    const parsed = schema.safeParse(response.body);
+    if (!parsed.success) {
+      throw new UpstreamBadResponseError(service, parsed.error);
+    }
+    return parsed.data;
+  }
+  if (status === 404) {
+    throw new UpstreamNotFoundError(service, missing);
+  }
+  if (status === 504 || status === 408) {
+    throw new UpstreamTimeoutError(service, new Error(`upstream answered ${status}`));
+  }
+  if (status === 502 || status === 503 || status === 429) {
+    throw new UpstreamUnavailableError(service, new Error(`upstream answered ${status}`));
+  }
+  throw new UpstreamBadResponseError(service, new Error(`upstream answered ${status}`));
+}

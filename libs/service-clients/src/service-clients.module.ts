@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { OrderClient } from './order.client.js';
+import { PreferenceClient } from './preference.client.js';
+import { UpstreamRegistry } from './upstream-registry.js';
+import { UserClient } from './user.client.js';
+
+@Module({
+  providers: [UpstreamRegistry, UserClient, OrderClient, PreferenceClient],
+  exports: [UpstreamRegistry, UserClient, OrderClient, PreferenceClient],
+})
+export class ServiceClientsModule {}
