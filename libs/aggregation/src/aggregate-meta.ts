@@ -1,0 +1,32 @@
+/**
+ * How one section of an aggregate ended, as the contract's `meta.sections`
+ * tells it: `timeout` and `error` say why a fallback stands in; `stale` is
+ * cached data past its freshness; `fallback` is a fallback served without
+ * trying the upstream (one known to be failing).
+ */
+export type SectionStatus = 'ok' | 'stale' | 'fallback' | 'timeout' | 'error';
+
+export interface SectionReport {
+  status: SectionStatus;
+  /** Age of the data served, for stale sections. */
+  ageMs?: number;
+}
+
+export interface AggregateMeta {
+  /** Sections missing or served stale; empty when the answer is complete. */
+  degraded: string[];
+  sections: Record<string, SectionReport>;
+}
+
+export function toAggregateMeta(reports: Record<string, SectionReport>): AggregateMeta {
+  return {
+    degraded: Object.keys(reports).filter((name) => reports[name].status !== 'ok'),
+    sections: reports,
+  };
+}
+
+/** True for any body that carries an aggregate's `meta`. */
+export function hasAggregateMeta(body: unknown): body is { meta: AggregateMeta } {
+  const meta = (body as { meta?: { degraded?: unknown } } | null)?.meta;
+  return typeof meta === 'object' && meta !== null && Array.isArray(meta.degraded);
+}

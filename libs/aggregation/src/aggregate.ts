@@ -1,0 +1,114 @@
+import { ProblemError } from '@app/problem';
+import { toAggregateMeta, type AggregateMeta, type SectionReport } from './aggregate-meta.js';
+import { DeadlineExceededError, type Deadline } from './deadline.js';
+import type { OptionalSection, RequiredSection, Section, SectionScope } from './section.js';
+
+export type Sections = Record<string, Section>;
+
+export type SectionValues<S extends Sections> = {
+  [K in keyof S]: S[K] extends RequiredSection<infer T>
+    ? T
+    : S[K] extends OptionalSection<infer T, infer F>
+      ? T | F
+      : never;
+};
+
+export interface Aggregate<S extends Sections> {
+  values: SectionValues<S>;
+  meta: AggregateMeta;
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof ProblemError && error.status === 504;
+}
+
+/**
+ * Runs every section in parallel under one deadline and settles the policy:
+ * a required section's failure ends the request at once with that section's
+ * problem (and aborts the others); an optional section's failure, or its not
+ * finishing by the deadline, serves its fallback and names it in
+ * `meta.degraded`. The answer never waits past the deadline, even for a
+ * loader that ignores its abort signal.
+ */
+export function aggregate<S extends Sections>(deadline: Deadline, sections: S): Promise<Aggregate<S>> {
+  return new Promise((resolve, reject) => {
+    const names = Object.keys(sections);
+    const values: Record<string, unknown> = {};
+    const reports: Record<string, SectionReport> = {};
+    const run = new AbortController();
+    const scope: SectionScope = { signal: run.signal, deadlineAt: deadline.at };
+    let pending = names.length;
+    let done = false;
+
+    const stop = (): void => {
+      done = true;
+      deadline.signal.removeEventListener('abort', atDeadline);
+    };
+    const fail = (error: unknown): void => {
+      stop();
+      run.abort(error);
+      reject(error);
+    };
+    const settle = (name: string, value: unknown, report: SectionReport): void => {
+      values[name] = value;
+      reports[name] = report;
+      pending -= 1;
+      if (pending === 0) {
+        stop();
+        resolve({ values: values as SectionValues<S>, meta: toAggregateMeta(reports) });
+      }
+    };
+    function atDeadline(): void {
+      if (done) {
+        return;
+      }
+      const reason: unknown = deadline.signal.reason;
+      const unsettled = names.filter((name) => !(name in reports));
+      if (!(reason instanceof DeadlineExceededError) || unsettled.some((name) => sections[name].required)) {
+        fail(reason);
+        return;
+      }
+      run.abort(reason);
+      for (const name of unsettled) {
+        settle(name, (sections[name] as OptionalSection<unknown, unknown>).fallback, { status: 'timeout' });
+      }
+    }
+
+    if (names.length === 0) {
+      resolve({ values: {} as SectionValues<S>, meta: toAggregateMeta({}) });
+      return;
+    }
+    deadline.signal.addEventListener('abort', atDeadline, { once: true });
+    if (deadline.signal.aborted) {
+      atDeadline();
+      return;
+    }
+    for (const name of names) {
+      const section = sections[name];
+      let loading: Promise<unknown>;
+      try {
+        loading = section.load(scope);
+      } catch (error) {
+        loading = Promise.reject(error);
+      }
+      loading.then(
+        (value) => {
+          if (!done) {
+            settle(name, value, { status: 'ok' });
+          }
+        },
+        (error: unknown) => {
+          if (done) {
+            return;
+          }
+          const timedOut = deadline.expired || isTimeout(error);
+          if (section.required) {
+            fail(timedOut && !(error instanceof ProblemError) ? new DeadlineExceededError() : error);
+            return;
+          }
+          settle(name, section.fallback, { status: timedOut ? 'timeout' : 'error' });
+        },
+      );
+    }
+  });
+}

@@ -1,0 +1,63 @@
+import { ProblemError } from '@app/problem';
+import { performance } from 'node:perf_hooks';
+
+export class DeadlineExceededError extends ProblemError {
+  constructor() {
+    super('gateway-timeout', 'The request could not be completed within its deadline.');
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+export class ClientClosedError extends Error {
+  constructor() {
+    super('the client closed the connection before the answer was ready');
+    this.name = 'ClientClosedError';
+  }
+}
+
+/**
+ * One request's time budget. Its signal aborts when the time is up or the
+ * client goes away, so every upstream call made under it stops with it.
+ */
+export class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+
+  /** @param at `performance.now()` by which the request must have answered. */
+  constructor(readonly at: number) {
+    this.timer = setTimeout(
+      () => this.controller.abort(new DeadlineExceededError()),
+      Math.max(0, at - performance.now()),
+    );
+    this.timer.unref();
+  }
+
+  static after(ms: number): Deadline {
+    return new Deadline(performance.now() + ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get expired(): boolean {
+    return this.controller.signal.reason instanceof DeadlineExceededError;
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.at - performance.now());
+  }
+
+  /** The client is gone: stop every call still running for it. */
+  cancel(): void {
+    this.dispose();
+    if (!this.controller.signal.aborted) {
+      this.controller.abort(new ClientClosedError());
+    }
+  }
+
+  /** The answer has been sent: the timer is no longer needed. */
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,26 @@
+export { aggregate, type Aggregate, type Sections, type SectionValues } from './aggregate.js';
+export {
+  hasAggregateMeta,
+  toAggregateMeta,
+  type AggregateMeta,
+  type SectionReport,
+  type SectionStatus,
+} from './aggregate-meta.js';
+export { AggregationModule } from './aggregation.module.js';
+export { ClientClosedError, Deadline, DeadlineExceededError } from './deadline.js';
+export {
+  DeadlineInterceptor,
+  DeadlineMs,
+  RequestDeadline,
+  type AggregationOptions,
+} from './deadline.interceptor.js';
+export { ResponseCompletenessInterceptor } from './response-completeness.interceptor.js';
+export {
+  optional,
+  required,
+  type Loader,
+  type OptionalSection,
+  type RequiredSection,
+  type Section,
+  type SectionScope,
+} from './section.js';
