@@ -1,0 +1,747 @@
+import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigModule, loadConfig } from '@app/config';
+import { ProblemError } from '@app/problem';
+import { Catch, Controller, Get, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import type { FastifyReply } from 'fastify';
+import jwt from 'jsonwebtoken';
+import { AuthModule, CurrentUser, Public, Roles, type Caller } from './index.js';
+
+const ISSUER = 'https://issuer.test';
+const AUDIENCE = 'bff';
+const SECRET = 'x'.repeat(40);
+
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const otherRsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+function publicPem(key: KeyObject): string {
+  return key.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    sub: 'user-1',
+    iss: ISSUER,
+    aud: AUDIENCE,
+    iat: nowSeconds(),
+    exp: nowSeconds() + 300,
+    ...overrides,
+  };
+}
+
+function hs256(payload: Record<string, unknown> = claims(), secret: string = SECRET): string {
+  return jwt.sign(payload, secret, { algorithm: 'HS256' });
+}
+
+function signed(
+  algorithm: 'RS256' | 'ES256',
+  privateKey: KeyObject,
+  payload: Record<string, unknown> = claims(),
+  keyid?: string,
+): string {
+  return jwt.sign(payload, privateKey, keyid === undefined ? { algorithm } : { algorithm, keyid });
+}
+
+/** HMAC by hand, the way an attacker forges a token against a gateway that would accept any algorithm. */
+function forgedHs256(secret: string, header: Record<string, unknown> = {}): string {
+  const unsigned = `${base64url({ alg: 'HS256', typ: 'JWT', ...header })}.${base64url(claims())}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+@Controller()
+class ProbeController {
+  @Get('me')
+  me(@CurrentUser() caller: Caller): Caller {
+    return caller;
+  }
+
+  @Public()
+  @Get('open')
+  open(): { open: true } {
+    return { open: true };
+  }
+
+  @Roles('admin')
+  @Get('admin')
+  admin(): { admin: true } {
+    return { admin: true };
+  }
+
+  @Roles('admin', 'ops')
+  @Get('ops')
+  ops(): { ops: true } {
+    return { ops: true };
+  }
+}
+
+/** Stands in for the http lib's problem+json filter: enough to see status, kind, detail and headers. */
+@Catch(ProblemError)
+class ProblemProbeFilter implements ExceptionFilter {
+  catch(problem: ProblemError, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    void reply
+      .status(problem.status)
+      .headers(problem.headers ?? {})
+      .send({ status: problem.status, kind: problem.kind, detail: problem.detail });
+  }
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  challenge: string | undefined;
+}
+
+async function startApp(env: Record<string, string>): Promise<NestFastifyApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [ConfigModule.forRoot(loadConfig({ NODE_ENV: 'test', ...env })), AuthModule],
+    controllers: [ProbeController],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+    logger: false,
+  });
+  app.useGlobalFilters(new ProblemProbeFilter());
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+async function get(app: NestFastifyApplication, url: string, authorization?: string): Promise<Answer> {
+  const response = await app.inject({
+    method: 'GET',
+    url,
+    headers: authorization === undefined ? {} : { authorization },
+  });
+  const challenge = response.headers['www-authenticate'];
+  return {
+    status: response.statusCode,
+    body: response.json(),
+    challenge: typeof challenge === 'string' ? challenge : undefined,
+  };
+}
+
+function bearer(token: string): string {
+  return `Bearer ${token}`;
+}
+
+/** The whole answer a refused token gets: status, problem and challenge. */
+function unauthorized(detail: string, description: string): Answer {
+  return {
+    status: 401,
+    body: { status: 401, kind: 'unauthorized', detail },
+    challenge: `Bearer realm="bff-gateway", error="invalid_token", error_description="${description}"`,
+  };
+}
+
+const MISSING_TOKEN = unauthorized('The request carries no Bearer access token', 'missing bearer token');
+const MALFORMED = unauthorized('The access token is malformed', 'malformed token');
+const ALGORITHM_NOT_ALLOWED = unauthorized(
+  'The access token is signed with an algorithm this service does not accept',
+  'algorithm not allowed',
+);
+const BAD_SIGNATURE = unauthorized('The access token signature is invalid', 'invalid signature');
+const TOO_LARGE = unauthorized('The access token is too large', 'token too large');
+const UNKNOWN_KEY = unauthorized('The access token is signed with an unknown key', 'unknown signing key');
+
+type JwksMode = 'ok' | 'unavailable' | 'reset' | 'hang' | 'trickle' | 'garbage' | 'empty';
+
+/** A real JWKS endpoint on 127.0.0.1:0 with the faults an identity provider shows in practice. */
+class JwksServer {
+  requests = 0;
+  mode: JwksMode = 'ok';
+  private readonly server: Server;
+
+  private constructor(public keys: Record<string, unknown>[]) {
+    this.server = createServer((request, response) => this.answer(request, response));
+  }
+
+  static async start(keys: Record<string, unknown>[]): Promise<JwksServer> {
+    const jwks = new JwksServer(keys);
+    await new Promise<void>((resolve) => jwks.server.listen(0, '127.0.0.1', resolve));
+    return jwks;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/.well-known/jwks.json`;
+  }
+
+  async stop(): Promise<void> {
+    // Hanging requests would keep close() waiting forever.
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private answer(request: IncomingMessage, response: ServerResponse): void {
+    this.requests += 1;
+    switch (this.mode) {
+      case 'ok':
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ keys: this.keys }));
+        return;
+      case 'unavailable':
+        response.statusCode = 503;
+        response.end('maintenance');
+        return;
+      case 'reset':
+        request.socket.destroy();
+        return;
+      case 'hang':
+        // Headers never come: only the store's own fetch timeout ends this.
+        return;
+      case 'trickle': {
+        // A byte now and then keeps a socket idle timeout from ever firing; only a deadline on the whole fetch ends this.
+        response.setHeader('content-type', 'application/json');
+        response.write('{"keys": [');
+        const drip = setInterval(() => response.write(' '), 200);
+        response.on('close', () => clearInterval(drip));
+        return;
+      }
+      case 'garbage':
+        response.setHeader('content-type', 'application/json');
+        response.end('<html>definitely not a key set');
+        return;
+      case 'empty':
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ keys: [] }));
+        return;
+    }
+  }
+}
+
+function jwk(key: KeyObject, kid: string, alg: 'RS256' | 'ES256'): Record<string, unknown> {
+  return { ...key.export({ format: 'jwk' }), kid, alg, use: 'sig' };
+}
+
+/** A port that was free a moment ago and has nothing listening on it now. */
+async function closedPortUrl(): Promise<string> {
+  const jwks = await JwksServer.start([]);
+  const url = jwks.url;
+  await jwks.stop();
+  return url;
+}
+
+describe('AuthModule with a shared secret (HS256)', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startApp({ JWT_SECRET: SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE });
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('lets a valid token through and hands the route the caller named by sub', async () => {
+    const answer = await get(app, '/me', bearer(hs256()));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ kind: 'user', id: 'user-1', roles: [] });
+  });
+
+  it('accepts the scheme in any letter case, as RFC 9110 says schemes are case-insensitive', async () => {
+    const answer = await get(app, '/me', `bearer ${hs256()}`);
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('refuses a request without an Authorization header', async () => {
+    expect(await get(app, '/me')).toEqual(MISSING_TOKEN);
+  });
+
+  it('refuses credentials that are not a Bearer token', async () => {
+    const answer = await get(app, '/me', `Basic ${Buffer.from('user:password').toString('base64')}`);
+
+    expect(answer).toEqual(MISSING_TOKEN);
+  });
+
+  it('refuses a Bearer header that carries no token', async () => {
+    expect(await get(app, '/me', 'Bearer ')).toEqual(MISSING_TOKEN);
+  });
+
+  it('refuses a token that is not a JWT', async () => {
+    expect(await get(app, '/me', bearer('not-a-jwt'))).toEqual(MALFORMED);
+  });
+
+  it('refuses a token whose header is not JSON', async () => {
+    const token = `${Buffer.from('{oops').toString('base64url')}.${base64url(claims())}.c2ln`;
+
+    expect(await get(app, '/me', bearer(token))).toEqual(MALFORMED);
+  });
+
+  it('refuses a correctly signed token whose payload is not JSON', async () => {
+    const unsigned = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${Buffer.from('{oops').toString('base64url')}`;
+    const token = `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
+
+    expect(await get(app, '/me', bearer(token))).toEqual(MALFORMED);
+  });
+
+  it('refuses an unsigned token (alg "none")', async () => {
+    const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims())}.`;
+
+    expect(await get(app, '/me', bearer(token))).toEqual(ALGORITHM_NOT_ALLOWED);
+  });
+
+  it('refuses an expired token', async () => {
+    const token = hs256(claims({ iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }));
+
+    expect(await get(app, '/me', bearer(token))).toEqual(
+      unauthorized('The access token has expired', 'token expired'),
+    );
+  });
+
+  it('refuses a token that is not valid yet', async () => {
+    const token = hs256(claims({ nbf: nowSeconds() + 3600, exp: nowSeconds() + 7200 }));
+
+    expect(await get(app, '/me', bearer(token))).toEqual(
+      unauthorized('The access token is not valid yet', 'token not yet valid'),
+    );
+  });
+
+  it('refuses a token that never expires', async () => {
+    const payload = claims();
+    delete payload.exp;
+
+    expect(await get(app, '/me', bearer(hs256(payload)))).toEqual(
+      unauthorized('The access token has no expiry time', 'token without expiry'),
+    );
+  });
+
+  it('refuses a token from another issuer', async () => {
+    const token = hs256(claims({ iss: 'https://elsewhere.test' }));
+
+    expect(await get(app, '/me', bearer(token))).toEqual(
+      unauthorized('The access token comes from an issuer this service does not trust', 'wrong issuer'),
+    );
+  });
+
+  it('refuses a token meant for another audience', async () => {
+    const token = hs256(claims({ aud: 'another-service' }));
+
+    expect(await get(app, '/me', bearer(token))).toEqual(
+      unauthorized('The access token is not meant for this service', 'wrong audience'),
+    );
+  });
+
+  it('refuses a token whose payload was changed after signing', async () => {
+    const [header, , signature] = hs256().split('.');
+    const tampered = `${header}.${base64url(claims({ sub: 'someone-else', roles: ['admin'] }))}.${signature}`;
+
+    expect(await get(app, '/me', bearer(tampered))).toEqual(BAD_SIGNATURE);
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    expect(await get(app, '/me', bearer(hs256(claims(), 'y'.repeat(40))))).toEqual(BAD_SIGNATURE);
+  });
+
+  it('refuses an RS256 token when only the shared secret is configured', async () => {
+    expect(await get(app, '/me', bearer(signed('RS256', rsa.privateKey)))).toEqual(ALGORITHM_NOT_ALLOWED);
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['with a space', 'user 1'],
+    ['with a slash', '../admin'],
+    ['with non-ASCII letters', 'usér'],
+    ['longer than 128 characters', 'u'.repeat(129)],
+    ['a number', 42],
+  ])('refuses a token whose sub is %s', async (_label, sub) => {
+    const payload = claims({ sub });
+    if (sub === undefined) {
+      delete payload.sub;
+    }
+
+    expect(await get(app, '/me', bearer(hs256(payload)))).toEqual(
+      unauthorized('The access token has no valid subject', 'invalid subject'),
+    );
+  });
+
+  it('accepts a sub of exactly 128 allowed characters', async () => {
+    const sub = `auth0:${'a'.repeat(122)}`;
+    const answer = await get(app, '/me', bearer(hs256(claims({ sub }))));
+
+    expect(answer.body).toMatchObject({ id: sub });
+  });
+
+  it('accepts a token of up to 8 KiB and refuses the next larger one', async () => {
+    const padded = (length: number): string => hs256(claims({ padding: 'p'.repeat(length) }));
+    let padding = 5_000;
+    while (padded(padding + 1).length <= 8 * 1024) {
+      padding += 1;
+    }
+
+    expect(padded(padding).length).toBeGreaterThan(8 * 1024 - 3);
+    expect((await get(app, '/me', bearer(padded(padding)))).status).toBe(200);
+    expect(await get(app, '/me', bearer(padded(padding + 1)))).toEqual(TOO_LARGE);
+  });
+
+  it('refuses a token over 8 KiB before verifying it', async () => {
+    const token = hs256(claims({ padding: 'p'.repeat(8 * 1024) }));
+
+    expect(await get(app, '/me', bearer(token))).toEqual(TOO_LARGE);
+  });
+
+  it('refuses an oversized Authorization header that is not a Bearer token without parsing it', async () => {
+    expect(await get(app, '/me', 'x'.repeat(12 * 1024))).toEqual(MISSING_TOKEN);
+  });
+
+  it('never echoes the token in the problem', async () => {
+    const token = hs256(claims({ exp: nowSeconds() - 3600 }));
+    const answer = await get(app, '/me', bearer(token));
+
+    expect(JSON.stringify(answer.body)).not.toContain(token.split('.')[1]);
+    expect(answer.challenge).not.toContain(token.split('.')[1]);
+  });
+
+  it('serves a public route without a token', async () => {
+    const answer = await get(app, '/open');
+
+    expect(answer).toMatchObject({ status: 200, body: { open: true } });
+  });
+
+  it('serves a public route even when the request carries a bad token', async () => {
+    const answer = await get(app, '/open', bearer('not-a-jwt'));
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('reads roles from a list of strings', async () => {
+    const answer = await get(app, '/me', bearer(hs256(claims({ roles: ['admin', 'ops'] }))));
+
+    expect(answer.body).toEqual({ kind: 'user', id: 'user-1', roles: ['admin', 'ops'] });
+  });
+
+  it('reads a single role given as a string', async () => {
+    const answer = await get(app, '/me', bearer(hs256(claims({ roles: 'admin' }))));
+
+    expect(answer.body).toMatchObject({ roles: ['admin'] });
+  });
+
+  it.each([
+    ['a list with a non-string', ['admin', 1]],
+    ['an object', { admin: true }],
+    ['a number', 7],
+  ])('grants no roles when the roles claim is %s', async (_label, roles) => {
+    const answer = await get(app, '/me', bearer(hs256(claims({ roles }))));
+
+    expect(answer.body).toMatchObject({ roles: [] });
+  });
+
+  it('serves an admin route to a caller with the admin role', async () => {
+    const answer = await get(app, '/admin', bearer(hs256(claims({ roles: ['admin'] }))));
+
+    expect(answer).toMatchObject({ status: 200, body: { admin: true } });
+  });
+
+  it('answers 403 on an admin route when the caller lacks the role', async () => {
+    const answer = await get(app, '/admin', bearer(hs256(claims({ roles: ['ops'] }))));
+
+    expect(answer).toMatchObject({
+      status: 403,
+      body: { status: 403, kind: 'forbidden', detail: 'This action requires the role admin' },
+    });
+  });
+
+  it('answers 403 when the caller holds only some of the required roles', async () => {
+    const answer = await get(app, '/ops', bearer(hs256(claims({ roles: ['admin'] }))));
+
+    expect(answer).toMatchObject({ status: 403, body: { detail: 'This action requires the role ops' } });
+  });
+
+  it('answers 401, not 403, on an admin route without a token', async () => {
+    const answer = await get(app, '/admin');
+
+    expect(answer.status).toBe(401);
+  });
+});
+
+describe('AuthModule clock tolerance', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startApp({ JWT_SECRET: SECRET, JWT_CLOCK_TOLERANCE_S: '30' });
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('accepts a token that expired within the tolerance', async () => {
+    const answer = await get(app, '/me', bearer(hs256(claims({ exp: nowSeconds() - 10 }))));
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('accepts a token that becomes valid within the tolerance', async () => {
+    const answer = await get(app, '/me', bearer(hs256(claims({ nbf: nowSeconds() + 10 }))));
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('refuses a token that expired longer ago than the tolerance', async () => {
+    const answer = await get(app, '/me', bearer(hs256(claims({ exp: nowSeconds() - 60 }))));
+
+    expect(answer).toEqual(unauthorized('The access token has expired', 'token expired'));
+  });
+
+  it('checks neither iss nor aud when none is configured', async () => {
+    const answer = await get(app, '/me', bearer(hs256(claims({ iss: 'anyone', aud: 'anything' }))));
+
+    expect(answer.status).toBe(200);
+  });
+});
+
+describe('AuthModule with an RSA public key (RS256)', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startApp({
+      JWT_PUBLIC_KEY: publicPem(rsa.publicKey),
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+    });
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('lets a token signed with the matching private key through', async () => {
+    const answer = await get(app, '/me', bearer(signed('RS256', rsa.privateKey)));
+
+    expect(answer).toMatchObject({ status: 200, body: { id: 'user-1' } });
+  });
+
+  it('refuses an HS256 token keyed with the public key PEM (algorithm confusion)', async () => {
+    const answer = await get(app, '/me', bearer(forgedHs256(publicPem(rsa.publicKey))));
+
+    expect(answer).toEqual(ALGORITHM_NOT_ALLOWED);
+  });
+
+  it('refuses an ES256 token', async () => {
+    expect(await get(app, '/me', bearer(signed('ES256', ec.privateKey)))).toEqual(ALGORITHM_NOT_ALLOWED);
+  });
+
+  it('refuses a token signed with another RSA key', async () => {
+    expect(await get(app, '/me', bearer(signed('RS256', otherRsa.privateKey)))).toEqual(BAD_SIGNATURE);
+  });
+});
+
+describe('AuthModule with an EC P-256 public key (ES256)', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startApp({ JWT_PUBLIC_KEY: publicPem(ec.publicKey) });
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('lets a token signed with the matching private key through', async () => {
+    const answer = await get(app, '/me', bearer(signed('ES256', ec.privateKey)));
+
+    expect(answer).toMatchObject({ status: 200, body: { id: 'user-1' } });
+  });
+
+  it('refuses an RS256 token', async () => {
+    expect(await get(app, '/me', bearer(signed('RS256', rsa.privateKey)))).toEqual(ALGORITHM_NOT_ALLOWED);
+  });
+});
+
+describe('AuthModule with a JWKS endpoint', () => {
+  let jwks: JwksServer;
+  let app: NestFastifyApplication;
+
+  async function startWith(keys: Record<string, unknown>[], env: Record<string, string> = {}): Promise<void> {
+    jwks = await JwksServer.start(keys);
+    app = await startApp({ JWT_JWKS_URL: jwks.url, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, ...env });
+  }
+
+  afterEach(async () => {
+    await app.close();
+    await jwks.stop();
+  });
+
+  it('verifies RS256 and ES256 tokens with the key their kid names', async () => {
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256'), jwk(ec.publicKey, 'ec-1', 'ES256')]);
+
+    expect((await get(app, '/me', bearer(signed('RS256', rsa.privateKey, claims(), 'rsa-1')))).status).toBe(
+      200,
+    );
+    expect((await get(app, '/me', bearer(signed('ES256', ec.privateKey, claims(), 'ec-1')))).status).toBe(
+      200,
+    );
+  });
+
+  it('uses a JWK without alg for the algorithm its key type implies', async () => {
+    const { alg: _alg, ...withoutAlg } = jwk(ec.publicKey, 'ec-1', 'ES256');
+    await startWith([withoutAlg]);
+
+    expect((await get(app, '/me', bearer(signed('ES256', ec.privateKey, claims(), 'ec-1')))).status).toBe(
+      200,
+    );
+  });
+
+  it('serves tokens from its cache without fetching the key set again', async () => {
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
+
+    await get(app, '/me', bearer(signed('RS256', rsa.privateKey, claims(), 'rsa-1')));
+    await get(app, '/me', bearer(signed('RS256', rsa.privateKey, claims({ sub: 'user-2' }), 'rsa-1')));
+
+    expect(jwks.requests).toBe(1);
+  });
+
+  it('refuses an HS256 token keyed with a published public key, without fetching', async () => {
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
+
+    const answer = await get(app, '/me', bearer(forgedHs256(publicPem(rsa.publicKey), { kid: 'rsa-1' })));
+
+    expect(answer).toEqual(ALGORITHM_NOT_ALLOWED);
+    expect(jwks.requests).toBe(1);
+  });
+
+  it('refuses an ES256 token that names an RSA key', async () => {
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
+
+    const answer = await get(app, '/me', bearer(signed('ES256', ec.privateKey, claims(), 'rsa-1')));
+
+    expect(answer).toEqual(ALGORITHM_NOT_ALLOWED);
+  });
+
+  it('refuses a token without kid', async () => {
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
+
+    const answer = await get(app, '/me', bearer(signed('RS256', rsa.privateKey)));
+
+    expect(answer).toEqual(UNKNOWN_KEY);
+    expect(jwks.requests).toBe(1);
+  });
+
+  it('fetches the key set again for an unknown kid and verifies the rotated key', async () => {
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
+    jwks.keys = [jwk(otherRsa.publicKey, 'rsa-2', 'RS256')];
+
+    const answer = await get(app, '/me', bearer(signed('RS256', otherRsa.privateKey, claims(), 'rsa-2')));
+
+    expect(answer.status).toBe(200);
+    expect(jwks.requests).toBe(2);
+  });
+
+  it('stops accepting a key the endpoint no longer publishes', async () => {
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
+    jwks.keys = [jwk(otherRsa.publicKey, 'rsa-2', 'RS256')];
+    await get(app, '/me', bearer(signed('RS256', otherRsa.privateKey, claims(), 'rsa-2')));
+
+    const answer = await get(app, '/me', bearer(signed('RS256', rsa.privateKey, claims(), 'rsa-1')));
+
+    expect(answer).toEqual(UNKNOWN_KEY);
+  });
+
+  it('makes at most one fetch for a flood of unknown kids within the cooldown', async () => {
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
+
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        get(app, '/me', bearer(signed('RS256', otherRsa.privateKey, claims(), `forged-${index}`))),
+      ),
+    );
+    const late = await get(app, '/me', bearer(signed('RS256', otherRsa.privateKey, claims(), 'forged-late')));
+
+    expect(new Set([...answers, late].map((answer) => answer.status))).toEqual(new Set([401]));
+    expect(late.body).toMatchObject({ detail: 'The access token is signed with an unknown key' });
+    expect(jwks.requests).toBe(2);
+  });
+
+  it('refreshes the key set in the background', async () => {
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')], { JWT_JWKS_REFRESH_INTERVAL_S: '1' });
+    jwks.keys = [jwk(otherRsa.publicKey, 'rsa-2', 'RS256')];
+
+    await vi.waitFor(() => expect(jwks.requests).toBeGreaterThanOrEqual(2), { timeout: 3_000, interval: 50 });
+    const requestsBeforeToken = jwks.requests;
+    const answer = await get(app, '/me', bearer(signed('RS256', otherRsa.privateKey, claims(), 'rsa-2')));
+
+    expect(answer.status).toBe(200);
+    expect(jwks.requests).toBe(requestsBeforeToken);
+  });
+
+  it('stops refreshing once the app is closed', async () => {
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')], { JWT_JWKS_REFRESH_INTERVAL_S: '1' });
+    await app.close();
+    const requestsAtClose = jwks.requests;
+
+    await sleep(1_500);
+
+    expect(jwks.requests).toBe(requestsAtClose);
+  });
+
+  it.each<JwksMode>(['unavailable', 'reset', 'hang', 'trickle', 'garbage', 'empty'])(
+    'keeps verifying known keys when the endpoint turns %s',
+    async (mode) => {
+      await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
+      jwks.mode = mode;
+
+      // An unknown kid forces a refresh against the failing endpoint.
+      const unknown = await get(app, '/me', bearer(signed('RS256', otherRsa.privateKey, claims(), 'rsa-2')));
+      const known = await get(app, '/me', bearer(signed('RS256', rsa.privateKey, claims(), 'rsa-1')));
+
+      expect(jwks.requests).toBe(2);
+      expect(unknown).toEqual(UNKNOWN_KEY);
+      expect(known.status).toBe(200);
+    },
+  );
+});
+
+describe('AuthModule when the JWKS endpoint is unreachable from the start', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startApp({ JWT_JWKS_URL: await closedPortUrl() });
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('still boots and answers 401 for every token', async () => {
+    const answer = await get(app, '/me', bearer(signed('RS256', rsa.privateKey, claims(), 'rsa-1')));
+
+    expect(answer).toEqual(UNKNOWN_KEY);
+  });
+});
+
+describe('AuthModule when the JWKS endpoint hangs from the start', () => {
+  let jwks: JwksServer;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    jwks = await JwksServer.start([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
+    jwks.mode = 'hang';
+    app = await startApp({ JWT_JWKS_URL: jwks.url });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await jwks.stop();
+  });
+
+  // The test timeout is the assertion: the request must be cut by the store's fetch timeout, not wait for the endpoint.
+  it('answers 401 within the fetch timeout instead of hanging', { timeout: 3_000 }, async () => {
+    const answer = await get(app, '/me', bearer(signed('RS256', rsa.privateKey, claims(), 'rsa-1')));
+
+    expect(answer).toEqual(UNKNOWN_KEY);
+  });
+});

@@ -1,0 +1,29 @@
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwksKeyStore } from './jwks-key-store.js';
+import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { RolesGuard } from './roles.guard.js';
+
+/**
+ * Import once per app. Every route then needs a valid Bearer token unless
+ * it is @Public(), and @Roles(...) is enforced. Relies on the global
+ * APP_CONFIG provider.
+ */
+@Module({
+  providers: [
+    {
+      provide: JwksKeyStore,
+      inject: [APP_CONFIG],
+      // Only a JWKS configuration has keys to fetch; the strategy receives null otherwise.
+      useFactory: (config: AppConfig): JwksKeyStore | null =>
+        config.auth.key.kind === 'jwks' ? new JwksKeyStore(config.auth.key) : null,
+    },
+    JwtStrategy,
+    // Guards run in the order they are provided: who is calling, then what they may do.
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
+})
+export class AuthModule {}

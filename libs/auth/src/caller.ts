@@ -1,0 +1,49 @@
+import { InvalidTokenError } from './invalid-token.error.js';
+
+/** Who is calling, as the rest of the gateway sees it once the token is verified. */
+export interface Caller {
+  kind: 'user';
+  /** The token's `sub`, used as the user id upstream. */
+  id: string;
+  roles: string[];
+}
+
+const MAX_SUBJECT_LENGTH = 128;
+/** `sub` becomes a path segment and a cache key upstream, so only characters that need no escaping. */
+const SUBJECT_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
+
+export function isCaller(value: unknown): value is Caller {
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
+  const candidate = value as Partial<Record<keyof Caller, unknown>>;
+  return candidate.kind === 'user' && typeof candidate.id === 'string' && Array.isArray(candidate.roles);
+}
+
+/** A `roles` claim is a list of strings or one string; anything else grants nothing rather than failing the request. */
+function rolesFrom(claim: unknown): string[] {
+  if (typeof claim === 'string') {
+    return [claim];
+  }
+  if (Array.isArray(claim) && claim.every((role) => typeof role === 'string')) {
+    return [...claim];
+  }
+  return [];
+}
+
+/** The caller a verified payload stands for; throws when the payload cannot name a user. */
+export function callerFromPayload(payload: unknown): Caller {
+  if (typeof payload !== 'object' || payload === null) {
+    throw new InvalidTokenError('malformed');
+  }
+  const claims = payload as Record<string, unknown>;
+  // jsonwebtoken checks exp only when present; a token that never expires is not one we accept.
+  if (typeof claims.exp !== 'number') {
+    throw new InvalidTokenError('missing-expiry');
+  }
+  const subject = claims.sub;
+  if (typeof subject !== 'string' || subject.length > MAX_SUBJECT_LENGTH || !SUBJECT_PATTERN.test(subject)) {
+    throw new InvalidTokenError('invalid-subject');
+  }
+  return { kind: 'user', id: subject, roles: rolesFrom(claims.roles) };
+}

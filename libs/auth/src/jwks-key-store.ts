@@ -1,0 +1,186 @@
+import { createPublicKey } from 'node:crypto';
+import type { JwtKeyConfig } from '@app/config';
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { JwksClient, type SigningKey } from 'jwks-rsa';
+import { InvalidTokenError } from './invalid-token.error.js';
+
+type JwksKeyConfig = Extract<JwtKeyConfig, { kind: 'jwks' }>;
+type JwksAlgorithm = JwksKeyConfig['algorithms'][number];
+
+/** A whole fetch, body included; a request waiting for an unknown kid waits at most this long. */
+const FETCH_TIMEOUT_MS = 2_000;
+
+interface CachedKey {
+  /** The one algorithm this key verifies, so an RSA key is never used for an ES256 token or the reverse. */
+  algorithm: JwksAlgorithm;
+  pem: string;
+}
+
+/** fetch() reports every network failure as "fetch failed"; the cause says which one. */
+function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) {
+    return String(error);
+  }
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+}
+
+/**
+ * The signing keys published at the JWKS URL, picked by `kid`.
+ *
+ * jwks-rsa only fetches and parses here; the cache is ours because
+ * jwks-rsa's evicts a key when its max age ends, and if the endpoint is
+ * down at that moment the key is gone: a short identity-provider outage
+ * would become a gateway-wide 401. Our policy:
+ * - keys live in memory and are replaced only by a fetch that yields at
+ *   least one usable key; a down, slow or garbage endpoint leaves the last
+ *   good keys in use;
+ * - a background refresh every `refreshIntervalMs` picks up rotations and
+ *   drops retired keys;
+ * - an unknown `kid` may trigger one refresh per `unknownKidCooldownMs`,
+ *   and concurrent requests share it: forged kids cannot turn the gateway
+ *   into a load generator against the identity provider;
+ * - a request waits for at most one fetch, itself cut at FETCH_TIMEOUT_MS,
+ *   so a key that cannot be found is a prompt 401, never a hang.
+ */
+export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(JwksKeyStore.name);
+  private readonly client: JwksClient;
+  /** Aborts a fetch still running at shutdown. */
+  private readonly stopped = new AbortController();
+  private keys = new Map<string, CachedKey>();
+  private inFlight: Promise<void> | undefined;
+  private lastUnknownKidRefreshAt = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly config: JwksKeyConfig) {
+    this.client = new JwksClient({
+      jwksUri: config.url,
+      cache: false,
+      rateLimit: false,
+      // jwks-rsa's own request only has a socket idle timeout, which an endpoint
+      // trickling bytes never trips, and cannot be cancelled at shutdown.
+      fetcher: (uri) => this.fetchDocument(uri),
+    });
+  }
+
+  /**
+   * Waits for the first fetch, bounded by its timeout, so a healthy gateway
+   * starts with keys; an unreachable endpoint delays boot by at most that
+   * and is only logged, since tokens fail closed (401) until keys arrive.
+   */
+  async onModuleInit(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.config.refreshIntervalMs);
+    // A refresh timer alone must not keep the process alive.
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+    this.stopped.abort();
+  }
+
+  /** The PEM that verifies a token with this header; throws {@link InvalidTokenError} when there is none. */
+  async keyFor(kid: string | undefined, algorithm: string): Promise<string> {
+    // A token without kid cannot match a published key, and fetching again would not change that.
+    if (kid === undefined) {
+      throw new InvalidTokenError('unknown-key');
+    }
+    let key = this.keys.get(kid);
+    if (key === undefined) {
+      await this.refreshForUnknownKid();
+      key = this.keys.get(kid);
+    }
+    if (key === undefined) {
+      throw new InvalidTokenError('unknown-key');
+    }
+    if (key.algorithm !== algorithm) {
+      throw new InvalidTokenError('algorithm-not-allowed');
+    }
+    return key.pem;
+  }
+
+  private refreshForUnknownKid(): Promise<void> {
+    if (this.inFlight !== undefined) {
+      return this.inFlight;
+    }
+    const now = Date.now();
+    if (now - this.lastUnknownKidRefreshAt < this.config.unknownKidCooldownMs) {
+      return Promise.resolve();
+    }
+    this.lastUnknownKidRefreshAt = now;
+    return this.refresh();
+  }
+
+  /** Never rejects: a failed refresh keeps the keys we have. */
+  private refresh(): Promise<void> {
+    this.inFlight ??= this.load().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const loaded = this.usableKeys(await this.client.getSigningKeys());
+      if (loaded.size === 0) {
+        this.logger.warn(
+          `JWKS lists no RS256 or ES256 key with a kid; keeping ${this.keys.size} cached keys`,
+        );
+        return;
+      }
+      this.keys = loaded;
+      this.logger.debug(`Loaded ${loaded.size} JWKS signing keys`);
+    } catch (error) {
+      this.logger.warn(`JWKS refresh failed (${messageOf(error)}); keeping ${this.keys.size} cached keys`);
+    }
+  }
+
+  private async fetchDocument(uri: string): Promise<{ keys: unknown[] }> {
+    const response = await fetch(uri, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.any([this.stopped.signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]),
+    });
+    if (!response.ok) {
+      throw new Error(`JWKS endpoint answered HTTP ${response.status}`);
+    }
+    const document: unknown = await response.json();
+    const keys =
+      typeof document === 'object' && document !== null ? (document as { keys?: unknown }).keys : undefined;
+    if (!Array.isArray(keys)) {
+      throw new Error('JWKS document has no keys array');
+    }
+    return { keys };
+  }
+
+  private usableKeys(signingKeys: SigningKey[]): Map<string, CachedKey> {
+    const usable = new Map<string, CachedKey>();
+    for (const signingKey of signingKeys) {
+      // jwks-rsa leaves kid and alg out when the JWK has none, whatever its types say.
+      const kid: string | undefined = signingKey.kid;
+      const declared: string | undefined = signingKey.alg;
+      const pem = signingKey.getPublicKey();
+      const algorithm = this.algorithmFor(pem);
+      if (
+        kid === undefined ||
+        algorithm === undefined ||
+        (declared !== undefined && declared !== algorithm)
+      ) {
+        continue;
+      }
+      usable.set(kid, { algorithm, pem });
+    }
+    return usable;
+  }
+
+  private algorithmFor(pem: string): JwksAlgorithm | undefined {
+    const key = createPublicKey(pem);
+    const algorithm =
+      key.asymmetricKeyType === 'rsa'
+        ? 'RS256'
+        : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+          ? 'ES256'
+          : undefined;
+    return algorithm !== undefined && this.config.algorithms.includes(algorithm) ? algorithm : undefined;
+  }
+}

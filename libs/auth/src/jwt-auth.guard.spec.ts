@@ -1,0 +1,31 @@
+import { Reflector } from '@nestjs/core';
+import { InvalidTokenError } from './invalid-token.error.js';
+import { JwtAuthGuard } from './jwt-auth.guard.js';
+
+describe('JwtAuthGuard', () => {
+  const guard = new JwtAuthGuard(new Reflector());
+
+  it('passes the caller on when passport verified the token', () => {
+    const caller = { kind: 'user', id: 'u1', roles: [] };
+
+    expect(guard.handleRequest(null, caller, undefined)).toBe(caller);
+  });
+
+  it('turns a refused token into a 401 problem', () => {
+    expect(() => guard.handleRequest(null, false, new InvalidTokenError('expired'))).toThrow(
+      expect.objectContaining({ kind: 'unauthorized', detail: 'The access token has expired' }),
+    );
+  });
+
+  it('answers a generic 401 when passport fails without a reason it knows', () => {
+    expect(() => guard.handleRequest(null, false, { message: 'something else' })).toThrow(
+      expect.objectContaining({ kind: 'unauthorized', detail: 'The access token is invalid' }),
+    );
+  });
+
+  it('lets an error that is not about the token through, so it is answered and logged as a 500', () => {
+    const bug = new TypeError('cannot read properties of undefined');
+
+    expect(() => guard.handleRequest(bug, false, undefined)).toThrow(bug);
+  });
+});

@@ -1,0 +1,109 @@
+import { APP_CONFIG, type AppConfig, type JwtKeyConfig } from '@app/config';
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy, type SecretOrKeyProvider } from 'passport-jwt';
+import { callerFromPayload, type Caller } from './caller.js';
+import { InvalidTokenError, type InvalidTokenReason } from './invalid-token.error.js';
+import { JwksKeyStore } from './jwks-key-store.js';
+import { readTokenHeader, type TokenHeader } from './token-header.js';
+
+/** Real access tokens are well under 2 KiB; anything past this is refused before it is decoded. */
+const MAX_TOKEN_LENGTH = 8 * 1024;
+/** Anchored, so it runs in linear time whatever the header holds. */
+const BEARER_PREFIX = /^bearer[ \t]+(?=\S)/i;
+
+type StrategyRequest = Parameters<Strategy['authenticate']>[0];
+
+/**
+ * Cheap checks on the raw header before passport-jwt reads it: its header
+ * pattern /(\S+)\s+(\S+)/ backtracks quadratically on a long value that
+ * does not start with a scheme and a token (about 0.1 s of CPU at Node's
+ * 16 KiB header limit), and any client can send one.
+ */
+function authorizationProblem(header: string | undefined): InvalidTokenReason | undefined {
+  const prefix = header === undefined ? null : BEARER_PREFIX.exec(header);
+  if (header === undefined || prefix === null) {
+    return 'missing';
+  }
+  if (header.length - prefix[0].length > MAX_TOKEN_LENGTH) {
+    return 'too-large';
+  }
+  return undefined;
+}
+
+/** Where the verification key comes from; the algorithm has already been checked against the configured list. */
+function keySource(key: JwtKeyConfig, jwks: JwksKeyStore | null): (header: TokenHeader) => Promise<string> {
+  switch (key.kind) {
+    case 'secret':
+      return () => Promise.resolve(key.secret);
+    case 'public-key':
+      return () => Promise.resolve(key.publicKeyPem);
+    case 'jwks':
+      if (jwks === null) {
+        throw new Error('JWT_JWKS_URL is configured but AuthModule provided no JWKS key store');
+      }
+      return (header) => jwks.keyFor(header.kid, header.alg);
+  }
+}
+
+/**
+ * Picks the key for a token. The algorithm is pinned to the configured key
+ * before a key is chosen: HS256 only with a secret, the key's own algorithm
+ * with a public key or JWKS, never `none`. That closes the
+ * algorithm-confusion attack (an HS256 token "signed" with our public key)
+ * even before jsonwebtoken checks `algorithms` again.
+ */
+function keyProvider(key: JwtKeyConfig, jwks: JwksKeyStore | null): SecretOrKeyProvider {
+  const source = keySource(key, jwks);
+  const allowed: readonly string[] = key.algorithms;
+  const keyForToken = async (token: unknown): Promise<string> => {
+    if (typeof token !== 'string') {
+      throw new InvalidTokenError('malformed');
+    }
+    const header = readTokenHeader(token);
+    if (header === undefined) {
+      throw new InvalidTokenError('malformed');
+    }
+    if (!allowed.includes(header.alg)) {
+      throw new InvalidTokenError('algorithm-not-allowed');
+    }
+    return source(header);
+  };
+  return (_request, token: unknown, done) => {
+    keyForToken(token).then(
+      (secretOrKey) => done(null, secretOrKey),
+      (error: unknown) => done(error),
+    );
+  };
+}
+
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(JwksKeyStore) jwks: JwksKeyStore | null) {
+    const { key, issuer, audience, clockToleranceSeconds } = config.auth;
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKeyProvider: keyProvider(key, jwks),
+      algorithms: [...key.algorithms],
+      issuer,
+      audience,
+      // The only way to hand clockTolerance to jsonwebtoken. The @deprecated tag
+      // @types/passport-jwt puts here describes the top-level issuer/audience options.
+      jsonWebTokenOptions: { clockTolerance: clockToleranceSeconds },
+    });
+  }
+
+  /** Runs the cheap header checks, then passport-jwt's extraction and verification. */
+  override authenticate(request: StrategyRequest, options?: unknown): void {
+    const problem = authorizationProblem(request.headers.authorization);
+    if (problem !== undefined) {
+      this.fail(new InvalidTokenError(problem), 401);
+      return;
+    }
+    super.authenticate(request, options);
+  }
+
+  validate(payload: unknown): Caller {
+    return callerFromPayload(payload);
+  }
+}

@@ -1,0 +1,30 @@
+import { ProblemError } from '@app/problem';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { isCaller } from './caller.js';
+import { REQUIRED_ROLES } from './roles.decorator.js';
+
+/** Global guard, after JwtAuthGuard: a route marked @Roles(...) needs every listed role. */
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(@Inject(Reflector) private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    // Merged, not overridden: a handler's roles add to its controller's, they never relax them.
+    const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_ROLES, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (required.length === 0) {
+      return true;
+    }
+    const { user } = context.switchToHttp().getRequest<{ user?: unknown }>();
+    const held = isCaller(user) ? user.roles : [];
+    const missing = required.filter((role) => !held.includes(role));
+    if (missing.length > 0) {
+      const noun = missing.length === 1 ? 'role' : 'roles';
+      throw new ProblemError('forbidden', `This action requires the ${noun} ${missing.join(', ')}`);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,102 @@
+import { ProblemError } from '@app/problem';
+import jwt from 'jsonwebtoken';
+import { InvalidTokenError, type InvalidTokenReason } from './invalid-token.error.js';
+
+/*
+ * `detail` is read by people; `description` goes into the WWW-Authenticate
+ * header, where RFC 6750 allows no quotes or backslashes. Neither ever
+ * carries the token or the library's message.
+ */
+const WORDING: Record<InvalidTokenReason, { detail: string; description: string }> = {
+  missing: { detail: 'The request carries no Bearer access token', description: 'missing bearer token' },
+  'too-large': { detail: 'The access token is too large', description: 'token too large' },
+  malformed: { detail: 'The access token is malformed', description: 'malformed token' },
+  expired: { detail: 'The access token has expired', description: 'token expired' },
+  'not-yet-valid': { detail: 'The access token is not valid yet', description: 'token not yet valid' },
+  'missing-expiry': { detail: 'The access token has no expiry time', description: 'token without expiry' },
+  'wrong-issuer': {
+    detail: 'The access token comes from an issuer this service does not trust',
+    description: 'wrong issuer',
+  },
+  'wrong-audience': {
+    detail: 'The access token is not meant for this service',
+    description: 'wrong audience',
+  },
+  'bad-signature': { detail: 'The access token signature is invalid', description: 'invalid signature' },
+  'algorithm-not-allowed': {
+    detail: 'The access token is signed with an algorithm this service does not accept',
+    description: 'algorithm not allowed',
+  },
+  'unknown-key': {
+    detail: 'The access token is signed with an unknown key',
+    description: 'unknown signing key',
+  },
+  'invalid-subject': { detail: 'The access token has no valid subject', description: 'invalid subject' },
+  invalid: { detail: 'The access token is invalid', description: 'invalid token' },
+};
+
+/** jsonwebtoken reports most failures as plain messages; these are the ones we tell apart. */
+function reasonForLibraryMessage(message: string): InvalidTokenReason {
+  if (message === 'invalid signature') {
+    return 'bad-signature';
+  }
+  if (message.startsWith('jwt audience invalid')) {
+    return 'wrong-audience';
+  }
+  if (message.startsWith('jwt issuer invalid')) {
+    return 'wrong-issuer';
+  }
+  if (
+    message === 'invalid algorithm' ||
+    message === 'jwt signature is required' ||
+    message.startsWith('secretOrPublicKey must be') ||
+    message.startsWith('"alg" parameter')
+  ) {
+    return 'algorithm-not-allowed';
+  }
+  if (
+    message === 'jwt malformed' ||
+    message === 'invalid token' ||
+    message === 'invalid exp value' ||
+    message === 'invalid nbf value'
+  ) {
+    return 'malformed';
+  }
+  return 'invalid';
+}
+
+/** The reason behind a passport failure, or `undefined` when it is not a token problem at all (a bug, say). */
+export function invalidTokenReason(failure: unknown): InvalidTokenReason | undefined {
+  if (failure instanceof InvalidTokenError) {
+    return failure.reason;
+  }
+  // TokenExpiredError and NotBeforeError extend JsonWebTokenError, so they go first.
+  if (failure instanceof jwt.TokenExpiredError) {
+    return 'expired';
+  }
+  if (failure instanceof jwt.NotBeforeError) {
+    return 'not-yet-valid';
+  }
+  if (failure instanceof jwt.JsonWebTokenError) {
+    return reasonForLibraryMessage(failure.message);
+  }
+  // jsonwebtoken lets JSON.parse errors from a payload it cannot decode escape as they are.
+  if (failure instanceof SyntaxError) {
+    return 'malformed';
+  }
+  return undefined;
+}
+
+/**
+ * The 401 for a refused token. Every 401 says error="invalid_token", even
+ * for a missing token: the gateway's contract asks clients to react to one
+ * error code only.
+ */
+export function unauthorizedProblem(reason: InvalidTokenReason): ProblemError {
+  const { detail, description } = WORDING[reason];
+  return new ProblemError('unauthorized', detail, {
+    headers: {
+      'WWW-Authenticate': `Bearer realm="bff-gateway", error="invalid_token", error_description="${description}"`,
+    },
+  });
+}
