@@ -1,0 +1,48 @@
+import { Controller, Get } from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckService,
+  MemoryHealthIndicator,
+  type HealthCheckResult,
+} from '@nestjs/terminus';
+import { SERVICE_NAMES } from '@app/config';
+import { UpstreamsHealthIndicator } from './upstreams.indicator.js';
+
+/** A heap this large on a gateway that holds no data means a leak: let the orchestrator restart it. */
+const HEAP_LIMIT_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * `/health/live` answers whether this process should be restarted and never
+ * looks at upstreams; `/health/ready` whether it should get traffic (it turns
+ * 503 as soon as shutdown begins); `/health` tells everything, upstream
+ * reachability included.
+ */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly memory: MemoryHealthIndicator,
+    private readonly upstreams: UpstreamsHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  overall(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.memory.checkHeap('memory_heap', HEAP_LIMIT_BYTES),
+      ...SERVICE_NAMES.map((service) => () => this.upstreams.check(service)),
+    ]);
+  }
+
+  @Get('live')
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.memory.checkHeap('memory_heap', HEAP_LIMIT_BYTES)]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check(SERVICE_NAMES.map((service) => () => this.upstreams.check(service)));
+  }
+}
