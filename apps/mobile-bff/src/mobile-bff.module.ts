@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AggregationModule } from '@app/aggregation';
+import { AuthModule, Public } from '@app/auth';
+import { ConfigModule, type AppConfig } from '@app/config';
+import { HealthController, HealthModule } from '@app/health';
+import { ServiceClientsModule } from '@app/service-clients';
+import { ProfileController } from './profile/profile.controller.js';
+
+// Orchestrators probe health without a token.
+Public()(HealthController);
+
+@Module({})
+export class MobileBffModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: MobileBffModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        AuthModule,
+        AggregationModule.forRoot({ defaultDeadlineMs: config.http.aggregateDeadlineMs }),
+        ServiceClientsModule,
+        HealthModule,
+      ],
+      controllers: [ProfileController],
+    };
+  }
+}

@@ -1,0 +1,102 @@
+import type { AggregateMeta } from '@app/aggregation';
+import { EMPTY_ORDER_PAGE, type Order, type Preferences, type User } from '@app/service-clients';
+import { DEFAULT_MOBILE_PREFERENCES, toMobileProfile } from './mobile-profile.mapper.js';
+
+const user: User = {
+  id: 'u1',
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  avatarUrl: 'https://cdn.example.com/u1.png',
+  tier: 'gold',
+  createdAt: '2020-01-01T00:00:00.000Z',
+};
+
+const order = (id: string, qtys: number[]): Order => ({
+  id,
+  userId: 'u1',
+  status: 'shipped',
+  total: { amount: qtys.reduce((sum, qty) => sum + qty * 500, 0), currency: 'EUR' },
+  lines: qtys.map((qty, index) => ({
+    sku: `sku-${index}`,
+    name: `Item ${index}`,
+    qty,
+    unitPrice: { amount: 500, currency: 'EUR' },
+  })),
+  createdAt: `2024-05-0${id.length}T10:00:00.000Z`,
+});
+
+const preferences: Preferences = {
+  userId: 'u1',
+  language: 'fr',
+  currency: 'EUR',
+  theme: 'dark',
+  notifications: { email: true, push: true, sms: false },
+  marketingOptIn: false,
+  updatedAt: '2024-01-01T00:00:00.000Z',
+};
+
+const complete: AggregateMeta = { degraded: [], sections: {} };
+
+describe(toMobileProfile.name, () => {
+  it('keeps only what the phone shows of the user', () => {
+    const profile = toMobileProfile({
+      values: { user, recentOrders: EMPTY_ORDER_PAGE, preferences },
+      meta: complete,
+    });
+    expect(profile.user).toEqual({
+      id: 'u1',
+      name: 'Ada Lovelace',
+      avatarUrl: 'https://cdn.example.com/u1.png',
+      tier: 'gold',
+    });
+  });
+
+  it('shows at most the three newest orders with their item counts', () => {
+    const page = {
+      items: [order('o1', [1, 2]), order('o2', [3]), order('o3', [1]), order('o4', [9])],
+      nextCursor: 'c',
+    };
+    const profile = toMobileProfile({ values: { user, recentOrders: page, preferences }, meta: complete });
+    expect(profile.recentOrders).toEqual([
+      {
+        id: 'o1',
+        status: 'shipped',
+        total: { amount: 1500, currency: 'EUR' },
+        placedAt: page.items[0].createdAt,
+        itemCount: 3,
+      },
+      {
+        id: 'o2',
+        status: 'shipped',
+        total: { amount: 1500, currency: 'EUR' },
+        placedAt: page.items[1].createdAt,
+        itemCount: 3,
+      },
+      {
+        id: 'o3',
+        status: 'shipped',
+        total: { amount: 500, currency: 'EUR' },
+        placedAt: page.items[2].createdAt,
+        itemCount: 1,
+      },
+    ]);
+  });
+
+  it('tells the app whether push is on from the preferences', () => {
+    const profile = toMobileProfile({
+      values: { user, recentOrders: EMPTY_ORDER_PAGE, preferences },
+      meta: complete,
+    });
+    expect(profile.preferences).toEqual({ language: 'fr', theme: 'dark', pushEnabled: true });
+  });
+
+  it('shows neutral preferences, with push off, when they could not be loaded', () => {
+    const meta: AggregateMeta = { degraded: ['preferences'], sections: { preferences: { status: 'error' } } };
+    const profile = toMobileProfile({
+      values: { user, recentOrders: EMPTY_ORDER_PAGE, preferences: null },
+      meta,
+    });
+    expect(profile.preferences).toEqual(DEFAULT_MOBILE_PREFERENCES);
+    expect(profile.meta).toBe(meta);
+  });
+});

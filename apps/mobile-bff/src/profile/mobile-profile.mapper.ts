@@ -1,0 +1,55 @@
+import type { AggregateMeta } from '@app/aggregation';
+import type { Order, OrderPage, Preferences, User } from '@app/service-clients';
+import type { MobileOrderSummary, MobilePreferences, MobileProfile } from './mobile-profile.js';
+
+export const RECENT_ORDER_COUNT = 3;
+
+/** What the app shows while the preference service is unavailable: neutral choices, and no promise of push. */
+export const DEFAULT_MOBILE_PREFERENCES: MobilePreferences = {
+  language: 'en',
+  theme: 'system',
+  pushEnabled: false,
+};
+
+export interface ProfileSections {
+  user: User;
+  recentOrders: OrderPage;
+  preferences: Preferences | null;
+}
+
+export function toMobileOrderSummary(order: Order): MobileOrderSummary {
+  return {
+    id: order.id,
+    status: order.status,
+    total: { amount: order.total.amount, currency: order.total.currency },
+    placedAt: order.createdAt,
+    itemCount: order.lines.reduce((count, line) => count + line.qty, 0),
+  };
+}
+
+export function toMobilePreferences(preferences: Preferences | null): MobilePreferences {
+  if (preferences === null) {
+    return DEFAULT_MOBILE_PREFERENCES;
+  }
+  return {
+    language: preferences.language,
+    theme: preferences.theme,
+    pushEnabled: preferences.notifications.push,
+  };
+}
+
+export function toMobileProfile({
+  values,
+  meta,
+}: {
+  values: ProfileSections;
+  meta: AggregateMeta;
+}): MobileProfile {
+  const { user, recentOrders, preferences } = values;
+  return {
+    user: { id: user.id, name: user.name, avatarUrl: user.avatarUrl, tier: user.tier },
+    recentOrders: recentOrders.items.slice(0, RECENT_ORDER_COUNT).map(toMobileOrderSummary),
+    preferences: toMobilePreferences(preferences),
+    meta,
+  };
+}

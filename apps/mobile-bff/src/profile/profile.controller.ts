@@ -1,0 +1,31 @@
+import { Controller, Get } from '@nestjs/common';
+import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
+import { CurrentUser, type Caller } from '@app/auth';
+import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
+import type { MobileProfile } from './mobile-profile.js';
+import { RECENT_ORDER_COUNT, toMobileProfile } from './mobile-profile.mapper.js';
+
+@Controller('mobile')
+export class ProfileController {
+  constructor(
+    private readonly users: UserClient,
+    private readonly orders: OrderClient,
+    private readonly preferences: PreferenceClient,
+  ) {}
+
+  @Get('profile')
+  async profile(
+    @CurrentUser() caller: Caller,
+    @RequestDeadline() deadline: Deadline,
+  ): Promise<MobileProfile> {
+    const sections = await aggregate(deadline, {
+      user: required((scope) => this.users.get(caller.id, scope)),
+      recentOrders: optional(
+        (scope) => this.orders.list({ userId: caller.id, limit: RECENT_ORDER_COUNT }, scope),
+        EMPTY_ORDER_PAGE,
+      ),
+      preferences: optional((scope) => this.preferences.get(caller.id, scope), null),
+    });
+    return toMobileProfile(sections);
+  }
+}

@@ -1,0 +1,31 @@
+import { Controller, Get } from '@nestjs/common';
+import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
+import { CurrentUser, type Caller } from '@app/auth';
+import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
+import type { WebDashboard } from './web-dashboard.js';
+import { DASHBOARD_PAGE_SIZE, toWebDashboard } from './web-dashboard.mapper.js';
+
+@Controller('web')
+export class DashboardController {
+  constructor(
+    private readonly users: UserClient,
+    private readonly orders: OrderClient,
+    private readonly preferences: PreferenceClient,
+  ) {}
+
+  @Get('dashboard')
+  async dashboard(
+    @CurrentUser() caller: Caller,
+    @RequestDeadline() deadline: Deadline,
+  ): Promise<WebDashboard> {
+    const sections = await aggregate(deadline, {
+      user: required((scope) => this.users.get(caller.id, scope)),
+      orders: optional(
+        (scope) => this.orders.list({ userId: caller.id, limit: DASHBOARD_PAGE_SIZE }, scope),
+        EMPTY_ORDER_PAGE,
+      ),
+      preferences: optional((scope) => this.preferences.get(caller.id, scope), null),
+    });
+    return toWebDashboard(sections);
+  }
+}

@@ -1,0 +1,79 @@
+import type { AggregateMeta } from '@app/aggregation';
+import type { Money, Order, OrderPage, Preferences, User } from '@app/service-clients';
+import type { DashboardStats, WebDashboard, WebOrderSummary } from './web-dashboard.js';
+
+export const DASHBOARD_PAGE_SIZE = 20;
+
+export interface DashboardSections {
+  user: User;
+  orders: OrderPage;
+  preferences: Preferences | null;
+}
+
+const OPEN_STATUSES = new Set<Order['status']>(['pending', 'paid', 'shipped']);
+
+export function toWebOrderSummary(order: Order): WebOrderSummary {
+  return {
+    id: order.id,
+    status: order.status,
+    total: { amount: order.total.amount, currency: order.total.currency },
+    placedAt: order.createdAt,
+    itemCount: order.lines.reduce((count, line) => count + line.qty, 0),
+    lineCount: order.lines.length,
+  };
+}
+
+function spend(orders: Order[]): Money | null {
+  const counted = orders.filter((order) => order.status !== 'cancelled');
+  if (counted.length === 0) {
+    return null;
+  }
+  const currency = counted[0].total.currency;
+  if (counted.some((order) => order.total.currency !== currency)) {
+    return null;
+  }
+  return { amount: counted.reduce((sum, order) => sum + order.total.amount, 0), currency };
+}
+
+export function toDashboardStats(orders: Order[]): DashboardStats {
+  return {
+    recentOrderCount: orders.length,
+    openOrderCount: orders.filter((order) => OPEN_STATUSES.has(order.status)).length,
+    recentSpend: spend(orders),
+  };
+}
+
+export function toWebDashboard({
+  values,
+  meta,
+}: {
+  values: DashboardSections;
+  meta: AggregateMeta;
+}): WebDashboard {
+  const { user, orders, preferences } = values;
+  const ordersLoaded = meta.sections.orders?.status === 'ok';
+  return {
+    user: {
+      id: user.id,
+      name: user.name,
+      email: user.email,
+      avatarUrl: user.avatarUrl,
+      tier: user.tier,
+      createdAt: user.createdAt,
+    },
+    orders: { items: orders.items.map(toWebOrderSummary), nextCursor: orders.nextCursor },
+    preferences:
+      preferences === null
+        ? null
+        : {
+            language: preferences.language,
+            currency: preferences.currency,
+            theme: preferences.theme,
+            notifications: { ...preferences.notifications },
+            marketingOptIn: preferences.marketingOptIn,
+            updatedAt: preferences.updatedAt,
+          },
+    stats: ordersLoaded ? toDashboardStats(orders.items) : null,
+    meta,
+  };
+}

@@ -1,0 +1,31 @@
+import type { AggregateMeta } from '@app/aggregation';
+import type { Money, OrderStatus, Preferences, User } from '@app/service-clients';
+
+/** `GET /web/dashboard`: the web app's landing screen. */
+export interface WebDashboard {
+  user: User;
+  orders: { items: WebOrderSummary[]; nextCursor: string | null };
+  /** Null while the preference service is unavailable: the web app shows its own defaults. */
+  preferences: Omit<Preferences, 'userId'> | null;
+  /** Figures over the first page of orders; null when that page could not be loaded. */
+  stats: DashboardStats | null;
+  meta: AggregateMeta;
+}
+
+export interface WebOrderSummary {
+  id: string;
+  status: OrderStatus;
+  total: Money;
+  placedAt: string;
+  itemCount: number;
+  lineCount: number;
+}
+
+export interface DashboardStats {
+  /** Orders on the first page. */
+  recentOrderCount: number;
+  /** Of those, orders not yet delivered or cancelled. */
+  openOrderCount: number;
+  /** Sum of the non-cancelled recent orders; null when there are none or they mix currencies. */
+  recentSpend: Money | null;
+}

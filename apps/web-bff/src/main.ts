@@ -1,0 +1,8 @@
+import { closeOnSignals, loadConfigOrExit, warnAboutDevelopmentSecret } from '@app/http';
+import { startWebBff } from './start-web-bff.js';
+
+const config = loadConfigOrExit(process.env);
+warnAboutDevelopmentSecret(config);
+const app = await startWebBff(config);
+closeOnSignals([app], { timeoutMs: 15_000 });
+console.log(`web-bff listening on ${await app.getUrl()}`);

@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AggregationModule } from '@app/aggregation';
+import { AuthModule, Public } from '@app/auth';
+import { ConfigModule, type AppConfig } from '@app/config';
+import { HealthController, HealthModule } from '@app/health';
+import { ServiceClientsModule } from '@app/service-clients';
+import { DashboardController } from './dashboard/dashboard.controller.js';
+
+// Orchestrators probe health without a token.
+Public()(HealthController);
+
+@Module({})
+export class WebBffModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WebBffModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        AuthModule,
+        AggregationModule.forRoot({ defaultDeadlineMs: config.http.aggregateDeadlineMs }),
+        ServiceClientsModule,
+        HealthModule,
+      ],
+      controllers: [DashboardController],
+    };
+  }
+}

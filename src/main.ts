@@ -1,0 +1,31 @@
+import { startDemoServices } from '../apps/demo-services/src/demo-services.js';
+import { startMobileBff } from '../apps/mobile-bff/src/start-mobile-bff.js';
+import { startWebBff } from '../apps/web-bff/src/start-web-bff.js';
+import { closeOnSignals, loadConfigOrExit, warnAboutDevelopmentSecret } from '@app/http';
+import { performance } from 'node:perf_hooks';
+import { launchBanner } from './launch-banner.js';
+
+/*
+ * The embedded default: the demo services and both BFFs in one process, on
+ * in-memory state, so `npm start` needs nothing installed.
+ */
+const config = loadConfigOrExit(process.env);
+warnAboutDevelopmentSecret(config);
+const demo = await startDemoServices({
+  host: config.http.host,
+  ports: config.demo.ports,
+  faults: config.demo.faults,
+});
+const [mobile, web] = await Promise.all([startMobileBff(config), startWebBff(config)]);
+// Demo services close last, so in-flight BFF requests can still reach them.
+closeOnSignals([{ close: () => Promise.all([mobile.close(), web.close()]).then(() => demo.close()) }], {
+  timeoutMs: 15_000,
+});
+console.log(
+  launchBanner({
+    mobileUrl: await mobile.getUrl(),
+    webUrl: await web.getUrl(),
+    demoUrls: demo.urls,
+    readyInMs: Math.round(performance.now()),
+  }),
+);

@@ -1,0 +1,40 @@
+import { loadConfigOrExit } from '@app/http';
+import jwt from 'jsonwebtoken';
+import { parseArgs } from 'node:util';
+
+/*
+ * Mints a token for local use with the configured HS256 secret (the
+ * development secret unless JWT_SECRET is set). Gateways that verify with a
+ * public key or JWKS get their tokens from their identity provider.
+ */
+const { values } = parseArgs({
+  options: {
+    sub: { type: 'string', default: 'u1' },
+    roles: { type: 'string', default: '' },
+    ttl: { type: 'string', default: '3600' },
+  },
+});
+const config = loadConfigOrExit(process.env);
+if (config.auth.key.kind !== 'secret') {
+  console.error(
+    'npm run token signs with JWT_SECRET; this configuration verifies with a public key or JWKS.',
+  );
+  process.exit(1);
+}
+const ttlSeconds = Number(values.ttl);
+if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
+  console.error('--ttl must be a whole number of seconds');
+  process.exit(1);
+}
+const roles = values.roles
+  .split(',')
+  .map((role) => role.trim())
+  .filter((role) => role.length > 0);
+const token = jwt.sign({ roles }, config.auth.key.secret, {
+  algorithm: 'HS256',
+  subject: values.sub,
+  expiresIn: ttlSeconds,
+  ...(config.auth.issuer === undefined ? {} : { issuer: config.auth.issuer }),
+  ...(config.auth.audience === undefined ? {} : { audience: config.auth.audience }),
+});
+console.log(token);
