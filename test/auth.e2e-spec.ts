@@ -1,0 +1,58 @@
+import { expectProblem } from './support/problem.js';
+import { startStack, type Stack } from './support/stack.js';
+import { mintToken, TEST_JWT_SECRET } from './support/tokens.js';
+
+describe('authentication on both BFFs', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  const call = (url: string, authorization?: string): Promise<Response> =>
+    fetch(url, { headers: authorization === undefined ? {} : { authorization } });
+
+  const cases: Array<[string, string | undefined]> = [
+    ['no Authorization header', undefined],
+    ['a scheme other than Bearer', `Basic ${Buffer.from('u1:pw').toString('base64')}`],
+    ['a malformed token', 'Bearer not.a.jwt'],
+    ['an expired token', `Bearer ${mintToken({ sub: 'u1', expiresInSeconds: -120 })}`],
+    ['a token from another issuer', `Bearer ${mintToken({ sub: 'u1', issuer: 'https://evil.test' })}`],
+    ['a token for another audience', `Bearer ${mintToken({ sub: 'u1', audience: 'someone-else' })}`],
+    [
+      'a token signed with another secret',
+      `Bearer ${mintToken({ sub: 'u1', secret: `${TEST_JWT_SECRET}-other` })}`,
+    ],
+  ];
+
+  it.each(cases)('refuses %s with a 401 problem and a Bearer challenge', async (_name, authorization) => {
+    for (const url of [`${stack.mobileUrl}/mobile/profile`, `${stack.webUrl}/web/dashboard`]) {
+      const response = await call(url, authorization);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer .*error="invalid_token"/);
+      await expectProblem(response, 401);
+    }
+  });
+
+  it('refuses a token whose payload was tampered with after signing', async () => {
+    const [header, , signature] = mintToken({ sub: 'u1' }).split('.');
+    const forged = Buffer.from(
+      JSON.stringify({ sub: 'u2', iss: 'https://idp.e2e.test', aud: 'bff-gateway', exp: 9999999999 }),
+    ).toString('base64url');
+    await expectProblem(
+      await call(`${stack.mobileUrl}/mobile/profile`, `Bearer ${header}.${forged}.${signature}`),
+      401,
+    );
+  });
+
+  it('refuses an unsigned token (alg none)', async () => {
+    const encode = (part: object): string => Buffer.from(JSON.stringify(part)).toString('base64url');
+    const unsigned = `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: 'u1', iss: 'https://idp.e2e.test', aud: 'bff-gateway', exp: 9999999999 })}.`;
+    await expectProblem(await call(`${stack.mobileUrl}/mobile/profile`, `Bearer ${unsigned}`), 401);
+  });
+
+  it('lets a valid token through', async () => {
+    const response = await call(`${stack.mobileUrl}/mobile/profile`, `Bearer ${mintToken({ sub: 'u1' })}`);
+    expect(response.status).toBe(200);
+  });
+});

@@ -1,0 +1,88 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
+export type FakeBehaviour =
+  | { kind: 'json'; status?: number; body: unknown; delayMs?: number }
+  | { kind: 'text'; status?: number; body: string }
+  | { kind: 'reset' }
+  | { kind: 'hang' };
+
+/**
+ * An upstream under the test's control, on its own loopback port: it records
+ * what the gateway sent and answers as told, faults included.
+ */
+export class FakeUpstream {
+  readonly received: ReceivedRequest[] = [];
+  /** Requests whose caller hung up before they were answered. */
+  abandoned = 0;
+  private behaviour: (request: IncomingMessage) => FakeBehaviour = () => ({ kind: 'json', body: {} });
+  private readonly sockets = new Set<Socket>();
+  private readonly server = createServer((request, response) => this.answer(request, response));
+
+  private constructor() {
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  static async start(): Promise<FakeUpstream> {
+    const fake = new FakeUpstream();
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    return fake;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  respond(behaviour: (request: IncomingMessage) => FakeBehaviour): void {
+    this.behaviour = behaviour;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) {
+      socket.destroy();
+    }
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private answer(request: IncomingMessage, response: ServerResponse): void {
+    this.received.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
+    response.on('close', () => {
+      if (!response.writableFinished) {
+        this.abandoned += 1;
+      }
+    });
+    const behaviour = this.behaviour(request);
+    switch (behaviour.kind) {
+      case 'json': {
+        const send = (): void => {
+          response.writeHead(behaviour.status ?? 200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(behaviour.body));
+        };
+        if (behaviour.delayMs === undefined) {
+          send();
+        } else {
+          setTimeout(send, behaviour.delayMs);
+        }
+        return;
+      }
+      case 'text':
+        response.writeHead(behaviour.status ?? 200, { 'content-type': 'application/json' });
+        response.end(behaviour.body);
+        return;
+      case 'reset':
+        request.socket.destroy();
+        return;
+      case 'hang':
+        return;
+    }
+  }
+}
