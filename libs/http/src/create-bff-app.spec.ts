@@ -1,0 +1,127 @@
+import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '@app/config';
+import { currentRequestContext } from '@app/observability';
+import { ProblemError } from '@app/problem';
+import { createBffApp } from './create-bff-app.js';
+
+@Controller('probe')
+class ProbeController {
+  @Post('echo')
+  echo(@Body() body: unknown): unknown {
+    return { body, requestId: currentRequestContext()?.requestId };
+  }
+
+  @Get('context')
+  context(): unknown {
+    return currentRequestContext();
+  }
+
+  @Get('problem')
+  problem(): never {
+    throw new ProblemError('service-unavailable', 'The order service is unavailable.', {
+      headers: { 'retry-after': '5' },
+    });
+  }
+
+  @Get('bug')
+  bug(): never {
+    throw new Error('connect ECONNREFUSED 10.1.2.3:5432 at db.internal');
+  }
+}
+
+@Module({ controllers: [ProbeController] })
+class ProbeModule {}
+
+describe(createBffApp.name, () => {
+  let app: NestFastifyApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    app = await createBffApp(ProbeModule, loadConfig({ LOG_LEVEL: 'fatal', BODY_LIMIT_BYTES: '1024' }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+  afterAll(() => app.close());
+
+  const problemOf = async (response: Response, status: number): Promise<Record<string, unknown>> => {
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body.status).toBe(status);
+    expect(body.requestId).toBe(response.headers.get('x-request-id'));
+    return body;
+  };
+
+  it('answers an unknown route with a 404 problem naming the path', async () => {
+    const body = await problemOf(await fetch(`${base}/no/such/route?token=secret`), 404);
+    expect(body.instance).toBe('/no/such/route');
+  });
+
+  it('answers a body over the limit with a 413 problem', async () => {
+    const response = await fetch(`${base}/probe/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(2048) }),
+    });
+    await problemOf(response, 413);
+  });
+
+  it('answers a body that is not JSON with a 400 problem that does not echo the parser', async () => {
+    const response = await fetch(`${base}/probe/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"unterminated": ',
+    });
+    const body = await problemOf(response, 400);
+    expect(body.detail).toBe('The request body is not valid JSON.');
+  });
+
+  it('answers an unsupported content type with a 415 problem', async () => {
+    const response = await fetch(`${base}/probe/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<a/>',
+    });
+    await problemOf(response, 415);
+  });
+
+  it('keeps the status, detail and headers of a ProblemError', async () => {
+    const response = await fetch(`${base}/probe/problem`);
+    const body = await problemOf(response, 503);
+    expect(body.detail).toBe('The order service is unavailable.');
+    expect(response.headers.get('retry-after')).toBe('5');
+  });
+
+  it('answers an unexpected error with a generic 500 that leaks nothing', async () => {
+    const response = await fetch(`${base}/probe/bug`);
+    const body = await problemOf(response, 500);
+    expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|10\.1\.2\.3|db\.internal|at /);
+  });
+
+  it('keeps the request context through body parsing, for the handler and what it calls', async () => {
+    const response = await fetch(`${base}/probe/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'ctx-42' },
+      body: JSON.stringify({ a: 1 }),
+    });
+    expect(await response.json()).toEqual({ body: { a: 1 }, requestId: 'ctx-42' });
+  });
+
+  it('continues the caller trace and gives every request its own span', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const context = await (await fetch(`${base}/probe/context`, { headers: { traceparent } })).json();
+    expect(context.trace).toMatchObject({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      parentSpanId: '00f067aa0ba902b7',
+    });
+  });
+
+  it('replaces a request id with characters outside the safe set, so it cannot smuggle anything into our headers', async () => {
+    const response = await fetch(`${base}/probe/context`, {
+      headers: { 'x-request-id': 'a%0d%0aSet-Cookie:%20x=1' },
+    });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get('set-cookie')).toBeNull();
+  });
+});
