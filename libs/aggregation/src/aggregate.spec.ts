@@ -58,6 +58,18 @@ describe(aggregate.name, () => {
     expect(result.meta.sections.orders).toEqual({ status: 'timeout' });
   });
 
+  it('marks an optional section skipped without trying (an open breaker) as fallback', async () => {
+    const result = await aggregate(Deadline.after(1000), {
+      user: required(async () => 'ann'),
+      orders: optional(
+        () => Promise.reject(new ProblemError('service-unavailable', 'open', { failedFast: true })),
+        [],
+      ),
+    });
+    expect(result.meta.sections.orders).toEqual({ status: 'fallback' });
+    expect(result.meta.degraded).toEqual(['orders']);
+  });
+
   it('answers at the deadline with the fallback when an optional section hangs', async () => {
     const deadline = Deadline.after(60);
     const result = await aggregate(deadline, {

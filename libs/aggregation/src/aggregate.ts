@@ -22,6 +22,10 @@ function isTimeout(error: unknown): boolean {
   return error instanceof ProblemError && error.status === 504;
 }
 
+function failedFast(error: unknown): boolean {
+  return error instanceof ProblemError && error.failedFast;
+}
+
 /**
  * Runs every section in parallel under one deadline and settles the policy:
  * a required section's failure ends the request at once with that section's
@@ -106,7 +110,9 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
             fail(timedOut && !(error instanceof ProblemError) ? new DeadlineExceededError() : error);
             return;
           }
-          settle(name, section.fallback, { status: timedOut ? 'timeout' : 'error' });
+          settle(name, section.fallback, {
+            status: timedOut ? 'timeout' : failedFast(error) ? 'fallback' : 'error',
+          });
         },
       );
     }

@@ -4,14 +4,70 @@ export type ServiceName = 'user' | 'order' | 'preference';
 
 export const SERVICE_NAMES: readonly ServiceName[] = ['user', 'order', 'preference'];
 
+export interface InstanceConfig {
+  /** Base URL without a trailing slash. */
+  url: string;
+  /** Share of calls relative to the other instances (smooth weighted round robin). */
+  weight: number;
+}
+
+export interface BreakerConfig {
+  /** Opens after this many failures in a row... */
+  consecutiveFailures: number;
+  /** ...or when this share of calls fails over the window... */
+  failureRate: number;
+  windowMs: number;
+  /** ...provided the window saw at least this many calls per second. */
+  minimumRps: number;
+  /** How long an open breaker fails fast before letting a probe through. */
+  cooldownMs: number;
+  /** The consecutive-failure threshold while another gateway instance reports this service failing. */
+  suspectConsecutiveFailures: number;
+  /** How long such a report keeps the service suspect. */
+  suspectForMs: number;
+}
+
+export interface RetryConfig {
+  /** Retries after the first attempt, for idempotent calls only. */
+  maxRetries: number;
+  /** Base of the exponential backoff; each wait is drawn from [0, base * 2^attempt] (full jitter). */
+  baseDelayMs: number;
+  /** Retries may be at most this share of calls over the window, so an outage is never amplified. */
+  budgetRatio: number;
+  budgetWindowMs: number;
+  /** Retries always allowed per window, so a quiet service can still retry a lone failure. */
+  budgetMinRetries: number;
+}
+
+export interface EjectionConfig {
+  /** An instance failing this many calls in a row leaves the rotation... */
+  consecutiveFailures: number;
+  /** ...for this long, doubling on each new ejection up to the maximum. */
+  baseMs: number;
+  maxMs: number;
+}
+
+export interface HedgeConfig {
+  enabled: boolean;
+  /** Wait before the second attempt; 0 uses the service's observed p95 latency. */
+  delayMs: number;
+}
+
 export interface ServiceConfig {
   name: ServiceName;
-  /** Instance base URLs without a trailing slash, picked round robin. */
-  urls: string[];
+  instances: InstanceConfig[];
   /** Ceiling for one call; the request deadline may cut it shorter. */
   timeoutMs: number;
   /** Open sockets per instance; callers beyond it queue in the agent instead of opening more. */
   maxSockets: number;
+  /** Calls in flight to the service at once; beyond it calls fail fast instead of piling onto a slow upstream. */
+  maxInFlight: number;
+  /** How often host names are resolved again, so a name whose answers change spreads load over them; 0 never. */
+  dnsRefreshMs: number;
+  breaker: BreakerConfig;
+  retry: RetryConfig;
+  ejection: EjectionConfig;
+  hedge: HedgeConfig;
 }
 
 export type JwtKeyConfig =
@@ -60,6 +116,8 @@ export interface AppConfig {
   http: HttpConfig;
   services: Record<ServiceName, ServiceConfig>;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
   auth: AuthConfig;
   demo: DemoServicesConfig;
 }

@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
+import { SERVICE_ENV_PREFIX, tuningSchema } from './service-tuning.schema.js';
 
 /*
  * Every message names the rule, never the received value: a value may be a
@@ -50,6 +51,16 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+const WEIGHTED = /^(.*?);weight=(\d{1,3})$/;
+
+/** `http://orders-1:8080;weight=3` is an instance that takes three times its share of calls. */
+function parseInstance(entry: string): { url: string; weight: number } | undefined {
+  const weighted = WEIGHTED.exec(entry);
+  const url = (weighted ? weighted[1] : entry).replace(/\/+$/, '');
+  const weight = weighted ? Number(weighted[2]) : 1;
+  return isHttpUrl(url) && weight >= 1 ? { url, weight } : undefined;
+}
+
 const instanceUrls = (fallback: string) =>
   z
     .string()
@@ -60,11 +71,12 @@ const instanceUrls = (fallback: string) =>
         .map((part) => part.trim())
         .filter((part) => part.length > 0),
     )
-    .refine((urls) => urls.length > 0, { error: 'must list at least one instance URL' })
-    .refine((urls) => urls.every(isHttpUrl), {
-      error: 'must be a comma-separated list of http(s) base URLs without query or fragment',
+    .refine((entries) => entries.length > 0, { error: 'must list at least one instance URL' })
+    .refine((entries) => entries.every((entry) => parseInstance(entry) !== undefined), {
+      error:
+        'must be a comma-separated list of http(s) base URLs without query or fragment, each optionally followed by ;weight=N (1 to 999)',
     })
-    .transform((urls) => urls.map((url) => url.replace(/\/+$/, '')));
+    .transform((entries) => entries.map((entry) => parseInstance(entry) as { url: string; weight: number }));
 
 const commaList = z
   .string()
@@ -106,7 +118,7 @@ export function algorithmForPublicKey(pem: string): PublicKeyAlgorithm | undefin
   }
 }
 
-export const envSchema = z.object({
+const baseSchema = z.object({
   NODE_ENV: z
     .enum(['development', 'test', 'production'], { error: 'must be development, test or production' })
     .default('development'),
@@ -126,10 +138,14 @@ export const envSchema = z.object({
   USER_SERVICE_URL: instanceUrls('http://127.0.0.1:4001'),
   ORDER_SERVICE_URL: instanceUrls('http://127.0.0.1:4002'),
   PREFERENCE_SERVICE_URL: instanceUrls('http://127.0.0.1:4003'),
-  UPSTREAM_TIMEOUT_MS: positiveInt(1000, 60_000, 'milliseconds'),
-  UPSTREAM_MAX_SOCKETS: positiveInt(128, 10_000, 'sockets'),
   AGGREGATE_DEADLINE_MS: positiveInt(1500, 60_000, 'milliseconds'),
   BODY_LIMIT_BYTES: positiveInt(64 * 1024, 16 * 1024 * 1024, 'bytes'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .default('bff:')
+    .refine((value) => /^[A-Za-z0-9:_.-]{0,64}$/.test(value), {
+      error: 'must be at most 64 letters, digits or : _ . -',
+    }),
   REDIS_URL: optionalText('must be a redis:// or rediss:// URL').refine(
     (value) => value === undefined || /^rediss?:\/\/[^\s]+$/.test(value),
     { error: 'must be a redis:// or rediss:// URL' },
@@ -175,4 +191,14 @@ export const envSchema = z.object({
   DEMO_PREFERENCE_HANG: flag,
 });
 
-export type Env = z.output<typeof envSchema>;
+export const envSchema = baseSchema;
+
+/** The upstream tuning variables: for all services and per service. */
+export const tuningEnvSchema = z.object({
+  ...tuningSchema('UPSTREAM_').shape,
+  ...tuningSchema(SERVICE_ENV_PREFIX.user).shape,
+  ...tuningSchema(SERVICE_ENV_PREFIX.order).shape,
+  ...tuningSchema(SERVICE_ENV_PREFIX.preference).shape,
+});
+
+export type Env = z.output<typeof baseSchema>;

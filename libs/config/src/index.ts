@@ -1,10 +1,15 @@
 export type {
   AppConfig,
   AuthConfig,
+  BreakerConfig,
   DemoServicesConfig,
+  EjectionConfig,
   FaultKnobs,
+  HedgeConfig,
   HttpConfig,
+  InstanceConfig,
   JwtKeyConfig,
+  RetryConfig,
   ServiceConfig,
   ServiceName,
 } from './app-config.js';

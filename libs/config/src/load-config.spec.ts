@@ -26,9 +26,9 @@ describe(loadConfig.name, () => {
   it('starts on local defaults with nothing set', () => {
     const config = loadConfig({});
     expect(config.ports).toEqual({ mobileBff: 3001, webBff: 3002 });
-    expect(config.services.user.urls).toEqual(['http://127.0.0.1:4001']);
-    expect(config.services.order.urls).toEqual(['http://127.0.0.1:4002']);
-    expect(config.services.preference.urls).toEqual(['http://127.0.0.1:4003']);
+    expect(config.services.user.instances).toEqual([{ url: 'http://127.0.0.1:4001', weight: 1 }]);
+    expect(config.services.order.instances).toEqual([{ url: 'http://127.0.0.1:4002', weight: 1 }]);
+    expect(config.services.preference.instances).toEqual([{ url: 'http://127.0.0.1:4003', weight: 1 }]);
     expect(config.demo.ports).toEqual({ user: 4001, order: 4002, preference: 4003 });
     expect(config.redisUrl).toBeUndefined();
     expect(config.http.aggregateDeadlineMs).toBe(1500);
@@ -39,9 +39,42 @@ describe(loadConfig.name, () => {
     });
   });
 
-  it('parses a comma-separated instance list into URLs without trailing slashes', () => {
-    const config = loadConfig({ ORDER_SERVICE_URL: 'http://orders-1:8080/, http://orders-2:8080' });
-    expect(config.services.order.urls).toEqual(['http://orders-1:8080', 'http://orders-2:8080']);
+  it('parses a comma-separated instance list into URLs without trailing slashes, with optional weights', () => {
+    const config = loadConfig({ ORDER_SERVICE_URL: 'http://orders-1:8080/, http://orders-2:8080;weight=3' });
+    expect(config.services.order.instances).toEqual([
+      { url: 'http://orders-1:8080', weight: 1 },
+      { url: 'http://orders-2:8080', weight: 3 },
+    ]);
+    expect(problemsOf({ ORDER_SERVICE_URL: 'http://orders-1:8080;weight=0' })[0]).toMatch(
+      /^ORDER_SERVICE_URL: /,
+    );
+  });
+
+  it('applies upstream settings to every service, and per-service settings to one', () => {
+    const config = loadConfig({
+      UPSTREAM_TIMEOUT_MS: '800',
+      UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '7',
+      ORDER_SERVICE_TIMEOUT_MS: '300',
+      PREFERENCE_SERVICE_HEDGE: 'true',
+    });
+    expect(config.services.user.timeoutMs).toBe(800);
+    expect(config.services.order.timeoutMs).toBe(300);
+    expect(config.services.order.breaker.consecutiveFailures).toBe(7);
+    expect(config.services.preference.hedge).toEqual({ enabled: true, delayMs: 0 });
+    expect(config.services.user.retry).toEqual({
+      maxRetries: 2,
+      baseDelayMs: 25,
+      budgetRatio: 0.2,
+      budgetWindowMs: 10_000,
+      budgetMinRetries: 5,
+    });
+  });
+
+  it('names the per-service variable that is wrong', () => {
+    expect(problemsOf({ ORDER_SERVICE_RETRY_MAX: '5', UPSTREAM_BREAKER_FAILURE_RATE: '2' }).sort()).toEqual([
+      'ORDER_SERVICE_RETRY_MAX: must be at most 2 retries',
+      'UPSTREAM_BREAKER_FAILURE_RATE: must be a number from 0 to 1',
+    ]);
   });
 
   it('lists every bad variable at once, by name and rule', () => {

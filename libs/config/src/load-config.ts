@@ -1,7 +1,15 @@
-import type { AppConfig, FaultKnobs, JwtKeyConfig, ServiceConfig, ServiceName } from './app-config.js';
+import type {
+  AppConfig,
+  FaultKnobs,
+  InstanceConfig,
+  JwtKeyConfig,
+  ServiceConfig,
+  ServiceName,
+} from './app-config.js';
 import { ConfigError } from './config.error.js';
 import { DEVELOPMENT_JWT_SECRET } from './development-secret.js';
-import { algorithmForPublicKey, envSchema, type Env } from './env.schema.js';
+import { algorithmForPublicKey, envSchema, tuningEnvSchema, type Env } from './env.schema.js';
+import { resolveTuning, SERVICE_ENV_PREFIX } from './service-tuning.schema.js';
 
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
@@ -55,8 +63,42 @@ function jwtKey(env: Env): JwtKeyConfig {
   };
 }
 
-function service(name: ServiceName, urls: string[], env: Env): ServiceConfig {
-  return { name, urls, timeoutMs: env.UPSTREAM_TIMEOUT_MS, maxSockets: env.UPSTREAM_MAX_SOCKETS };
+function service(
+  name: ServiceName,
+  instances: InstanceConfig[],
+  tuning: Record<string, unknown>,
+): ServiceConfig {
+  const t = resolveTuning(tuning, SERVICE_ENV_PREFIX[name]);
+  return {
+    name,
+    instances,
+    timeoutMs: t.TIMEOUT_MS,
+    maxSockets: t.MAX_SOCKETS,
+    maxInFlight: t.MAX_IN_FLIGHT,
+    dnsRefreshMs: t.DNS_REFRESH_MS,
+    breaker: {
+      consecutiveFailures: t.BREAKER_CONSECUTIVE_FAILURES,
+      failureRate: t.BREAKER_FAILURE_RATE,
+      windowMs: t.BREAKER_WINDOW_MS,
+      minimumRps: t.BREAKER_MIN_RPS,
+      cooldownMs: t.BREAKER_COOLDOWN_MS,
+      suspectConsecutiveFailures: t.BREAKER_SUSPECT_FAILURES,
+      suspectForMs: t.BREAKER_SUSPECT_FOR_MS,
+    },
+    retry: {
+      maxRetries: t.RETRY_MAX,
+      baseDelayMs: t.RETRY_BASE_DELAY_MS,
+      budgetRatio: t.RETRY_BUDGET_RATIO,
+      budgetWindowMs: t.RETRY_BUDGET_WINDOW_MS,
+      budgetMinRetries: t.RETRY_BUDGET_MIN_RETRIES,
+    },
+    ejection: {
+      consecutiveFailures: t.EJECTION_CONSECUTIVE_FAILURES,
+      baseMs: t.EJECTION_BASE_MS,
+      maxMs: Math.max(t.EJECTION_MAX_MS, t.EJECTION_BASE_MS),
+    },
+    hedge: { enabled: t.HEDGE, delayMs: t.HEDGE_DELAY_MS },
+  };
 }
 
 function faults(env: Env, prefix: 'USER' | 'ORDER' | 'PREFERENCE'): FaultKnobs {
@@ -76,9 +118,10 @@ function faults(env: Env, prefix: 'USER' | 'ORDER' | 'PREFERENCE'): FaultKnobs {
  */
 export function loadConfig(source: Record<string, string | undefined>): AppConfig {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError([...new Set(problems)]);
+  const tuning = tuningEnvSchema.safeParse(source);
+  const issues = [...(parsed.error?.issues ?? []), ...(tuning.error?.issues ?? [])];
+  if (!parsed.success || !tuning.success) {
+    throw new ConfigError([...new Set(issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))]);
   }
   const env = parsed.data;
   const problems = crossFieldProblems(env);
@@ -96,11 +139,12 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       corsOrigins: env.CORS_ORIGINS,
     },
     services: {
-      user: service('user', env.USER_SERVICE_URL, env),
-      order: service('order', env.ORDER_SERVICE_URL, env),
-      preference: service('preference', env.PREFERENCE_SERVICE_URL, env),
+      user: service('user', env.USER_SERVICE_URL, tuning.data),
+      order: service('order', env.ORDER_SERVICE_URL, tuning.data),
+      preference: service('preference', env.PREFERENCE_SERVICE_URL, tuning.data),
     },
     redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     auth: {
       key: jwtKey(env),
       issuer: env.JWT_ISSUER,

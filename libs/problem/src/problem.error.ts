@@ -6,6 +6,8 @@ export interface ProblemOptions {
   /** Headers the answer must carry, such as `WWW-Authenticate` or `Retry-After`. */
   headers?: Record<string, string>;
   cause?: unknown;
+  /** Raised without trying the work at all (an open breaker, a full bulkhead): the caller may tell "skipped" from "failed". */
+  failedFast?: boolean;
 }
 
 /**
@@ -17,6 +19,7 @@ export class ProblemError extends Error {
   readonly status: number;
   readonly extensions: Record<string, unknown> | undefined;
   readonly headers: Record<string, string> | undefined;
+  readonly failedFast: boolean;
 
   constructor(
     readonly kind: ProblemKind,
@@ -28,5 +31,6 @@ export class ProblemError extends Error {
     this.status = PROBLEM_CATALOGUE[kind].status;
     this.extensions = options.extensions;
     this.headers = options.headers;
+    this.failedFast = options.failedFast ?? false;
   }
 }

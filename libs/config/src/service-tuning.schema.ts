@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import type { ServiceName } from './app-config.js';
+
+/*
+ * Each upstream setting can be set for all services (UPSTREAM_<FIELD>) and
+ * overridden for one (USER_SERVICE_<FIELD>, ORDER_SERVICE_<FIELD>,
+ * PREFERENCE_SERVICE_<FIELD>). Defaults below apply when neither is set.
+ */
+
+const wholeNumber = (min: number, max: number, unit: string) =>
+  z.coerce
+    .number({ error: `must be a whole number of ${unit}` })
+    .int({ error: `must be a whole number of ${unit}` })
+    .min(min, { error: `must be at least ${min} ${unit}` })
+    .max(max, { error: `must be at most ${max} ${unit}` });
+
+const share = z.coerce
+  .number({ error: 'must be a number from 0 to 1' })
+  .min(0, { error: 'must be a number from 0 to 1' })
+  .max(1, { error: 'must be a number from 0 to 1' });
+
+const onOff = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
+export const TUNING_FIELDS = {
+  TIMEOUT_MS: wholeNumber(1, 60_000, 'milliseconds'),
+  MAX_SOCKETS: wholeNumber(1, 10_000, 'sockets'),
+  MAX_IN_FLIGHT: wholeNumber(1, 100_000, 'calls'),
+  DNS_REFRESH_MS: wholeNumber(0, 3_600_000, 'milliseconds'),
+  BREAKER_CONSECUTIVE_FAILURES: wholeNumber(1, 1000, 'failures'),
+  BREAKER_FAILURE_RATE: share,
+  BREAKER_WINDOW_MS: wholeNumber(1000, 600_000, 'milliseconds'),
+  BREAKER_MIN_RPS: wholeNumber(0, 100_000, 'calls per second'),
+  BREAKER_COOLDOWN_MS: wholeNumber(100, 600_000, 'milliseconds'),
+  BREAKER_SUSPECT_FAILURES: wholeNumber(1, 1000, 'failures'),
+  BREAKER_SUSPECT_FOR_MS: wholeNumber(1000, 600_000, 'milliseconds'),
+  RETRY_MAX: wholeNumber(0, 2, 'retries'),
+  RETRY_BASE_DELAY_MS: wholeNumber(1, 10_000, 'milliseconds'),
+  RETRY_BUDGET_RATIO: share,
+  RETRY_BUDGET_WINDOW_MS: wholeNumber(1000, 600_000, 'milliseconds'),
+  RETRY_BUDGET_MIN_RETRIES: wholeNumber(0, 10_000, 'retries'),
+  EJECTION_CONSECUTIVE_FAILURES: wholeNumber(1, 1000, 'failures'),
+  EJECTION_BASE_MS: wholeNumber(100, 600_000, 'milliseconds'),
+  EJECTION_MAX_MS: wholeNumber(100, 3_600_000, 'milliseconds'),
+  HEDGE: onOff,
+  HEDGE_DELAY_MS: wholeNumber(0, 60_000, 'milliseconds'),
+} as const;
+
+export type TuningField = keyof typeof TUNING_FIELDS;
+export type Tuning = { [K in TuningField]: z.output<(typeof TUNING_FIELDS)[K]> };
+
+export const TUNING_DEFAULTS: Tuning = {
+  TIMEOUT_MS: 1000,
+  MAX_SOCKETS: 128,
+  MAX_IN_FLIGHT: 512,
+  DNS_REFRESH_MS: 30_000,
+  // Five straight failures is an outage, not noise; a 50% failure rate at 5+ calls/s over 10 s is one too.
+  BREAKER_CONSECUTIVE_FAILURES: 5,
+  BREAKER_FAILURE_RATE: 0.5,
+  BREAKER_WINDOW_MS: 10_000,
+  BREAKER_MIN_RPS: 5,
+  // Long enough for a restarting pod to come back, short enough that recovery is seen within seconds.
+  BREAKER_COOLDOWN_MS: 5_000,
+  BREAKER_SUSPECT_FAILURES: 2,
+  BREAKER_SUSPECT_FOR_MS: 30_000,
+  RETRY_MAX: 2,
+  RETRY_BASE_DELAY_MS: 25,
+  // Retries at most add a fifth to the load of a failing upstream (the default of Finagle and Linkerd).
+  RETRY_BUDGET_RATIO: 0.2,
+  RETRY_BUDGET_WINDOW_MS: 10_000,
+  RETRY_BUDGET_MIN_RETRIES: 5,
+  EJECTION_CONSECUTIVE_FAILURES: 3,
+  EJECTION_BASE_MS: 1_000,
+  EJECTION_MAX_MS: 30_000,
+  HEDGE: false,
+  HEDGE_DELAY_MS: 0,
+};
+
+export const SERVICE_ENV_PREFIX: Record<ServiceName, string> = {
+  user: 'USER_SERVICE_',
+  order: 'ORDER_SERVICE_',
+  preference: 'PREFERENCE_SERVICE_',
+};
+
+const FIELD_NAMES = Object.keys(TUNING_FIELDS) as TuningField[];
+
+/** The tuning variables for one prefix (`UPSTREAM_` or a service's), all optional. */
+export function tuningSchema(prefix: string) {
+  return z.object(
+    Object.fromEntries(FIELD_NAMES.map((field) => [prefix + field, TUNING_FIELDS[field].optional()])),
+  );
+}
+
+/** Per field: the service's own value, else the value for all services, else the default. */
+export function resolveTuning(parsed: Record<string, unknown>, servicePrefix: string): Tuning {
+  const entries = FIELD_NAMES.map((field) => [
+    field,
+    parsed[servicePrefix + field] ?? parsed[`UPSTREAM_${field}`] ?? TUNING_DEFAULTS[field],
+  ]);
+  return Object.fromEntries(entries) as Tuning;
+}
