@@ -7,20 +7,16 @@ const PROBE_TIMEOUT_MS = 1000;
 /** Health is public and unthrottled: probes are shared for this long so polling it cannot multiply upstream traffic. */
 const PROBE_REUSE_MS = 2000;
 
-interface ProbeResult {
-  instances: number;
-  instancesUp: number;
-}
-
 /**
- * Reports whether each upstream service answers. An unreachable service is
- * `degraded`, never `down`: the gateway still answers (with fallbacks), and a
- * failing check would make an orchestrator restart every gateway for an
- * outage that is not theirs. Instance hosts are not shown: health is public.
+ * Reports each upstream service: whether its instances answer a probe, its
+ * breaker, and how many instances are ejected. A sick service is `degraded`,
+ * never `down`: the gateway still answers (with fallbacks), and a failing
+ * check would make an orchestrator restart every gateway for an outage that
+ * is not theirs. Instance hosts are not shown: health is public.
  */
 @Injectable()
 export class UpstreamsHealthIndicator {
-  private readonly recent = new Map<ServiceName, { at: number; result: Promise<ProbeResult> }>();
+  private readonly recent = new Map<ServiceName, { at: number; reachable: Promise<number> }>();
 
   constructor(
     private readonly registry: UpstreamRegistry,
@@ -28,23 +24,29 @@ export class UpstreamsHealthIndicator {
   ) {}
 
   async check(service: ServiceName): Promise<HealthIndicatorResult> {
-    const { instances, instancesUp } = await this.probe(service);
+    const snapshot = this.registry.for(service).snapshot();
+    const instancesUp = await this.reachableInstances(service);
+    const details = {
+      breaker: snapshot.breaker,
+      instances: snapshot.instances.length,
+      instancesUp,
+      ejected: snapshot.instances.filter((instance) => instance.ejected).length,
+      inFlight: snapshot.inFlight,
+    };
     const session = this.indicators.check(`${service}-service`);
-    return instancesUp > 0
-      ? session.up({ instances, instancesUp })
-      : session.degraded({ instances, instancesUp });
+    return instancesUp > 0 && snapshot.breaker === 'closed' ? session.up(details) : session.degraded(details);
   }
 
-  private probe(service: ServiceName): Promise<ProbeResult> {
+  private reachableInstances(service: ServiceName): Promise<number> {
     const cached = this.recent.get(service);
     if (cached !== undefined && Date.now() - cached.at < PROBE_REUSE_MS) {
-      return cached.result;
+      return cached.reachable;
     }
     const upstream = this.registry.for(service);
-    const result = Promise.all(upstream.pool.urls.map((url) => upstream.probe(url, PROBE_TIMEOUT_MS))).then(
-      (answers) => ({ instances: answers.length, instancesUp: answers.filter(Boolean).length }),
-    );
-    this.recent.set(service, { at: Date.now(), result });
-    return result;
+    const reachable = Promise.all(
+      upstream.pool.all().map((instance) => upstream.probe(instance, PROBE_TIMEOUT_MS)),
+    ).then((answers) => answers.filter(Boolean).length);
+    this.recent.set(service, { at: Date.now(), reachable });
+    return reachable;
   }
 }

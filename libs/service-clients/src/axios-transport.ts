@@ -3,20 +3,27 @@ import { currentRequestContext, formatTraceparent, newSpanId } from '@app/observ
 import type { AxiosInstance } from 'axios';
 import { performance } from 'node:perf_hooks';
 import { classifyTransportError } from './classify-transport-error.js';
-import type { RoundRobinPool } from './round-robin-pool.js';
+import type { UpstreamInstance } from './upstream-instance.js';
 import { UpstreamBadResponseError, UpstreamTimeoutError } from './upstream.error.js';
-import type { UpstreamCall, UpstreamRequest } from './upstream-call.js';
+import type { UpstreamRequest, UpstreamResponse } from './upstream-call.js';
 
 /** Below this, a call cannot get an answer back in time; failing at once saves the upstream the work. */
-const MIN_USEFUL_MS = 5;
+export const MIN_USEFUL_MS = 10;
 
-function timeLeft(request: UpstreamRequest, ceilingMs: number): number {
+export type Transport = (request: UpstreamRequest, instance: UpstreamInstance) => Promise<UpstreamResponse>;
+
+/** The smaller of the call's own timeout and the time the request has left. */
+export function timeLeft(request: UpstreamRequest, ceilingMs: number): number {
   return request.deadlineAt === undefined
     ? ceilingMs
     : Math.min(ceilingMs, Math.floor(request.deadlineAt - performance.now()));
 }
 
-function callHeaders(request: UpstreamRequest, timeoutMs: number): Record<string, string> {
+function callHeaders(
+  request: UpstreamRequest,
+  instance: UpstreamInstance,
+  timeoutMs: number,
+): Record<string, string> {
   const headers: Record<string, string> = {
     accept: 'application/json',
     // Lets a well-behaved upstream give up when we will no longer read its answer.
@@ -30,6 +37,9 @@ function callHeaders(request: UpstreamRequest, timeoutMs: number): Record<string
   if (request.idempotencyKey !== undefined) {
     headers['idempotency-key'] = request.idempotencyKey;
   }
+  if (instance.endpoint.hostHeader !== undefined) {
+    headers.host = instance.endpoint.hostHeader;
+  }
   return headers;
 }
 
@@ -41,36 +51,34 @@ function parseJson(text: unknown): unknown {
 }
 
 /** The innermost call: one HTTP exchange with one instance, bounded by the call's timeout and the request's deadline. */
-export function axiosTransport(
-  service: ServiceConfig,
-  pool: RoundRobinPool,
-  http: AxiosInstance,
-): UpstreamCall {
-  return async (request) => {
+export function axiosTransport(service: ServiceConfig, http: AxiosInstance): Transport {
+  return async (request, instance) => {
     const timeoutMs = timeLeft(request, service.timeoutMs);
     if (timeoutMs < MIN_USEFUL_MS) {
-      throw new UpstreamTimeoutError(service.name);
+      throw new UpstreamTimeoutError(service.name, { failedFast: true });
     }
     let response;
     try {
       response = await http.request<string>({
-        baseURL: pool.pick(),
+        baseURL: instance.endpoint.url,
         url: request.path,
         method: request.method,
         params: request.query,
         data: request.body,
-        headers: callHeaders(request, timeoutMs),
+        headers: callHeaders(request, instance, timeoutMs),
         timeout: timeoutMs,
         signal: request.signal,
       });
     } catch (error) {
-      const deadlinePassed = request.deadlineAt !== undefined && performance.now() >= request.deadlineAt;
-      throw classifyTransportError(service.name, error, deadlinePassed);
+      throw classifyTransportError(service.name, error, {
+        deadlinePassed: request.deadlineAt !== undefined && performance.now() >= request.deadlineAt,
+        abortedByCaller: request.signal?.aborted === true,
+      });
     }
     try {
       return { status: response.status, body: parseJson(response.data) };
     } catch (error) {
-      throw new UpstreamBadResponseError(service.name, error);
+      throw new UpstreamBadResponseError(service.name, { cause: error });
     }
   };
 }

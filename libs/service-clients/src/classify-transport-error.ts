@@ -1,5 +1,5 @@
 import type { ServiceName } from '@app/config';
-import { isAxiosError } from 'axios';
+import { isAxiosError, isCancel } from 'axios';
 import {
   UpstreamBadResponseError,
   UpstreamTimeoutError,
@@ -7,33 +7,32 @@ import {
   type UpstreamError,
 } from './upstream.error.js';
 
-const TIMEOUT_CODES = new Set([
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
 const OVERSIZED_CODES = new Set(['ERR_BAD_RESPONSE', 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED']);
 
 /**
- * What a failed exchange means for the caller. A call cut by its deadline is
- * a timeout whatever the socket said; a refused, reset or unresolvable
- * connection is an unavailable service.
+ * What a failed exchange means. A call cut by the request deadline is a
+ * timeout whatever the socket said; one aborted for the caller's sake is
+ * cancelled (no verdict on the upstream); a refused, reset or unresolvable
+ * connection is an unavailable instance.
  */
 export function classifyTransportError(
   service: ServiceName,
   error: unknown,
-  deadlinePassed: boolean,
+  context: { deadlinePassed: boolean; abortedByCaller: boolean },
 ): UpstreamError {
-  if (deadlinePassed) {
-    return new UpstreamTimeoutError(service, error);
+  if (context.deadlinePassed) {
+    return new UpstreamTimeoutError(service, { cause: error });
+  }
+  if (context.abortedByCaller || isCancel(error)) {
+    return new UpstreamUnavailableError(service, { cause: error, cancelled: true });
   }
   const code = isAxiosError(error) ? error.code : (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
-    return new UpstreamTimeoutError(service, error);
+    return new UpstreamTimeoutError(service, { cause: error });
   }
   if (typeof code === 'string' && OVERSIZED_CODES.has(code)) {
-    return new UpstreamBadResponseError(service, error);
+    return new UpstreamBadResponseError(service, { cause: error });
   }
-  return new UpstreamUnavailableError(service, error);
+  return new UpstreamUnavailableError(service, { cause: error, connection: true });
 }

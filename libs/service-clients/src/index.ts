@@ -14,7 +14,7 @@ export {
 export { OrderClient } from './order.client.js';
 export { PreferenceClient } from './preference.client.js';
 export { ServiceClientsModule } from './service-clients.module.js';
-export { ServiceUpstream } from './service-upstream.js';
+export { ServiceUpstream, type InstanceSnapshot, type ServiceSnapshot } from './service-upstream.js';
 export type { CallOptions } from './upstream-call.js';
 export {
   UpstreamBadResponseError,

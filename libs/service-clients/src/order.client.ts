@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { orderPageSchema, orderSchema, type Order, type OrderPage, type OrderQuery } from './models.js';
-import { readAnswer } from './read-answer.js';
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
 import { UpstreamRegistry } from './upstream-registry.js';
+
+const ORDER = { schema: orderSchema, missing: 'The order' };
+const ORDER_PAGE = { schema: orderPageSchema, missing: 'The order list' };
 
 @Injectable()
 export class OrderClient {
@@ -15,22 +17,22 @@ export class OrderClient {
   }
 
   /** A page of the user's orders, newest first. */
-  async list(query: OrderQuery, options: CallOptions = {}): Promise<OrderPage> {
-    const response = await this.upstream.call({
+  list(query: OrderQuery, options: CallOptions = {}): Promise<OrderPage> {
+    return this.upstream.call<OrderPage>({
       method: 'GET',
       path: '/orders',
       query: { userId: query.userId, limit: query.limit, cursor: query.cursor, status: query.status },
+      expect: ORDER_PAGE,
       ...options,
     });
-    return readAnswer('order', response, orderPageSchema, 'The order list');
   }
 
-  async get(orderId: string, options: CallOptions = {}): Promise<Order> {
-    const response = await this.upstream.call({
+  get(orderId: string, options: CallOptions = {}): Promise<Order> {
+    return this.upstream.call<Order>({
       method: 'GET',
-      path: resourcePath('order', '/orders/', orderId, 'The order'),
+      path: resourcePath('order', '/orders/', orderId, ORDER.missing),
+      expect: ORDER,
       ...options,
     });
-    return readAnswer('order', response, orderSchema, 'The order');
   }
 }

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { preferencesSchema, type Preferences, type PreferencesPatch } from './models.js';
-import { readAnswer } from './read-answer.js';
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
-const PREFERENCES = "The user's preferences";
+const PREFERENCES = { schema: preferencesSchema, missing: "The user's preferences" };
 
 @Injectable()
 export class PreferenceClient {
@@ -16,22 +15,27 @@ export class PreferenceClient {
     this.upstream = registry.for('preference');
   }
 
-  async get(userId: string, options: CallOptions = {}): Promise<Preferences> {
-    const response = await this.upstream.call({
+  get(userId: string, options: CallOptions = {}): Promise<Preferences> {
+    return this.upstream.call<Preferences>({
       method: 'GET',
-      path: resourcePath('preference', '/preferences/', userId, PREFERENCES),
+      path: resourcePath('preference', '/preferences/', userId, PREFERENCES.missing),
+      expect: PREFERENCES,
       ...options,
     });
-    return readAnswer('preference', response, preferencesSchema, PREFERENCES);
   }
 
-  async update(userId: string, patch: PreferencesPatch, options: CallOptions = {}): Promise<Preferences> {
-    const response = await this.upstream.call({
+  /** Written once: retried only when the caller gives an idempotency key. */
+  update(
+    userId: string,
+    patch: PreferencesPatch,
+    options: CallOptions & { idempotencyKey?: string } = {},
+  ): Promise<Preferences> {
+    return this.upstream.call<Preferences>({
       method: 'PATCH',
-      path: resourcePath('preference', '/preferences/', userId, PREFERENCES),
+      path: resourcePath('preference', '/preferences/', userId, PREFERENCES.missing),
       body: patch,
+      expect: PREFERENCES,
       ...options,
     });
-    return readAnswer('preference', response, preferencesSchema, PREFERENCES);
   }
 }

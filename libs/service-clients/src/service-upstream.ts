@@ -1,10 +1,45 @@
-import type { ServiceConfig } from '@app/config';
+import type { ServiceConfig, ServiceName } from '@app/config';
 import axios, { type AxiosInstance } from 'axios';
+import type { BulkheadPolicy, CircuitBreakerPolicy } from 'cockatiel';
+import { lookup } from 'node:dns/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { attemptOn } from './attempt.js';
 import { axiosTransport } from './axios-transport.js';
-import { RoundRobinPool } from './round-robin-pool.js';
-import type { UpstreamCall, UpstreamRequest, UpstreamResponse } from './upstream-call.js';
+import { circuitStateName, serviceBreaker, withBreaker } from './breaker.wrapper.js';
+import { serviceBulkhead, withBulkhead } from './bulkhead.wrapper.js';
+import { withHedging } from './hedge.wrapper.js';
+import { InstancePool } from './instance-pool.js';
+import { endpointsFor, InstanceResolver } from './instance-resolver.js';
+import { LatencyWindow } from './latency-window.js';
+import type { OutageSignal } from './outage-signal.js';
+import { RetryBudget } from './retry-budget.js';
+import { withRetries } from './retry.wrapper.js';
+import type { UpstreamCall, UpstreamRequest } from './upstream-call.js';
+import type { UpstreamInstance } from './upstream-instance.js';
+
+export interface InstanceSnapshot {
+  url: string;
+  weight: number;
+  /** Out of rotation after consecutive failures: this instance's breaker is open. */
+  ejected: boolean;
+  ejectedForMs: number;
+  ejections: number;
+  inFlight: number;
+  consecutiveFailures: number;
+  /** Calls and their error rate over the last 30 s. */
+  recentCalls: number;
+  recentErrorRate: number;
+}
+
+export interface ServiceSnapshot {
+  service: ServiceName;
+  breaker: string;
+  inFlight: number;
+  maxInFlight: number;
+  retriesInWindow: number;
+  instances: InstanceSnapshot[];
+}
 
 /** Upstream answers larger than this are refused rather than buffered: no contract body comes close. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -22,18 +57,37 @@ function keepAliveAgents(service: ServiceConfig): { http: HttpAgent; https: Http
   return { http: new HttpAgent(options), https: new HttpsAgent(options) };
 }
 
+async function lookupAll(hostname: string): Promise<string[]> {
+  return (await lookup(hostname, { all: true })).map((entry) => entry.address);
+}
+
 /**
  * Everything the gateway holds for one upstream service: its instances, its
- * keep-alive sockets and its call stack. Typed clients call through it.
+ * keep-alive sockets and its call stack, built one concern per line, each
+ * wrapping the call before it.
  */
 export class ServiceUpstream {
-  readonly pool: RoundRobinPool;
+  readonly pool: InstancePool;
+  readonly breaker: CircuitBreakerPolicy;
+  readonly bulkhead: BulkheadPolicy;
+  readonly retryBudget: RetryBudget;
+  readonly latencies = new LatencyWindow();
+  private readonly resolver: InstanceResolver;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
   private readonly http: AxiosInstance;
   private readonly stack: UpstreamCall;
 
-  constructor(readonly config: ServiceConfig) {
-    this.pool = new RoundRobinPool(config.urls);
+  constructor(
+    readonly config: ServiceConfig,
+    outageSignal: OutageSignal,
+  ) {
+    this.pool = new InstancePool(config.name, endpointsFor(config.instances, new Map()), config.ejection);
+    this.resolver = new InstanceResolver(
+      config.name,
+      config.instances,
+      (endpoints) => this.pool.replaceEndpoints(endpoints),
+      lookupAll,
+    );
     this.agents = keepAliveAgents(config);
     this.http = axios.create({
       httpAgent: this.agents.http,
@@ -46,17 +100,64 @@ export class ServiceUpstream {
       maxContentLength: MAX_BODY_BYTES,
       transitional: { clarifyTimeoutError: true },
     });
-    this.stack = axiosTransport(config, this.pool, this.http);
+    this.breaker = serviceBreaker(config, outageSignal);
+    this.bulkhead = serviceBulkhead(config);
+    this.retryBudget = new RetryBudget({
+      ratio: config.retry.budgetRatio,
+      windowMs: config.retry.budgetWindowMs,
+      minRetries: config.retry.budgetMinRetries,
+    });
+
+    const attempt = attemptOn(config.name, this.pool, axiosTransport(config, this.http), this.latencies);
+    const hedged = withHedging(config.hedge, this.latencies, this.retryBudget)(attempt);
+    const retried = withRetries(config.retry, this.retryBudget)(hedged);
+    const guarded = withBreaker(config, this.breaker)(retried);
+    this.stack = withBulkhead(config, this.bulkhead)(guarded);
   }
 
-  call(request: UpstreamRequest): Promise<UpstreamResponse> {
-    return this.stack(request);
+  /** Resolves instance host names before the first call, then keeps them fresh. */
+  start(): Promise<void> {
+    return this.resolver.start(this.config.dnsRefreshMs);
+  }
+
+  /** What an operator needs to see of this service right now. */
+  snapshot(): ServiceSnapshot {
+    const now = Date.now();
+    return {
+      service: this.config.name,
+      breaker: circuitStateName(this.breaker.state),
+      inFlight: this.pool.all().reduce((total, instance) => total + instance.inFlight, 0),
+      maxInFlight: this.config.maxInFlight,
+      retriesInWindow: this.retryBudget.retriesInWindow(),
+      instances: this.pool.all().map((instance) => {
+        const { successes, failures } = instance.recent.totals();
+        return {
+          url: instance.endpoint.url,
+          weight: instance.endpoint.weight,
+          ejected: instance.isEjected(),
+          ejectedForMs: Math.max(0, instance.ejectedUntil - now),
+          ejections: instance.ejections,
+          inFlight: instance.inFlight,
+          consecutiveFailures: instance.consecutiveFailures,
+          recentCalls: successes + failures,
+          recentErrorRate: Number(instance.recent.errorRate().toFixed(3)),
+        };
+      }),
+    };
+  }
+
+  call<T>(request: UpstreamRequest): Promise<T> {
+    return this.stack(request) as Promise<T>;
   }
 
   /** Asks one instance's `/health`, for the health report only: bypasses every wrapper of the call stack. */
-  async probe(url: string, timeoutMs: number): Promise<boolean> {
+  async probe(instance: UpstreamInstance, timeoutMs: number): Promise<boolean> {
+    const { url, hostHeader } = instance.endpoint;
     try {
-      const response = await this.http.get(`${url}/health`, { timeout: timeoutMs });
+      const response = await this.http.get(`${url}/health`, {
+        timeout: timeoutMs,
+        headers: hostHeader === undefined ? {} : { host: hostHeader },
+      });
       return response.status >= 200 && response.status < 300;
     } catch {
       return false;
@@ -64,6 +165,7 @@ export class ServiceUpstream {
   }
 
   close(): void {
+    this.resolver.stop();
     this.agents.http.destroy();
     this.agents.https.destroy();
   }

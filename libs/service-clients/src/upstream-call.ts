@@ -1,7 +1,9 @@
+import type { ExpectedAnswer } from './read-answer.js';
+
 /**
  * The whole client pipeline is two types: a call, and a wrapper that takes a
- * call and returns one (timeout, retry, breaker, cache each wrap the one
- * before). Every wrapper sees the same request and answer shapes.
+ * call and returns one (bulkhead, breaker, retry, hedge each wrap the one
+ * before). Every wrapper sees the same request and the same typed errors.
  */
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -20,7 +22,14 @@ export interface UpstreamRequest extends CallOptions {
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** Makes a write safe to retry: the upstream applies it at most once. */
   idempotencyKey?: string;
+  /** How to read the answer: the contract's schema and what a 404 means. */
+  expect: ExpectedAnswer<unknown>;
+  /** Instances to stay away from if any other is available: the ones a retry or hedge already tried. */
+  avoid?: ReadonlySet<string>;
+  /** Told which instance the attempt went to, so a hedge can send its second attempt elsewhere. */
+  onPick?: (instanceId: string) => void;
 }
 
 export interface UpstreamResponse {
@@ -29,6 +38,12 @@ export interface UpstreamResponse {
   body: unknown;
 }
 
-export type UpstreamCall = (request: UpstreamRequest) => Promise<UpstreamResponse>;
+/** Resolves to the answer read with `request.expect`, or rejects with an UpstreamError. */
+export type UpstreamCall = (request: UpstreamRequest) => Promise<unknown>;
 
 export type UpstreamWrapper = (next: UpstreamCall) => UpstreamCall;
+
+/** GETs are safe to repeat; writes only when they carry an idempotency key. */
+export function isIdempotent(request: UpstreamRequest): boolean {
+  return request.method === 'GET' || request.idempotencyKey !== undefined;
+}

@@ -5,6 +5,8 @@ import { ProblemError, type ProblemKind } from '@app/problem';
  * Typed upstream failures. Each is a ProblemError, so a required aggregate
  * section that fails answers with the right status untouched; the detail
  * names the service but never its host, and the cause is only logged.
+ * Each also says what the resilience wrappers need to know: may the call be
+ * retried, does it count against the breaker, was any call made at all.
  */
 
 const SERVICE_LABEL: Record<ServiceName, string> = {
@@ -13,46 +15,103 @@ const SERVICE_LABEL: Record<ServiceName, string> = {
   preference: 'preference service',
 };
 
+/** Statuses that say "this instance, now" rather than "this request": worth a retry elsewhere. */
+const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+
+export interface FailureTraits {
+  /** The upstream's HTTP status, when it answered. */
+  status?: number;
+  /** The call never produced an answer because the connection failed (refused, reset, unreachable). */
+  connection?: boolean;
+  /** No call was made: an open breaker, a full bulkhead, or too little time left. */
+  failedFast?: boolean;
+  /** The call was abandoned for the caller's sake (client gone, a required sibling failed): no verdict on the upstream. */
+  cancelled?: boolean;
+  cause?: unknown;
+}
+
 export abstract class UpstreamError extends ProblemError {
+  readonly upstreamStatus: number | undefined;
+  readonly connectionFailed: boolean;
+  readonly cancelled: boolean;
+  /** The instance the failed attempt went to, when one was picked. */
+  instance: string | undefined;
+
   protected constructor(
     kind: ProblemKind,
     readonly service: ServiceName,
     detail: string,
-    cause?: unknown,
+    traits: FailureTraits,
   ) {
-    super(kind, detail, { cause });
+    super(kind, detail, { cause: traits.cause, failedFast: traits.failedFast });
+    this.upstreamStatus = traits.status;
+    this.connectionFailed = traits.connection ?? false;
+    this.cancelled = traits.cancelled ?? false;
   }
+
+  /** Connection failures and 502/503/504 only: anything else would fail the same way again. */
+  get retryable(): boolean {
+    return (
+      !this.failedFast &&
+      !this.cancelled &&
+      (this.connectionFailed ||
+        (this.upstreamStatus !== undefined && RETRYABLE_STATUSES.has(this.upstreamStatus)))
+    );
+  }
+
+  /** Whether this says the upstream is unhealthy: timeouts, 5xx, broken connections and bodies do; 4xx and skipped calls do not. */
+  abstract get breakerFailure(): boolean;
 }
 
 export class UpstreamNotFoundError extends UpstreamError {
   constructor(service: ServiceName, what: string) {
-    super('not-found', service, `${what} does not exist.`);
+    super('not-found', service, `${what} does not exist.`, { status: 404 });
     this.name = 'UpstreamNotFoundError';
+  }
+
+  get breakerFailure(): boolean {
+    return false;
   }
 }
 
 export class UpstreamTimeoutError extends UpstreamError {
-  constructor(service: ServiceName, cause?: unknown) {
-    super('gateway-timeout', service, `The ${SERVICE_LABEL[service]} did not answer in time.`, cause);
+  constructor(service: ServiceName, traits: FailureTraits = {}) {
+    super('gateway-timeout', service, `The ${SERVICE_LABEL[service]} did not answer in time.`, traits);
     this.name = 'UpstreamTimeoutError';
+  }
+
+  get breakerFailure(): boolean {
+    return !this.failedFast && !this.cancelled;
   }
 }
 
 export class UpstreamUnavailableError extends UpstreamError {
-  constructor(service: ServiceName, cause?: unknown) {
-    super('service-unavailable', service, `The ${SERVICE_LABEL[service]} is unavailable.`, cause);
+  constructor(service: ServiceName, traits: FailureTraits = {}) {
+    super('service-unavailable', service, `The ${SERVICE_LABEL[service]} is unavailable.`, traits);
     this.name = 'UpstreamUnavailableError';
+  }
+
+  get breakerFailure(): boolean {
+    if (this.failedFast || this.cancelled) {
+      return false;
+    }
+    return this.connectionFailed || this.upstreamStatus === undefined || this.upstreamStatus >= 500;
   }
 }
 
 export class UpstreamBadResponseError extends UpstreamError {
-  constructor(service: ServiceName, cause?: unknown) {
+  constructor(service: ServiceName, traits: FailureTraits = {}) {
     super(
       'bad-gateway',
       service,
       `The ${SERVICE_LABEL[service]} sent an answer the gateway cannot use.`,
-      cause,
+      traits,
     );
     this.name = 'UpstreamBadResponseError';
+  }
+
+  /** A malformed body or a 5xx is the upstream's fault; a 4xx other than 404 is ours. */
+  get breakerFailure(): boolean {
+    return this.upstreamStatus === undefined || this.upstreamStatus >= 500;
   }
 }

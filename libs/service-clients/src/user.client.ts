@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { userSchema, type User } from './models.js';
-import { readAnswer } from './read-answer.js';
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
 import { UpstreamRegistry } from './upstream-registry.js';
+
+const USER = { schema: userSchema, missing: 'The user' };
 
 @Injectable()
 export class UserClient {
@@ -14,12 +15,12 @@ export class UserClient {
     this.upstream = registry.for('user');
   }
 
-  async get(userId: string, options: CallOptions = {}): Promise<User> {
-    const response = await this.upstream.call({
+  get(userId: string, options: CallOptions = {}): Promise<User> {
+    return this.upstream.call<User>({
       method: 'GET',
-      path: resourcePath('user', '/users/', userId, 'The user'),
+      path: resourcePath('user', '/users/', userId, USER.missing),
+      expect: USER,
       ...options,
     });
-    return readAnswer('user', response, userSchema, 'The user');
   }
 }

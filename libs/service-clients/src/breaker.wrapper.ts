@@ -1,0 +1,70 @@
+import type { ServiceConfig } from '@app/config';
+import { Logger } from '@nestjs/common';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { AdaptiveBreaker } from './adaptive-breaker.js';
+import type { OutageSignal } from './outage-signal.js';
+import { UpstreamError, UpstreamUnavailableError } from './upstream.error.js';
+import type { UpstreamWrapper } from './upstream-call.js';
+
+/*
+ * cockatiel rather than opossum: it is written in TypeScript, offers both a
+ * consecutive-failure and a sampling breaker behind one interface we can
+ * combine (AdaptiveBreaker), lets a predicate decide what is a failure, and
+ * takes an AbortSignal through every policy.
+ */
+
+const STATE_NAMES: Record<CircuitState, string> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+export function circuitStateName(state: CircuitState): string {
+  return STATE_NAMES[state];
+}
+
+/** The service's breaker: opens on an outage, tells the other gateway instances, logs every change. */
+export function serviceBreaker(config: ServiceConfig, signal: OutageSignal): CircuitBreakerPolicy {
+  const logger = new Logger(`Breaker:${config.name}`);
+  const policy = circuitBreaker(
+    handleWhen((error) => error instanceof UpstreamError && error.breakerFailure),
+    {
+      halfOpenAfter: config.breaker.cooldownMs,
+      breaker: new AdaptiveBreaker(config.breaker, () => signal.isSuspect(config.name)),
+    },
+  );
+  policy.onStateChange((state) => {
+    const message = `${config.name} service breaker ${circuitStateName(state)}`;
+    if (state === CircuitState.Open) {
+      logger.warn(`${message}: calls fail fast for ${config.breaker.cooldownMs} ms`);
+      signal.announceOpen(config.name);
+    } else {
+      logger.log(message);
+    }
+  });
+  return policy;
+}
+
+/**
+ * While the breaker is open, calls fail at once without opening a socket,
+ * and after the cool-down one probe at a time decides whether it closes.
+ */
+export function withBreaker(config: ServiceConfig, policy: CircuitBreakerPolicy): UpstreamWrapper {
+  return (next) => async (request) => {
+    try {
+      return await policy.execute(() => next(request));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw new UpstreamUnavailableError(config.name, { failedFast: true, cause: error });
+      }
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,23 @@
+import type { ServiceConfig } from '@app/config';
+import { BulkheadRejectedError, bulkhead, type BulkheadPolicy } from 'cockatiel';
+import { UpstreamUnavailableError } from './upstream.error.js';
+import type { UpstreamWrapper } from './upstream-call.js';
+
+export function serviceBulkhead(config: ServiceConfig): BulkheadPolicy {
+  // No queue: a caller that cannot get a slot is better served by a fast fallback than by waiting behind a slow upstream.
+  return bulkhead(config.maxInFlight, 0);
+}
+
+/** Caps the calls in flight to one service; beyond the cap, calls fail fast rather than pile onto it. */
+export function withBulkhead(config: ServiceConfig, policy: BulkheadPolicy): UpstreamWrapper {
+  return (next) => async (request) => {
+    try {
+      return await policy.execute(() => next(request));
+    } catch (error) {
+      if (error instanceof BulkheadRejectedError) {
+        throw new UpstreamUnavailableError(config.name, { failedFast: true, cause: error });
+      }
+      throw error;
+    }
+  };
+}

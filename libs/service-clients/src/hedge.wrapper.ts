@@ -1,0 +1,81 @@
+import type { HedgeConfig } from '@app/config';
+import type { LatencyWindow } from './latency-window.js';
+import type { RetryBudget } from './retry-budget.js';
+import { isIdempotent, type UpstreamRequest, type UpstreamWrapper } from './upstream-call.js';
+
+const HEDGE_PERCENTILE = 95;
+
+function attemptSignal(request: UpstreamRequest, own: AbortController): AbortSignal {
+  return request.signal === undefined ? own.signal : AbortSignal.any([request.signal, own.signal]);
+}
+
+/**
+ * Hedged requests (off unless configured): when an idempotent call has not
+ * answered after the delay (the configured one, or the service's observed
+ * p95), a second attempt goes to another instance; the first answer wins
+ * and the other attempt is aborted. Each hedge spends from the retry budget,
+ * so hedging can never double the load of a slow service.
+ */
+export function withHedging(
+  config: HedgeConfig,
+  latencies: LatencyWindow,
+  budget: RetryBudget,
+): UpstreamWrapper {
+  if (!config.enabled) {
+    return (next) => next;
+  }
+  return (next) => (request) => {
+    const delayMs = config.delayMs > 0 ? config.delayMs : latencies.percentile(HEDGE_PERCENTILE);
+    if (!isIdempotent(request) || delayMs === undefined) {
+      return next(request);
+    }
+    return new Promise((resolve, reject) => {
+      const attempts: AbortController[] = [];
+      const picked = new Set<string>();
+      let running = 0;
+      let settled = false;
+      let lastError: unknown;
+
+      const finish = (outcome: () => void): void => {
+        settled = true;
+        clearTimeout(hedgeTimer);
+        for (const attempt of attempts) {
+          attempt.abort();
+        }
+        outcome();
+      };
+      const launch = (): void => {
+        const own = new AbortController();
+        attempts.push(own);
+        running += 1;
+        next({
+          ...request,
+          signal: attemptSignal(request, own),
+          avoid: new Set([...(request.avoid ?? []), ...picked]),
+          onPick: (id) => picked.add(id),
+        }).then(
+          (value) => {
+            if (!settled) {
+              finish(() => resolve(value));
+            }
+          },
+          (error: unknown) => {
+            running -= 1;
+            lastError = error;
+            // With the hedge still to come, a failure ends the call: the retry wrapper decides what next.
+            if (!settled && running === 0) {
+              finish(() => reject(lastError));
+            }
+          },
+        );
+      };
+      const hedgeTimer = setTimeout(() => {
+        if (!settled && running > 0 && budget.tryRetry()) {
+          launch();
+        }
+      }, delayMs);
+      hedgeTimer.unref();
+      launch();
+    });
+  };
+}

@@ -1,0 +1,145 @@
+import type { RetryConfig } from '@app/config';
+import { performance } from 'node:perf_hooks';
+import { RetryBudget } from './retry-budget.js';
+import { fullJitterDelay, withRetries } from './retry.wrapper.js';
+import {
+  UpstreamBadResponseError,
+  UpstreamNotFoundError,
+  UpstreamUnavailableError,
+  type UpstreamError,
+} from './upstream.error.js';
+import type { UpstreamRequest } from './upstream-call.js';
+
+const config: RetryConfig = {
+  maxRetries: 2,
+  baseDelayMs: 1,
+  budgetRatio: 0.2,
+  budgetWindowMs: 10_000,
+  budgetMinRetries: 100,
+};
+const get: UpstreamRequest = {
+  method: 'GET',
+  path: '/users/u1',
+  expect: { schema: {} as never, missing: 'The user' },
+};
+
+const onInstance = (error: UpstreamError, instance: string): UpstreamError => {
+  error.instance = instance;
+  return error;
+};
+
+/** A call that fails with the given errors in turn, then answers; it records what each attempt asked for. */
+function scripted(failures: UpstreamError[]) {
+  const seen: UpstreamRequest[] = [];
+  const call = async (request: UpstreamRequest): Promise<unknown> => {
+    seen.push(request);
+    const failure = failures.shift();
+    if (failure !== undefined) {
+      throw failure;
+    }
+    return 'answer';
+  };
+  return { call, seen };
+}
+
+describe(withRetries.name, () => {
+  it('retries a connection failure on another instance and answers', async () => {
+    const { call, seen } = scripted([
+      onInstance(new UpstreamUnavailableError('user', { connection: true }), 'a'),
+    ]);
+    await expect(
+      withRetries(config, new RetryBudget({ ratio: 0.2, windowMs: 10_000, minRetries: 5 }))(call)(get),
+    ).resolves.toBe('answer');
+    expect(seen).toHaveLength(2);
+    expect([...(seen[1].avoid ?? [])]).toEqual(['a']);
+  });
+
+  it('retries 502, 503 and 504 at most twice', async () => {
+    const failures = [502, 503, 504].map((status) => new UpstreamUnavailableError('user', { status }));
+    const { call, seen } = scripted(failures);
+    await expect(
+      withRetries(config, new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 }))(call)(get),
+    ).rejects.toMatchObject({
+      upstreamStatus: 504,
+    });
+    expect(seen).toHaveLength(3);
+  });
+
+  it('does not retry a 500, a 404 or a bad body: they would fail the same way again', async () => {
+    for (const error of [
+      new UpstreamBadResponseError('user', { status: 500 }),
+      new UpstreamNotFoundError('user', 'The user'),
+      new UpstreamBadResponseError('user'),
+    ]) {
+      const { call, seen } = scripted([error]);
+      await expect(
+        withRetries(config, new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 }))(call)(get),
+      ).rejects.toBe(error);
+      expect(seen).toHaveLength(1);
+    }
+  });
+
+  it('never retries a write without an idempotency key, and retries one with a key', async () => {
+    const patch: UpstreamRequest = { ...get, method: 'PATCH', body: { theme: 'dark' } };
+    const budget = new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 });
+    const once = scripted([new UpstreamUnavailableError('preference', { connection: true })]);
+    await expect(withRetries(config, budget)(once.call)(patch)).rejects.toBeInstanceOf(
+      UpstreamUnavailableError,
+    );
+    expect(once.seen).toHaveLength(1);
+
+    const keyed = scripted([new UpstreamUnavailableError('preference', { connection: true })]);
+    await expect(withRetries(config, budget)(keyed.call)({ ...patch, idempotencyKey: 'k-1' })).resolves.toBe(
+      'answer',
+    );
+    expect(keyed.seen).toHaveLength(2);
+  });
+
+  it('stops retrying when the budget is spent', async () => {
+    const budget = new RetryBudget({ ratio: 0, windowMs: 10_000, minRetries: 1 });
+    const first = scripted([502, 502].map((status) => new UpstreamUnavailableError('user', { status })));
+    await expect(withRetries(config, budget)(first.call)(get)).rejects.toBeInstanceOf(
+      UpstreamUnavailableError,
+    );
+    expect(first.seen).toHaveLength(2);
+    const second = scripted([new UpstreamUnavailableError('user', { status: 502 })]);
+    await expect(withRetries(config, budget)(second.call)(get)).rejects.toBeInstanceOf(
+      UpstreamUnavailableError,
+    );
+    expect(second.seen).toHaveLength(1);
+  });
+
+  it('does not retry when the backoff would end past the deadline', async () => {
+    const { call, seen } = scripted([new UpstreamUnavailableError('user', { connection: true })]);
+    const slowBackoff = { ...config, baseDelayMs: 10_000 };
+    const nearDeadline = { ...get, deadlineAt: performance.now() + 50 };
+    const budget = new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 });
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.99);
+    await expect(withRetries(slowBackoff, budget)(call)(nearDeadline)).rejects.toBeInstanceOf(
+      UpstreamUnavailableError,
+    );
+    random.mockRestore();
+    expect(seen).toHaveLength(1);
+  });
+
+  it('does not retry a call whose caller has gone away', async () => {
+    const caller = new AbortController();
+    caller.abort();
+    const { call, seen } = scripted([new UpstreamUnavailableError('user', { connection: true })]);
+    await expect(
+      withRetries(config, new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 }))(call)({
+        ...get,
+        signal: caller.signal,
+      }),
+    ).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    expect(seen).toHaveLength(1);
+  });
+});
+
+describe(fullJitterDelay.name, () => {
+  it('draws the wait from zero up to base times two to the retry', () => {
+    expect(fullJitterDelay(25, 0, () => 0.999)).toBe(24);
+    expect(fullJitterDelay(25, 2, () => 0.5)).toBe(50);
+    expect(fullJitterDelay(25, 3, () => 0)).toBe(0);
+  });
+});

@@ -1,0 +1,57 @@
+import type { RetryConfig } from '@app/config';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MIN_USEFUL_MS } from './axios-transport.js';
+import type { RetryBudget } from './retry-budget.js';
+import { UpstreamError } from './upstream.error.js';
+import { isIdempotent, type UpstreamRequest, type UpstreamWrapper } from './upstream-call.js';
+
+/** Full jitter (AWS's "Exponential Backoff and Jitter"): spreads retries of many callers over the whole interval. */
+export function fullJitterDelay(baseMs: number, retry: number, random: () => number = Math.random): number {
+  return Math.floor(random() * baseMs * 2 ** retry);
+}
+
+function worthAnotherTry(error: unknown, request: UpstreamRequest, delayMs: number): error is UpstreamError {
+  if (
+    !(error instanceof UpstreamError) ||
+    !error.retryable ||
+    !isIdempotent(request) ||
+    request.signal?.aborted
+  ) {
+    return false;
+  }
+  // A retry that cannot finish before the deadline only adds load.
+  return (
+    request.deadlineAt === undefined || request.deadlineAt - performance.now() - delayMs >= MIN_USEFUL_MS
+  );
+}
+
+/**
+ * Retries idempotent calls that failed on a connection or with 502/503/504,
+ * on another instance when there is one, after a jittered backoff, within
+ * the request deadline and the service's retry budget. Hand-written rather
+ * than cockatiel's retry: the decision needs the deadline and the budget,
+ * which that policy cannot consult.
+ */
+export function withRetries(config: RetryConfig, budget: RetryBudget): UpstreamWrapper {
+  return (next) => async (request) => {
+    budget.recordCall();
+    const tried = new Set<string>(request.avoid);
+    for (let retry = 0; ; retry += 1) {
+      try {
+        return await next(tried.size === 0 ? request : { ...request, avoid: tried });
+      } catch (error) {
+        const delayMs = fullJitterDelay(config.baseDelayMs, retry);
+        if (retry >= config.maxRetries || !worthAnotherTry(error, request, delayMs) || !budget.tryRetry()) {
+          throw error;
+        }
+        if (error.instance !== undefined) {
+          tried.add(error.instance);
+        }
+        await sleep(delayMs, undefined, { signal: request.signal }).catch(() => {
+          throw error;
+        });
+      }
+    }
+  };
+}
