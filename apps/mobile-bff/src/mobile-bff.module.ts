@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AdminModule } from '@app/admin';
 import { AggregationModule } from '@app/aggregation';
 import { AuthModule, Public } from '@app/auth';
 import { ConfigModule, type AppConfig } from '@app/config';
@@ -20,6 +21,7 @@ export class MobileBffModule {
         AggregationModule.forRoot({ defaultDeadlineMs: config.http.aggregateDeadlineMs }),
         ServiceClientsModule,
         HealthModule,
+        AdminModule,
       ],
       controllers: [ProfileController],
     };

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ServiceClientsModule } from '@app/service-clients';
+import { ServicesAdminController } from './services-admin.controller.js';
+
+/** The admin surface every BFF serves; each route needs the admin role. */
+@Module({
+  imports: [ServiceClientsModule],
+  controllers: [ServicesAdminController],
+})
+export class AdminModule {}
