@@ -25,3 +25,9 @@ export {
 } from './upstream.error.js';
 export { UpstreamRegistry } from './upstream-registry.js';
 export { UserClient } from './user.client.js';
+export {
+  LocalOutageSignal,
+  RedisOutageSignal,
+  type OutageSignal,
+  type RedisOutageSignalOptions,
+} from './outage-signal.js';

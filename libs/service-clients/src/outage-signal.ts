@@ -65,7 +65,7 @@ function connectionOptions(): RedisOptions {
     enableOfflineQueue: false,
     // A lost announcement only costs the old behaviour, so one retry is plenty.
     maxRetriesPerRequest: 1,
-    // An unreachable Redis must not hold the first announcement (or close()) for the default 10 s.
+    // A Redis that never completes the TCP handshake is dropped and retried after 1 s, not the default 10 s.
     connectTimeout: 1_000,
     // Bounded backoff, and never give up: the signal comes back on its own once Redis does.
     retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
