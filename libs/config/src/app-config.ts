@@ -14,7 +14,7 @@ export interface InstanceConfig {
 export interface BreakerConfig {
   /** Opens after this many failures in a row... */
   consecutiveFailures: number;
-  /** ...or when this share of calls fails over the window... */
+  /** ...or when this share of calls fails over the window (1: never by rate)... */
   failureRate: number;
   windowMs: number;
   /** ...provided the window saw at least this many calls per second. */

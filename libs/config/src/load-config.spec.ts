@@ -73,7 +73,7 @@ describe(loadConfig.name, () => {
   it('names the per-service variable that is wrong', () => {
     expect(problemsOf({ ORDER_SERVICE_RETRY_MAX: '5', UPSTREAM_BREAKER_FAILURE_RATE: '2' }).sort()).toEqual([
       'ORDER_SERVICE_RETRY_MAX: must be at most 2 retries',
-      'UPSTREAM_BREAKER_FAILURE_RATE: must be a number from 0 to 1',
+      'UPSTREAM_BREAKER_FAILURE_RATE: must be a number above 0 and at most 1 (1 turns it off)',
     ]);
   });
 

@@ -19,6 +19,12 @@ const share = z.coerce
   .min(0, { error: 'must be a number from 0 to 1' })
   .max(1, { error: 'must be a number from 0 to 1' });
 
+/** A failure rate that opens a breaker; 1 turns rate-based opening off. */
+const failureRate = z.coerce
+  .number({ error: 'must be a number above 0 and at most 1 (1 turns it off)' })
+  .gt(0, { error: 'must be a number above 0 and at most 1 (1 turns it off)' })
+  .max(1, { error: 'must be a number above 0 and at most 1 (1 turns it off)' });
+
 const onOff = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
   .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
@@ -29,7 +35,7 @@ export const TUNING_FIELDS = {
   MAX_IN_FLIGHT: wholeNumber(1, 100_000, 'calls'),
   DNS_REFRESH_MS: wholeNumber(0, 3_600_000, 'milliseconds'),
   BREAKER_CONSECUTIVE_FAILURES: wholeNumber(1, 1000, 'failures'),
-  BREAKER_FAILURE_RATE: share,
+  BREAKER_FAILURE_RATE: failureRate,
   BREAKER_WINDOW_MS: wholeNumber(1000, 600_000, 'milliseconds'),
   BREAKER_MIN_RPS: wholeNumber(0, 100_000, 'calls per second'),
   BREAKER_COOLDOWN_MS: wholeNumber(100, 600_000, 'milliseconds'),

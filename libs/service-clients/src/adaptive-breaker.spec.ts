@@ -31,6 +31,14 @@ describe(AdaptiveBreaker.name, () => {
     expect(failures(new AdaptiveBreaker(config, () => true), 2)).toEqual([false, true]);
   });
 
+  it('never opens on the rate when the rate is set to 1', () => {
+    const breaker = new AdaptiveBreaker(
+      { ...config, consecutiveFailures: 1000, failureRate: 1, minimumRps: 0 },
+      () => false,
+    );
+    expect(failures(breaker, 100).some(Boolean)).toBe(false);
+  });
+
   it('opens on the failure rate once the window has enough traffic', () => {
     const breaker = new AdaptiveBreaker({ ...config, consecutiveFailures: 1000, minimumRps: 1 }, () => false);
     let opened = false;

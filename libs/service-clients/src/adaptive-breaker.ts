@@ -11,38 +11,44 @@ import { SamplingBreaker, type CircuitState, type IBreaker } from 'cockatiel';
  */
 export class AdaptiveBreaker implements IBreaker {
   private consecutiveFailures = 0;
-  private readonly sampling: SamplingBreaker;
+  /** Absent when the configured rate is 1: rate-based opening is off. */
+  private readonly sampling: SamplingBreaker | undefined;
 
   constructor(
     private readonly config: BreakerConfig,
     private readonly isSuspect: () => boolean,
   ) {
-    this.sampling = new SamplingBreaker({
-      threshold: config.failureRate,
-      duration: config.windowMs,
-      minimumRps: config.minimumRps,
-    });
+    this.sampling =
+      config.failureRate < 1
+        ? new SamplingBreaker({
+            threshold: config.failureRate,
+            duration: config.windowMs,
+            minimumRps: config.minimumRps,
+          })
+        : undefined;
   }
 
   get state(): unknown {
-    return { consecutiveFailures: this.consecutiveFailures, sampling: this.sampling.state };
+    return { consecutiveFailures: this.consecutiveFailures, sampling: this.sampling?.state };
   }
 
   set state(value: unknown) {
     const saved = value as { consecutiveFailures: number; sampling: unknown };
     this.consecutiveFailures = saved.consecutiveFailures;
-    this.sampling.state = saved.sampling;
+    if (this.sampling !== undefined) {
+      this.sampling.state = saved.sampling;
+    }
   }
 
   success(state: CircuitState): void {
     this.consecutiveFailures = 0;
-    this.sampling.success(state);
+    this.sampling?.success(state);
   }
 
   failure(state: CircuitState): boolean {
     this.consecutiveFailures += 1;
     // The sampler must see every failure, so it is asked before the run short-circuits.
-    const byRate = this.sampling.failure(state);
+    const byRate = this.sampling?.failure(state) ?? false;
     const threshold = this.isSuspect()
       ? this.config.suspectConsecutiveFailures
       : this.config.consecutiveFailures;
