@@ -8,9 +8,9 @@ export class DeadlineExceededError extends ProblemError {
   }
 }
 
-export class ClientClosedError extends Error {
+export class ClientClosedError extends ProblemError {
   constructor() {
-    super('the client closed the connection before the answer was ready');
+    super('client-closed', 'The client closed the connection before the answer was ready.');
     this.name = 'ClientClosedError';
   }
 }

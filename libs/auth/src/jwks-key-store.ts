@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { JwtKeyConfig } from '@app/config';
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { JwksClient, type SigningKey } from 'jwks-rsa';
@@ -13,7 +13,8 @@ const FETCH_TIMEOUT_MS = 2_000;
 interface CachedKey {
   /** The one algorithm this key verifies, so an RSA key is never used for an ES256 token or the reverse. */
   algorithm: JwksAlgorithm;
-  pem: string;
+  /** Parsed once here: jsonwebtoken would otherwise parse the PEM again for every token. */
+  key: KeyObject;
 }
 
 /** fetch() reports every network failure as "fetch failed"; the cause says which one. */
@@ -81,7 +82,7 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The PEM that verifies a token with this header; throws {@link InvalidTokenError} when there is none. */
-  async keyFor(kid: string | undefined, algorithm: string): Promise<string> {
+  async keyFor(kid: string | undefined, algorithm: string): Promise<KeyObject> {
     // A token without kid cannot match a published key, and fetching again would not change that.
     if (kid === undefined) {
       throw new InvalidTokenError('unknown-key');
@@ -97,7 +98,7 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
     if (key.algorithm !== algorithm) {
       throw new InvalidTokenError('algorithm-not-allowed');
     }
-    return key.pem;
+    return key.key;
   }
 
   private refreshForUnknownKid(): Promise<void> {
@@ -159,8 +160,8 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
       // jwks-rsa leaves kid and alg out when the JWK has none, whatever its types say.
       const kid: string | undefined = signingKey.kid;
       const declared: string | undefined = signingKey.alg;
-      const pem = signingKey.getPublicKey();
-      const algorithm = this.algorithmFor(pem);
+      const key = createPublicKey(signingKey.getPublicKey());
+      const algorithm = this.algorithmFor(key);
       if (
         kid === undefined ||
         algorithm === undefined ||
@@ -168,13 +169,12 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
       ) {
         continue;
       }
-      usable.set(kid, { algorithm, pem });
+      usable.set(kid, { algorithm, key });
     }
     return usable;
   }
 
-  private algorithmFor(pem: string): JwksAlgorithm | undefined {
-    const key = createPublicKey(pem);
+  private algorithmFor(key: KeyObject): JwksAlgorithm | undefined {
     const algorithm =
       key.asymmetricKeyType === 'rsa'
         ? 'RS256'

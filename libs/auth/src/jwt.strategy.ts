@@ -1,5 +1,6 @@
 import { APP_CONFIG, type AppConfig, type JwtKeyConfig } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy, type SecretOrKeyProvider } from 'passport-jwt';
 import { callerFromPayload, type Caller } from './caller.js';
@@ -31,13 +32,26 @@ function authorizationProblem(header: string | undefined): InvalidTokenReason | 
   return undefined;
 }
 
-/** Where the verification key comes from; the algorithm has already been checked against the configured list. */
-function keySource(key: JwtKeyConfig, jwks: JwksKeyStore | null): (header: TokenHeader) => Promise<string> {
+/**
+ * Where the verification key comes from; the algorithm has already been
+ * checked against the configured list. Keys are KeyObjects built once:
+ * handed a string, jsonwebtoken tries to parse it as a public key for every
+ * token (and, for a secret, fails and falls back), which cost more CPU than
+ * the rest of a request.
+ */
+function keySource(
+  key: JwtKeyConfig,
+  jwks: JwksKeyStore | null,
+): (header: TokenHeader) => Promise<KeyObject> {
   switch (key.kind) {
-    case 'secret':
-      return () => Promise.resolve(key.secret);
-    case 'public-key':
-      return () => Promise.resolve(key.publicKeyPem);
+    case 'secret': {
+      const secret = Promise.resolve(createSecretKey(Buffer.from(key.secret)));
+      return () => secret;
+    }
+    case 'public-key': {
+      const publicKey = Promise.resolve(createPublicKey(key.publicKeyPem));
+      return () => publicKey;
+    }
     case 'jwks':
       if (jwks === null) {
         throw new Error('JWT_JWKS_URL is configured but AuthModule provided no JWKS key store');
@@ -56,7 +70,7 @@ function keySource(key: JwtKeyConfig, jwks: JwksKeyStore | null): (header: Token
 function keyProvider(key: JwtKeyConfig, jwks: JwksKeyStore | null): SecretOrKeyProvider {
   const source = keySource(key, jwks);
   const allowed: readonly string[] = key.algorithms;
-  const keyForToken = async (token: unknown): Promise<string> => {
+  const keyForToken = async (token: unknown): Promise<KeyObject> => {
     if (typeof token !== 'string') {
       throw new InvalidTokenError('malformed');
     }
@@ -71,7 +85,8 @@ function keyProvider(key: JwtKeyConfig, jwks: JwksKeyStore | null): SecretOrKeyP
   };
   return (_request, token: unknown, done) => {
     keyForToken(token).then(
-      (secretOrKey) => done(null, secretOrKey),
+      // jsonwebtoken takes a KeyObject; @types/passport-jwt only lists string | Buffer.
+      (secretOrKey) => done(null, secretOrKey as unknown as Buffer),
       (error: unknown) => done(error),
     );
   };

@@ -14,6 +14,8 @@ export const PROBLEM_CATALOGUE = {
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
+  // nginx's code for a client that hung up first: never sent (nobody is listening), but it names the case in logs.
+  'client-closed': { status: 499, title: 'Client closed request' },
   internal: { status: 500, title: 'Internal server error' },
   'bad-gateway': { status: 502, title: 'Bad gateway' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },
