@@ -10,6 +10,11 @@ export interface ReceivedRequest {
 export type FakeBehaviour =
   | { kind: 'json'; status?: number; body: unknown; delayMs?: number }
   | { kind: 'text'; status?: number; body: string }
+  /**
+   * Sends a 200 whose headers announce the whole body, then only its first
+   * `bytes` and destroys the socket: an upstream process dying mid-answer.
+   */
+  | { kind: 'cut'; body: string; bytes: number }
   | { kind: 'reset' }
   | { kind: 'hang' };
 
@@ -70,13 +75,23 @@ export class FakeUpstream {
         if (behaviour.delayMs === undefined) {
           send();
         } else {
-          setTimeout(send, behaviour.delayMs);
+          // A caller that hung up (an aborted hedge, a passed deadline) gets nothing written to its dead socket.
+          const timer = setTimeout(send, behaviour.delayMs);
+          response.on('close', () => clearTimeout(timer));
         }
         return;
       }
       case 'text':
         response.writeHead(behaviour.status ?? 200, { 'content-type': 'application/json' });
         response.end(behaviour.body);
+        return;
+      case 'cut':
+        response.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(behaviour.body),
+        });
+        // Flushed on its own so the gateway has the headers and a partial body before the socket dies.
+        response.write(behaviour.body.slice(0, behaviour.bytes), () => request.socket.destroy());
         return;
       case 'reset':
         request.socket.destroy();

@@ -18,11 +18,16 @@ export interface AggregateMeta {
   sections: Record<string, SectionReport>;
 }
 
-export function toAggregateMeta(reports: Record<string, SectionReport>): AggregateMeta {
-  return {
-    degraded: Object.keys(reports).filter((name) => reports[name].status !== 'ok'),
-    sections: reports,
-  };
+/** Lists sections in the order they were declared, not the order they finished, so equal answers serialise alike. */
+export function toAggregateMeta(
+  names: readonly string[],
+  reports: Record<string, SectionReport>,
+): AggregateMeta {
+  const sections: Record<string, SectionReport> = {};
+  for (const name of names) {
+    sections[name] = reports[name];
+  }
+  return { degraded: names.filter((name) => reports[name].status !== 'ok'), sections };
 }
 
 /** True for any body that carries an aggregate's `meta`. */

@@ -58,6 +58,16 @@ describe(aggregate.name, () => {
     expect(result.meta.sections.orders).toEqual({ status: 'timeout' });
   });
 
+  it('lists sections in declaration order whatever order they finished in', async () => {
+    const result = await aggregate(Deadline.after(1000), {
+      user: required(() => after(30, 'ann')),
+      orders: optional(() => Promise.reject(new ProblemError('bad-gateway', 'garbage')), []),
+      preferences: optional(() => Promise.reject(new ProblemError('bad-gateway', 'garbage')), null),
+    });
+    expect(Object.keys(result.meta.sections)).toEqual(['user', 'orders', 'preferences']);
+    expect(result.meta.degraded).toEqual(['orders', 'preferences']);
+  });
+
   it('marks an optional section skipped without trying (an open breaker) as fallback', async () => {
     const result = await aggregate(Deadline.after(1000), {
       user: required(async () => 'ann'),

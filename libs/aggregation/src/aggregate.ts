@@ -59,7 +59,7 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       pending -= 1;
       if (pending === 0) {
         stop();
-        resolve({ values: values as SectionValues<S>, meta: toAggregateMeta(reports) });
+        resolve({ values: values as SectionValues<S>, meta: toAggregateMeta(names, reports) });
       }
     };
     function atDeadline(): void {
@@ -79,7 +79,7 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
     }
 
     if (names.length === 0) {
-      resolve({ values: {} as SectionValues<S>, meta: toAggregateMeta({}) });
+      resolve({ values: {} as SectionValues<S>, meta: toAggregateMeta([], {}) });
       return;
     }
     deadline.signal.addEventListener('abort', atDeadline, { once: true });

@@ -37,7 +37,8 @@ export const TUNING_FIELDS = {
   BREAKER_CONSECUTIVE_FAILURES: wholeNumber(1, 1000, 'failures'),
   BREAKER_FAILURE_RATE: failureRate,
   BREAKER_WINDOW_MS: wholeNumber(1000, 600_000, 'milliseconds'),
-  BREAKER_MIN_RPS: wholeNumber(0, 100_000, 'calls per second'),
+  // At least 1: cockatiel reads 0 as unset and falls back to a far higher minimum.
+  BREAKER_MIN_RPS: wholeNumber(1, 100_000, 'calls per second'),
   BREAKER_COOLDOWN_MS: wholeNumber(100, 600_000, 'milliseconds'),
   BREAKER_SUSPECT_FAILURES: wholeNumber(1, 1000, 'failures'),
   BREAKER_SUSPECT_FOR_MS: wholeNumber(1000, 600_000, 'milliseconds'),

@@ -10,6 +10,15 @@ import {
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
 const OVERSIZED_CODES = new Set(['ERR_BAD_RESPONSE', 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED']);
 
+/** axios reports an oversized body and a body cut off by a dying connection with the same code; only the first is the upstream's answer. */
+function isOversized(code: string, error: unknown): boolean {
+  return (
+    OVERSIZED_CODES.has(code) &&
+    error instanceof Error &&
+    /maxContentLength|max(imum)? body length/i.test(error.message)
+  );
+}
+
 /**
  * What a failed exchange means. A call cut by the request deadline is a
  * timeout whatever the socket said; one aborted for the caller's sake is
@@ -31,7 +40,7 @@ export function classifyTransportError(
   if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
     return new UpstreamTimeoutError(service, { cause: error });
   }
-  if (typeof code === 'string' && OVERSIZED_CODES.has(code)) {
+  if (typeof code === 'string' && isOversized(code, error)) {
     return new UpstreamBadResponseError(service, { cause: error });
   }
   return new UpstreamUnavailableError(service, { cause: error, connection: true });

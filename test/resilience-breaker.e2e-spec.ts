@@ -1,0 +1,224 @@
+import { DEMO_MISSING_USER } from '../apps/demo-services/src/demo-data.js';
+import type { MobileProfile } from '../apps/mobile-bff/src/profile/mobile-profile.js';
+import { FakeUpstream } from './support/fake-upstream.js';
+import {
+  demoOrderPageAnswer,
+  demoUserAnswer,
+  expectedProfile,
+  readProfile,
+} from './support/mobile-profile.fixture.js';
+import { expectProblem } from './support/problem.js';
+import { watchProcessFaults } from './support/process-faults.js';
+import { startStack, type Stack } from './support/stack.js';
+import { bearer } from './support/tokens.js';
+
+const faults = watchProcessFaults();
+afterAll(() => faults.stop());
+
+const profileOf = (stack: Stack, sub: string): Promise<Response> =>
+  fetch(`${stack.mobileUrl}/mobile/profile`, { headers: bearer(sub) });
+
+type SectionStatus = MobileProfile['meta']['sections'][string]['status'];
+
+async function ordersStatusOf(response: Response): Promise<SectionStatus> {
+  expect(response.status).toBe(200);
+  const body = await readProfile(response);
+  expect(body.user.id).toBe('u1');
+  return body.meta.sections.recentOrders.status;
+}
+
+describe('the order service breaker', () => {
+  const opensAfter = 5;
+  const cooldownMs = 500;
+  let stack: Stack;
+
+  // A stack per test: each starts with a closed breaker.
+  beforeEach(async () => {
+    stack = await startStack({
+      UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: String(opensAfter),
+      ORDER_SERVICE_BREAKER_COOLDOWN_MS: String(cooldownMs),
+    });
+    stack.demo.faults.order.set({ errorRate: 1 });
+    stack.demo.faults.order.resetCount();
+  });
+  afterEach(() => stack.close());
+
+  const profile = (): Promise<Response> => profileOf(stack, 'u1');
+
+  async function openTheBreaker(): Promise<void> {
+    for (let call = 0; call < opensAfter; call += 1) {
+      expect(await ordersStatusOf(await profile())).toBe('error');
+    }
+    // A 500 is not retried: each of those calls reached the service once.
+    expect(stack.demo.faults.order.requestCount()).toBe(opensAfter);
+  }
+
+  it('stops calling an order service that failed five times in a row, and serves profiles flagged "fallback" meanwhile', async () => {
+    await openTheBreaker();
+
+    const statuses: SectionStatus[] = [];
+    for (let call = 0; call < 35; call += 1) {
+      statuses.push(await ordersStatusOf(await profile()));
+    }
+    // Well within the cool-down: the breaker is open.
+    expect(statuses[0]).toBe('fallback');
+    // After each cool-down one call probes the service (and fails, flagged "error"); every other call
+    // is served the fallback without a request.
+    const probes = statuses.filter((status) => status === 'error').length;
+    expect(statuses.filter((status) => status === 'fallback')).toHaveLength(statuses.length - probes);
+    expect(stack.demo.faults.order.requestCount()).toBe(opensAfter + probes);
+    expect(stack.demo.faults.order.requestCount()).toBeLessThan(opensAfter + statuses.length / 3);
+  });
+
+  it('serves complete profiles again once the order service has recovered and the cool-down has passed', async () => {
+    await openTheBreaker();
+    stack.demo.faults.order.reset();
+    // The service is back, but the breaker does not know yet.
+    expect(await ordersStatusOf(await profile())).toBe('fallback');
+
+    await vi.waitFor(
+      async () => {
+        const response = await profile();
+        expect(response.headers.get('x-response-complete')).toBe('true');
+        expect(await readProfile(response)).toEqual(expectedProfile('u1'));
+      },
+      { timeout: cooldownMs * 6, interval: 50 },
+    );
+    // Closed for good: the next calls reach the service again.
+    const before = stack.demo.faults.order.requestCount();
+    for (let call = 0; call < 5; call += 1) {
+      expect(await ordersStatusOf(await profile())).toBe('ok');
+    }
+    expect(stack.demo.faults.order.requestCount()).toBe(before + 5);
+  });
+});
+
+describe('the user service breaker and answers in the 4xx range', () => {
+  let stack: Stack;
+  let users: FakeUpstream;
+  let usersBehindFake: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '5' });
+    users = await FakeUpstream.start();
+    usersBehindFake = await startStack({
+      USER_SERVICE_URL: users.url,
+      UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '5',
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await usersBehindFake.close();
+    await users.close();
+  });
+
+  it('still serves a known user after twenty unknown ones: a 404 is an answer, not an outage', async () => {
+    stack.demo.faults.user.resetCount();
+    for (let unknown = 1; unknown <= 20; unknown += 1) {
+      const body = await expectProblem(await profileOf(stack, `${DEMO_MISSING_USER}-${unknown}`), 404);
+      expect(body.detail).toBe('The user does not exist.');
+    }
+    // Every one of them was asked of the service: none failed fast.
+    expect(stack.demo.faults.user.requestCount()).toBe(20);
+    const response = await profileOf(stack, 'u1');
+    expect(await readProfile(response)).toEqual(expectedProfile('u1'));
+  });
+
+  it('still serves users after the user service refused twenty requests with 429 and 400', async () => {
+    // `received` already holds the request being answered: odd counts are told to slow down, even ones are refused.
+    users.respond(() =>
+      users.received.length % 2 === 1
+        ? { kind: 'json', status: 429, body: { error: 'slow down' } }
+        : { kind: 'json', status: 400, body: { error: 'bad request' } },
+    );
+    for (let call = 0; call < 10; call += 1) {
+      // Overloaded: unavailable for now. Refused: the gateway asked wrongly, the upstream is fine.
+      await expectProblem(await profileOf(usersBehindFake, 'u1'), 503);
+      await expectProblem(await profileOf(usersBehindFake, 'u1'), 502);
+    }
+    expect(users.received).toHaveLength(20);
+
+    users.respond(demoUserAnswer);
+    expect(await readProfile(await profileOf(usersBehindFake, 'u2'))).toEqual(expectedProfile('u2'));
+  });
+});
+
+describe('retries', () => {
+  describe('of a call that fails once with a 503', () => {
+    let users: FakeUpstream;
+    let orders: FakeUpstream;
+    let stack: Stack;
+
+    beforeAll(async () => {
+      users = await FakeUpstream.start();
+      orders = await FakeUpstream.start();
+      stack = await startStack({ USER_SERVICE_URL: users.url, ORDER_SERVICE_URL: orders.url });
+    });
+    afterAll(async () => {
+      await stack.close();
+      await users.close();
+      await orders.close();
+    });
+
+    it('serves complete profiles when every first try of the user and order services answers 503', async () => {
+      // `received` already holds the request being answered: each odd one fails, its retry succeeds.
+      users.respond((request) =>
+        users.received.length % 2 === 1 ? { kind: 'json', status: 503, body: {} } : demoUserAnswer(request),
+      );
+      orders.respond((request) =>
+        orders.received.length % 2 === 1
+          ? { kind: 'json', status: 503, body: {} }
+          : demoOrderPageAnswer(request),
+      );
+      for (const sub of ['u1', 'u2', 'u3']) {
+        const response = await profileOf(stack, sub);
+        expect(response.headers.get('x-response-complete')).toBe('true');
+        expect(await readProfile(response)).toEqual(expectedProfile(sub));
+      }
+      expect(users.received).toHaveLength(6);
+      expect(orders.received).toHaveLength(6);
+    });
+  });
+
+  describe('of an order service that always answers 503', () => {
+    const calls = 100;
+    let orders: FakeUpstream;
+    let stack: Stack;
+
+    beforeAll(async () => {
+      orders = await FakeUpstream.start();
+      orders.respond(() => ({ kind: 'json', status: 503, body: {} }));
+      stack = await startStack({
+        ORDER_SERVICE_URL: orders.url,
+        // No allowance beyond the budget's ratio (0.2 by default), so the bound below is exact.
+        UPSTREAM_RETRY_BUDGET_MIN_RETRIES: '0',
+        // The breaker would stop the calls, and with them the retries this test counts: a run of
+        // failures it cannot reach, and a failure rate of 1 (never opens by rate).
+        UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1000',
+        UPSTREAM_BREAKER_FAILURE_RATE: '1',
+      });
+    });
+    afterAll(async () => {
+      await stack.close();
+      await orders.close();
+    });
+
+    it('adds at most a fifth to its load in retries, serving flagged profiles all along', async () => {
+      for (let call = 0; call < calls; call += 1) {
+        expect(await readProfile(await profileOf(stack, 'u1'))).toEqual(
+          expectedProfile('u1', { recentOrders: 'error' }),
+        );
+      }
+      expect(orders.received.length).toBeLessThanOrEqual(calls * 1.2 + 1);
+      // Some retries did happen: the bound is the budget, not an absence of retries.
+      expect(orders.received.length).toBeGreaterThan(calls);
+    });
+  });
+});
+
+// Declared last, so it runs after every suite above has met its faults and torn its stacks down.
+it('never left a promise rejection unhandled or an exception uncaught, teardown included', async () => {
+  // Node reports an unhandled rejection once the microtask queue has drained: let a macrotask pass first.
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(faults.seen).toEqual([]);
+});
