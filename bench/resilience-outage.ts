@@ -174,12 +174,16 @@ const lines = [
   '| gateway | client calls during outage | calls reaching the order service | failed client calls (all run) | degraded answers | recovery to first complete profile |',
   '| --- | --- | --- | --- | --- | --- |',
   outageLine(await orderOutage('breakers on (defaults, cool-down 5 s)', {})),
+  // A cool-down that does not divide the outage shows the worst case: recovery waits for the next probe.
+  outageLine(await orderOutage('breakers on, cool-down 3 s', { UPSTREAM_BREAKER_COOLDOWN_MS: '3000' })),
   outageLine(
     await orderOutage('breakers off', {
       UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1000',
       UPSTREAM_BREAKER_FAILURE_RATE: '1',
     }),
   ),
+  '',
+  'Recovery waits at most one cool-down: an open breaker lets its next probe through only then.',
   '',
 ];
 const report = lines.join('\n');
