@@ -68,6 +68,22 @@ export interface ServiceConfig {
   retry: RetryConfig;
   ejection: EjectionConfig;
   hedge: HedgeConfig;
+  /** How long the service's resources stay fresh in the cache; 0 never caches them. */
+  cacheTtlMs: number;
+}
+
+export interface CacheConfig {
+  enabled: boolean;
+  /** Entries the in-memory layer holds before it evicts the least recently used. */
+  memoryMaxEntries: number;
+  /** Past its freshness, an entry is still served for this long while it is refreshed in the background. */
+  staleWhileRevalidateMs: number;
+  /** Past its freshness, an entry is served for this long when the upstream fails, flagged stale. */
+  staleIfErrorMs: number;
+  /** Freshness of a cached aggregate answer (and its Cache-Control max-age); 0 turns response caching off. */
+  responseTtlMs: number;
+  /** How long one instance holds the Redis lock while it loads a missing entry for all. */
+  lockMs: number;
 }
 
 export type JwtKeyConfig =
@@ -118,6 +134,9 @@ export interface AppConfig {
   redisUrl: string | undefined;
   /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
   redisKeyPrefix: string;
+  /** Longest a Redis command may take before the caller goes on without it. */
+  redisCommandTimeoutMs: number;
+  cache: CacheConfig;
   auth: AuthConfig;
   demo: DemoServicesConfig;
 }

@@ -146,6 +146,17 @@ const baseSchema = z.object({
     .refine((value) => /^[A-Za-z0-9:_.-]{0,64}$/.test(value), {
       error: 'must be at most 64 letters, digits or : _ . -',
     }),
+  // A slow Redis may add at most this to a request: past it the cache is skipped for that call.
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt(100, 10_000, 'milliseconds'),
+  CACHE_ENABLED: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
+    .default('true')
+    .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
+  CACHE_MEMORY_MAX_ENTRIES: positiveInt(10_000, 10_000_000, 'entries'),
+  CACHE_STALE_WHILE_REVALIDATE_S: nonNegativeInt(30, 86_400, 'seconds'),
+  CACHE_STALE_IF_ERROR_S: nonNegativeInt(86_400, 7 * 86_400, 'seconds'),
+  CACHE_RESPONSE_TTL_S: nonNegativeInt(5, 3600, 'seconds'),
+  CACHE_LOCK_MS: positiveInt(2000, 60_000, 'milliseconds'),
   REDIS_URL: optionalText('must be a redis:// or rediss:// URL').refine(
     (value) => value === undefined || /^rediss?:\/\/[^\s]+$/.test(value),
     { error: 'must be a redis:// or rediss:// URL' },

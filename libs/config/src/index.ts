@@ -2,6 +2,7 @@ export type {
   AppConfig,
   AuthConfig,
   BreakerConfig,
+  CacheConfig,
   DemoServicesConfig,
   EjectionConfig,
   FaultKnobs,

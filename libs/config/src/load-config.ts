@@ -9,7 +9,7 @@ import type {
 import { ConfigError } from './config.error.js';
 import { DEVELOPMENT_JWT_SECRET } from './development-secret.js';
 import { algorithmForPublicKey, envSchema, tuningEnvSchema, type Env } from './env.schema.js';
-import { resolveTuning, SERVICE_ENV_PREFIX } from './service-tuning.schema.js';
+import { resolveTuning } from './service-tuning.schema.js';
 
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
@@ -68,7 +68,7 @@ function service(
   instances: InstanceConfig[],
   tuning: Record<string, unknown>,
 ): ServiceConfig {
-  const t = resolveTuning(tuning, SERVICE_ENV_PREFIX[name]);
+  const t = resolveTuning(tuning, name);
   return {
     name,
     instances,
@@ -98,6 +98,7 @@ function service(
       maxMs: Math.max(t.EJECTION_MAX_MS, t.EJECTION_BASE_MS),
     },
     hedge: { enabled: t.HEDGE, delayMs: t.HEDGE_DELAY_MS },
+    cacheTtlMs: t.CACHE_TTL_S * 1000,
   };
 }
 
@@ -145,6 +146,15 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     },
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    cache: {
+      enabled: env.CACHE_ENABLED,
+      memoryMaxEntries: env.CACHE_MEMORY_MAX_ENTRIES,
+      staleWhileRevalidateMs: env.CACHE_STALE_WHILE_REVALIDATE_S * 1000,
+      staleIfErrorMs: env.CACHE_STALE_IF_ERROR_S * 1000,
+      responseTtlMs: env.CACHE_RESPONSE_TTL_S * 1000,
+      lockMs: env.CACHE_LOCK_MS,
+    },
     auth: {
       key: jwtKey(env),
       issuer: env.JWT_ISSUER,

@@ -52,6 +52,7 @@ export const TUNING_FIELDS = {
   EJECTION_MAX_MS: wholeNumber(100, 3_600_000, 'milliseconds'),
   HEDGE: onOff,
   HEDGE_DELAY_MS: wholeNumber(0, 60_000, 'milliseconds'),
+  CACHE_TTL_S: wholeNumber(0, 86_400, 'seconds'),
 } as const;
 
 export type TuningField = keyof typeof TUNING_FIELDS;
@@ -82,6 +83,16 @@ export const TUNING_DEFAULTS: Tuning = {
   EJECTION_MAX_MS: 30_000,
   HEDGE: false,
   HEDGE_DELAY_MS: 0,
+  CACHE_TTL_S: 60,
+};
+
+/** Where a service's own default differs from the one for all: how long its resources stay fresh in the cache. */
+const SERVICE_DEFAULTS: Record<ServiceName, Partial<Tuning>> = {
+  user: { CACHE_TTL_S: 60 },
+  // Preferences change rarely, and every change through the gateway invalidates them.
+  preference: { CACHE_TTL_S: 300 },
+  // New orders must show up quickly.
+  order: { CACHE_TTL_S: 15 },
 };
 
 export const SERVICE_ENV_PREFIX: Record<ServiceName, string> = {
@@ -99,11 +110,15 @@ export function tuningSchema(prefix: string) {
   );
 }
 
-/** Per field: the service's own value, else the value for all services, else the default. */
-export function resolveTuning(parsed: Record<string, unknown>, servicePrefix: string): Tuning {
+/** Per field: the service's own value, else the value for all services, else the service's default, else the default. */
+export function resolveTuning(parsed: Record<string, unknown>, service: ServiceName): Tuning {
+  const servicePrefix = SERVICE_ENV_PREFIX[service];
   const entries = FIELD_NAMES.map((field) => [
     field,
-    parsed[servicePrefix + field] ?? parsed[`UPSTREAM_${field}`] ?? TUNING_DEFAULTS[field],
+    parsed[servicePrefix + field] ??
+      parsed[`UPSTREAM_${field}`] ??
+      SERVICE_DEFAULTS[service][field] ??
+      TUNING_DEFAULTS[field],
   ]);
   return Object.fromEntries(entries) as Tuning;
 }
