@@ -1,0 +1,90 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import type { Cache } from 'cache-manager';
+import { randomUUID } from 'node:crypto';
+import { CacheLayers } from './cache-layers.js';
+import { RedisConnection } from './redis-connection.js';
+
+/** Users whose keys this process remembers; past it, the oldest are forgotten (their entries still expire). */
+const MAX_TRACKED_OWNERS = 100_000;
+
+/**
+ * Knows which cache keys hold a user's data and drops them all when that
+ * user's data changes: from both layers here, from Redis for everyone, and
+ * — through a Redis pub/sub broadcast — from every other instance's memory
+ * layer, so the next answer anywhere shows the change.
+ */
+@Injectable()
+export class CacheInvalidator implements OnModuleInit {
+  private readonly origin = randomUUID();
+  private readonly owned = new Map<string, Set<string>>();
+  private readonly channel: string;
+
+  constructor(
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    private readonly layers: CacheLayers,
+    private readonly redis: RedisConnection,
+  ) {
+    this.channel = `${redis.keyPrefix}cache:invalidate`;
+  }
+
+  onModuleInit(): void {
+    this.redis.subscribe(this.channel, (message) => this.onBroadcast(message));
+  }
+
+  /** Records that `key` holds data of `owner`. */
+  track(owner: string, key: string): void {
+    let keys = this.owned.get(owner);
+    if (keys === undefined) {
+      if (this.owned.size >= MAX_TRACKED_OWNERS) {
+        this.owned.delete(this.owned.keys().next().value as string);
+      }
+      keys = new Set();
+      this.owned.set(owner, keys);
+    }
+    keys.add(key);
+    const index = this.indexKey(owner);
+    void this.redis.run((client) =>
+      client
+        .multi()
+        .sadd(index, key)
+        .pexpire(index, 7 * 86_400_000)
+        .exec(),
+    );
+  }
+
+  /** Drops every entry of `owner`, everywhere. Resolves once this instance and Redis are clean. */
+  async invalidateOwner(owner: string): Promise<number> {
+    const shared = (await this.redis.run((client) => client.smembers(this.indexKey(owner)))) ?? [];
+    const keys = new Set([...(this.owned.get(owner) ?? []), ...shared]);
+    await Promise.all([...keys].map((key) => this.cache.del(key)));
+    this.owned.delete(owner);
+    await this.redis.run((client) => client.del(this.indexKey(owner)));
+    this.redis.publish(this.channel, JSON.stringify({ owner, keys: [...keys], origin: this.origin }));
+    return keys.size;
+  }
+
+  private onBroadcast(message: string): void {
+    let parsed: { owner?: unknown; keys?: unknown; origin?: unknown };
+    try {
+      parsed = JSON.parse(message) as typeof parsed;
+    } catch {
+      // Not one of ours: nothing to drop.
+      return;
+    }
+    if (parsed.origin === this.origin || typeof parsed.owner !== 'string') {
+      return;
+    }
+    const announced = Array.isArray(parsed.keys)
+      ? parsed.keys.filter((key): key is string => typeof key === 'string')
+      : [];
+    for (const key of new Set([...(this.owned.get(parsed.owner) ?? []), ...announced])) {
+      void this.layers.memory.delete(key);
+    }
+    this.owned.delete(parsed.owner);
+  }
+
+  private indexKey(owner: string): string {
+    return `${this.redis.keyPrefix}cache-index:${owner}`;
+  }
+}

@@ -1,0 +1,27 @@
+import { Global, Module } from '@nestjs/common';
+import { CacheModule } from '@nestjs/cache-manager';
+import { CacheInvalidator } from './cache-invalidator.js';
+import { CacheLayers } from './cache-layers.js';
+import { CacheLayersModule } from './cache-layers.module.js';
+import { ResourceCache } from './resource-cache.js';
+import { ResponseCacheInterceptor } from './response-cache.interceptor.js';
+
+/**
+ * cache-manager (through @nestjs/cache-manager) over the memory and Redis
+ * layers, and what the gateway builds on it: the resource cache of the
+ * service clients, the per-caller response cache and invalidation.
+ */
+@Global()
+@Module({
+  imports: [
+    CacheLayersModule,
+    CacheModule.registerAsync({
+      imports: [CacheLayersModule],
+      inject: [CacheLayers],
+      useFactory: (layers: CacheLayers) => ({ stores: layers.stores }),
+    }),
+  ],
+  providers: [CacheInvalidator, ResourceCache, ResponseCacheInterceptor],
+  exports: [CacheLayersModule, CacheInvalidator, ResourceCache, ResponseCacheInterceptor],
+})
+export class CachingModule {}

@@ -1,0 +1,129 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { Redis, type RedisOptions } from 'ioredis';
+
+const LOG_EVERY_MS = 30_000;
+
+/** Connection choices that keep a Redis outage from ever holding a request up. */
+function resilientOptions(commandTimeoutMs: number): RedisOptions {
+  return {
+    // Reject commands at once while Redis is unavailable rather than queueing them behind a reconnect.
+    enableOfflineQueue: false,
+    // One attempt per command: the cache is an optimisation, a miss is always an acceptable answer.
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1_000,
+    // A slow Redis costs a request at most this, then the call goes on without the cache.
+    commandTimeout: commandTimeoutMs,
+    // Keep trying for ever, backing off to 2 s, so the cache resumes by itself when Redis is back.
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+  };
+}
+
+/**
+ * The gateway's Redis connections (one for commands, one for subscriptions,
+ * which cannot send commands), or none without `REDIS_URL`. Every failure is
+ * logged now and then and swallowed: callers get `undefined` and carry on.
+ */
+@Injectable()
+export class RedisConnection implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisConnection.name);
+  readonly client: Redis | undefined;
+  private subscriber: Redis | undefined;
+  private readonly handlers = new Map<string, Array<(message: string) => void>>();
+  private lastLoggedAt = 0;
+  private closed = false;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    if (config.redisUrl !== undefined) {
+      this.client = new Redis(config.redisUrl, resilientOptions(config.redisCommandTimeoutMs));
+      this.client.on('error', (error: Error) => this.warn('redis', error));
+    }
+  }
+
+  /** Whether commands can be sent right now. */
+  get isUp(): boolean {
+    return this.client?.status === 'ready';
+  }
+
+  get keyPrefix(): string {
+    return this.config.redisKeyPrefix;
+  }
+
+  /** Runs a command if Redis is up; any failure or timeout is `undefined`, never an exception. */
+  async run<T>(command: (redis: Redis) => Promise<T>): Promise<T | undefined> {
+    if (this.client === undefined || !this.isUp) {
+      return undefined;
+    }
+    try {
+      return await command(this.client);
+    } catch (error) {
+      this.warn('redis command', error);
+      return undefined;
+    }
+  }
+
+  publish(channel: string, message: string): void {
+    void this.run((redis) => redis.publish(channel, message));
+  }
+
+  /** Calls `handler` with every message on `channel`, across reconnects. */
+  subscribe(channel: string, handler: (message: string) => void): void {
+    if (this.config.redisUrl === undefined) {
+      return;
+    }
+    this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler]);
+    if (this.subscriber === undefined) {
+      const subscriber = new Redis(this.config.redisUrl, {
+        ...resilientOptions(this.config.redisCommandTimeoutMs),
+        // Subscriptions are renewed on every (re)connect below, including one that first failed.
+        autoResubscribe: false,
+        commandTimeout: undefined,
+      });
+      subscriber.on('error', (error: Error) => this.warn('redis subscriber', error));
+      subscriber.on('ready', () => {
+        subscriber
+          .subscribe(...this.handlers.keys())
+          .catch((error: unknown) => this.warn('redis subscribe', error));
+      });
+      subscriber.on('message', (from: string, message: string) => {
+        for (const listener of this.handlers.get(from) ?? []) {
+          listener(message);
+        }
+      });
+      this.subscriber = subscriber;
+    } else if (this.subscriber.status === 'ready') {
+      this.subscriber.subscribe(channel).catch((error: unknown) => this.warn('redis subscribe', error));
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    await Promise.all([this.client, this.subscriber].map((connection) => quit(connection)));
+  }
+
+  private warn(what: string, error: unknown): void {
+    const now = Date.now();
+    if (this.closed || now - this.lastLoggedAt < LOG_EVERY_MS) {
+      return;
+    }
+    this.lastLoggedAt = now;
+    this.logger.warn(
+      `${what} failed, going on without Redis: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/** A polite QUIT when Redis answers, a hard disconnect when it does not, within half a second either way. */
+async function quit(connection: Redis | undefined): Promise<void> {
+  if (connection === undefined) {
+    return;
+  }
+  const timer = setTimeout(() => connection.disconnect(), 500);
+  try {
+    await connection.quit();
+  } catch {
+    connection.disconnect();
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,177 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { APP_CONFIG, type AppConfig, type CacheConfig } from '@app/config';
+import { ProblemError } from '@app/problem';
+import type { Cache } from 'cache-manager';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CacheInvalidator } from './cache-invalidator.js';
+import { CacheLayers } from './cache-layers.js';
+import { freshnessOf, isCacheEntry, retentionMs, type CacheEntry } from './cache-entry.js';
+import { RedisConnection } from './redis-connection.js';
+import { SingleFlight } from './single-flight.js';
+
+/** How a load runs: for a caller waiting on it, or in the background to refresh an entry served stale. */
+export type LoadMode = { kind: 'foreground'; signal: AbortSignal } | { kind: 'background' };
+
+export interface CachedRead<T> {
+  key: string;
+  ttlMs: number;
+  /** The user the data belongs to, so a change of theirs can drop it. */
+  owner?: string;
+  load: (mode: LoadMode) => Promise<T>;
+  /** Told the age of the data when a stale entry is served. */
+  onStale?: (ageMs: number) => void;
+  signal?: AbortSignal;
+}
+
+const LOCK_POLL_MS = 20;
+/** Waiting on another instance's load longer than this costs more than loading again. */
+const LOCK_WAIT_MS = 250;
+const RELEASE_LOCK =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/** An upstream failure (5xx), as opposed to an answer such as "not found" that stale data must not hide. */
+function isUpstreamFailure(error: unknown): boolean {
+  return error instanceof ProblemError && error.status >= 500;
+}
+
+/**
+ * Upstream resources through the two cache layers: fresh entries are served
+ * as they are; entries just past their freshness are served at once and
+ * refreshed in the background (stale-while-revalidate); when a load fails
+ * the last good value is served, flagged stale (stale-if-error). Concurrent
+ * misses share one load in this process, and with Redis one across
+ * instances, behind a short lock whose loss only costs an extra load.
+ */
+@Injectable()
+export class ResourceCache {
+  private readonly logger = new Logger(ResourceCache.name);
+  private readonly flights = new SingleFlight();
+  private readonly settings: CacheConfig;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    private readonly layers: CacheLayers,
+    private readonly redis: RedisConnection,
+    private readonly invalidator: CacheInvalidator,
+  ) {
+    this.settings = config.cache;
+  }
+
+  get enabled(): boolean {
+    return this.settings.enabled;
+  }
+
+  async read<T>(read: CachedRead<T>): Promise<T> {
+    if (!this.settings.enabled || read.ttlMs <= 0) {
+      return read.load({ kind: 'foreground', signal: read.signal ?? new AbortController().signal });
+    }
+    const entry = await this.lookup<T>(read.key);
+    const freshness = entry === undefined ? 'expired' : freshnessOf(entry, Date.now(), this.settings);
+    if (entry !== undefined && freshness === 'fresh') {
+      return entry.value;
+    }
+    if (entry !== undefined && freshness === 'revalidate') {
+      this.refreshInBackground(read);
+      read.onStale?.(Date.now() - entry.storedAt);
+      return entry.value;
+    }
+    try {
+      return await this.flights.run(read.key, (signal) => this.loadOnce(read, signal), read.signal);
+    } catch (error) {
+      if (entry !== undefined && freshness === 'stale' && isUpstreamFailure(error)) {
+        read.onStale?.(Date.now() - entry.storedAt);
+        return entry.value;
+      }
+      throw error;
+    }
+  }
+
+  /** A fresh entry, if there is one; for the response cache, which serves nothing stale. */
+  async peekFresh<T>(key: string): Promise<CacheEntry<T> | undefined> {
+    const entry = await this.lookup<T>(key);
+    return entry !== undefined && entry.freshUntil > Date.now() ? entry : undefined;
+  }
+
+  async store<T>(key: string, value: T, ttlMs: number, owner: string | undefined): Promise<CacheEntry<T>> {
+    const now = Date.now();
+    const entry: CacheEntry<T> = { value, storedAt: now, freshUntil: now + ttlMs };
+    await this.cache.set(key, entry, retentionMs(ttlMs, this.settings));
+    if (owner !== undefined) {
+      this.invalidator.track(owner, key);
+    }
+    return entry;
+  }
+
+  private async lookup<T>(key: string): Promise<CacheEntry<T> | undefined> {
+    const local: unknown = await this.layers.memory.get(key);
+    if (isCacheEntry(local)) {
+      return local as CacheEntry<T>;
+    }
+    if (this.layers.shared === undefined) {
+      return undefined;
+    }
+    const shared: unknown = await this.layers.shared.get(key);
+    if (!isCacheEntry(shared)) {
+      return undefined;
+    }
+    // Copy what another instance loaded into this one's memory, for as long as it stays useful.
+    const keepMs =
+      retentionMs(shared.freshUntil - shared.storedAt, this.settings) - (Date.now() - shared.storedAt);
+    if (keepMs > 0) {
+      await this.layers.memory.set(key, shared, keepMs);
+    }
+    return shared as CacheEntry<T>;
+  }
+
+  /** One load for every instance when Redis is there: the lock holder loads, the others wait briefly for its result. */
+  private async loadOnce<T>(read: CachedRead<T>, signal: AbortSignal): Promise<T> {
+    const lockKey = `${this.redis.keyPrefix}lock:${read.key}`;
+    const token = randomUUID();
+    const locked = await this.redis.run((client) =>
+      client.set(lockKey, token, 'PX', this.settings.lockMs, 'NX'),
+    );
+    if (locked === null) {
+      const loadedElsewhere = await this.waitForOtherInstance<T>(read.key, signal);
+      if (loadedElsewhere !== undefined) {
+        return loadedElsewhere;
+      }
+    }
+    try {
+      const value = await read.load({ kind: 'foreground', signal });
+      await this.store(read.key, value, read.ttlMs, read.owner);
+      return value;
+    } finally {
+      if (locked === 'OK') {
+        void this.redis.run((client) => client.eval(RELEASE_LOCK, 1, lockKey, token));
+      }
+    }
+  }
+
+  private async waitForOtherInstance<T>(key: string, signal: AbortSignal): Promise<T | undefined> {
+    for (let waited = 0; waited < LOCK_WAIT_MS && !signal.aborted; waited += LOCK_POLL_MS) {
+      await sleep(LOCK_POLL_MS);
+      const shared: unknown = await this.layers.shared?.get(key);
+      if (isCacheEntry(shared) && shared.freshUntil > Date.now()) {
+        return shared.value as T;
+      }
+    }
+    return undefined;
+  }
+
+  private refreshInBackground<T>(read: CachedRead<T>): void {
+    void this.flights
+      .run(`refresh:${read.key}`, async () => {
+        const value = await read.load({ kind: 'background' });
+        await this.store(read.key, value, read.ttlMs, read.owner);
+        return value;
+      })
+      .catch((error: unknown) => {
+        this.logger.debug(
+          `background refresh of ${read.key} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
+  }
+}

@@ -1,0 +1,134 @@
+import {
+  applyDecorators,
+  Inject,
+  Injectable,
+  Logger,
+  SetMetadata,
+  UseInterceptors,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { from, mergeMap, of, type Observable } from 'rxjs';
+import { responseCacheKey } from './cache-keys.js';
+import { etagOf, matchesIfNoneMatch } from './etag.js';
+import { ResourceCache } from './resource-cache.js';
+
+const CACHE_RESPONSE = 'caching:response';
+
+interface CachedResponse {
+  body: unknown;
+  etag: string;
+}
+
+function principalOf(request: FastifyRequest): string | undefined {
+  const user = (request as FastifyRequest & { user?: { id?: unknown } }).user;
+  return typeof user?.id === 'string' ? user.id : undefined;
+}
+
+/** Only complete answers are kept: a degraded one would outlive the outage it reports. */
+function isCompleteAnswer(body: unknown): boolean {
+  const degraded = (body as { meta?: { degraded?: unknown } } | null)?.meta?.degraded;
+  return !Array.isArray(degraded) || degraded.length === 0;
+}
+
+function bypassesCache(request: FastifyRequest): boolean {
+  const header = request.headers['cache-control'];
+  return typeof header === 'string' && /\bno-(cache|store)\b/i.test(header);
+}
+
+/**
+ * Caches a GET answer per caller: the key always holds the principal, and a
+ * route reached without one is not cached at all, so a forgotten key can
+ * never hand one user's answer to another. Answers carry `Cache-Control:
+ * private` and an ETag, `If-None-Match` gets a 304, errors and degraded
+ * answers are never stored, and `Cache-Control: no-cache` skips the lookup.
+ */
+@Injectable()
+export class ResponseCacheInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(ResponseCacheInterceptor.name);
+  private readonly refusedRoutes = new Set<string>();
+  private readonly ttlMs: number;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly cache: ResourceCache,
+    private readonly reflector: Reflector,
+  ) {
+    this.ttlMs = config.cache.enabled ? config.cache.responseTtlMs : 0;
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const route = request.routeOptions.url ?? request.url;
+    const principal = principalOf(request);
+    const cacheable = this.reflector.get<boolean | undefined>(CACHE_RESPONSE, context.getHandler()) === true;
+    if (!cacheable || request.method !== 'GET' || this.ttlMs <= 0 || principal === undefined) {
+      if (cacheable && principal === undefined) {
+        this.refuse(route);
+      }
+      return next
+        .handle()
+        .pipe(mergeMap((body: unknown) => of(this.answer(request, reply, body, etagOf(body), 0))));
+    }
+    const key = responseCacheKey(route, principal, request.query);
+    const lookup = bypassesCache(request)
+      ? Promise.resolve(undefined)
+      : this.cache.peekFresh<CachedResponse>(key);
+    return from(lookup).pipe(
+      mergeMap((hit) => {
+        if (hit !== undefined) {
+          void reply.header('x-cache', 'hit');
+          return of(this.answer(request, reply, hit.value.body, hit.value.etag, hit.freshUntil - Date.now()));
+        }
+        void reply.header('x-cache', 'miss');
+        return next.handle().pipe(
+          mergeMap(async (body: unknown) => {
+            const etag = etagOf(body);
+            if (!isCompleteAnswer(body)) {
+              return this.answer(request, reply, body, etag, 0);
+            }
+            await this.cache.store<CachedResponse>(key, { body, etag }, this.ttlMs, principal);
+            return this.answer(request, reply, body, etag, this.ttlMs);
+          }),
+        );
+      }),
+    );
+  }
+
+  private answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: unknown,
+    etag: string,
+    maxAgeMs: number,
+  ): unknown {
+    void reply.header('etag', etag);
+    void reply.header('cache-control', `private, max-age=${Math.max(0, Math.floor(maxAgeMs / 1000))}`);
+    void reply.header('vary', 'Authorization');
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (matchesIfNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, etag)) {
+      void reply.code(304);
+      return undefined;
+    }
+    return body;
+  }
+
+  private refuse(route: string): void {
+    if (!this.refusedRoutes.has(route)) {
+      this.refusedRoutes.add(route);
+      this.logger.error(
+        `not caching ${route}: it is reached without a principal, and a shared entry could leak one user's data`,
+      );
+    }
+  }
+}
+
+/** Caches this GET route's answers per caller (see {@link ResponseCacheInterceptor}). */
+export const CacheResponse = (): MethodDecorator =>
+  applyDecorators(SetMetadata(CACHE_RESPONSE, true), UseInterceptors(ResponseCacheInterceptor));

@@ -1,0 +1,65 @@
+interface Flight {
+  result: Promise<unknown>;
+  controller: AbortController;
+  waiters: number;
+}
+
+/**
+ * Concurrent loads of one key share a single call. The call runs under its
+ * own abort signal, cancelled only once every caller waiting on it has gone,
+ * so one impatient caller never fails the others.
+ */
+export class SingleFlight {
+  private readonly flights = new Map<string, Flight>();
+
+  run<T>(key: string, load: (signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> {
+    let flight = this.flights.get(key);
+    if (flight === undefined) {
+      const controller = new AbortController();
+      const started: Flight = { result: Promise.resolve(), controller, waiters: 0 };
+      started.result = load(controller.signal).finally(() => {
+        if (this.flights.get(key) === started) {
+          this.flights.delete(key);
+        }
+      });
+      this.flights.set(key, started);
+      flight = started;
+    }
+    return this.wait(flight, callerSignal) as Promise<T>;
+  }
+
+  get size(): number {
+    return this.flights.size;
+  }
+
+  private wait(flight: Flight, callerSignal: AbortSignal | undefined): Promise<unknown> {
+    flight.waiters += 1;
+    if (callerSignal === undefined) {
+      return flight.result;
+    }
+    return new Promise((resolve, reject) => {
+      const leave = (): void => {
+        flight.waiters -= 1;
+        if (flight.waiters === 0) {
+          flight.controller.abort(callerSignal.reason);
+        }
+        reject(callerSignal.reason);
+      };
+      if (callerSignal.aborted) {
+        leave();
+        return;
+      }
+      callerSignal.addEventListener('abort', leave, { once: true });
+      flight.result.then(
+        (value) => {
+          callerSignal.removeEventListener('abort', leave);
+          resolve(value);
+        },
+        (error: unknown) => {
+          callerSignal.removeEventListener('abort', leave);
+          reject(error);
+        },
+      );
+    });
+  }
+}
