@@ -68,6 +68,21 @@ describe(aggregate.name, () => {
     expect(result.meta.degraded).toEqual(['orders', 'preferences']);
   });
 
+  it('reports a section served from stale data as stale, with its age, and the answer as degraded', async () => {
+    const result = await aggregate(Deadline.after(1000), {
+      user: required(async () => 'ann'),
+      preferences: optional(async (scope) => {
+        scope.onStale(12_345.6);
+        return { theme: 'dark' };
+      }, null),
+    });
+    expect(result.values.preferences).toEqual({ theme: 'dark' });
+    expect(result.meta).toEqual({
+      degraded: ['preferences'],
+      sections: { user: { status: 'ok' }, preferences: { status: 'stale', ageMs: 12_346 } },
+    });
+  });
+
   it('marks an optional section skipped without trying (an open breaker) as fallback', async () => {
     const result = await aggregate(Deadline.after(1000), {
       user: required(async () => 'ann'),

@@ -40,7 +40,12 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
     const values: Record<string, unknown> = {};
     const reports: Record<string, SectionReport> = {};
     const run = new AbortController();
-    const scope: SectionScope = { signal: run.signal, deadlineAt: deadline.at };
+    const staleAges = new Map<string, number>();
+    const scopeOf = (name: string): SectionScope => ({
+      signal: run.signal,
+      deadlineAt: deadline.at,
+      onStale: (ageMs) => staleAges.set(name, Math.max(staleAges.get(name) ?? 0, Math.round(ageMs))),
+    });
     let pending = names.length;
     let done = false;
 
@@ -91,14 +96,15 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       const section = sections[name];
       let loading: Promise<unknown>;
       try {
-        loading = section.load(scope);
+        loading = section.load(scopeOf(name));
       } catch (error) {
         loading = Promise.reject(error);
       }
       loading.then(
         (value) => {
           if (!done) {
-            settle(name, value, { status: 'ok' });
+            const ageMs = staleAges.get(name);
+            settle(name, value, ageMs === undefined ? { status: 'ok' } : { status: 'stale', ageMs });
           }
         },
         (error: unknown) => {

@@ -4,6 +4,8 @@ export interface SectionScope {
   signal: AbortSignal;
   /** `performance.now()` by which the whole request must have answered. */
   deadlineAt: number;
+  /** For the loader's data source: the data is past its freshness by this age; the section is reported stale. */
+  onStale: (ageMs: number) => void;
 }
 
 export type Loader<T> = (scope: SectionScope) => Promise<T>;

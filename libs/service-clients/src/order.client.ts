@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { normalizeQuery } from '@app/caching';
 import { orderPageSchema, orderSchema, type Order, type OrderPage, type OrderQuery } from './models.js';
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
@@ -23,6 +24,10 @@ export class OrderClient {
       path: '/orders',
       query: { userId: query.userId, limit: query.limit, cursor: query.cursor, status: query.status },
       expect: ORDER_PAGE,
+      cache: {
+        key: `${encodeURIComponent(query.userId)}:${normalizeQuery({ limit: query.limit, cursor: query.cursor, status: query.status })}`,
+        owner: query.userId,
+      },
       ...options,
     });
   }
@@ -32,6 +37,7 @@ export class OrderClient {
       method: 'GET',
       path: resourcePath('order', '/orders/', orderId, ORDER.missing),
       expect: ORDER,
+      cache: { key: `detail:${encodeURIComponent(orderId)}` },
       ...options,
     });
   }

@@ -20,6 +20,7 @@ export class PreferenceClient {
       method: 'GET',
       path: resourcePath('preference', '/preferences/', userId, PREFERENCES.missing),
       expect: PREFERENCES,
+      cache: { key: encodeURIComponent(userId), owner: userId },
       ...options,
     });
   }

@@ -1,3 +1,4 @@
+import type { ResourceCache } from '@app/caching';
 import type { ServiceConfig, ServiceName } from '@app/config';
 import axios, { type AxiosInstance } from 'axios';
 import type { BulkheadPolicy, CircuitBreakerPolicy } from 'cockatiel';
@@ -14,6 +15,7 @@ import { endpointsFor, InstanceResolver } from './instance-resolver.js';
 import { LatencyWindow } from './latency-window.js';
 import type { OutageSignal } from './outage-signal.js';
 import { RetryBudget } from './retry-budget.js';
+import { withResourceCache } from './resource-cache.wrapper.js';
 import { withRetries } from './retry.wrapper.js';
 import type { UpstreamCall, UpstreamRequest } from './upstream-call.js';
 import type { UpstreamInstance } from './upstream-instance.js';
@@ -80,6 +82,7 @@ export class ServiceUpstream {
   constructor(
     readonly config: ServiceConfig,
     outageSignal: OutageSignal,
+    resourceCache: ResourceCache,
   ) {
     this.pool = new InstancePool(config.name, endpointsFor(config.instances, new Map()), config.ejection);
     this.resolver = new InstanceResolver(
@@ -112,7 +115,8 @@ export class ServiceUpstream {
     const hedged = withHedging(config.hedge, this.latencies, this.retryBudget)(attempt);
     const retried = withRetries(config.retry, this.retryBudget)(hedged);
     const guarded = withBreaker(config, this.breaker)(retried);
-    this.stack = withBulkhead(config, this.bulkhead)(guarded);
+    const bounded = withBulkhead(config, this.bulkhead)(guarded);
+    this.stack = withResourceCache(config, resourceCache)(bounded);
   }
 
   /** Resolves instance host names before the first call, then keeps them fresh. */

@@ -14,6 +14,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** `performance.now()` by which the whole request must have answered. */
   deadlineAt?: number;
+  /** Told the age of the data when the answer comes from the cache past its freshness. */
+  onStale?: (ageMs: number) => void;
 }
 
 export interface UpstreamRequest extends CallOptions {
@@ -28,6 +30,8 @@ export interface UpstreamRequest extends CallOptions {
   expect: ExpectedAnswer<unknown>;
   /** Instances to stay away from if any other is available: the ones a retry or hedge already tried. */
   avoid?: ReadonlySet<string>;
+  /** Caches the answer of a GET under this key, as data of this owner (a user id) when it has one. */
+  cache?: { key: string; owner?: string };
   /** Told which instance the attempt went to, so a hedge can send its second attempt elsewhere. */
   onPick?: (instanceId: string) => void;
 }

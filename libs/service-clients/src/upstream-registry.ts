@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ResourceCache } from '@app/caching';
 import { APP_CONFIG, SERVICE_NAMES, type AppConfig, type ServiceName } from '@app/config';
 import { LocalOutageSignal, RedisOutageSignal, type OutageSignal } from './outage-signal.js';
 import { ServiceUpstream } from './service-upstream.js';
@@ -24,10 +25,13 @@ export class UpstreamRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly upstreams: Map<ServiceName, ServiceUpstream>;
   private readonly outageSignal: OutageSignal;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, resourceCache: ResourceCache) {
     this.outageSignal = outageSignalFor(config);
     this.upstreams = new Map(
-      SERVICE_NAMES.map((name) => [name, new ServiceUpstream(config.services[name], this.outageSignal)]),
+      SERVICE_NAMES.map((name) => [
+        name,
+        new ServiceUpstream(config.services[name], this.outageSignal, resourceCache),
+      ]),
     );
   }
 

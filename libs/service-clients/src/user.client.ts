@@ -20,6 +20,7 @@ export class UserClient {
       method: 'GET',
       path: resourcePath('user', '/users/', userId, USER.missing),
       expect: USER,
+      cache: { key: encodeURIComponent(userId), owner: userId },
       ...options,
     });
   }
