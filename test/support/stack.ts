@@ -17,7 +17,8 @@ export interface Stack {
 
 /**
  * The whole product on ephemeral loopback ports: the real demo services and
- * both real BFFs, nothing overridden. `env` adds or replaces variables.
+ * both real BFFs, nothing overridden. `env` adds or replaces variables;
+ * caching is off unless `env` turns it on.
  */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const demo = await startDemoServices({
@@ -35,6 +36,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     USER_SERVICE_URL: demo.urls.user,
     ORDER_SERVICE_URL: demo.urls.order,
     PREFERENCE_SERVICE_URL: demo.urls.preference,
+    // Suites about upstream behaviour need every call to reach the upstream; the caching suites turn it on.
+    CACHE_ENABLED: 'false',
     ...env,
   });
   const apps: NestFastifyApplication[] = [];

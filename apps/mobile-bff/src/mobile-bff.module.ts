@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AdminModule } from '@app/admin';
 import { AggregationModule } from '@app/aggregation';
 import { AuthModule, Public } from '@app/auth';
+import { CachingModule } from '@app/caching';
 import { ConfigModule, type AppConfig } from '@app/config';
 import { HealthController, HealthModule } from '@app/health';
 import { ServiceClientsModule } from '@app/service-clients';
@@ -18,6 +19,7 @@ export class MobileBffModule {
       imports: [
         ConfigModule.forRoot(config),
         AuthModule,
+        CachingModule,
         AggregationModule.forRoot({ defaultDeadlineMs: config.http.aggregateDeadlineMs }),
         ServiceClientsModule,
         HealthModule,

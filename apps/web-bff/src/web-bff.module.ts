@@ -2,10 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AdminModule } from '@app/admin';
 import { AggregationModule } from '@app/aggregation';
 import { AuthModule, Public } from '@app/auth';
+import { CachingModule } from '@app/caching';
 import { ConfigModule, type AppConfig } from '@app/config';
 import { HealthController, HealthModule } from '@app/health';
 import { ServiceClientsModule } from '@app/service-clients';
 import { DashboardController } from './dashboard/dashboard.controller.js';
+import { PreferencesController } from './preferences/preferences.controller.js';
 
 // Orchestrators probe health without a token.
 Public()(HealthController);
@@ -18,12 +20,13 @@ export class WebBffModule {
       imports: [
         ConfigModule.forRoot(config),
         AuthModule,
+        CachingModule,
         AggregationModule.forRoot({ defaultDeadlineMs: config.http.aggregateDeadlineMs }),
         ServiceClientsModule,
         HealthModule,
         AdminModule,
       ],
-      controllers: [DashboardController],
+      controllers: [DashboardController, PreferencesController],
     };
   }
 }

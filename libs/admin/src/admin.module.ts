@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ServiceClientsModule } from '@app/service-clients';
+import { CacheAdminController } from './cache-admin.controller.js';
 import { ServicesAdminController } from './services-admin.controller.js';
 
 /** The admin surface every BFF serves; each route needs the admin role. */
 @Module({
   imports: [ServiceClientsModule],
-  controllers: [ServicesAdminController],
+  controllers: [ServicesAdminController, CacheAdminController],
 })
 export class AdminModule {}

@@ -1,2 +1,3 @@
 export { AdminModule } from './admin.module.js';
 export { ServicesAdminController } from './services-admin.controller.js';
+export { CacheAdminController } from './cache-admin.controller.js';

@@ -6,6 +6,7 @@ import {
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import { SERVICE_NAMES } from '@app/config';
+import { RedisHealthIndicator } from './redis.indicator.js';
 import { UpstreamsHealthIndicator } from './upstreams.indicator.js';
 
 /** A heap this large on a gateway that holds no data means a leak: let the orchestrator restart it. */
@@ -23,6 +24,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly memory: MemoryHealthIndicator,
     private readonly upstreams: UpstreamsHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
   ) {}
 
   @Get()
@@ -30,6 +32,7 @@ export class HealthController {
   overall(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.memory.checkHeap('memory_heap', HEAP_LIMIT_BYTES),
+      () => this.redis.check(),
       ...SERVICE_NAMES.map((service) => () => this.upstreams.check(service)),
     ]);
   }

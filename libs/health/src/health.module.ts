@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ServiceClientsModule } from '@app/service-clients';
 import { HealthController } from './health.controller.js';
+import { RedisHealthIndicator } from './redis.indicator.js';
 import { UpstreamsHealthIndicator } from './upstreams.indicator.js';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), ServiceClientsModule],
   controllers: [HealthController],
-  providers: [UpstreamsHealthIndicator],
+  providers: [UpstreamsHealthIndicator, RedisHealthIndicator],
 })
 export class HealthModule {}

@@ -4,3 +4,4 @@ export { describeError, type ErrorDescription } from './describe-error.js';
 export { ProblemFilter } from './problem.filter.js';
 export { requestIdFrom } from './request-id.js';
 export { loadConfigOrExit, warnAboutDevelopmentSecret } from './startup.js';
+export { fieldProblems, ZodValidationPipe, type FieldProblem } from './zod-validation.pipe.js';

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
+import { CacheResponse } from '@app/caching';
 import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
 import type { MobileProfile } from './mobile-profile.js';
 import { RECENT_ORDER_COUNT, toMobileProfile } from './mobile-profile.mapper.js';
@@ -14,6 +15,7 @@ export class ProfileController {
   ) {}
 
   @Get('profile')
+  @CacheResponse()
   async profile(
     @CurrentUser() caller: Caller,
     @RequestDeadline() deadline: Deadline,

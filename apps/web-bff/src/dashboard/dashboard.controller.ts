@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
+import { CacheResponse } from '@app/caching';
 import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
 import type { WebDashboard } from './web-dashboard.js';
 import { DASHBOARD_PAGE_SIZE, toWebDashboard } from './web-dashboard.mapper.js';
@@ -14,6 +15,7 @@ export class DashboardController {
   ) {}
 
   @Get('dashboard')
+  @CacheResponse()
   async dashboard(
     @CurrentUser() caller: Caller,
     @RequestDeadline() deadline: Deadline,

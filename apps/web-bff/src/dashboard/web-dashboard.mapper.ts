@@ -1,5 +1,6 @@
 import type { AggregateMeta } from '@app/aggregation';
 import type { Money, Order, OrderPage, Preferences, User } from '@app/service-clients';
+import { toWebPreferences } from '../preferences/web-preferences.mapper.js';
 import type { DashboardStats, WebDashboard, WebOrderSummary } from './web-dashboard.js';
 
 export const DASHBOARD_PAGE_SIZE = 20;
@@ -62,17 +63,7 @@ export function toWebDashboard({
       createdAt: user.createdAt,
     },
     orders: { items: orders.items.map(toWebOrderSummary), nextCursor: orders.nextCursor },
-    preferences:
-      preferences === null
-        ? null
-        : {
-            language: preferences.language,
-            currency: preferences.currency,
-            theme: preferences.theme,
-            notifications: { ...preferences.notifications },
-            marketingOptIn: preferences.marketingOptIn,
-            updatedAt: preferences.updatedAt,
-          },
+    preferences: preferences === null ? null : toWebPreferences(preferences),
     stats: ordersLoaded ? toDashboardStats(orders.items) : null,
     meta,
   };

@@ -1,12 +1,13 @@
 import type { AggregateMeta } from '@app/aggregation';
-import type { Money, OrderStatus, Preferences, User } from '@app/service-clients';
+import type { Money, OrderStatus, User } from '@app/service-clients';
+import type { WebPreferences } from '../preferences/web-preferences.mapper.js';
 
 /** `GET /web/dashboard`: the web app's landing screen. */
 export interface WebDashboard {
   user: User;
   orders: { items: WebOrderSummary[]; nextCursor: string | null };
   /** Null while the preference service is unavailable: the web app shows its own defaults. */
-  preferences: Omit<Preferences, 'userId'> | null;
+  preferences: WebPreferences | null;
   /** Figures over the first page of orders; null when that page could not be loaded. */
   stats: DashboardStats | null;
   meta: AggregateMeta;
