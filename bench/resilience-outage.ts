@@ -1,10 +1,8 @@
-import { loadConfig } from '@app/config';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileSync } from 'node:fs';
-import { startDemoServices, type DemoServices } from '../apps/demo-services/src/demo-services.js';
-import { startMobileBff } from '../apps/mobile-bff/src/start-mobile-bff.js';
-import { mintToken, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from '../test/support/tokens.js';
+import { mintToken } from '../test/support/tokens.js';
+import { startInProcessStack } from './support/in-process-stack.js';
 
 /*
  * Measures what issue 3 asks: how long /mobile/profile takes while the user
@@ -13,43 +11,7 @@ import { mintToken, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from '../test/
  * process; the figures are counts and latencies, not throughput.
  */
 
-const NO_FAULTS = { latencyMs: 0, errorRate: 0, down: false, malformed: false, hang: false };
 const RATE_PER_SECOND = 100;
-
-interface Stack {
-  demo: DemoServices;
-  url: string;
-  close(): Promise<void>;
-}
-
-async function startStack(env: Record<string, string>): Promise<Stack> {
-  const demo = await startDemoServices({
-    host: '127.0.0.1',
-    ports: { user: 0, order: 0, preference: 0 },
-    faults: { user: { ...NO_FAULTS }, order: { ...NO_FAULTS }, preference: { ...NO_FAULTS } },
-  });
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    HOST: '127.0.0.1',
-    JWT_SECRET: TEST_JWT_SECRET,
-    JWT_ISSUER: TEST_ISSUER,
-    JWT_AUDIENCE: TEST_AUDIENCE,
-    USER_SERVICE_URL: demo.urls.user,
-    ORDER_SERVICE_URL: demo.urls.order,
-    PREFERENCE_SERVICE_URL: demo.urls.preference,
-    ...env,
-  });
-  const app = await startMobileBff(config, 0);
-  return {
-    demo,
-    url: (await app.getUrl()).replace('[::1]', '127.0.0.1'),
-    close: async () => {
-      await app.close();
-      await demo.close();
-    },
-  };
-}
 
 const tokens = Array.from({ length: 200 }, (_, index) =>
   mintToken({ sub: `u${index + 1}`, expiresInSeconds: 3600 }),
@@ -72,12 +34,12 @@ async function profile(
 }
 
 async function hangingUserService(label: string, env: Record<string, string>): Promise<string> {
-  const stack = await startStack(env);
+  const stack = await startInProcessStack({ CACHE_ENABLED: 'false', ...env });
   stack.demo.faults.user.set({ hang: true });
   const timings: number[] = [];
   const statuses = new Set<number>();
   for (let request = 0; request < 10; request += 1) {
-    const answer = await profile(stack.url, request);
+    const answer = await profile(stack.mobileUrl, request);
     timings.push(answer.ms);
     statuses.add(answer.status);
   }
@@ -99,7 +61,7 @@ interface OutageFigures {
 
 /** 5 s healthy, 10 s with the order service down, then up to 15 s until the first complete profile. */
 async function orderOutage(label: string, env: Record<string, string>): Promise<OutageFigures> {
-  const stack = await startStack(env);
+  const stack = await startInProcessStack({ CACHE_ENABLED: 'false', ...env });
   const figures: OutageFigures = {
     label,
     sent: 0,
@@ -115,7 +77,7 @@ async function orderOutage(label: string, env: Record<string, string>): Promise<
   const fire = (): void => {
     const index = figures.sent++;
     const sentIn = phase;
-    const call = profile(stack.url, index)
+    const call = profile(stack.mobileUrl, index)
       .then((answer) => {
         if (answer.status !== 200) {
           figures.failed += 1;

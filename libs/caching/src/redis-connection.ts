@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { BrokenCircuitError, CircuitState, circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import { Redis, type RedisOptions } from 'ioredis';
 
 const LOG_EVERY_MS = 30_000;
@@ -32,6 +33,15 @@ export class RedisConnection implements OnApplicationShutdown {
   private readonly handlers = new Map<string, Array<(message: string) => void>>();
   private lastLoggedAt = 0;
   private closed = false;
+  /**
+   * A Redis that stops answering but keeps its socket open would cost every
+   * command its full timeout; after a few timeouts in a row the gateway stops
+   * asking for a moment, then tries one command again.
+   */
+  private readonly breaker = circuitBreaker(handleAll, {
+    halfOpenAfter: 2_000,
+    breaker: new ConsecutiveBreaker(3),
+  });
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     if (config.redisUrl !== undefined) {
@@ -42,7 +52,7 @@ export class RedisConnection implements OnApplicationShutdown {
 
   /** Whether commands can be sent right now. */
   get isUp(): boolean {
-    return this.client?.status === 'ready';
+    return this.client?.status === 'ready' && this.breaker.state !== CircuitState.Open;
   }
 
   get keyPrefix(): string {
@@ -51,13 +61,16 @@ export class RedisConnection implements OnApplicationShutdown {
 
   /** Runs a command if Redis is up; any failure or timeout is `undefined`, never an exception. */
   async run<T>(command: (redis: Redis) => Promise<T>): Promise<T | undefined> {
-    if (this.client === undefined || !this.isUp) {
+    const client = this.client;
+    if (client === undefined || client.status !== 'ready') {
       return undefined;
     }
     try {
-      return await command(this.client);
+      return await this.breaker.execute(() => command(client));
     } catch (error) {
-      this.warn('redis command', error);
+      if (!(error instanceof BrokenCircuitError)) {
+        this.warn('redis command', error);
+      }
       return undefined;
     }
   }
