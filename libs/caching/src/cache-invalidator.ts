@@ -3,7 +3,7 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import type { Cache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
 import { CacheLayers } from './cache-layers.js';
-import { RedisConnection } from './redis-connection.js';
+import { RedisConnection } from '@app/redis';
 
 /** Users whose keys this process remembers; past it, the oldest are forgotten (their entries still expire). */
 const MAX_TRACKED_OWNERS = 100_000;

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { RedisModule } from '@app/redis';
 import { CacheLayers } from './cache-layers.js';
-import { RedisConnection } from './redis-connection.js';
 
-/** The connections and stores, in a module of their own so cache-manager's factory can be handed them. */
+/** The stores, in a module of their own so cache-manager's factory can be handed them. */
 @Module({
-  providers: [RedisConnection, CacheLayers],
-  exports: [RedisConnection, CacheLayers],
+  imports: [RedisModule],
+  providers: [CacheLayers],
+  exports: [CacheLayers],
 })
 export class CacheLayersModule {}

@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { createKeyv } from '@cacheable/memory';
 import { Keyv } from 'keyv';
 import { IoRedisKeyvStore } from './ioredis-keyv-store.js';
-import { RedisConnection } from './redis-connection.js';
+import { RedisConnection } from '@app/redis';
 
 /**
  * The cache's two layers: a bounded in-memory LRU in every process, and,

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { CacheModule } from '@nestjs/cache-manager';
+import { RedisModule } from '@app/redis';
 import { CacheInvalidator } from './cache-invalidator.js';
 import { CacheLayers } from './cache-layers.js';
 import { CacheLayersModule } from './cache-layers.module.js';
@@ -14,6 +15,7 @@ import { ResponseCacheInterceptor } from './response-cache.interceptor.js';
 @Global()
 @Module({
   imports: [
+    RedisModule,
     CacheLayersModule,
     CacheModule.registerAsync({
       imports: [CacheLayersModule],
@@ -22,6 +24,6 @@ import { ResponseCacheInterceptor } from './response-cache.interceptor.js';
     }),
   ],
   providers: [CacheInvalidator, ResourceCache, ResponseCacheInterceptor],
-  exports: [CacheLayersModule, CacheInvalidator, ResourceCache, ResponseCacheInterceptor],
+  exports: [CacheInvalidator, ResourceCache, ResponseCacheInterceptor],
 })
 export class CachingModule {}

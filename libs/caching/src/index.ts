@@ -1,6 +1,5 @@
 export { CacheInvalidator } from './cache-invalidator.js';
 export { normalizeQuery, responseCacheKey } from './cache-keys.js';
 export { CachingModule } from './caching.module.js';
-export { RedisConnection } from './redis-connection.js';
 export { ResourceCache, type CachedRead, type LoadMode } from './resource-cache.js';
 export { CacheResponse, ResponseCacheInterceptor } from './response-cache.interceptor.js';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
-import type { RedisConnection } from './redis-connection.js';
+import type { RedisConnection } from '@app/redis';
 
 /**
  * A Keyv store on our ioredis connection, so cache-manager's Redis layer

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheInvalidator } from './cache-invalidator.js';
 import { CacheLayers } from './cache-layers.js';
 import { freshnessOf, isCacheEntry, retentionMs, type CacheEntry } from './cache-entry.js';
-import { RedisConnection } from './redis-connection.js';
+import { RedisConnection } from '@app/redis';
 import { SingleFlight } from './single-flight.js';
 
 /** How a load runs: for a caller waiting on it, or in the background to refresh an entry served stale. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { RedisConnection } from '@app/caching';
+import { RedisConnection } from '@app/redis';
 
 /**
  * Whether the shared Redis answers. Without `REDIS_URL` state lives in

@@ -1,0 +1,2 @@
+export { RedisConnection } from './redis-connection.js';
+export { RedisModule } from './redis.module.js';
