@@ -2,14 +2,21 @@ import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigModule, loadConfig } from '@app/config';
+import { ConfigModule, hashApiKey, loadConfig } from '@app/config';
 import { ProblemError } from '@app/problem';
-import { Catch, Controller, Get, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  Controller,
+  Get,
+  type ArgumentsHost,
+  type ExceptionFilter,
+  type LoggerService,
+} from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { FastifyReply } from 'fastify';
 import jwt from 'jsonwebtoken';
-import { AuthModule, CurrentUser, Public, Roles, type Caller } from './index.js';
+import { AuthModule, CurrentCaller, Public, Roles, type Caller } from './index.js';
 
 const ISSUER = 'https://issuer.test';
 const AUDIENCE = 'bff';
@@ -64,7 +71,7 @@ function forgedHs256(secret: string, header: Record<string, unknown> = {}): stri
 @Controller()
 class ProbeController {
   @Get('me')
-  me(@CurrentUser() caller: Caller): Caller {
+  me(@CurrentCaller() caller: Caller): Caller {
     return caller;
   }
 
@@ -105,14 +112,15 @@ interface Answer {
   challenge: string | undefined;
 }
 
-async function startApp(env: Record<string, string>): Promise<NestFastifyApplication> {
+async function startApp(
+  env: Record<string, string>,
+  logger: LoggerService | false = false,
+): Promise<NestFastifyApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [ConfigModule.forRoot(loadConfig({ NODE_ENV: 'test', ...env })), AuthModule],
     controllers: [ProbeController],
   }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
-    logger: false,
-  });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger });
   app.useGlobalFilters(new ProblemProbeFilter());
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
@@ -120,11 +128,15 @@ async function startApp(env: Record<string, string>): Promise<NestFastifyApplica
 }
 
 async function get(app: NestFastifyApplication, url: string, authorization?: string): Promise<Answer> {
-  const response = await app.inject({
-    method: 'GET',
-    url,
-    headers: authorization === undefined ? {} : { authorization },
-  });
+  return send(app, url, authorization === undefined ? {} : { authorization });
+}
+
+async function send(
+  app: NestFastifyApplication,
+  url: string,
+  headers: Record<string, string>,
+): Promise<Answer> {
+  const response = await app.inject({ method: 'GET', url, headers });
   const challenge = response.headers['www-authenticate'];
   return {
     status: response.statusCode,
@@ -465,6 +477,195 @@ describe('AuthModule with a shared secret (HS256)', () => {
     const answer = await get(app, '/admin');
 
     expect(answer.status).toBe(401);
+  });
+});
+
+const PARTNER_KEY = 'acme-7f3b9c1d2e4a5b6c7d8e9f0a1b2c3d4e';
+const OTHER_PARTNER_KEY = 'globex-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+const ADMIN_KEY = 'ops-console-5e6f708192a3b4c5d6e7f8091a2b3c4d';
+
+const API_KEYS = JSON.stringify([
+  { name: 'partner-acme', keyHash: hashApiKey(PARTNER_KEY), roles: ['partner'], tier: 'partner' },
+  // No roles and no tier: the defaults, no roles and the partner tier, apply.
+  { name: 'partner-globex', keyHash: hashApiKey(OTHER_PARTNER_KEY) },
+  { name: 'ops-console', keyHash: hashApiKey(ADMIN_KEY), roles: ['admin', 'ops'], tier: 'web-app' },
+]);
+
+function apiKey(key: string): Record<string, string> {
+  return { 'X-API-Key': key };
+}
+
+const INVALID_KEY: Answer = {
+  status: 401,
+  body: { status: 401, kind: 'unauthorized', detail: 'The API key is not valid' },
+  challenge: 'ApiKey realm="bff-gateway"',
+};
+
+describe('AuthModule with API keys', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startApp({ JWT_SECRET: SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, API_KEYS });
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('hands the route the consumer a valid key belongs to, with its roles and tier', async () => {
+    const answer = await send(app, '/me', apiKey(PARTNER_KEY));
+
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { kind: 'consumer', id: 'partner-acme', roles: ['partner'], tier: 'partner' },
+    });
+  });
+
+  it('tells consumers apart by their keys', async () => {
+    const answer = await send(app, '/me', apiKey(OTHER_PARTNER_KEY));
+
+    expect(answer.body).toEqual({ kind: 'consumer', id: 'partner-globex', roles: [], tier: 'partner' });
+  });
+
+  it('refuses a key no consumer has, with the ApiKey challenge and no hint at what is wrong', async () => {
+    expect(await send(app, '/me', apiKey('acme-0000000000000000000000000000000'))).toEqual(INVALID_KEY);
+  });
+
+  it('refuses a configured key with one character changed', async () => {
+    expect(await send(app, '/me', apiKey(`${PARTNER_KEY.slice(0, -1)}f`))).toEqual(INVALID_KEY);
+  });
+
+  it('refuses the configured hash sent as if it were the key, so a leaked config grants nothing', async () => {
+    expect(await send(app, '/me', apiKey(hashApiKey(PARTNER_KEY)))).toEqual(INVALID_KEY);
+  });
+
+  it('refuses an empty X-API-Key header instead of falling back to other credentials', async () => {
+    expect(await send(app, '/me', apiKey(''))).toEqual(INVALID_KEY);
+  });
+
+  it('refuses a key longer than 256 characters the same way as a wrong one', async () => {
+    expect(await send(app, '/me', apiKey('k'.repeat(257)))).toEqual(INVALID_KEY);
+    expect(await send(app, '/me', apiKey(`${PARTNER_KEY}${'k'.repeat(256)}`))).toEqual(INVALID_KEY);
+  });
+
+  it('refuses a request that carries both an API key and a Bearer token, even when both are valid', async () => {
+    const answer = await send(app, '/me', { ...apiKey(PARTNER_KEY), authorization: bearer(hs256()) });
+
+    expect(answer).toEqual({
+      status: 401,
+      body: {
+        status: 401,
+        kind: 'unauthorized',
+        detail: 'The request carries both an API key and a Bearer token; send only one',
+      },
+      challenge: 'ApiKey realm="bff-gateway"',
+    });
+  });
+
+  it('never echoes the key in the problem', async () => {
+    const wrong = 'acme-1111111111111111111111111111111';
+    const answer = await send(app, '/me', apiKey(wrong));
+
+    expect(JSON.stringify(answer)).not.toContain(wrong);
+  });
+
+  it('answers 403 on an admin route to a consumer without the admin role', async () => {
+    const answer = await send(app, '/admin', apiKey(PARTNER_KEY));
+
+    expect(answer).toMatchObject({
+      status: 403,
+      body: { status: 403, kind: 'forbidden', detail: 'This action requires the role admin' },
+    });
+  });
+
+  it('serves an admin route to a consumer with the admin role', async () => {
+    expect(await send(app, '/admin', apiKey(ADMIN_KEY))).toMatchObject({
+      status: 200,
+      body: { admin: true },
+    });
+    expect(await send(app, '/ops', apiKey(ADMIN_KEY))).toMatchObject({ status: 200, body: { ops: true } });
+  });
+
+  it('serves a public route even when the request carries a wrong key', async () => {
+    expect(await send(app, '/open', apiKey('wrong'))).toMatchObject({ status: 200, body: { open: true } });
+  });
+
+  it('still serves users by their Bearer token, as users without a tier', async () => {
+    const answer = await get(app, '/me', bearer(hs256(claims({ roles: ['admin'] }))));
+
+    expect(answer).toMatchObject({ status: 200, body: { kind: 'user', id: 'user-1', roles: ['admin'] } });
+    expect(answer.body).not.toHaveProperty('tier');
+  });
+
+  it('still answers a request without any credentials with the Bearer challenge', async () => {
+    expect(await get(app, '/me')).toEqual(MISSING_TOKEN);
+  });
+});
+
+describe('AuthModule without API keys configured', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startApp({ JWT_SECRET: SECRET });
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('refuses every key', async () => {
+    expect(await send(app, '/me', apiKey(PARTNER_KEY))).toEqual(INVALID_KEY);
+  });
+});
+
+/** Keeps what the app logs, so a test can read the lines a refusal leaves behind. */
+class RecordingLogger implements LoggerService {
+  readonly lines: string[] = [];
+
+  log(message: unknown): void {
+    this.lines.push(String(message));
+  }
+  error(message: unknown): void {
+    this.lines.push(String(message));
+  }
+  warn(message: unknown): void {
+    this.lines.push(String(message));
+  }
+  debug(message: unknown): void {
+    this.lines.push(String(message));
+  }
+}
+
+describe('AuthModule logging API key refusals', () => {
+  const logger = new RecordingLogger();
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startApp({ JWT_SECRET: SECRET, API_KEYS }, logger);
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('logs why a key was refused at debug level, but never the key', async () => {
+    const wrong = 'acme-2222222222222222222222222222222';
+    const tooLong = `secret-${'k'.repeat(300)}`;
+
+    await send(app, '/me', apiKey(wrong));
+    await send(app, '/me', apiKey(tooLong));
+    await send(app, '/me', { ...apiKey(PARTNER_KEY), authorization: bearer(hs256()) });
+
+    expect(logger.lines).toEqual(
+      expect.arrayContaining([
+        'API key refused: unknown',
+        'API key refused: too-large',
+        'API key refused: with-bearer-token',
+      ]),
+    );
+    for (const key of [wrong, tooLong, PARTNER_KEY, hashApiKey(PARTNER_KEY)]) {
+      expect(logger.lines.join('\n')).not.toContain(key);
+    }
   });
 });
 

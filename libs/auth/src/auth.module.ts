@@ -7,9 +7,10 @@ import { JwtStrategy } from './jwt.strategy.js';
 import { RolesGuard } from './roles.guard.js';
 
 /**
- * Import once per app. Every route then needs a valid Bearer token unless
- * it is @Public(), and @Roles(...) is enforced. Relies on the global
- * APP_CONFIG provider.
+ * Import once per app. Every route then needs a valid Bearer token, or an
+ * `X-API-Key` of a consumer configured in API_KEYS, unless it is @Public();
+ * @Roles(...) is enforced for users and consumers alike. Relies on the
+ * global APP_CONFIG provider.
  */
 @Module({
   providers: [

@@ -1,4 +1,4 @@
-import { callerFromPayload, isCaller } from './caller.js';
+import { callerFromConsumer, callerFromPayload, isCaller } from './caller.js';
 import { InvalidTokenError } from './invalid-token.error.js';
 
 const exp = 2_000_000_000;
@@ -18,6 +18,7 @@ describe('callerFromPayload', () => {
       kind: 'user',
       id: 'auth0:42',
       roles: ['admin'],
+      tier: undefined,
     });
   });
 
@@ -42,10 +43,41 @@ describe('callerFromPayload', () => {
   });
 });
 
+describe('callerFromConsumer', () => {
+  const consumer = { name: 'partner-acme', keyHash: Buffer.alloc(32), roles: ['partner'], tier: 'partner' };
+
+  it('names the caller by the consumer name and carries its roles and tier', () => {
+    expect(callerFromConsumer(consumer)).toEqual({
+      kind: 'consumer',
+      id: 'partner-acme',
+      roles: ['partner'],
+      tier: 'partner',
+    });
+  });
+
+  it('hands out a copy of the roles, so a handler cannot grant the consumer more', () => {
+    callerFromConsumer(consumer).roles.push('admin');
+
+    expect(consumer.roles).toEqual(['partner']);
+  });
+});
+
 describe('isCaller', () => {
-  it('recognises a caller and nothing else', () => {
+  it('recognises a user and a consumer', () => {
+    expect(isCaller({ kind: 'user', id: 'u1', roles: [], tier: undefined })).toBe(true);
     expect(isCaller({ kind: 'user', id: 'u1', roles: [] })).toBe(true);
-    expect(isCaller({ kind: 'user', id: 'u1' })).toBe(false);
-    expect(isCaller(undefined)).toBe(false);
+    expect(isCaller({ kind: 'consumer', id: 'partner-acme', roles: [], tier: 'partner' })).toBe(true);
+  });
+
+  it.each([
+    ['a user without roles', { kind: 'user', id: 'u1' }],
+    ['a user with a tier', { kind: 'user', id: 'u1', roles: [], tier: 'partner' }],
+    ['a consumer without a tier', { kind: 'consumer', id: 'partner-acme', roles: [] }],
+    ['an unknown kind', { kind: 'robot', id: 'r1', roles: [], tier: undefined }],
+    ['a number as id', { kind: 'user', id: 1, roles: [] }],
+    ['undefined', undefined],
+    ['null', null],
+  ])('refuses %s', (_label, value) => {
+    expect(isCaller(value)).toBe(false);
   });
 });

@@ -1,11 +1,15 @@
+import type { ApiKeyConsumer } from '@app/config';
 import { InvalidTokenError } from './invalid-token.error.js';
 
-/** Who is calling, as the rest of the gateway sees it once the token is verified. */
+/** Who is calling, as the rest of the gateway sees it once the token or API key is verified. */
 export interface Caller {
-  kind: 'user';
-  /** The token's `sub`, used as the user id upstream. */
+  /** A person with a Bearer token, or a server-to-server consumer with an API key. */
+  kind: 'user' | 'consumer';
+  /** A user's token `sub` (the user id upstream), or a consumer's configured name. */
   id: string;
   roles: string[];
+  /** A consumer's throttle tier; undefined for users. */
+  tier: string | undefined;
 }
 
 const MAX_SUBJECT_LENGTH = 128;
@@ -17,7 +21,13 @@ export function isCaller(value: unknown): value is Caller {
     return false;
   }
   const candidate = value as Partial<Record<keyof Caller, unknown>>;
-  return candidate.kind === 'user' && typeof candidate.id === 'string' && Array.isArray(candidate.roles);
+  if (typeof candidate.id !== 'string' || !Array.isArray(candidate.roles)) {
+    return false;
+  }
+  return (
+    (candidate.kind === 'user' && candidate.tier === undefined) ||
+    (candidate.kind === 'consumer' && typeof candidate.tier === 'string')
+  );
 }
 
 /** A `roles` claim is a list of strings or one string; anything else grants nothing rather than failing the request. */
@@ -45,5 +55,10 @@ export function callerFromPayload(payload: unknown): Caller {
   if (typeof subject !== 'string' || subject.length > MAX_SUBJECT_LENGTH || !SUBJECT_PATTERN.test(subject)) {
     throw new InvalidTokenError('invalid-subject');
   }
-  return { kind: 'user', id: subject, roles: rolesFrom(claims.roles) };
+  return { kind: 'user', id: subject, roles: rolesFrom(claims.roles), tier: undefined };
+}
+
+/** The caller an API key stands for; the roles are copied so a handler cannot change the configuration. */
+export function callerFromConsumer(consumer: ApiKeyConsumer): Caller {
+  return { kind: 'consumer', id: consumer.name, roles: [...consumer.roles], tier: consumer.tier };
 }

@@ -1,12 +1,13 @@
+import { loadConfig } from '@app/config';
 import { Reflector } from '@nestjs/core';
 import { InvalidTokenError } from './invalid-token.error.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 
 describe('JwtAuthGuard', () => {
-  const guard = new JwtAuthGuard(new Reflector());
+  const guard = new JwtAuthGuard(new Reflector(), loadConfig({ NODE_ENV: 'test' }));
 
   it('passes the caller on when passport verified the token', () => {
-    const caller = { kind: 'user', id: 'u1', roles: [] };
+    const caller = { kind: 'user', id: 'u1', roles: [], tier: undefined };
 
     expect(guard.handleRequest(null, caller, undefined)).toBe(caller);
   });

@@ -1,22 +1,46 @@
+import { APP_CONFIG, MAX_API_KEY_LENGTH, type ApiKeyConsumer, type AppConfig } from '@app/config';
 import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Observable } from 'rxjs';
-import { isCaller } from './caller.js';
+import { callerFromConsumer, isCaller, type Caller } from './caller.js';
+import { BEARER_PREFIX } from './jwt.strategy.js';
+import { matchApiKey } from './match-api-key.js';
 import { PUBLIC_ROUTE } from './public.decorator.js';
-import { invalidTokenReason, unauthorizedProblem } from './unauthorized-problem.js';
+import {
+  invalidApiKeyProblem,
+  invalidTokenReason,
+  unauthorizedProblem,
+  type InvalidApiKeyReason,
+} from './unauthorized-problem.js';
+
+/** Node lower-cases header names; clients send `X-API-Key`. */
+const API_KEY_HEADER = 'x-api-key';
+
+interface AuthenticatedRequest {
+  headers: IncomingHttpHeaders;
+  user?: Caller;
+}
 
 /**
- * Global guard: a public route passes; otherwise passport-jwt extracts and
- * verifies the Bearer token (see JwtStrategy); a refusal becomes the 401
- * problem with a WWW-Authenticate challenge.
+ * Global guard: a public route passes; a request with an `X-API-Key` is a
+ * consumer, checked against the configured key hashes; any other request
+ * needs a Bearer token, which passport-jwt extracts and verifies (see
+ * JwtStrategy). Every refusal is a 401 problem with a WWW-Authenticate
+ * challenge of the scheme that was tried.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
   private readonly logger = new Logger(JwtAuthGuard.name);
+  private readonly consumers: readonly ApiKeyConsumer[];
 
-  constructor(@Inject(Reflector) private readonly reflector: Reflector) {
+  constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
     super();
+    this.consumers = config.apiKeys;
   }
 
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
@@ -25,6 +49,11 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       context.getClass(),
     ]);
     if (isPublic === true) {
+      return true;
+    }
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (request.headers[API_KEY_HEADER] !== undefined) {
+      request.user = this.consumerFor(request.headers);
       return true;
     }
     return super.canActivate(context);
@@ -43,5 +72,39 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     }
     this.logger.debug(`Access token refused: ${reason ?? 'invalid'}`);
     throw unauthorizedProblem(reason ?? 'invalid');
+  }
+
+  /**
+   * The consumer whose key the request carries. A request that also carries
+   * a Bearer token is refused rather than resolved either way: two
+   * credentials mean a confused client or a proxy adding a key to traffic
+   * that is not its own, and letting the key win would run a person's
+   * request with the consumer's roles (and the consumer's name as the user
+   * id), while letting the token win would hide a key that may be wrong.
+   */
+  private consumerFor(headers: IncomingHttpHeaders): Caller {
+    const presented = headers[API_KEY_HEADER];
+    const authorization = headers.authorization;
+    if (authorization !== undefined && BEARER_PREFIX.test(authorization)) {
+      this.refuse('with-bearer-token');
+    }
+    // A repeated header arrives as a list (or joined by commas, which no configured key matches).
+    if (typeof presented !== 'string') {
+      this.refuse('unknown');
+    }
+    if (presented.length > MAX_API_KEY_LENGTH) {
+      this.refuse('too-large');
+    }
+    const consumer = matchApiKey(presented, this.consumers);
+    if (consumer === undefined) {
+      this.refuse('unknown');
+    }
+    return callerFromConsumer(consumer);
+  }
+
+  /** Logs the reason, never the key: a key in a log is a key anyone with log access can use. */
+  private refuse(reason: InvalidApiKeyReason): never {
+    this.logger.debug(`API key refused: ${reason}`);
+    throw invalidApiKeyProblem(reason);
   }
 }

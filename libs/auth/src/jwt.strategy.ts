@@ -11,7 +11,7 @@ import { readTokenHeader, type TokenHeader } from './token-header.js';
 /** Real access tokens are well under 2 KiB; anything past this is refused before it is decoded. */
 const MAX_TOKEN_LENGTH = 8 * 1024;
 /** Anchored, so it runs in linear time whatever the header holds. */
-const BEARER_PREFIX = /^bearer[ \t]+(?=\S)/i;
+export const BEARER_PREFIX = /^bearer[ \t]+(?=\S)/i;
 
 type StrategyRequest = Parameters<Strategy['authenticate']>[0];
 

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { InvalidTokenError } from './invalid-token.error.js';
-import { invalidTokenReason, unauthorizedProblem } from './unauthorized-problem.js';
+import { invalidApiKeyProblem, invalidTokenReason, unauthorizedProblem } from './unauthorized-problem.js';
 
 describe('invalidTokenReason', () => {
   it.each([
@@ -69,5 +69,18 @@ describe('unauthorizedProblem', () => {
 
       expect(description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/);
     }
+  });
+});
+
+describe('invalidApiKeyProblem', () => {
+  it('builds a 401 problem with the ApiKey challenge', () => {
+    const problem = invalidApiKeyProblem('unknown');
+
+    expect(problem).toMatchObject({ kind: 'unauthorized', status: 401, detail: 'The API key is not valid' });
+    expect(problem.headers).toEqual({ 'WWW-Authenticate': 'ApiKey realm="bff-gateway"' });
+  });
+
+  it('words an over-long key like a wrong one, so a client learns nothing about key lengths', () => {
+    expect(invalidApiKeyProblem('too-large').detail).toBe(invalidApiKeyProblem('unknown').detail);
   });
 });

@@ -87,6 +87,27 @@ export function invalidTokenReason(failure: unknown): InvalidTokenReason | undef
   return undefined;
 }
 
+/** Why an `X-API-Key` was refused; only the log tells these apart. */
+export type InvalidApiKeyReason = 'unknown' | 'too-large' | 'with-bearer-token';
+
+/*
+ * A wrong key and an over-long one get the same detail, so a client learns
+ * nothing about which keys or lengths exist. Sending a Bearer token as well
+ * is a client mistake worth naming, since the fix is on the client's side.
+ */
+const API_KEY_DETAIL: Record<InvalidApiKeyReason, string> = {
+  unknown: 'The API key is not valid',
+  'too-large': 'The API key is not valid',
+  'with-bearer-token': 'The request carries both an API key and a Bearer token; send only one',
+};
+
+/** The 401 for a refused API key, with the challenge of the API-key scheme instead of Bearer's. */
+export function invalidApiKeyProblem(reason: InvalidApiKeyReason): ProblemError {
+  return new ProblemError('unauthorized', API_KEY_DETAIL[reason], {
+    headers: { 'WWW-Authenticate': 'ApiKey realm="bff-gateway"' },
+  });
+}
+
 /**
  * The 401 for a refused token. Every 401 says error="invalid_token", even
  * for a missing token: the gateway's contract asks clients to react to one

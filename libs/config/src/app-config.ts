@@ -72,6 +72,21 @@ export interface ServiceConfig {
   cacheTtlMs: number;
 }
 
+export type AppName = 'mobile' | 'web';
+
+export interface RateWindow {
+  limit: number;
+  windowMs: number;
+}
+
+export interface ThrottleConfig {
+  enabled: boolean;
+  /** Per app, a short burst window and a sustained one; a consumer's tier replaces the limits. */
+  apps: Record<AppName, { burst: RateWindow; sustained: RateWindow }>;
+  /** While Redis cannot count: limit in this instance alone (open) or refuse with 503 (closed). */
+  onRedisFailure: 'open' | 'closed';
+}
+
 export interface CacheConfig {
   enabled: boolean;
   /** Entries the in-memory layer holds before it evicts the least recently used. */
@@ -104,6 +119,25 @@ export interface AuthConfig {
   clockToleranceSeconds: number;
 }
 
+/** A server-to-server caller that authenticates with an `X-API-Key`. */
+export interface ApiKeyConsumer {
+  /** Unique; the caller's id once authenticated. */
+  name: string;
+  /** SHA-256 of the key (32 bytes): the key itself is never configured. */
+  keyHash: Buffer;
+  roles: string[];
+  /** One of the configured throttle tiers. */
+  tier: string;
+}
+
+/** Rate limits of one consumer tier. */
+export interface ThrottleTier {
+  /** Requests per second. */
+  burst: number;
+  /** Requests per minute. */
+  sustained: number;
+}
+
 export interface FaultKnobs {
   latencyMs: number;
   errorRate: number;
@@ -119,6 +153,8 @@ export interface DemoServicesConfig {
 
 export interface HttpConfig {
   host: string;
+  /** Addresses or CIDR ranges of the proxies whose X-Forwarded-For is believed; no one else's is. */
+  trustedProxies: string[];
   bodyLimitBytes: number;
   /** Budget for one aggregate request, from arrival to answer. */
   aggregateDeadlineMs: number;
@@ -137,6 +173,10 @@ export interface AppConfig {
   /** Longest a Redis command may take before the caller goes on without it. */
   redisCommandTimeoutMs: number;
   cache: CacheConfig;
+  throttle: ThrottleConfig;
   auth: AuthConfig;
+  apiKeys: ApiKeyConsumer[];
+  /** Every tier an API key may name, by name. */
+  throttleTiers: Record<string, ThrottleTier>;
   demo: DemoServicesConfig;
 }

@@ -1,6 +1,9 @@
 import { createPublicKey } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { apiKeysSchema } from './api-keys.schema.js';
 import { SERVICE_ENV_PREFIX, tuningSchema } from './service-tuning.schema.js';
+import { throttleTiersSchema } from './throttle-tiers.schema.js';
 
 /*
  * Every message names the rule, never the received value: a value may be a
@@ -22,6 +25,14 @@ const positiveInt = (fallback: number, max: number, unit: string) =>
     .min(1, { error: `must be at least 1 ${unit}` })
     .max(max, { error: `must be at most ${max} ${unit}` })
     .default(fallback);
+
+const optionalPositiveInt = (max: number, unit: string) =>
+  z.coerce
+    .number({ error: `must be a whole number of ${unit}` })
+    .int({ error: `must be a whole number of ${unit}` })
+    .min(1, { error: `must be at least 1 ${unit}` })
+    .max(max, { error: `must be at most ${max} ${unit}` })
+    .optional();
 
 const nonNegativeInt = (fallback: number, max: number, unit: string) =>
   z.coerce
@@ -49,6 +60,15 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isIpOrCidr(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) {
+    return false;
+  }
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }
 
 const WEIGHTED = /^(.*?);weight=(\d{1,3})$/;
@@ -148,6 +168,23 @@ const baseSchema = z.object({
     }),
   // A slow Redis may add at most this to a request: past it the cache is skipped for that call.
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(100, 10_000, 'milliseconds'),
+  THROTTLE_ENABLED: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
+    .default('true')
+    .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
+  THROTTLE_BURST_LIMIT: positiveInt(20, 1_000_000, 'requests'),
+  THROTTLE_BURST_WINDOW_MS: positiveInt(1000, 3_600_000, 'milliseconds'),
+  THROTTLE_SUSTAINED_LIMIT: positiveInt(600, 100_000_000, 'requests'),
+  THROTTLE_SUSTAINED_WINDOW_MS: positiveInt(60_000, 86_400_000, 'milliseconds'),
+  MOBILE_BFF_THROTTLE_BURST_LIMIT: optionalPositiveInt(1_000_000, 'requests'),
+  MOBILE_BFF_THROTTLE_SUSTAINED_LIMIT: optionalPositiveInt(100_000_000, 'requests'),
+  WEB_BFF_THROTTLE_BURST_LIMIT: optionalPositiveInt(1_000_000, 'requests'),
+  WEB_BFF_THROTTLE_SUSTAINED_LIMIT: optionalPositiveInt(100_000_000, 'requests'),
+  // Open keeps the gateway answering through a Redis outage, each instance limiting on its own.
+  THROTTLE_ON_REDIS_FAILURE: z.enum(['open', 'closed'], { error: 'must be open or closed' }).default('open'),
+  TRUSTED_PROXIES: commaList.refine((entries) => entries.every(isIpOrCidr), {
+    error: 'must be a comma-separated list of IP addresses or CIDR ranges',
+  }),
   CACHE_ENABLED: z
     .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
     .default('true')
@@ -176,6 +213,8 @@ const baseSchema = z.object({
   JWT_CLOCK_TOLERANCE_S: nonNegativeInt(10, 300, 'seconds'),
   JWT_JWKS_REFRESH_INTERVAL_S: positiveInt(600, 86_400, 'seconds'),
   JWT_JWKS_UNKNOWN_KID_COOLDOWN_S: positiveInt(30, 3600, 'seconds'),
+  API_KEYS: apiKeysSchema,
+  THROTTLE_TIERS: throttleTiersSchema,
   CORS_ORIGINS: commaList.refine(
     (origins) => origins.every((origin) => origin === '*' || isHttpUrl(origin)),
     {

@@ -1,5 +1,7 @@
 export type {
+  ApiKeyConsumer,
   AppConfig,
+  AppName,
   AuthConfig,
   BreakerConfig,
   CacheConfig,
@@ -10,12 +12,16 @@ export type {
   HttpConfig,
   InstanceConfig,
   JwtKeyConfig,
+  RateWindow,
   RetryConfig,
   ServiceConfig,
   ServiceName,
+  ThrottleConfig,
+  ThrottleTier,
 } from './app-config.js';
 export { SERVICE_NAMES } from './app-config.js';
 export { ConfigError } from './config.error.js';
 export { APP_CONFIG, ConfigModule } from './config.module.js';
 export { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_SECRET_WARNING } from './development-secret.js';
+export { hashApiKey, MAX_API_KEY_LENGTH } from './hash-api-key.js';
 export { loadConfig } from './load-config.js';

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from './config.error.js';
 import { DEVELOPMENT_JWT_SECRET } from './development-secret.js';
+import { hashApiKey } from './hash-api-key.js';
 import { loadConfig } from './load-config.js';
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
@@ -170,5 +171,253 @@ describe(loadConfig.name, () => {
     expect(config.demo.faults.user.latencyMs).toBe(250);
     expect(config.demo.faults.preference.errorRate).toBe(0.5);
     expect(problemsOf({ DEMO_USER_ERROR_RATE: '2' })[0]).toMatch(/^DEMO_USER_ERROR_RATE: /);
+  });
+});
+
+const ACME_HASH = hashApiKey('acme-7f3b9c1d2e4a5b6c7d8e9f0a1b2c3d4e');
+const GLOBEX_HASH = hashApiKey('globex-0a1b2c3d4e5f60718293a4b5c6d7e8f9');
+
+function apiKeys(...entries: unknown[]): string {
+  return JSON.stringify(entries);
+}
+
+describe(`${loadConfig.name} with API_KEYS and THROTTLE_TIERS`, () => {
+  it('has no API keys and the three standard tiers when neither is set', () => {
+    const config = loadConfig({});
+
+    expect(config.apiKeys).toEqual([]);
+    expect(config.throttleTiers).toEqual({
+      'mobile-app': { burst: 100, sustained: 6000 },
+      'web-app': { burst: 100, sustained: 6000 },
+      partner: { burst: 10, sustained: 300 },
+    });
+    expect(loadConfig({ API_KEYS: ' ', THROTTLE_TIERS: '' }).apiKeys).toEqual([]);
+  });
+
+  it('reads each consumer with its hash as 32 bytes, defaulting to no roles and the partner tier', () => {
+    const config = loadConfig({
+      API_KEYS: apiKeys(
+        { name: 'partner-acme', keyHash: ACME_HASH, roles: ['partner', 'orders:read'], tier: 'partner' },
+        { name: 'web-app', keyHash: GLOBEX_HASH },
+      ),
+    });
+
+    expect(config.apiKeys).toEqual([
+      {
+        name: 'partner-acme',
+        keyHash: Buffer.from(ACME_HASH.slice('sha256:'.length), 'hex'),
+        roles: ['partner', 'orders:read'],
+        tier: 'partner',
+      },
+      {
+        name: 'web-app',
+        keyHash: Buffer.from(GLOBEX_HASH.slice('sha256:'.length), 'hex'),
+        roles: [],
+        tier: 'partner',
+      },
+    ]);
+    expect(config.apiKeys[0].keyHash).toHaveLength(32);
+  });
+
+  it('reads tiers of its own and lets consumers name them', () => {
+    const config = loadConfig({
+      THROTTLE_TIERS: JSON.stringify({
+        gold: { burst: 50, sustained: 3000 },
+        bronze: { burst: 1, sustained: 1 },
+      }),
+      API_KEYS: apiKeys({ name: 'partner-acme', keyHash: ACME_HASH, tier: 'gold' }),
+    });
+
+    expect(config.throttleTiers).toEqual({
+      gold: { burst: 50, sustained: 3000 },
+      bronze: { burst: 1, sustained: 1 },
+    });
+    expect(config.apiKeys[0].tier).toBe('gold');
+  });
+
+  const acme = { name: 'partner-acme', keyHash: ACME_HASH };
+
+  it.each([
+    [
+      'text that is not JSON',
+      `[{"name": "partner-acme", "keyHash": "${ACME_HASH}"`,
+      'must be a JSON array of {"name", "keyHash", "roles", "tier"} objects',
+    ],
+    [
+      'JSON that is not an array',
+      JSON.stringify(acme),
+      'must be a JSON array of {"name", "keyHash", "roles", "tier"} objects',
+    ],
+    [
+      'an entry that is not an object',
+      apiKeys(acme, ACME_HASH),
+      'entry 2 must be an object with name, keyHash, roles and tier',
+    ],
+    [
+      'an entry without a name',
+      apiKeys({ keyHash: ACME_HASH }),
+      'entry 1 needs name as 1 to 63 lowercase letters, digits or dashes, starting with a letter or digit',
+    ],
+    [
+      'a name with capitals',
+      apiKeys({ ...acme, name: 'Partner-Acme' }),
+      'entry 1 needs name as 1 to 63 lowercase letters, digits or dashes, starting with a letter or digit',
+    ],
+    [
+      'a name of 64 characters',
+      apiKeys({ ...acme, name: 'p'.repeat(64) }),
+      'entry 1 needs name as 1 to 63 lowercase letters, digits or dashes, starting with a letter or digit',
+    ],
+    [
+      'a name used twice',
+      apiKeys(acme, { name: 'partner-acme', keyHash: GLOBEX_HASH }),
+      'entry 2 (name partner-acme) repeats the name of entry 1',
+    ],
+    [
+      'a keyHash without its sha256: prefix',
+      apiKeys(acme, { name: 'partner-b', keyHash: GLOBEX_HASH.slice(7) }),
+      'entry 2 (name partner-b) needs keyHash as sha256:<64 lowercase hex digits>',
+    ],
+    [
+      'a keyHash in capitals',
+      apiKeys({ ...acme, keyHash: `sha256:${ACME_HASH.slice(7).toUpperCase()}` }),
+      'entry 1 (name partner-acme) needs keyHash as sha256:<64 lowercase hex digits>',
+    ],
+    [
+      'a keyHash one digit short',
+      apiKeys({ ...acme, keyHash: ACME_HASH.slice(0, -1) }),
+      'entry 1 (name partner-acme) needs keyHash as sha256:<64 lowercase hex digits>',
+    ],
+    [
+      'a raw key where the hash belongs',
+      apiKeys({ ...acme, keyHash: 'acme-7f3b9c1d2e4a5b6c7d8e9f0a1b2c3d4e' }),
+      'entry 1 (name partner-acme) needs keyHash as sha256:<64 lowercase hex digits>',
+    ],
+    [
+      'the hash of an empty key',
+      apiKeys({
+        ...acme,
+        keyHash: 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      }),
+      'entry 1 (name partner-acme) has the keyHash of an empty key',
+    ],
+    [
+      'a keyHash used twice',
+      apiKeys(acme, { name: 'partner-b', keyHash: ACME_HASH }),
+      'entry 2 (name partner-b) repeats the keyHash of entry 1',
+    ],
+    [
+      'roles that are not a list',
+      apiKeys({ ...acme, roles: 'admin' }),
+      'entry 1 (name partner-acme) needs roles as a list of at most 32 roles, each 1 to 64 letters, digits or _ . : - starting with a letter or digit',
+    ],
+    [
+      'a role with a space',
+      apiKeys({ ...acme, roles: ['admin '] }),
+      'entry 1 (name partner-acme) needs roles as a list of at most 32 roles, each 1 to 64 letters, digits or _ . : - starting with a letter or digit',
+    ],
+    [
+      'a tier that is no tier name',
+      apiKeys({ ...acme, tier: 'Gold Tier' }),
+      'entry 1 (name partner-acme) needs tier as 1 to 63 lowercase letters, digits or dashes, starting with a letter or digit',
+    ],
+    [
+      'a tier THROTTLE_TIERS does not define',
+      apiKeys({ ...acme, tier: 'gold' }),
+      'entry 1 (name partner-acme) needs tier as one of THROTTLE_TIERS: mobile-app, web-app, partner',
+    ],
+    [
+      'a tier only Object.prototype has',
+      apiKeys({ ...acme, tier: 'constructor' }),
+      'entry 1 (name partner-acme) needs tier as one of THROTTLE_TIERS: mobile-app, web-app, partner',
+    ],
+    [
+      'a field that is not part of an entry',
+      apiKeys({ ...acme, key: 'acme-7f3b9c1d2e4a5b6c7d8e9f0a1b2c3d4e' }),
+      'entry 1 (name partner-acme) has fields other than name, keyHash, roles and tier',
+    ],
+    [
+      'several faults in one entry',
+      apiKeys({ name: 'partner-acme', keyHash: 'nope', roles: [1] }),
+      'entry 1 (name partner-acme) needs keyHash as sha256:<64 lowercase hex digits> and needs roles as a list of at most 32 roles, each 1 to 64 letters, digits or _ . : - starting with a letter or digit',
+    ],
+    [
+      'faults in several entries',
+      apiKeys({ name: 'a', keyHash: 'nope' }, acme, { name: 'c', keyHash: ACME_HASH }),
+      'entry 1 (name a) needs keyHash as sha256:<64 lowercase hex digits>; entry 3 (name c) repeats the keyHash of entry 2',
+    ],
+  ])('refuses API_KEYS with %s in one line that names the rule', (_label, value, rule) => {
+    const problems = problemsOf({ API_KEYS: value });
+
+    expect(problems).toEqual([`API_KEYS: ${rule}`]);
+    expect(problems[0]).not.toContain(ACME_HASH.slice('sha256:'.length));
+    expect(problems[0]).not.toContain(GLOBEX_HASH.slice('sha256:'.length));
+    expect(problems[0]).not.toContain('acme-7f3b9c1d2e4a5b6c7d8e9f0a1b2c3d4e');
+  });
+
+  it.each([
+    [
+      'text that is not JSON',
+      '{"partner": {"burst": 10',
+      'must be a JSON object such as {"partner": {"burst": 10, "sustained": 300}}',
+    ],
+    [
+      'a list',
+      '[{"burst": 10, "sustained": 300}]',
+      'must be a JSON object such as {"partner": {"burst": 10, "sustained": 300}}',
+    ],
+    ['no tiers', '{}', 'must name at least one tier'],
+    [
+      'a tier name with capitals',
+      '{"Gold": {"burst": 10, "sustained": 300}}',
+      'has a tier name that is not 1 to 63 lowercase letters, digits or dashes, starting with a letter or digit',
+    ],
+    ['a tier that is not an object', '{"gold": 10}', 'tier gold must be an object with burst and sustained'],
+    [
+      'a burst of 0',
+      '{"gold": {"burst": 0, "sustained": 300}}',
+      'tier gold needs burst as a whole number of requests per second, at least 1',
+    ],
+    [
+      'a fractional sustained rate',
+      '{"gold": {"burst": 10, "sustained": 2.5}}',
+      'tier gold needs sustained as a whole number of requests per minute, at least 1',
+    ],
+    [
+      'a rate given as text',
+      '{"gold": {"burst": "10", "sustained": 300}}',
+      'tier gold needs burst as a whole number of requests per second, at least 1',
+    ],
+    [
+      'a missing rate',
+      '{"gold": {"burst": 10}}',
+      'tier gold needs sustained as a whole number of requests per minute, at least 1',
+    ],
+    [
+      'an unknown field',
+      '{"gold": {"burst": 10, "sustained": 300, "daily": 1}}',
+      'tier gold has fields other than burst and sustained',
+    ],
+    [
+      'faults in several tiers',
+      '{"gold": {"burst": -1, "sustained": 300}, "silver": {"burst": 1}}',
+      'tier gold needs burst as a whole number of requests per second, at least 1; tier silver needs sustained as a whole number of requests per minute, at least 1',
+    ],
+  ])('refuses THROTTLE_TIERS with %s in one line that names the rule', (_label, value, rule) => {
+    expect(problemsOf({ THROTTLE_TIERS: value })).toEqual([`THROTTLE_TIERS: ${rule}`]);
+  });
+
+  it('reports bad API_KEYS and bad THROTTLE_TIERS together, with the other variables', () => {
+    const problems = problemsOf({
+      API_KEYS: apiKeys({ name: 'partner-acme', keyHash: 'nope' }),
+      THROTTLE_TIERS: '{}',
+      MOBILE_BFF_PORT: 'seventy',
+    });
+
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual([
+      'API_KEYS',
+      'MOBILE_BFF_PORT',
+      'THROTTLE_TIERS',
+    ]);
   });
 });

@@ -13,6 +13,16 @@ import { resolveTuning } from './service-tuning.schema.js';
 
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
+/** Each consumer's tier must be one THROTTLE_TIERS defines (an own key: a tier named "constructor" is not inherited). */
+function apiKeyTierProblems(env: Env): string[] {
+  const tiers = Object.keys(env.THROTTLE_TIERS).join(', ');
+  return env.API_KEYS.flatMap((consumer, index) =>
+    Object.hasOwn(env.THROTTLE_TIERS, consumer.tier)
+      ? []
+      : [`entry ${index + 1} (name ${consumer.name}) needs tier as one of THROTTLE_TIERS: ${tiers}`],
+  );
+}
+
 /** Rules that span several variables; each returns `VARIABLE: rule` lines. */
 function crossFieldProblems(env: Env): string[] {
   const problems: string[] = [];
@@ -31,6 +41,10 @@ function crossFieldProblems(env: Env): string[] {
     } else if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < MIN_PRODUCTION_SECRET_LENGTH) {
       problems.push(`JWT_SECRET: must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`);
     }
+  }
+  const tierProblems = apiKeyTierProblems(env);
+  if (tierProblems.length > 0) {
+    problems.push(`API_KEYS: ${tierProblems.join('; ')}`);
   }
   if (env.JWT_PUBLIC_KEY !== undefined && algorithmForPublicKey(env.JWT_PUBLIC_KEY) === undefined) {
     problems.push('JWT_PUBLIC_KEY: must be a PEM RSA public key or a PEM EC P-256 public key');
@@ -137,6 +151,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       host: env.HOST,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       aggregateDeadlineMs: env.AGGREGATE_DEADLINE_MS,
+      trustedProxies: env.TRUSTED_PROXIES,
       corsOrigins: env.CORS_ORIGINS,
     },
     services: {
@@ -147,6 +162,32 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    throttle: {
+      enabled: env.THROTTLE_ENABLED,
+      onRedisFailure: env.THROTTLE_ON_REDIS_FAILURE,
+      apps: {
+        mobile: {
+          burst: {
+            limit: env.MOBILE_BFF_THROTTLE_BURST_LIMIT ?? env.THROTTLE_BURST_LIMIT,
+            windowMs: env.THROTTLE_BURST_WINDOW_MS,
+          },
+          sustained: {
+            limit: env.MOBILE_BFF_THROTTLE_SUSTAINED_LIMIT ?? env.THROTTLE_SUSTAINED_LIMIT,
+            windowMs: env.THROTTLE_SUSTAINED_WINDOW_MS,
+          },
+        },
+        web: {
+          burst: {
+            limit: env.WEB_BFF_THROTTLE_BURST_LIMIT ?? env.THROTTLE_BURST_LIMIT,
+            windowMs: env.THROTTLE_BURST_WINDOW_MS,
+          },
+          sustained: {
+            limit: env.WEB_BFF_THROTTLE_SUSTAINED_LIMIT ?? env.THROTTLE_SUSTAINED_LIMIT,
+            windowMs: env.THROTTLE_SUSTAINED_WINDOW_MS,
+          },
+        },
+      },
+    },
     cache: {
       enabled: env.CACHE_ENABLED,
       memoryMaxEntries: env.CACHE_MEMORY_MAX_ENTRIES,
@@ -161,6 +202,8 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       audience: env.JWT_AUDIENCE,
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_S,
     },
+    apiKeys: env.API_KEYS,
+    throttleTiers: env.THROTTLE_TIERS,
     demo: {
       ports: { user: env.DEMO_USER_PORT, order: env.DEMO_ORDER_PORT, preference: env.DEMO_PREFERENCE_PORT },
       faults: {
