@@ -18,7 +18,7 @@ export interface Stack {
 /**
  * The whole product on ephemeral loopback ports: the real demo services and
  * both real BFFs, nothing overridden. `env` adds or replaces variables;
- * caching is off unless `env` turns it on.
+ * caching and throttling are off unless `env` turns them on.
  */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const demo = await startDemoServices({
@@ -38,6 +38,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     PREFERENCE_SERVICE_URL: demo.urls.preference,
     // Suites about upstream behaviour need every call to reach the upstream; the caching suites turn it on.
     CACHE_ENABLED: 'false',
+    // Suites that drive many requests as one user would meet their limits; the throttling suites turn it on.
+    THROTTLE_ENABLED: 'false',
     ...env,
   });
   const apps: NestFastifyApplication[] = [];

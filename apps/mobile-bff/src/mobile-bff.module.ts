@@ -5,11 +5,14 @@ import { AuthModule, Public } from '@app/auth';
 import { CachingModule } from '@app/caching';
 import { ConfigModule, type AppConfig } from '@app/config';
 import { HealthController, HealthModule } from '@app/health';
+import { ThrottlingModule } from '@app/throttling';
+import { SkipThrottle } from '@nestjs/throttler';
 import { ServiceClientsModule } from '@app/service-clients';
 import { ProfileController } from './profile/profile.controller.js';
 
-// Orchestrators probe health without a token.
+// Orchestrators probe health without a token, and must never be throttled.
 Public()(HealthController);
+SkipThrottle()(HealthController);
 
 @Module({})
 export class MobileBffModule {
@@ -19,6 +22,7 @@ export class MobileBffModule {
       imports: [
         ConfigModule.forRoot(config),
         AuthModule,
+        ThrottlingModule.forRoot('mobile'),
         CachingModule,
         AggregationModule.forRoot({ defaultDeadlineMs: config.http.aggregateDeadlineMs }),
         ServiceClientsModule,

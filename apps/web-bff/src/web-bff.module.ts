@@ -5,12 +5,15 @@ import { AuthModule, Public } from '@app/auth';
 import { CachingModule } from '@app/caching';
 import { ConfigModule, type AppConfig } from '@app/config';
 import { HealthController, HealthModule } from '@app/health';
+import { ThrottlingModule } from '@app/throttling';
+import { SkipThrottle } from '@nestjs/throttler';
 import { ServiceClientsModule } from '@app/service-clients';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { PreferencesController } from './preferences/preferences.controller.js';
 
-// Orchestrators probe health without a token.
+// Orchestrators probe health without a token, and must never be throttled.
 Public()(HealthController);
+SkipThrottle()(HealthController);
 
 @Module({})
 export class WebBffModule {
@@ -20,6 +23,7 @@ export class WebBffModule {
       imports: [
         ConfigModule.forRoot(config),
         AuthModule,
+        ThrottlingModule.forRoot('web'),
         CachingModule,
         AggregationModule.forRoot({ defaultDeadlineMs: config.http.aggregateDeadlineMs }),
         ServiceClientsModule,

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ServiceClientsModule } from '@app/service-clients';
 import { CacheAdminController } from './cache-admin.controller.js';
+import { RateLimitsAdminController } from './rate-limits-admin.controller.js';
 import { ServicesAdminController } from './services-admin.controller.js';
 
 /** The admin surface every BFF serves; each route needs the admin role. */
 @Module({
   imports: [ServiceClientsModule],
-  controllers: [ServicesAdminController, CacheAdminController],
+  controllers: [ServicesAdminController, CacheAdminController, RateLimitsAdminController],
 })
 export class AdminModule {}

@@ -24,9 +24,18 @@ interface CachedResponse {
   etag: string;
 }
 
+/** Kind and id: a user and an API consumer that happen to share a name must never share an entry. */
 function principalOf(request: FastifyRequest): string | undefined {
-  const user = (request as FastifyRequest & { user?: { id?: unknown } }).user;
-  return typeof user?.id === 'string' ? user.id : undefined;
+  const user = (request as FastifyRequest & { user?: { kind?: unknown; id?: unknown } }).user;
+  return typeof user?.id === 'string' && typeof user.kind === 'string'
+    ? `${user.kind}:${user.id}`
+    : undefined;
+}
+
+/** Whose data an answer holds, for invalidation: a user's, by the id their data is filed under upstream. */
+function ownerOf(request: FastifyRequest): string | undefined {
+  const user = (request as FastifyRequest & { user?: { kind?: unknown; id?: unknown } }).user;
+  return user?.kind === 'user' && typeof user.id === 'string' ? user.id : undefined;
 }
 
 /** Only complete answers are kept: a degraded one would outlive the outage it reports. */
@@ -93,7 +102,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
             if (!isCompleteAnswer(body)) {
               return this.answer(request, reply, body, etag, 0);
             }
-            await this.cache.store<CachedResponse>(key, { body, etag }, this.ttlMs, principal);
+            await this.cache.store<CachedResponse>(key, { body, etag }, this.ttlMs, ownerOf(request));
             return this.answer(request, reply, body, etag, this.ttlMs);
           }),
         );

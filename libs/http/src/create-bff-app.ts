@@ -35,6 +35,8 @@ function gatewayAdapter(config: AppConfig): FastifyAdapter {
     logger: false,
     bodyLimit: config.http.bodyLimitBytes,
     requestIdHeader: false,
+    // X-Forwarded-For is believed only from these peers; from anyone else request.ip is the socket's address.
+    trustProxy: config.http.trustedProxies.length > 0 ? config.http.trustedProxies : false,
     genReqId: (raw: IncomingMessage) => requestIdFrom(raw.headers['x-request-id']),
     // Longer than the usual 60 s idle timeout of load balancers, so they never reuse a socket we are closing.
     keepAliveTimeout: 72_000,

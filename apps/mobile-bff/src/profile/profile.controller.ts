@@ -2,9 +2,13 @@ import { Controller, Get } from '@nestjs/common';
 import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
 import { CacheResponse } from '@app/caching';
+import { ThrottleCost } from '@app/throttling';
 import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
 import type { MobileProfile } from './mobile-profile.js';
 import { RECENT_ORDER_COUNT, toMobileProfile } from './mobile-profile.mapper.js';
+
+/** One unit per upstream service the aggregate fans out to. */
+const AGGREGATE_COST = 3;
 
 @Controller('mobile')
 export class ProfileController {
@@ -16,6 +20,7 @@ export class ProfileController {
 
   @Get('profile')
   @CacheResponse()
+  @ThrottleCost(AGGREGATE_COST)
   async profile(
     @CurrentUser() caller: Caller,
     @RequestDeadline() deadline: Deadline,

@@ -2,9 +2,13 @@ import { Controller, Get } from '@nestjs/common';
 import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
 import { CacheResponse } from '@app/caching';
+import { ThrottleCost } from '@app/throttling';
 import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
 import type { WebDashboard } from './web-dashboard.js';
 import { DASHBOARD_PAGE_SIZE, toWebDashboard } from './web-dashboard.mapper.js';
+
+/** One unit per upstream service the aggregate fans out to. */
+const AGGREGATE_COST = 3;
 
 @Controller('web')
 export class DashboardController {
@@ -16,6 +20,7 @@ export class DashboardController {
 
   @Get('dashboard')
   @CacheResponse()
+  @ThrottleCost(AGGREGATE_COST)
   async dashboard(
     @CurrentUser() caller: Caller,
     @RequestDeadline() deadline: Deadline,

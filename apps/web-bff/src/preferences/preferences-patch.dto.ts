@@ -3,11 +3,9 @@ import { z } from 'zod';
 /** The fields a client may change; anything else, or any wrong value, is a 400 naming the field. */
 export const preferencesPatchSchema = z
   .strictObject({
-    language: z
-      .string()
-      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$/, {
-        error: 'must be a language tag such as en, fr or pt-BR',
-      }),
+    language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$/, {
+      error: 'must be a language tag such as en, fr or pt-BR',
+    }),
     currency: z.string().regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code such as EUR' }),
     theme: z.enum(['light', 'dark', 'system'], { error: 'must be light, dark or system' }),
     notifications: z

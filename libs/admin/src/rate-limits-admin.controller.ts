@@ -1,0 +1,25 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { Roles } from '@app/auth';
+import { ZodValidationPipe } from '@app/http';
+import { RateLimitInspector, type WindowStanding } from '@app/throttling';
+import { z } from 'zod';
+
+const querySchema = z.strictObject({
+  key: z.string().regex(/^(user|consumer|ip):[A-Za-z0-9_.:@-]{1,128}$/, {
+    error: 'must be user:<id>, consumer:<name> or ip:<address>',
+  }),
+});
+
+/** A caller's counters and limits in each window, for an operator answering "why was I throttled?". */
+@Controller('admin/rate-limits')
+@Roles('admin')
+export class RateLimitsAdminController {
+  constructor(private readonly inspector: RateLimitInspector) {}
+
+  @Get()
+  async rateLimits(
+    @Query(new ZodValidationPipe(querySchema, 'The query')) query: z.infer<typeof querySchema>,
+  ): Promise<{ key: string; windows: WindowStanding[] }> {
+    return { key: query.key, windows: await this.inspector.inspect(query.key) };
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  getOptionsToken,
+  getStorageToken,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerRequest,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { ProblemError } from '@app/problem';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
+import { rateLimitHeaders, retryAfterSeconds, type ThrottlerOutcome } from './rate-limit-headers.js';
+import { THROTTLE_COST } from './throttle-cost.decorator.js';
+import { trackerFor } from './tracker.js';
+
+const outcomesOf = new WeakMap<object, ThrottlerOutcome[]>();
+
+/**
+ * @nestjs/throttler's guard with the gateway's rules: callers are counted
+ * by user, API consumer or address (never per route, so all of a caller's
+ * requests share its limits), a route may cost several units, the counts
+ * live in the shared store, and the answer carries the IETF RateLimit
+ * headers, or a 429 problem with Retry-After.
+ */
+@Injectable()
+export class GatewayThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @Inject(getOptionsToken()) options: ThrottlerModuleOptions,
+    @Inject(getStorageToken()) storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly store: GatewayRateLimitStore,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected override getTracker(request: Record<string, unknown>): Promise<string> {
+    const fastifyRequest = request as unknown as FastifyRequest & { user?: unknown };
+    return Promise.resolve(trackerFor(fastifyRequest.user, fastifyRequest.ip));
+  }
+
+  protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
+    return `${throttlerName}:${tracker}`;
+  }
+
+  protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    const { context, limit, ttl, throttler, blockDuration, getTracker, generateKey } = props;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const cost =
+      this.reflector.getAllAndOverride<number | undefined>(THROTTLE_COST, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? 1;
+    const tracker = await getTracker(request as unknown as Record<string, unknown>, context);
+    const name = throttler.name ?? 'default';
+    const counter = await this.store.consume(
+      generateKey(context, tracker, name),
+      cost,
+      ttl,
+      limit,
+      blockDuration,
+    );
+
+    const outcomes = [...(outcomesOf.get(request) ?? []), { name, limit, windowMs: ttl, counter }];
+    outcomesOf.set(request, outcomes);
+    const headers = rateLimitHeaders(outcomes);
+    if (counter.blocked) {
+      throw new ProblemError(
+        'too-many-requests',
+        `Too many requests; retry in ${retryAfterSeconds(outcomes)} s.`,
+        {
+          headers: { ...headers, 'retry-after': String(retryAfterSeconds(outcomes)) },
+        },
+      );
+    }
+    void reply.headers(headers);
+    return true;
+  }
+}

@@ -1,0 +1,71 @@
+import type { RateCounter, RateLimitStore } from './rate-counter.js';
+
+interface Window {
+  hits: number;
+  resetAt: number;
+  blockedUntil: number;
+}
+
+/** Keys kept at most; the oldest windows go first, and an expired window is worth nothing anyway. */
+const MAX_KEYS = 100_000;
+
+/**
+ * Fixed windows in this process: the store without Redis, and the stand-in
+ * while Redis is down. Hand-written rather than @nestjs/throttler's memory
+ * storage because a request may cost several units (an aggregate fans out
+ * to several services), which that storage cannot count.
+ */
+export class MemoryRateLimitStore implements RateLimitStore {
+  private readonly windows = new Map<string, Window>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  consume(key: string, cost: number, windowMs: number, limit: number, blockMs: number): Promise<RateCounter> {
+    const now = this.now();
+    let window = this.windows.get(key);
+    if (window === undefined || (window.resetAt <= now && window.blockedUntil <= now)) {
+      window = { hits: 0, resetAt: now + windowMs, blockedUntil: 0 };
+      this.remember(key, window);
+    }
+    if (window.blockedUntil > now) {
+      return Promise.resolve(counterOf(window, now));
+    }
+    if (window.resetAt <= now) {
+      window.hits = 0;
+      window.resetAt = now + windowMs;
+    }
+    window.hits += cost;
+    if (window.hits > limit) {
+      window.blockedUntil = now + blockMs;
+    }
+    return Promise.resolve(counterOf(window, now));
+  }
+
+  peek(key: string): Promise<RateCounter | undefined> {
+    const window = this.windows.get(key);
+    const now = this.now();
+    return Promise.resolve(
+      window === undefined || (window.resetAt <= now && window.blockedUntil <= now)
+        ? undefined
+        : counterOf(window, now),
+    );
+  }
+
+  private remember(key: string, window: Window): void {
+    this.windows.delete(key);
+    if (this.windows.size >= MAX_KEYS) {
+      this.windows.delete(this.windows.keys().next().value as string);
+    }
+    this.windows.set(key, window);
+  }
+}
+
+function counterOf(window: Window, now: number): RateCounter {
+  const blockedForMs = Math.max(0, window.blockedUntil - now);
+  return {
+    hits: window.hits,
+    resetInMs: Math.max(0, window.resetAt - now),
+    blocked: blockedForMs > 0,
+    blockedForMs,
+  };
+}

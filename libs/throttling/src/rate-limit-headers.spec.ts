@@ -1,0 +1,48 @@
+import { rateLimitHeaders, retryAfterSeconds, type ThrottlerOutcome } from './rate-limit-headers.js';
+
+const outcome = (
+  name: string,
+  limit: number,
+  windowMs: number,
+  hits: number,
+  resetInMs: number,
+  blockedForMs = 0,
+): ThrottlerOutcome => ({
+  name,
+  limit,
+  windowMs,
+  counter: { hits, resetInMs, blocked: blockedForMs > 0, blockedForMs },
+});
+
+describe(rateLimitHeaders.name, () => {
+  it('reports the window closest to running out, and every window in the policy', () => {
+    const headers = rateLimitHeaders([
+      outcome('burst', 20, 1000, 3, 400),
+      outcome('sustained', 600, 60_000, 598, 30_000),
+    ]);
+    expect(headers).toEqual({
+      'ratelimit-limit': '600',
+      'ratelimit-remaining': '2',
+      'ratelimit-reset': '30',
+      'ratelimit-policy': '20;w=1, 600;w=60',
+    });
+  });
+
+  it('never reports a negative remainder, and counts the reset of a blocked window from its block', () => {
+    const headers = rateLimitHeaders([outcome('burst', 20, 1000, 25, 200, 1000)]);
+    expect(headers['ratelimit-remaining']).toBe('0');
+    expect(headers['ratelimit-reset']).toBe('1');
+  });
+});
+
+describe(retryAfterSeconds.name, () => {
+  it('waits for the longest block, and at least a second', () => {
+    expect(
+      retryAfterSeconds([
+        outcome('burst', 20, 1000, 21, 0, 800),
+        outcome('sustained', 600, 60_000, 601, 0, 42_100),
+      ]),
+    ).toBe(43);
+    expect(retryAfterSeconds([outcome('burst', 20, 1000, 21, 0, 10)])).toBe(1);
+  });
+});

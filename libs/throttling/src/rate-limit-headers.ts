@@ -1,0 +1,48 @@
+import type { RateCounter } from './rate-counter.js';
+
+export interface ThrottlerOutcome {
+  name: string;
+  limit: number;
+  windowMs: number;
+  counter: RateCounter;
+}
+
+const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
+
+/**
+ * The IETF RateLimit header fields for the windows a request went through:
+ * Limit, Remaining and Reset of the one closest to running out, and every
+ * window in the Policy, so a client can pace itself before it gets a 429.
+ */
+export function rateLimitHeaders(outcomes: readonly ThrottlerOutcome[]): Record<string, string> {
+  if (outcomes.length === 0) {
+    return {};
+  }
+  const remaining = (outcome: ThrottlerOutcome): number => Math.max(0, outcome.limit - outcome.counter.hits);
+  const tightest = outcomes.reduce((best, outcome) =>
+    remaining(outcome) < remaining(best) ||
+    (remaining(outcome) === remaining(best) && outcome.windowMs < best.windowMs)
+      ? outcome
+      : best,
+  );
+  return {
+    'ratelimit-limit': String(tightest.limit),
+    'ratelimit-remaining': String(remaining(tightest)),
+    'ratelimit-reset': String(
+      seconds(tightest.counter.blocked ? tightest.counter.blockedForMs : tightest.counter.resetInMs),
+    ),
+    'ratelimit-policy': outcomes
+      .map((outcome) => `${outcome.limit};w=${seconds(outcome.windowMs)}`)
+      .join(', '),
+  };
+}
+
+/** Seconds until every blocking window lets the caller through again. */
+export function retryAfterSeconds(outcomes: readonly ThrottlerOutcome[]): number {
+  return Math.max(
+    1,
+    ...outcomes
+      .filter((outcome) => outcome.counter.blocked)
+      .map((outcome) => seconds(outcome.counter.blockedForMs)),
+  );
+}
