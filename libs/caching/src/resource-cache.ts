@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { APP_CONFIG, type AppConfig, type CacheConfig } from '@app/config';
+import { currentRequestContext } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import type { Cache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
@@ -68,12 +69,14 @@ export class ResourceCache {
     if (!this.settings.enabled || read.ttlMs <= 0) {
       return read.load({ kind: 'foreground', signal: read.signal ?? new AbortController().signal });
     }
+    // A client asking for no-cache still gets the stored entry as a fallback if the reload fails.
     const entry = await this.lookup<T>(read.key);
+    const revalidate = currentRequestContext()?.noCache === true;
     const freshness = entry === undefined ? 'expired' : freshnessOf(entry, Date.now(), this.settings);
-    if (entry !== undefined && freshness === 'fresh') {
+    if (entry !== undefined && freshness === 'fresh' && !revalidate) {
       return entry.value;
     }
-    if (entry !== undefined && freshness === 'revalidate') {
+    if (entry !== undefined && freshness === 'revalidate' && !revalidate) {
       this.refreshInBackground(read);
       read.onStale?.(Date.now() - entry.storedAt);
       return entry.value;
@@ -81,7 +84,7 @@ export class ResourceCache {
     try {
       return await this.flights.run(read.key, (signal) => this.loadOnce(read, signal), read.signal);
     } catch (error) {
-      if (entry !== undefined && freshness === 'stale' && isUpstreamFailure(error)) {
+      if (entry !== undefined && freshness !== 'expired' && isUpstreamFailure(error)) {
         read.onStale?.(Date.now() - entry.storedAt);
         return entry.value;
       }

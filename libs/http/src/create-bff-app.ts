@@ -70,6 +70,7 @@ export async function createBffApp(
       requestId: request.id,
       trace: traceContextFor(header(request, 'traceparent'), request.id),
       receivedAt: performance.now(),
+      noCache: /\bno-(cache|store)\b/i.test(header(request, 'cache-control') ?? ''),
     };
     void reply.header('x-request-id', request.id);
     runWithRequestContext(request.context, done);

@@ -1,4 +1,9 @@
-import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ProblemError } from '@app/problem';
 import { describeError } from './describe-error.js';
 
@@ -30,6 +35,17 @@ describe(describeError.name, () => {
     });
     const described = describeError(new HttpException(fastifyError.message, 413, { cause: fastifyError }));
     expect(described).toMatchObject({ kind: 'payload-too-large', unexpected: false });
+  });
+
+  it("keeps a failed health check's report, for the operator reading it", () => {
+    const report = {
+      status: 'error',
+      info: {},
+      error: { redis: { status: 'down' } },
+      details: { redis: { status: 'down' } },
+    };
+    const described = describeError(new ServiceUnavailableException(report));
+    expect(described).toMatchObject({ kind: 'service-unavailable', extensions: report, unexpected: false });
   });
 
   it('maps an unmatched route to not-found', () => {

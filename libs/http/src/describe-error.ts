@@ -89,6 +89,17 @@ function describeClientError(
   return { kind, detail: GENERIC_DETAILS[kind] ?? 'The request is not valid.', unexpected: false };
 }
 
+/** Terminus fails a check with a 503 whose body is the whole report; an operator needs its details. */
+function healthReport(exception: HttpException): Record<string, unknown> | undefined {
+  const response = exception.getResponse();
+  return exception.getStatus() === 503 &&
+    typeof response === 'object' &&
+    response !== null &&
+    'details' in response
+    ? (response as Record<string, unknown>)
+    : undefined;
+}
+
 /** Maps anything thrown while serving a request onto a catalogue entry. */
 export function describeError(error: unknown): ErrorDescription {
   if (error instanceof ProblemError) {
@@ -104,6 +115,15 @@ export function describeError(error: unknown): ErrorDescription {
     const status = error.getStatus();
     if (status >= 400 && status < 500) {
       return describeClientError(status, error.cause, error);
+    }
+    const health = healthReport(error);
+    if (health !== undefined) {
+      return {
+        kind: 'service-unavailable',
+        detail: 'One or more health checks failed.',
+        extensions: health,
+        unexpected: false,
+      };
     }
     return { kind: problemKindForStatus(status), detail: INTERNAL_DETAIL, unexpected: true };
   }

@@ -7,6 +7,8 @@ export interface RequestContext {
   trace: TraceContext;
   /** `performance.now()` when the request arrived; deadlines count from here. */
   receivedAt: number;
+  /** The client sent `Cache-Control: no-cache`: every cached read on its behalf goes to the source again. */
+  noCache: boolean;
 }
 
 /*

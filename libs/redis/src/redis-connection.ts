@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { BrokenCircuitError, CircuitState, circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import { Redis, type RedisOptions } from 'ioredis';
 
 const LOG_EVERY_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 1_000;
 
 /** Connection choices that keep a Redis outage from ever holding a request up. */
 function resilientOptions(commandTimeoutMs: number): RedisOptions {
@@ -12,7 +13,7 @@ function resilientOptions(commandTimeoutMs: number): RedisOptions {
     enableOfflineQueue: false,
     // One attempt per command: the cache is an optimisation, a miss is always an acceptable answer.
     maxRetriesPerRequest: 0,
-    connectTimeout: 1_000,
+    connectTimeout: CONNECT_TIMEOUT_MS,
     // A slow Redis costs a request at most this, then the call goes on without the cache.
     commandTimeout: commandTimeoutMs,
     // Keep trying for ever, backing off to 2 s, so the cache resumes by itself when Redis is back.
@@ -26,7 +27,7 @@ function resilientOptions(commandTimeoutMs: number): RedisOptions {
  * logged now and then and swallowed: callers get `undefined` and carry on.
  */
 @Injectable()
-export class RedisConnection implements OnApplicationShutdown {
+export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisConnection.name);
   readonly client: Redis | undefined;
   private subscriber: Redis | undefined;
@@ -48,6 +49,27 @@ export class RedisConnection implements OnApplicationShutdown {
       this.client = new Redis(config.redisUrl, resilientOptions(config.redisCommandTimeoutMs));
       this.client.on('error', (error: Error) => this.warn('redis', error));
     }
+  }
+
+  /**
+   * Waits for the first connection, at most the connect timeout, so an app
+   * does not take traffic it would serve without its shared state; a Redis
+   * that is down does not hold the start up longer than that.
+   */
+  async onModuleInit(): Promise<void> {
+    const client = this.client;
+    if (client === undefined || client.status === 'ready') {
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, CONNECT_TIMEOUT_MS);
+      client.once('ready', done);
+    });
   }
 
   /** Whether commands can be sent right now. */

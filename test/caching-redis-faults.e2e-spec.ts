@@ -1,0 +1,112 @@
+import { expectedProfile, readProfile } from './support/mobile-profile.fixture.js';
+import { timed } from './support/process-faults.js';
+import { PrivateRedis, redisEnv, sharedRedisUrl, untilRedisIsUp } from './support/redis.js';
+import { startStack, type Stack } from './support/stack.js';
+import { bearer } from './support/tokens.js';
+
+/*
+ * A Redis crash and its restart, on a redis-server this suite owns (the
+ * shared one is never killed). The tests run in order and share the state:
+ * up, killed, restarted.
+ */
+
+/** Generous for one profile from the demo services: an answer held up by a dead Redis would take longer. */
+const ANSWER_BOUND_MS = 1_000;
+
+describe.skipIf(sharedRedisUrl === undefined)('the cache through a Redis crash and restart', () => {
+  let redis: PrivateRedis | undefined;
+  let stack: Stack | undefined;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    stack = await startStack({ ...redisEnv(redis.url), CACHE_ENABLED: 'true' });
+    await untilRedisIsUp(stack);
+  });
+  afterAll(async () => {
+    try {
+      await stack?.close();
+    } finally {
+      await redis?.kill();
+    }
+  });
+
+  const running = (): { redis: PrivateRedis; stack: Stack } => {
+    if (redis === undefined || stack === undefined) {
+      throw new Error('the suite did not start');
+    }
+    return { redis, stack };
+  };
+  const profile = (sub: string): Promise<Response> =>
+    fetch(`${running().stack.mobileUrl}/mobile/profile`, { headers: bearer(sub) });
+  const dashboard = (sub: string): Promise<Response> =>
+    fetch(`${running().stack.webUrl}/web/dashboard`, { headers: bearer(sub) });
+  const redisHealth = async (base: string): Promise<{ status: string }> =>
+    ((await (await fetch(`${base}/health`)).json()) as { details: { redis: { status: string } } }).details
+      .redis;
+
+  /** How many times the user service is asked for `userId` when each instance serves them once. */
+  const userCallsForBothInstances = async (userId: string): Promise<number> => {
+    const { demo } = running().stack;
+    demo.faults.user.resetCount();
+    expect((await profile(userId)).status).toBe(200);
+    expect((await dashboard(userId)).status).toBe(200);
+    return demo.faults.user.requestCount();
+  };
+
+  it('shares a user loaded by one instance with the other while Redis is up', async () => {
+    expect(await userCallsForBothInstances('k1')).toBe(1);
+  });
+
+  it('answers every profile, complete and without waiting on Redis, after Redis crashes', async () => {
+    await running().redis.kill();
+
+    // Cached before the crash, then new users: a memory hit, and misses whose writes to Redis fail.
+    for (const userId of ['k1', 'k2', 'k3', 'k2', 'k4', 'k5']) {
+      const { value: response, ms } = await timed(() => profile(userId));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-response-complete')).toBe('true');
+      expect(await readProfile(response)).toEqual(expectedProfile(userId));
+      expect(ms).toBeLessThan(ANSWER_BOUND_MS);
+    }
+  });
+
+  it('still spares the upstreams a repeated profile, from memory, while Redis is down', async () => {
+    const { demo } = running().stack;
+    await profile('k6');
+    demo.faults.user.resetCount();
+    const again = await profile('k6');
+    expect(again.headers.get('x-cache')).toBe('hit');
+    expect(demo.faults.user.requestCount()).toBe(0);
+  });
+
+  it('stays live and ready while Redis is down, and /health names Redis as down', async () => {
+    const { mobileUrl, webUrl } = running().stack;
+    for (const base of [mobileUrl, webUrl]) {
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+      const health = await fetch(`${base}/health`);
+      expect(health.status).toBe(503);
+      expect(health.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(((await health.json()) as { details: { redis: { status: string } } }).details.redis.status).toBe(
+        'down',
+      );
+    }
+  });
+
+  it('shares entries between the instances again once Redis is back on its port', async () => {
+    await running().redis.restart();
+    // The instances reconnect by themselves, backing off to 2 s between attempts.
+    let attempt = 0;
+    await vi.waitFor(
+      async () => {
+        attempt += 1;
+        expect(await userCallsForBothInstances(`k-back-${attempt}`)).toBe(1);
+      },
+      { timeout: 8_000, interval: 100 },
+    );
+    const { mobileUrl, webUrl } = running().stack;
+    for (const base of [mobileUrl, webUrl]) {
+      expect(await redisHealth(base)).toMatchObject({ status: 'up' });
+    }
+  });
+});

@@ -1,0 +1,184 @@
+import { FakeUpstream } from './support/fake-upstream.js';
+import { demoUserAnswer, expectedProfile, readProfile } from './support/mobile-profile.fixture.js';
+import { timed } from './support/process-faults.js';
+import { startStack, type Stack } from './support/stack.js';
+import { bearer } from './support/tokens.js';
+
+/*
+ * The resource cache of the service clients, memory only (no REDIS_URL).
+ * The response cache is off (CACHE_RESPONSE_TTL_S=0) so every profile runs
+ * the controller and its service clients, and what reaches an upstream is
+ * decided by the resource cache alone.
+ */
+const RESOURCE_CACHE_ONLY = { CACHE_ENABLED: 'true', CACHE_RESPONSE_TTL_S: '0' };
+
+const BREAKER_OUT_OF_REACH = {
+  UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1000',
+  UPSTREAM_BREAKER_FAILURE_RATE: '1',
+};
+
+const profileOf = (stack: Stack, sub: string): Promise<Response> =>
+  fetch(`${stack.mobileUrl}/mobile/profile`, { headers: bearer(sub) });
+
+describe('upstream resources served from the cache', () => {
+  /** Slow enough that 50 requests arrive while the first load is still out. */
+  const USER_LATENCY_MS = 100;
+  let users: FakeUpstream;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    users = await FakeUpstream.start();
+    users.respond((request) => ({ ...demoUserAnswer(request), delayMs: USER_LATENCY_MS }));
+    stack = await startStack({ USER_SERVICE_URL: users.url, ...RESOURCE_CACHE_ONLY });
+  });
+  afterAll(async () => {
+    try {
+      await stack.close();
+    } finally {
+      await users.close();
+    }
+  });
+
+  const userRequestsFor = (userId: string): number =>
+    users.received.filter((request) => request.url === `/users/${userId}`).length;
+
+  it('serves a repeated profile within the freshness of its parts without calling any upstream', async () => {
+    const first = await profileOf(stack, 'r1');
+    expect(await readProfile(first)).toEqual(expectedProfile('r1'));
+    stack.demo.faults.order.resetCount();
+    stack.demo.faults.preference.resetCount();
+    const usersBefore = users.received.length;
+
+    const second = await profileOf(stack, 'r1');
+    expect(second.status).toBe(200);
+    expect(await readProfile(second)).toEqual(expectedProfile('r1'));
+    expect(users.received.length).toBe(usersBefore);
+    expect(stack.demo.faults.order.requestCount()).toBe(0);
+    expect(stack.demo.faults.preference.requestCount()).toBe(0);
+  });
+
+  it('reloads every part from the upstreams for a client that asks with Cache-Control: no-cache', async () => {
+    await profileOf(stack, 'r9');
+    stack.demo.faults.order.resetCount();
+    stack.demo.faults.preference.resetCount();
+    const usersBefore = users.received.length;
+
+    const refreshed = await fetch(`${stack.mobileUrl}/mobile/profile`, {
+      headers: { ...bearer('r9'), 'cache-control': 'no-cache' },
+    });
+    expect(await readProfile(refreshed)).toEqual(expectedProfile('r9'));
+    expect(users.received.length).toBe(usersBefore + 1);
+    expect(stack.demo.faults.order.requestCount()).toBe(1);
+    expect(stack.demo.faults.preference.requestCount()).toBe(1);
+  });
+
+  it('asks each upstream once when 50 first profiles of one user arrive together', async () => {
+    stack.demo.faults.order.resetCount();
+    stack.demo.faults.preference.resetCount();
+
+    const answers = await Promise.all(Array.from({ length: 50 }, () => profileOf(stack, 'r2')));
+
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(await readProfile(answer)).toEqual(expectedProfile('r2'));
+    }
+    expect(userRequestsFor('r2')).toBe(1);
+    expect(stack.demo.faults.order.requestCount()).toBe(1);
+    expect(stack.demo.faults.preference.requestCount()).toBe(1);
+  });
+});
+
+describe('preferences past their freshness while the preference service is down', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      ...RESOURCE_CACHE_ONLY,
+      PREFERENCE_SERVICE_CACHE_TTL_S: '1',
+      // No window for serving stale data while refreshing: past its second, an entry is only a fallback.
+      CACHE_STALE_WHILE_REVALIDATE_S: '0',
+      CACHE_STALE_IF_ERROR_S: '3600',
+      ...BREAKER_OUT_OF_REACH,
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('serves the last preferences it loaded, flagged stale with their age, instead of neutral ones', async () => {
+    const userId = 's1';
+    expect(await readProfile(await profileOf(stack, userId))).toEqual(expectedProfile(userId));
+    stack.demo.faults.preference.set({ down: true });
+
+    // Within the second the entry is fresh and served as it is; the first answer past it meets the outage.
+    const { response, body } = await vi.waitFor(
+      async () => {
+        const answer = await profileOf(stack, userId);
+        const read = await readProfile(answer);
+        expect(read.meta.sections.preferences.status).toBe('stale');
+        return { response: answer, body: read };
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-response-complete')).toBe('false');
+    const { preferences: stale, ...others } = body.meta.sections;
+    expect(stale.ageMs).toBeGreaterThanOrEqual(1_000);
+    const expected = expectedProfile(userId);
+    expect(body).toEqual({
+      ...expected,
+      meta: { degraded: ['preferences'], sections: { ...others, preferences: stale } },
+    });
+    expect(others).toEqual({ user: { status: 'ok' }, recentOrders: { status: 'ok' } });
+  });
+});
+
+describe('preferences just past their freshness', () => {
+  /** The refresh takes this long; an answer that waited for it would come after it. */
+  const PREFERENCE_LATENCY_MS = 800;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      ...RESOURCE_CACHE_ONLY,
+      PREFERENCE_SERVICE_CACHE_TTL_S: '1',
+      CACHE_STALE_WHILE_REVALIDATE_S: '30',
+      // The slow refresh must not time out: it is what the next answer shows.
+      PREFERENCE_SERVICE_TIMEOUT_MS: String(PREFERENCE_LATENCY_MS * 3),
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('serves them at once, flagged stale, refreshes them once in the background, then serves them fresh', async () => {
+    const userId = 's2';
+    expect(await readProfile(await profileOf(stack, userId))).toEqual(expectedProfile(userId));
+    stack.demo.faults.preference.resetCount();
+    stack.demo.faults.preference.set({ latencyMs: PREFERENCE_LATENCY_MS });
+
+    const { body, ms } = await vi.waitFor(
+      async () => {
+        const { value: answer, ms: took } = await timed(() => profileOf(stack, userId));
+        const read = await readProfile(answer);
+        expect(read.meta.sections.preferences.status).toBe('stale');
+        return { body: read, ms: took };
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+    // A bound on behaviour: the stale answer did not wait for the slow upstream.
+    expect(ms).toBeLessThan(PREFERENCE_LATENCY_MS);
+    expect(body.preferences).toEqual(expectedProfile(userId).preferences);
+    expect(body.meta.degraded).toEqual(['preferences']);
+    expect(body.meta.sections.preferences.ageMs).toBeGreaterThanOrEqual(1_000);
+
+    // Answers meanwhile are stale too and share the refresh already under way.
+    const fresh = await vi.waitFor(
+      async () => {
+        const read = await readProfile(await profileOf(stack, userId));
+        expect(read.meta.sections.preferences.status).toBe('ok');
+        return read;
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+    expect(fresh).toEqual(expectedProfile(userId));
+    expect(stack.demo.faults.preference.requestCount()).toBe(1);
+  });
+});
