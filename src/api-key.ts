@@ -1,0 +1,28 @@
+import { hashApiKey } from '@app/config';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+
+/*
+ * Makes a new API key for a server-to-server consumer: prints the key once
+ * (hand it to the consumer) and the API_KEYS entry holding only its hash.
+ */
+const { values } = parseArgs({
+  options: {
+    name: { type: 'string' },
+    tier: { type: 'string', default: 'partner' },
+    roles: { type: 'string', default: '' },
+  },
+});
+if (values.name === undefined || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(values.name)) {
+  console.error('usage: npm run api-key -- --name <consumer> [--tier partner] [--roles admin,ops]');
+  process.exit(1);
+}
+const key = randomBytes(32).toString('base64url');
+const roles = values.roles
+  .split(',')
+  .map((role) => role.trim())
+  .filter((role) => role.length > 0);
+console.log(`key (give it to ${values.name}, it is not stored anywhere): ${key}`);
+console.log(
+  `API_KEYS entry: ${JSON.stringify({ name: values.name, keyHash: hashApiKey(key), roles, tier: values.tier })}`,
+);
