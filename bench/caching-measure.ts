@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mintToken } from '../test/support/tokens.js';
-import { startInProcessStack } from './support/in-process-stack.js';
+import { startStack, type Stack } from '../test/support/stack.js';
 
 /*
  * Measures what issue 4 asks: upstream calls per 1,000 /mobile/profile
@@ -45,10 +45,15 @@ async function drive(url: string, requests: number): Promise<{ latencies: number
 const percentile = (sorted: number[], p: number): string =>
   sorted[Math.floor((p / 100) * (sorted.length - 1))].toFixed(1);
 
+/** Data requests the three demo services have received. */
+function upstreamCalls(stack: Stack): number {
+  return Object.values(stack.demo.faults).reduce((total, faults) => total + faults.requestCount(), 0);
+}
+
 async function upstreamCallsPerThousand(label: string, env: Record<string, string>): Promise<string> {
-  const stack = await startInProcessStack(env);
+  const stack = await startStack(env);
   const { failures } = await drive(stack.mobileUrl, REQUESTS);
-  const calls = stack.upstreamCalls();
+  const calls = upstreamCalls(stack);
   await stack.close();
   return `| ${label} | ${calls} | ${failures} |`;
 }
@@ -80,7 +85,8 @@ async function redisUpAndDown(): Promise<string[]> {
   const port = await freePort();
   let redis = await startRedis(port);
   // Resource and response entries expire within the run, so Redis is asked on most requests.
-  const stack = await startInProcessStack({
+  const stack = await startStack({
+    CACHE_ENABLED: 'true',
     REDIS_URL: `redis://127.0.0.1:${port}`,
     REDIS_KEY_PREFIX: 'measure:',
     CACHE_RESPONSE_TTL_S: '0',
@@ -124,13 +130,14 @@ const lines = [
   '| gateway | upstream calls (user + order + preference) | failed answers |',
   '| --- | --- | --- |',
   await upstreamCallsPerThousand('caching off', { CACHE_ENABLED: 'false' }),
-  await upstreamCallsPerThousand('caching on, memory only', {}),
+  await upstreamCallsPerThousand('caching on, memory only', { CACHE_ENABLED: 'true' }),
   await upstreamCallsPerThousand('caching on, memory + Redis', {
+    CACHE_ENABLED: 'true',
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: `measure:${Date.now()}:`,
   }),
   '',
-  'Answer time with Redis up, killed and restarted (resource TTL 1 s, response cache off, so Redis is consulted throughout):',
+  'Answer time with Redis up, frozen, killed and restarted (resource TTL 1 s, response cache off, so Redis is consulted throughout):',
   '',
   '| Redis | p50 ms | p99 ms | max ms | failed answers |',
   '| --- | --- | --- | --- | --- |',

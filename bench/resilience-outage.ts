@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileSync } from 'node:fs';
 import { mintToken } from '../test/support/tokens.js';
-import { startInProcessStack } from './support/in-process-stack.js';
+import { startStack } from '../test/support/stack.js';
 
 /*
  * Measures what issue 3 asks: how long /mobile/profile takes while the user
@@ -34,7 +34,7 @@ async function profile(
 }
 
 async function hangingUserService(label: string, env: Record<string, string>): Promise<string> {
-  const stack = await startInProcessStack({ CACHE_ENABLED: 'false', ...env });
+  const stack = await startStack(env);
   stack.demo.faults.user.set({ hang: true });
   const timings: number[] = [];
   const statuses = new Set<number>();
@@ -61,7 +61,7 @@ interface OutageFigures {
 
 /** 5 s healthy, 10 s with the order service down, then up to 15 s until the first complete profile. */
 async function orderOutage(label: string, env: Record<string, string>): Promise<OutageFigures> {
-  const stack = await startInProcessStack({ CACHE_ENABLED: 'false', ...env });
+  const stack = await startStack(env);
   const figures: OutageFigures = {
     label,
     sent: 0,

@@ -1,10 +1,12 @@
 import type {
   AppConfig,
+  AppName,
   FaultKnobs,
   InstanceConfig,
   JwtKeyConfig,
   ServiceConfig,
   ServiceName,
+  ThrottleConfig,
 } from './app-config.js';
 import { ConfigError } from './config.error.js';
 import { DEVELOPMENT_JWT_SECRET } from './development-secret.js';
@@ -116,6 +118,20 @@ function service(
   };
 }
 
+/** An app's own limits where it has them, the limits for all apps otherwise. */
+function appLimits(env: Env, app: 'MOBILE_BFF' | 'WEB_BFF'): ThrottleConfig['apps'][AppName] {
+  return {
+    burst: {
+      limit: env[`${app}_THROTTLE_BURST_LIMIT`] ?? env.THROTTLE_BURST_LIMIT,
+      windowMs: env.THROTTLE_BURST_WINDOW_MS,
+    },
+    sustained: {
+      limit: env[`${app}_THROTTLE_SUSTAINED_LIMIT`] ?? env.THROTTLE_SUSTAINED_LIMIT,
+      windowMs: env.THROTTLE_SUSTAINED_WINDOW_MS,
+    },
+  };
+}
+
 function faults(env: Env, prefix: 'USER' | 'ORDER' | 'PREFERENCE'): FaultKnobs {
   return {
     latencyMs: env[`DEMO_${prefix}_LATENCY_MS`],
@@ -165,28 +181,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     throttle: {
       enabled: env.THROTTLE_ENABLED,
       onRedisFailure: env.THROTTLE_ON_REDIS_FAILURE,
-      apps: {
-        mobile: {
-          burst: {
-            limit: env.MOBILE_BFF_THROTTLE_BURST_LIMIT ?? env.THROTTLE_BURST_LIMIT,
-            windowMs: env.THROTTLE_BURST_WINDOW_MS,
-          },
-          sustained: {
-            limit: env.MOBILE_BFF_THROTTLE_SUSTAINED_LIMIT ?? env.THROTTLE_SUSTAINED_LIMIT,
-            windowMs: env.THROTTLE_SUSTAINED_WINDOW_MS,
-          },
-        },
-        web: {
-          burst: {
-            limit: env.WEB_BFF_THROTTLE_BURST_LIMIT ?? env.THROTTLE_BURST_LIMIT,
-            windowMs: env.THROTTLE_BURST_WINDOW_MS,
-          },
-          sustained: {
-            limit: env.WEB_BFF_THROTTLE_SUSTAINED_LIMIT ?? env.THROTTLE_SUSTAINED_LIMIT,
-            windowMs: env.THROTTLE_SUSTAINED_WINDOW_MS,
-          },
-        },
-      },
+      apps: { mobile: appLimits(env, 'MOBILE_BFF'), web: appLimits(env, 'WEB_BFF') },
     },
     cache: {
       enabled: env.CACHE_ENABLED,
