@@ -43,9 +43,10 @@ describe('health endpoints', () => {
     expect(body.details['order-service']).toMatchObject({ status: 'degraded', instances: 1, instancesUp: 0 });
   });
 
-  it('is ready to take traffic while serving', async () => {
-    const response = await fetch(`${stack.mobileUrl}/health/ready`);
-    expect(response.status).toBe(200);
+  it('is ready to take traffic while serving, under either name orchestrators use', async () => {
+    for (const path of ['/health/ready', '/health/readiness', '/health/live', '/health/liveness']) {
+      expect((await fetch(`${stack.mobileUrl}${path}`)).status).toBe(200);
+    }
   });
 
   it('does not show upstream hosts to anonymous callers', async () => {

@@ -37,13 +37,13 @@ export class HealthController {
     ]);
   }
 
-  @Get('live')
+  @Get(['live', 'liveness'])
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
     return this.health.check([() => this.memory.checkHeap('memory_heap', HEAP_LIMIT_BYTES)]);
   }
 
-  @Get('ready')
+  @Get(['ready', 'readiness'])
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
     return this.health.check(SERVICE_NAMES.map((service) => () => this.upstreams.check(service)));
