@@ -8,11 +8,12 @@ import { HealthController, HealthModule } from '@app/health';
 import { ThrottlingModule } from '@app/throttling';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ServiceClientsModule } from '@app/service-clients';
+import { MobileOrdersController } from './orders/orders.controller.js';
 import { ProfileController } from './profile/profile.controller.js';
 
 // Orchestrators probe health without a token, and must never be throttled.
 Public()(HealthController);
-SkipThrottle()(HealthController);
+SkipThrottle({ burst: true, sustained: true })(HealthController);
 
 @Module({})
 export class MobileBffModule {
@@ -29,7 +30,7 @@ export class MobileBffModule {
         HealthModule,
         AdminModule,
       ],
-      controllers: [ProfileController],
+      controllers: [ProfileController, MobileOrdersController],
     };
   }
 }

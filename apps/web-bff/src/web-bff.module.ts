@@ -9,11 +9,12 @@ import { ThrottlingModule } from '@app/throttling';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ServiceClientsModule } from '@app/service-clients';
 import { DashboardController } from './dashboard/dashboard.controller.js';
+import { OrdersController } from './orders/orders.controller.js';
 import { PreferencesController } from './preferences/preferences.controller.js';
 
 // Orchestrators probe health without a token, and must never be throttled.
 Public()(HealthController);
-SkipThrottle()(HealthController);
+SkipThrottle({ burst: true, sustained: true })(HealthController);
 
 @Module({})
 export class WebBffModule {
@@ -30,7 +31,7 @@ export class WebBffModule {
         HealthModule,
         AdminModule,
       ],
-      controllers: [DashboardController, PreferencesController],
+      controllers: [DashboardController, OrdersController, PreferencesController],
     };
   }
 }

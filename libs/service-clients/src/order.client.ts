@@ -4,9 +4,12 @@ import { orderPageSchema, orderSchema, type Order, type OrderPage, type OrderQue
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
+import { UpstreamNotFoundError } from './upstream.error.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
 const ORDER = { schema: orderSchema, missing: 'The order' };
+/** What an order id may look like before any URL is built from it. */
+const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 const ORDER_PAGE = { schema: orderPageSchema, missing: 'The order list' };
 
 @Injectable()
@@ -30,6 +33,21 @@ export class OrderClient {
       },
       ...options,
     });
+  }
+
+  /**
+   * The order, if it is the user's: someone else's order is answered
+   * exactly like one that does not exist, so ids cannot be probed.
+   */
+  async getForUser(orderId: string, userId: string, options: CallOptions = {}): Promise<Order> {
+    if (!ORDER_ID_PATTERN.test(orderId)) {
+      throw new UpstreamNotFoundError('order', ORDER.missing);
+    }
+    const order = await this.get(orderId, options);
+    if (order.userId !== userId) {
+      throw new UpstreamNotFoundError('order', ORDER.missing);
+    }
+    return order;
   }
 
   get(orderId: string, options: CallOptions = {}): Promise<Order> {

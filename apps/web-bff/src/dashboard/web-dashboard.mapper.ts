@@ -1,7 +1,8 @@
 import type { AggregateMeta } from '@app/aggregation';
 import type { Money, Order, OrderPage, Preferences, User } from '@app/service-clients';
 import { toWebPreferences } from '../preferences/web-preferences.mapper.js';
-import type { DashboardStats, WebDashboard, WebOrderSummary } from './web-dashboard.js';
+import { toWebOrderSummary } from '../orders/web-orders.mapper.js';
+import type { DashboardStats, WebDashboard } from './web-dashboard.js';
 
 export const DASHBOARD_PAGE_SIZE = 20;
 
@@ -12,17 +13,6 @@ export interface DashboardSections {
 }
 
 const OPEN_STATUSES = new Set<Order['status']>(['pending', 'paid', 'shipped']);
-
-export function toWebOrderSummary(order: Order): WebOrderSummary {
-  return {
-    id: order.id,
-    status: order.status,
-    total: { amount: order.total.amount, currency: order.total.currency },
-    placedAt: order.createdAt,
-    itemCount: order.lines.reduce((count, line) => count + line.qty, 0),
-    lineCount: order.lines.length,
-  };
-}
 
 function spend(orders: Order[]): Money | null {
   const counted = orders.filter((order) => order.status !== 'cancelled');

@@ -1,5 +1,6 @@
 import type { AggregateMeta } from '@app/aggregation';
-import type { Money, OrderStatus, User } from '@app/service-clients';
+import type { Money, User } from '@app/service-clients';
+import type { WebOrderSummary } from '../orders/web-orders.js';
 import type { WebPreferences } from '../preferences/web-preferences.mapper.js';
 
 /** `GET /web/dashboard`: the web app's landing screen. */
@@ -11,15 +12,6 @@ export interface WebDashboard {
   /** Figures over the first page of orders; null when that page could not be loaded. */
   stats: DashboardStats | null;
   meta: AggregateMeta;
-}
-
-export interface WebOrderSummary {
-  id: string;
-  status: OrderStatus;
-  total: Money;
-  placedAt: string;
-  itemCount: number;
-  lineCount: number;
 }
 
 export interface DashboardStats {

@@ -1,0 +1,44 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { RequestDeadline, type Deadline } from '@app/aggregation';
+import { CurrentUser, type Caller } from '@app/auth';
+import { ZodValidationPipe } from '@app/http';
+import { OrderClient } from '@app/service-clients';
+import { z } from 'zod';
+import type { MobileOrderDetail, MobileOrderPage } from './mobile-orders.js';
+import { MOBILE_PAGE_SIZE, toMobileOrderDetail, toMobileOrderPage } from './mobile-orders.mapper.js';
+
+const historyQuerySchema = z.strictObject({
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_=-]{1,512}$/, { error: 'must be a cursor from a previous page' })
+    .optional(),
+});
+
+@Controller('mobile/orders')
+export class MobileOrdersController {
+  constructor(private readonly orders: OrderClient) {}
+
+  @Get()
+  async history(
+    @CurrentUser() caller: Caller,
+    @Query(new ZodValidationPipe(historyQuerySchema, 'The query')) query: z.infer<typeof historyQuerySchema>,
+    @RequestDeadline() deadline: Deadline,
+  ): Promise<MobileOrderPage> {
+    const page = await this.orders.list(
+      { userId: caller.id, limit: MOBILE_PAGE_SIZE, cursor: query.cursor },
+      { signal: deadline.signal, deadlineAt: deadline.at },
+    );
+    return toMobileOrderPage(page);
+  }
+
+  @Get(':id')
+  async detail(
+    @CurrentUser() caller: Caller,
+    @Param('id') orderId: string,
+    @RequestDeadline() deadline: Deadline,
+  ): Promise<MobileOrderDetail> {
+    return toMobileOrderDetail(
+      await this.orders.getForUser(orderId, caller.id, { signal: deadline.signal, deadlineAt: deadline.at }),
+    );
+  }
+}

@@ -1,0 +1,42 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
+import { CurrentUser, type Caller } from '@app/auth';
+import { ZodValidationPipe } from '@app/http';
+import { OrderClient, UserClient } from '@app/service-clients';
+import { ordersQuerySchema, type OrdersQuery } from './orders-query.dto.js';
+import type { WebOrderDetail, WebOrderPage } from './web-orders.js';
+import { toWebOrderDetail, toWebOrderPage } from './web-orders.mapper.js';
+
+@Controller('web/orders')
+export class OrdersController {
+  constructor(
+    private readonly orders: OrderClient,
+    private readonly users: UserClient,
+  ) {}
+
+  @Get()
+  async list(
+    @CurrentUser() caller: Caller,
+    @Query(new ZodValidationPipe(ordersQuerySchema, 'The query')) query: OrdersQuery,
+    @RequestDeadline() deadline: Deadline,
+  ): Promise<WebOrderPage> {
+    const page = await this.orders.list(
+      { userId: caller.id, ...query },
+      { signal: deadline.signal, deadlineAt: deadline.at },
+    );
+    return toWebOrderPage(page);
+  }
+
+  @Get(':id')
+  async detail(
+    @CurrentUser() caller: Caller,
+    @Param('id') orderId: string,
+    @RequestDeadline() deadline: Deadline,
+  ): Promise<WebOrderDetail> {
+    const { values, meta } = await aggregate(deadline, {
+      order: required((scope) => this.orders.getForUser(orderId, caller.id, scope)),
+      customer: optional((scope) => this.users.get(caller.id, scope), null),
+    });
+    return toWebOrderDetail(values.order, values.customer, meta);
+  }
+}

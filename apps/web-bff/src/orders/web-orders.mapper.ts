@@ -1,0 +1,38 @@
+import type { AggregateMeta } from '@app/aggregation';
+import type { Order, OrderPage, User } from '@app/service-clients';
+import type { WebOrderDetail, WebOrderPage, WebOrderSummary } from './web-orders.js';
+
+export function toWebOrderSummary(order: Order): WebOrderSummary {
+  return {
+    id: order.id,
+    status: order.status,
+    total: { amount: order.total.amount, currency: order.total.currency },
+    placedAt: order.createdAt,
+    itemCount: order.lines.reduce((count, line) => count + line.qty, 0),
+    lineCount: order.lines.length,
+  };
+}
+
+export function toWebOrderPage(page: OrderPage): WebOrderPage {
+  return { items: page.items.map(toWebOrderSummary), nextCursor: page.nextCursor };
+}
+
+export function toWebOrderDetail(order: Order, customer: User | null, meta: AggregateMeta): WebOrderDetail {
+  return {
+    id: order.id,
+    status: order.status,
+    total: { amount: order.total.amount, currency: order.total.currency },
+    placedAt: order.createdAt,
+    lines: order.lines.map((line) => ({
+      sku: line.sku,
+      name: line.name,
+      qty: line.qty,
+      unitPrice: { amount: line.unitPrice.amount, currency: line.unitPrice.currency },
+      lineTotal: { amount: line.unitPrice.amount * line.qty, currency: line.unitPrice.currency },
+    })),
+    customer:
+      customer === null
+        ? null
+        : { id: customer.id, name: customer.name, email: customer.email, tier: customer.tier },
+  };
+}

@@ -1,0 +1,152 @@
+import {
+  DEMO_USER_WITH_MANY_ORDERS,
+  demoOrderPage,
+  demoOrders,
+  demoUser,
+} from '../apps/demo-services/src/demo-data.js';
+import { expectProblem } from './support/problem.js';
+import { startStack, type Stack } from './support/stack.js';
+import { bearer } from './support/tokens.js';
+
+const many = DEMO_USER_WITH_MANY_ORDERS;
+
+describe('order history and detail', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  const get = (base: string, path: string, sub = many): Promise<Response> =>
+    fetch(`${base}${path}`, { headers: bearer(sub) });
+
+  describe('GET /web/orders', () => {
+    it('gives the first 20 orders, newest first, with a cursor to the next page', async () => {
+      const response = await get(stack.webUrl, '/web/orders');
+      expect(response.status).toBe(200);
+      const page = await response.json();
+      const expected = demoOrderPage({ userId: many, limit: 20, position: 0, status: undefined });
+      expect(page.items.map((order: { id: string }) => order.id)).toEqual(
+        expected.items.map((order) => order.id),
+      );
+      expect(page.items[0]).toEqual({
+        id: expected.items[0].id,
+        status: expected.items[0].status,
+        total: expected.items[0].total,
+        placedAt: expected.items[0].createdAt,
+        itemCount: expected.items[0].lines.reduce((sum, line) => sum + line.qty, 0),
+        lineCount: expected.items[0].lines.length,
+      });
+      expect(page.nextCursor).toEqual(expect.any(String));
+    });
+
+    it('walks every order exactly once by following the cursors', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string =
+          cursor === null ? '?limit=50' : `?limit=50&cursor=${encodeURIComponent(cursor)}`;
+        const page = await (await get(stack.webUrl, `/web/orders${query}`)).json();
+        seen.push(...page.items.map((order: { id: string }) => order.id));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      expect(seen).toEqual(demoOrders(many).map((order) => order.id));
+    });
+
+    it('filters by status', async () => {
+      const page = await (await get(stack.webUrl, '/web/orders?status=delivered&limit=50')).json();
+      expect(page.items.length).toBeGreaterThan(0);
+      expect(page.items.every((order: { status: string }) => order.status === 'delivered')).toBe(true);
+    });
+
+    it.each([
+      ['limit=0', 'limit'],
+      ['limit=51', 'limit'],
+      ['limit=ten', 'limit'],
+      ['status=lost', 'status'],
+      ['cursor=%20', 'cursor'],
+      ['sort=asc', 'sort'],
+    ])('answers ?%s with a 400 problem naming %s', async (query, field) => {
+      const body = await expectProblem(await get(stack.webUrl, `/web/orders?${query}`), 400);
+      expect((body.errors as Array<{ field: string }>).map((error) => error.field)).toContain(field);
+    });
+  });
+
+  describe('GET /web/orders/:id', () => {
+    it("shows the caller's order with its lines and who placed it", async () => {
+      const [order] = demoOrders('u1');
+      const response = await get(stack.webUrl, `/web/orders/${order.id}`, 'u1');
+      expect(response.status).toBe(200);
+      const body = await response.json();
+      const user = demoUser('u1');
+      expect(body).toMatchObject({
+        id: order.id,
+        status: order.status,
+        total: order.total,
+        placedAt: order.createdAt,
+        customer: { id: 'u1', name: user.name, email: user.email, tier: user.tier },
+      });
+      expect(body.lines).toEqual(
+        order.lines.map((line) => ({
+          ...line,
+          lineTotal: { amount: line.unitPrice.amount * line.qty, currency: line.unitPrice.currency },
+        })),
+      );
+    });
+
+    it("answers someone else's order exactly like one that does not exist", async () => {
+      const [foreign] = demoOrders('u1');
+      const other = await expectProblem(await get(stack.webUrl, `/web/orders/${foreign.id}`, 'u2'), 404);
+      const missing = await expectProblem(await get(stack.webUrl, '/web/orders/o-u2-99999', 'u2'), 404);
+      expect(other.detail).toBe(missing.detail);
+      expect(other.title).toBe(missing.title);
+    });
+
+    it('never sends a malformed id upstream', async () => {
+      stack.demo.faults.order.resetCount();
+      await expectProblem(await get(stack.webUrl, '/web/orders/..%2F..%2Fusers%2Fu1', 'u1'), 404);
+      await expectProblem(await get(stack.webUrl, '/web/orders/a%20b', 'u1'), 404);
+      expect(stack.demo.faults.order.requestCount()).toBe(0);
+    });
+  });
+
+  describe('GET /mobile/orders', () => {
+    it('gives a compact page of ten and the next cursor', async () => {
+      const page = await (await get(stack.mobileUrl, '/mobile/orders')).json();
+      const expected = demoOrderPage({ userId: many, limit: 10, position: 0, status: undefined });
+      expect(page.items).toEqual(
+        expected.items.map((order) => ({
+          id: order.id,
+          status: order.status,
+          total: order.total,
+          placedAt: order.createdAt,
+          itemCount: order.lines.reduce((sum, line) => sum + line.qty, 0),
+        })),
+      );
+      const next = await (
+        await get(stack.mobileUrl, `/mobile/orders?cursor=${encodeURIComponent(page.nextCursor)}`)
+      ).json();
+      expect(next.items[0].id).toBe(
+        demoOrderPage({ userId: many, limit: 10, position: 10, status: undefined }).items[0].id,
+      );
+    });
+
+    it("shows the caller's order compactly, and someone else's as not found", async () => {
+      const [order] = demoOrders('u1');
+      const body = await (await get(stack.mobileUrl, `/mobile/orders/${order.id}`, 'u1')).json();
+      expect(body).toEqual({
+        id: order.id,
+        status: order.status,
+        total: order.total,
+        placedAt: order.createdAt,
+        items: order.lines.map((line) => ({
+          name: line.name,
+          qty: line.qty,
+          price: { amount: line.unitPrice.amount * line.qty, currency: line.unitPrice.currency },
+        })),
+      });
+      await expectProblem(await get(stack.mobileUrl, `/mobile/orders/${order.id}`, 'u2'), 404);
+    });
+  });
+});
