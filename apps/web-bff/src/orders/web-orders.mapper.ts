@@ -34,5 +34,6 @@ export function toWebOrderDetail(order: Order, customer: User | null, meta: Aggr
       customer === null
         ? null
         : { id: customer.id, name: customer.name, email: customer.email, tier: customer.tier },
+    meta,
   };
 }
