@@ -48,7 +48,7 @@ export async function untilRedisIsUp(stack: Stack): Promise<void> {
   await vi.waitFor(
     async () => {
       for (const base of [stack.mobileUrl, stack.webUrl]) {
-        // While Redis is down /health is a problem document without details.
+        // While Redis is down /health is a 503 problem whose details name redis down.
         const health = (await (await fetch(`${base}/health`)).json()) as {
           details?: { redis?: { status: string } };
         };

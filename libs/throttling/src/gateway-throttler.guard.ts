@@ -12,6 +12,7 @@ import { ProblemError } from '@app/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
 import { rateLimitHeaders, retryAfterSeconds, type ThrottlerOutcome } from './rate-limit-headers.js';
+import { rateLimitKey, RateLimitPolicy, WINDOW_NAMES } from './rate-limit-policy.js';
 import { THROTTLE_COST } from './throttle-cost.decorator.js';
 import { trackerFor } from './tracker.js';
 
@@ -31,6 +32,7 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
     @Inject(getStorageToken()) storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly store: GatewayRateLimitStore,
+    private readonly policy: RateLimitPolicy,
   ) {
     super(options, storage, reflector);
   }
@@ -40,14 +42,14 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
     return Promise.resolve(trackerFor(fastifyRequest.user, fastifyRequest.ip));
   }
 
+  /** Per app, window and caller: all of a caller's requests to one app share its limits, on every instance of that app. */
   protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
-    return `${throttlerName}:${tracker}`;
+    return rateLimitKey(this.policy.app, throttlerName, tracker);
   }
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const { context, limit, ttl, throttler, blockDuration, getTracker, generateKey } = props;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
     const cost =
       this.reflector.getAllAndOverride<number | undefined>(THROTTLE_COST, [
         context.getHandler(),
@@ -65,17 +67,34 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
 
     const outcomes = [...(outcomesOf.get(request) ?? []), { name, limit, windowMs: ttl, counter }];
     outcomesOf.set(request, outcomes);
-    const headers = rateLimitHeaders(outcomes);
     if (counter.blocked) {
-      throw new ProblemError(
-        'too-many-requests',
-        `Too many requests; retry in ${retryAfterSeconds(outcomes)} s.`,
-        {
-          headers: { ...headers, 'retry-after': String(retryAfterSeconds(outcomes)) },
-        },
-      );
+      // Refused here, the caller spends nothing in the windows not yet counted; a block they hold still sets the wait.
+      const everyWindow = [...outcomes, ...(await this.windowsNotCounted(outcomes, tracker, request))];
+      const retryAfter = retryAfterSeconds(everyWindow);
+      throw new ProblemError('too-many-requests', `Too many requests; retry in ${retryAfter} s.`, {
+        headers: { ...rateLimitHeaders(everyWindow), 'retry-after': String(retryAfter) },
+      });
     }
-    void reply.headers(headers);
+    void context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitHeaders(outcomes));
     return true;
+  }
+
+  private async windowsNotCounted(
+    counted: readonly ThrottlerOutcome[],
+    tracker: string,
+    request: FastifyRequest & { user?: { tier?: unknown } },
+  ): Promise<ThrottlerOutcome[]> {
+    const others = WINDOW_NAMES.filter((window) => !counted.some((outcome) => outcome.name === window));
+    const standings = await Promise.all(
+      others.map(async (window) => ({
+        name: window,
+        limit: this.policy.limit(window, request.user?.tier),
+        windowMs: this.policy.windowMs(window),
+        counter: await this.store.peek(rateLimitKey(this.policy.app, window, tracker)),
+      })),
+    );
+    return standings.flatMap((standing) =>
+      standing.counter === undefined ? [] : [{ ...standing, counter: standing.counter }],
+    );
   }
 }

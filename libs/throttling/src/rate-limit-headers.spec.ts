@@ -33,6 +33,16 @@ describe(rateLimitHeaders.name, () => {
     expect(headers['ratelimit-remaining']).toBe('0');
     expect(headers['ratelimit-reset']).toBe('1');
   });
+
+  it('describes a refused caller by the window that holds it back longest', () => {
+    const headers = rateLimitHeaders([
+      outcome('burst', 3, 1000, 4, 0, 1000),
+      outcome('sustained', 5, 60_000, 6, 0, 59_000),
+    ]);
+    expect(headers['ratelimit-limit']).toBe('5');
+    expect(headers['ratelimit-reset']).toBe('59');
+    expect(headers['ratelimit-policy']).toBe('3;w=1, 5;w=60');
+  });
 });
 
 describe(retryAfterSeconds.name, () => {

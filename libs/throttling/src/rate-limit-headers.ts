@@ -19,12 +19,19 @@ export function rateLimitHeaders(outcomes: readonly ThrottlerOutcome[]): Record<
     return {};
   }
   const remaining = (outcome: ThrottlerOutcome): number => Math.max(0, outcome.limit - outcome.counter.hits);
-  const tightest = outcomes.reduce((best, outcome) =>
-    remaining(outcome) < remaining(best) ||
-    (remaining(outcome) === remaining(best) && outcome.windowMs < best.windowMs)
-      ? outcome
-      : best,
-  );
+  const blocked = outcomes.filter((outcome) => outcome.counter.blocked);
+  // A refused caller is described by the window that holds it back longest, the one Retry-After names.
+  const tightest =
+    blocked.length > 0
+      ? blocked.reduce((longest, outcome) =>
+          outcome.counter.blockedForMs > longest.counter.blockedForMs ? outcome : longest,
+        )
+      : outcomes.reduce((best, outcome) =>
+          remaining(outcome) < remaining(best) ||
+          (remaining(outcome) === remaining(best) && outcome.windowMs < best.windowMs)
+            ? outcome
+            : best,
+        );
   return {
     'ratelimit-limit': String(tightest.limit),
     'ratelimit-remaining': String(remaining(tightest)),

@@ -1,5 +1,5 @@
 import type { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
-import { WINDOW_NAMES, type RateLimitPolicy, type WindowName } from './rate-limit-policy.js';
+import { rateLimitKey, WINDOW_NAMES, type RateLimitPolicy, type WindowName } from './rate-limit-policy.js';
 
 export interface WindowStanding {
   name: WindowName;
@@ -24,7 +24,7 @@ export class RateLimitInspector {
     return Promise.all(
       WINDOW_NAMES.map(async (name) => {
         const limit = this.policy.limit(name, tier);
-        const counter = await this.store.peek(`${name}:${key}`);
+        const counter = await this.store.peek(rateLimitKey(this.policy.app, name, key));
         const used = counter?.hits ?? 0;
         return {
           name,

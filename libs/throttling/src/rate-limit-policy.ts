@@ -28,3 +28,8 @@ export class RateLimitPolicy {
     return this.config.apiKeys.find((consumer) => `consumer:${consumer.name}` === key)?.tier;
   }
 }
+
+/** The store key of a caller's window in one app. */
+export function rateLimitKey(app: AppName, window: string, tracker: string): string {
+  return `${app}:${window}:${tracker}`;
+}
