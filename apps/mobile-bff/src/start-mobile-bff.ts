@@ -8,7 +8,10 @@ export async function startMobileBff(
   config: AppConfig,
   port: number = config.ports.mobileBff,
 ): Promise<NestFastifyApplication> {
-  const app = await createBffApp(MobileBffModule.forRoot(config), config);
+  const app = await createBffApp(MobileBffModule.forRoot(config), config, {
+    title: 'Mobile BFF',
+    description: 'One round trip per phone screen: profile, order history and order detail.',
+  });
   await app.listen({ port, host: config.http.host });
   return app;
 }

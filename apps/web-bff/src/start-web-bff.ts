@@ -8,7 +8,10 @@ export async function startWebBff(
   config: AppConfig,
   port: number = config.ports.webBff,
 ): Promise<NestFastifyApplication> {
-  const app = await createBffApp(WebBffModule.forRoot(config), config);
+  const app = await createBffApp(WebBffModule.forRoot(config), config, {
+    title: 'Web BFF',
+    description: "The web app's dashboard, order lists and detail, and preference editing.",
+  });
   await app.listen({ port, host: config.http.host });
   return app;
 }

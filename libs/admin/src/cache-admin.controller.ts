@@ -1,21 +1,32 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Post } from '@nestjs/common';
 import { Roles } from '@app/auth';
 import { CacheInvalidator } from '@app/caching';
-import { ZodValidationPipe } from '@app/http';
+import { ApiAnswer, ZodValidationPipe } from '@app/http';
 import { z } from 'zod';
+import { ApiBearerAuth, ApiBody, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { cacheInvalidationAnswerSchema } from './admin-answers.js';
 
 const invalidationSchema = z.strictObject({
   userId: z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, { error: 'must be a user id' }),
 });
 
 /** Drops every cached entry of a user, on every instance, for when data changed behind the gateway's back. */
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
 @Controller('admin/cache')
 @Roles('admin')
 export class CacheAdminController {
   constructor(private readonly invalidator: CacheInvalidator) {}
 
   @Post('invalidate')
-  @HttpCode(200)
+  @ApiAnswer(cacheInvalidationAnswerSchema, {
+    summary: "Drops a user's cached entries on every instance",
+    problems: ['validation', 'forbidden'],
+  })
+  @ApiBody({
+    schema: z.toJSONSchema(invalidationSchema, { target: 'openapi-3.0' }) as Record<string, unknown>,
+  })
   async invalidate(
     @Body(new ZodValidationPipe(invalidationSchema)) body: z.infer<typeof invalidationSchema>,
   ): Promise<{ userId: string; entriesRemoved: number }> {

@@ -1,8 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { Roles } from '@app/auth';
-import { ZodValidationPipe } from '@app/http';
+import { ApiAnswer, ZodValidationPipe } from '@app/http';
 import { RateLimitInspector, type WindowStanding } from '@app/throttling';
 import { z } from 'zod';
+import { ApiBearerAuth, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { rateLimitsAnswerSchema } from './admin-answers.js';
 
 const querySchema = z.strictObject({
   key: z.string().regex(/^(user|consumer|ip):[A-Za-z0-9_.:@-]{1,128}$/, {
@@ -11,12 +13,20 @@ const querySchema = z.strictObject({
 });
 
 /** A caller's counters and limits in each window, for an operator answering "why was I throttled?". */
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
 @Controller('admin/rate-limits')
 @Roles('admin')
 export class RateLimitsAdminController {
   constructor(private readonly inspector: RateLimitInspector) {}
 
   @Get()
+  @ApiAnswer(rateLimitsAnswerSchema, {
+    summary: "A caller's counters and limits in each window",
+    problems: ['validation', 'forbidden'],
+  })
+  @ApiQuery({ name: 'key', description: 'user:<id>, consumer:<name> or ip:<address>', required: true })
   async rateLimits(
     @Query(new ZodValidationPipe(querySchema, 'The query')) query: z.infer<typeof querySchema>,
   ): Promise<{ key: string; windows: WindowStanding[] }> {

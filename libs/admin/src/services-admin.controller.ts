@@ -1,14 +1,24 @@
 import { Controller, Get } from '@nestjs/common';
 import { Roles } from '@app/auth';
 import { UpstreamRegistry, type ServiceSnapshot } from '@app/service-clients';
+import { ApiAnswer } from '@app/http';
+import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { servicesAnswerSchema } from './admin-answers.js';
 
 /** What an operator sees of the upstreams: instances, breakers, ejections, load and recent errors. */
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
 @Controller('admin/services')
 @Roles('admin')
 export class ServicesAdminController {
   constructor(private readonly registry: UpstreamRegistry) {}
 
   @Get()
+  @ApiAnswer(servicesAnswerSchema, {
+    summary: 'Each upstream service: breaker, load, retries and instances',
+    problems: ['forbidden'],
+  })
   services(): { services: ServiceSnapshot[] } {
     return { services: this.registry.all().map((upstream) => upstream.snapshot()) };
   }

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * How one section of an aggregate ended, as the contract's `meta.sections`
  * tells it: `timeout` and `error` say why a fallback stands in; `stale` is
@@ -35,3 +37,15 @@ export function hasAggregateMeta(body: unknown): body is { meta: AggregateMeta }
   const meta = (body as { meta?: { degraded?: unknown } } | null)?.meta;
   return typeof meta === 'object' && meta !== null && Array.isArray(meta.degraded);
 }
+
+/** `meta` as it is documented and serialised. */
+export const aggregateMetaSchema = z.object({
+  degraded: z.array(z.string()),
+  sections: z.record(
+    z.string(),
+    z.object({
+      status: z.enum(['ok', 'stale', 'fallback', 'timeout', 'error']),
+      ageMs: z.number().int().nonnegative().optional(),
+    }),
+  ),
+});

@@ -1,5 +1,6 @@
 export { aggregate, type Aggregate, type Sections, type SectionValues } from './aggregate.js';
 export {
+  aggregateMetaSchema,
   hasAggregateMeta,
   toAggregateMeta,
   type AggregateMeta,

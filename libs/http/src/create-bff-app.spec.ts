@@ -38,7 +38,10 @@ describe(createBffApp.name, () => {
   let base: string;
 
   beforeAll(async () => {
-    app = await createBffApp(ProbeModule, loadConfig({ LOG_LEVEL: 'fatal', BODY_LIMIT_BYTES: '1024' }));
+    app = await createBffApp(ProbeModule, loadConfig({ LOG_LEVEL: 'fatal', BODY_LIMIT_BYTES: '1024' }), {
+      title: 'Probe',
+      description: 'A BFF with probe routes only',
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   });

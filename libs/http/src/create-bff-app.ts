@@ -6,6 +6,7 @@ import { runWithRequestContext, traceContextFor, type RequestContext } from '@ap
 import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { serveOpenApi } from './openapi.js';
 import { ProblemFilter } from './problem.filter.js';
 import { requestIdFrom } from './request-id.js';
 
@@ -57,6 +58,10 @@ function gatewayAdapter(config: AppConfig): FastifyAdapter {
 export async function createBffApp(
   rootModule: Type<unknown> | DynamicModule,
   config: AppConfig,
+  about: { title: string; description: string } = {
+    title: 'BFF gateway',
+    description: 'A Backend-for-Frontend app',
+  },
 ): Promise<NestFastifyApplication> {
   // Nest's line-per-module bootstrap chatter stays quiet; warnings and errors still show.
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, gatewayAdapter(config), {
@@ -87,6 +92,7 @@ export async function createBffApp(
       maxAge: 600,
     });
   }
+  serveOpenApi(app, about);
   await app.init();
   app.useLogger(NEST_LOG_LEVELS[config.logLevel]);
   return app;

@@ -5,3 +5,6 @@ export { ProblemFilter } from './problem.filter.js';
 export { requestIdFrom } from './request-id.js';
 export { loadConfigOrExit, warnAboutDevelopmentSecret } from './startup.js';
 export { fieldProblems, ZodValidationPipe, type FieldProblem } from './zod-validation.pipe.js';
+export { ApiAnswer, type ApiAnswerOptions } from './api-answer.decorator.js';
+export { DOCS_JSON_PATH, DOCS_PATH, serveOpenApi } from './openapi.js';
+export { problemSchema } from './problem.schema.js';

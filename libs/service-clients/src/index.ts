@@ -1,5 +1,6 @@
 export {
   EMPTY_ORDER_PAGE,
+  moneySchema,
   ORDER_STATUSES,
   type Money,
   type Order,

@@ -1,17 +1,21 @@
-import type { Money, OrderStatus } from '@app/service-clients';
-import type { MobileOrderSummary } from '../profile/mobile-profile.js';
+import { moneySchema, ORDER_STATUSES } from '@app/service-clients';
+import { z } from 'zod';
+import { mobileOrderSummarySchema } from '../profile/mobile-profile.js';
 
 /** `GET /mobile/orders`: the order history screen, one page at a time. */
-export interface MobileOrderPage {
-  items: MobileOrderSummary[];
-  nextCursor: string | null;
-}
+export const mobileOrderPageSchema = z.object({
+  items: z.array(mobileOrderSummarySchema),
+  nextCursor: z.string().nullable(),
+});
 
 /** `GET /mobile/orders/:id`: what the order screen of the phone shows. */
-export interface MobileOrderDetail {
-  id: string;
-  status: OrderStatus;
-  total: Money;
-  placedAt: string;
-  items: Array<{ name: string; qty: number; price: Money }>;
-}
+export const mobileOrderDetailSchema = z.object({
+  id: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  total: moneySchema,
+  placedAt: z.string(),
+  items: z.array(z.object({ name: z.string(), qty: z.number().int(), price: moneySchema })),
+});
+
+export type MobileOrderPage = z.infer<typeof mobileOrderPageSchema>;
+export type MobileOrderDetail = z.infer<typeof mobileOrderDetailSchema>;

@@ -1,11 +1,17 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
-import { ZodValidationPipe } from '@app/http';
+import { ApiAnswer, ZodValidationPipe } from '@app/http';
 import { OrderClient } from '@app/service-clients';
 import { z } from 'zod';
-import type { MobileOrderDetail, MobileOrderPage } from './mobile-orders.js';
+import {
+  mobileOrderDetailSchema,
+  mobileOrderPageSchema,
+  type MobileOrderDetail,
+  type MobileOrderPage,
+} from './mobile-orders.js';
 import { MOBILE_PAGE_SIZE, toMobileOrderDetail, toMobileOrderPage } from './mobile-orders.mapper.js';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 const historyQuerySchema = z.strictObject({
   cursor: z
@@ -14,11 +20,17 @@ const historyQuerySchema = z.strictObject({
     .optional(),
 });
 
+@ApiTags('orders')
+@ApiBearerAuth()
 @Controller('mobile/orders')
 export class MobileOrdersController {
   constructor(private readonly orders: OrderClient) {}
 
   @Get()
+  @ApiAnswer(mobileOrderPageSchema, {
+    summary: 'A page of the order history, newest first',
+    problems: ['validation', 'forbidden', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
+  })
   async history(
     @CurrentUser() caller: Caller,
     @Query(new ZodValidationPipe(historyQuerySchema, 'The query')) query: z.infer<typeof historyQuerySchema>,
@@ -32,6 +44,10 @@ export class MobileOrdersController {
   }
 
   @Get(':id')
+  @ApiAnswer(mobileOrderDetailSchema, {
+    summary: "One of the caller's orders",
+    problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
+  })
   async detail(
     @CurrentUser() caller: Caller,
     @Param('id') orderId: string,

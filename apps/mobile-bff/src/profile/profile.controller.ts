@@ -4,12 +4,16 @@ import { CurrentUser, type Caller } from '@app/auth';
 import { CacheResponse } from '@app/caching';
 import { ThrottleCost } from '@app/throttling';
 import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
-import type { MobileProfile } from './mobile-profile.js';
+import { mobileProfileSchema, type MobileProfile } from './mobile-profile.js';
 import { RECENT_ORDER_COUNT, toMobileProfile } from './mobile-profile.mapper.js';
+import { ApiAnswer } from '@app/http';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 /** One unit per upstream service the aggregate fans out to. */
 const AGGREGATE_COST = 3;
 
+@ApiTags('profile')
+@ApiBearerAuth()
 @Controller('mobile')
 export class ProfileController {
   constructor(
@@ -19,6 +23,10 @@ export class ProfileController {
   ) {}
 
   @Get('profile')
+  @ApiAnswer(mobileProfileSchema, {
+    summary: 'The signed-in user, their three newest orders and their preferences',
+    problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
+  })
   @CacheResponse()
   @ThrottleCost(AGGREGATE_COST)
   async profile(

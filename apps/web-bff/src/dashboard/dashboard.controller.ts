@@ -4,12 +4,16 @@ import { CurrentUser, type Caller } from '@app/auth';
 import { CacheResponse } from '@app/caching';
 import { ThrottleCost } from '@app/throttling';
 import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
-import type { WebDashboard } from './web-dashboard.js';
+import { webDashboardSchema, type WebDashboard } from './web-dashboard.js';
 import { DASHBOARD_PAGE_SIZE, toWebDashboard } from './web-dashboard.mapper.js';
+import { ApiAnswer } from '@app/http';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 /** One unit per upstream service the aggregate fans out to. */
 const AGGREGATE_COST = 3;
 
+@ApiTags('dashboard')
+@ApiBearerAuth()
 @Controller('web')
 export class DashboardController {
   constructor(
@@ -19,6 +23,10 @@ export class DashboardController {
   ) {}
 
   @Get('dashboard')
+  @ApiAnswer(webDashboardSchema, {
+    summary: 'The full user, the first page of orders, the preferences and stats',
+    problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
+  })
   @CacheResponse()
   @ThrottleCost(AGGREGATE_COST)
   async dashboard(

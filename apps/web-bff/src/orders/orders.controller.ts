@@ -1,12 +1,20 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
-import { ZodValidationPipe } from '@app/http';
+import { ApiAnswer, ZodValidationPipe } from '@app/http';
 import { OrderClient, UserClient } from '@app/service-clients';
 import { ordersQuerySchema, type OrdersQuery } from './orders-query.dto.js';
-import type { WebOrderDetail, WebOrderPage } from './web-orders.js';
+import {
+  webOrderDetailSchema,
+  webOrderPageSchema,
+  type WebOrderDetail,
+  type WebOrderPage,
+} from './web-orders.js';
 import { toWebOrderDetail, toWebOrderPage } from './web-orders.mapper.js';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
+@ApiTags('orders')
+@ApiBearerAuth()
 @Controller('web/orders')
 export class OrdersController {
   constructor(
@@ -15,6 +23,10 @@ export class OrdersController {
   ) {}
 
   @Get()
+  @ApiAnswer(webOrderPageSchema, {
+    summary: "A page of the caller's orders, newest first, optionally of one status",
+    problems: ['validation', 'forbidden', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
+  })
   async list(
     @CurrentUser() caller: Caller,
     @Query(new ZodValidationPipe(ordersQuerySchema, 'The query')) query: OrdersQuery,
@@ -28,6 +40,10 @@ export class OrdersController {
   }
 
   @Get(':id')
+  @ApiAnswer(webOrderDetailSchema, {
+    summary: "The order with its lines and the customer; 404 when it is not the caller's",
+    problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
+  })
   async detail(
     @CurrentUser() caller: Caller,
     @Param('id') orderId: string,

@@ -2,13 +2,18 @@ import { Body, Controller, Get, Headers, Patch } from '@nestjs/common';
 import { RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
 import { CacheInvalidator } from '@app/caching';
-import { ZodValidationPipe } from '@app/http';
+import { ApiAnswer, ZodValidationPipe } from '@app/http';
 import { PreferenceClient } from '@app/service-clients';
 import { preferencesPatchSchema, type PreferencesPatchDto } from './preferences-patch.dto.js';
-import { toWebPreferences, type WebPreferences } from './web-preferences.mapper.js';
+import { webPreferencesSchema, type WebPreferences } from './web-preferences.js';
+import { toWebPreferences } from './web-preferences.mapper.js';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
+@ApiTags('preferences')
+@ApiBearerAuth()
 @Controller('web/preferences')
 export class PreferencesController {
   constructor(
@@ -17,6 +22,10 @@ export class PreferencesController {
   ) {}
 
   @Get()
+  @ApiAnswer(webPreferencesSchema, {
+    summary: "The caller's preferences",
+    problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
+  })
   async read(@CurrentUser() caller: Caller, @RequestDeadline() deadline: Deadline): Promise<WebPreferences> {
     return toWebPreferences(
       await this.preferences.get(caller.id, { signal: deadline.signal, deadlineAt: deadline.at }),
@@ -25,6 +34,20 @@ export class PreferencesController {
 
   /** Written through to the preference service; every cached answer of the caller is dropped on every instance. */
   @Patch()
+  @ApiAnswer(webPreferencesSchema, {
+    summary: 'Changes some preferences; unknown fields and wrong values are refused, naming each',
+    problems: [
+      'validation',
+      'forbidden',
+      'not-found',
+      'bad-gateway',
+      'service-unavailable',
+      'gateway-timeout',
+    ],
+  })
+  @ApiBody({
+    schema: z.toJSONSchema(preferencesPatchSchema, { target: 'openapi-3.0' }) as Record<string, unknown>,
+  })
   async update(
     @CurrentUser() caller: Caller,
     @Body(new ZodValidationPipe(preferencesPatchSchema)) patch: PreferencesPatchDto,

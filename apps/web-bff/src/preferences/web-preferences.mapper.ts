@@ -1,7 +1,5 @@
 import type { Preferences } from '@app/service-clients';
-
-/** The preferences as the web app edits them: everything but the owner's id, which the caller already is. */
-export type WebPreferences = Omit<Preferences, 'userId'>;
+import type { WebPreferences } from './web-preferences.js';
 
 export function toWebPreferences(preferences: Preferences): WebPreferences {
   return {

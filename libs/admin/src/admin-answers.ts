@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** What GET /admin/services answers: each service's breaker and instances. */
+export const servicesAnswerSchema = z.object({
+  services: z.array(
+    z.object({
+      service: z.string(),
+      breaker: z.string(),
+      inFlight: z.number().int(),
+      maxInFlight: z.number().int(),
+      retriesInWindow: z.number().int(),
+      instances: z.array(
+        z.object({
+          url: z.string(),
+          weight: z.number().int(),
+          ejected: z.boolean(),
+          ejectedForMs: z.number().int(),
+          ejections: z.number().int(),
+          inFlight: z.number().int(),
+          consecutiveFailures: z.number().int(),
+          recentCalls: z.number().int(),
+          recentErrorRate: z.number(),
+        }),
+      ),
+    }),
+  ),
+});
+
+export const cacheInvalidationAnswerSchema = z.object({
+  userId: z.string(),
+  entriesRemoved: z.number().int(),
+});
+
+export const rateLimitsAnswerSchema = z.object({
+  key: z.string(),
+  windows: z.array(
+    z.object({
+      name: z.enum(['burst', 'sustained']),
+      limit: z.number().int(),
+      windowMs: z.number().int(),
+      used: z.number().int(),
+      remaining: z.number().int(),
+      resetInMs: z.number().int(),
+      blocked: z.boolean(),
+      blockedForMs: z.number().int(),
+    }),
+  ),
+});

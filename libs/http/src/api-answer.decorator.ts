@@ -1,0 +1,55 @@
+import { applyDecorators, HttpCode } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
+import { ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { PROBLEM_CATALOGUE, type ProblemKind } from '@app/problem';
+import { z } from 'zod';
+import { problemSchema } from './problem.schema.js';
+
+export interface ApiAnswerOptions {
+  summary: string;
+  /** The status of a successful answer. */
+  status?: number;
+  /** The problems this route may answer with, besides the ones every route may (400 does not apply to every route). */
+  problems: ProblemKind[];
+}
+
+/** Problems any authenticated, throttled route can answer with. */
+const COMMON_PROBLEMS: ProblemKind[] = ['unauthorized', 'too-many-requests', 'internal'];
+
+type JsonSchema = Record<string, unknown>;
+
+function openApiSchema(schema: z.ZodType): JsonSchema {
+  return z.toJSONSchema(schema, { target: 'openapi-3.0' }) as JsonSchema;
+}
+
+/** Fastify's serializer reads draft-07; the `$schema` marker is for documents, not for it. */
+function serializerSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _marker, ...rest } = z.toJSONSchema(schema, { target: 'draft-7' }) as JsonSchema;
+  return rest;
+}
+
+const PROBLEM_SCHEMA = openApiSchema(problemSchema);
+
+/**
+ * One zod schema per answer, used three ways: the OpenAPI document's
+ * response schema, Fastify's response serializer (fast-json-stringify:
+ * quicker than JSON.stringify, and it sends only the documented fields),
+ * and, in the tests, the check that real answers match the document.
+ */
+export function ApiAnswer(schema: z.ZodType, options: ApiAnswerOptions): MethodDecorator {
+  const status = options.status ?? 200;
+  const problems = [...new Set([...options.problems, ...COMMON_PROBLEMS])];
+  return applyDecorators(
+    ApiOperation({ summary: options.summary }),
+    HttpCode(status),
+    ApiResponse({ status, description: options.summary, schema: openApiSchema(schema) }),
+    ...problems.map((kind) =>
+      ApiResponse({
+        status: PROBLEM_CATALOGUE[kind].status,
+        description: PROBLEM_CATALOGUE[kind].title,
+        content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } },
+      }),
+    ),
+    RouteSchema({ response: { [status]: serializerSchema(schema) } }),
+  );
+}

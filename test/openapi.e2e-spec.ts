@@ -1,0 +1,172 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { demoOrders } from '../apps/demo-services/src/demo-data.js';
+import { startStack, type Stack } from './support/stack.js';
+import { bearer, mintToken } from './support/tokens.js';
+
+interface OpenApiDocument {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >;
+}
+
+/**
+ * Every documented route is called for real and each answer is checked
+ * against the schema the document gives for its status and content type,
+ * so the document cannot drift from what the servers send.
+ */
+describe('the OpenAPI documents match what the BFFs send', () => {
+  let stack: Stack;
+  const documents = new Map<string, OpenApiDocument>();
+  const covered = new Set<string>();
+  // OpenAPI 3.0 schemas carry `nullable` and doc-only keywords: validate the shapes, ignore the rest.
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  const validators = new Map<object, ValidateFunction>();
+
+  beforeAll(async () => {
+    stack = await startStack();
+    for (const base of [stack.mobileUrl, stack.webUrl]) {
+      documents.set(base, (await (await fetch(`${base}/docs/json`)).json()) as OpenApiDocument);
+    }
+  });
+  afterAll(() => stack.close());
+
+  const admin = { authorization: `Bearer ${mintToken({ sub: 'ops', roles: ['admin'] })}` };
+  const [ownOrder] = demoOrders('u1');
+
+  async function expectDocumented(
+    base: string,
+    method: string,
+    template: string,
+    init: RequestInit & { path?: string } = {},
+  ) {
+    const response = await fetch(`${base}${init.path ?? template}`, {
+      ...init,
+      method: method.toUpperCase(),
+    });
+    const operation = documents.get(base)?.paths[template]?.[method];
+    expect(operation, `${method} ${template} is documented`).toBeDefined();
+    const documented = operation?.responses[String(response.status)];
+    expect(documented, `${method} ${template} documents status ${response.status}`).toBeDefined();
+    const contentType = (response.headers.get('content-type') ?? '').split(';')[0];
+    const schema = documented?.content?.[contentType]?.schema;
+    expect(schema, `${method} ${template} ${response.status} documents ${contentType}`).toBeDefined();
+    let validate = validators.get(schema as object);
+    if (validate === undefined) {
+      validate = ajv.compile(schema as object);
+      validators.set(schema as object, validate);
+    }
+    const body: unknown = await response.json();
+    expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+    covered.add(`${base === stack.mobileUrl ? 'mobile' : 'web'} ${method} ${template}`);
+    return response.status;
+  }
+
+  it('documents the mobile routes as they answer, errors included', async () => {
+    const m = stack.mobileUrl;
+    expect(await expectDocumented(m, 'get', '/mobile/profile', { headers: bearer('u1') })).toBe(200);
+    expect(await expectDocumented(m, 'get', '/mobile/profile', { headers: {} })).toBe(401);
+    expect(await expectDocumented(m, 'get', '/mobile/profile', { headers: bearer('missing-1') })).toBe(404);
+    expect(await expectDocumented(m, 'get', '/mobile/orders', { headers: bearer('u8') })).toBe(200);
+    expect(
+      await expectDocumented(m, 'get', '/mobile/orders', {
+        headers: bearer('u8'),
+        path: '/mobile/orders?cursor=%20',
+      }),
+    ).toBe(400);
+    expect(
+      await expectDocumented(m, 'get', '/mobile/orders/{id}', {
+        headers: bearer('u1'),
+        path: `/mobile/orders/${ownOrder.id}`,
+      }),
+    ).toBe(200);
+    expect(
+      await expectDocumented(m, 'get', '/mobile/orders/{id}', {
+        headers: bearer('u2'),
+        path: `/mobile/orders/${ownOrder.id}`,
+      }),
+    ).toBe(404);
+  });
+
+  it('documents the web routes as they answer, errors included', async () => {
+    const w = stack.webUrl;
+    const json = { 'content-type': 'application/json' };
+    expect(await expectDocumented(w, 'get', '/web/dashboard', { headers: bearer('u1') })).toBe(200);
+    expect(await expectDocumented(w, 'get', '/web/orders', { headers: bearer('u8') })).toBe(200);
+    expect(
+      await expectDocumented(w, 'get', '/web/orders', {
+        headers: bearer('u8'),
+        path: '/web/orders?limit=99',
+      }),
+    ).toBe(400);
+    expect(
+      await expectDocumented(w, 'get', '/web/orders/{id}', {
+        headers: bearer('u1'),
+        path: `/web/orders/${ownOrder.id}`,
+      }),
+    ).toBe(200);
+    expect(
+      await expectDocumented(w, 'get', '/web/orders/{id}', {
+        headers: bearer('u2'),
+        path: `/web/orders/${ownOrder.id}`,
+      }),
+    ).toBe(404);
+    expect(await expectDocumented(w, 'get', '/web/preferences', { headers: bearer('u1') })).toBe(200);
+    expect(
+      await expectDocumented(w, 'patch', '/web/preferences', {
+        headers: { ...bearer('u1'), ...json },
+        body: '{"theme":"dark"}',
+      }),
+    ).toBe(200);
+    expect(
+      await expectDocumented(w, 'patch', '/web/preferences', {
+        headers: { ...bearer('u1'), ...json },
+        body: '{"colour":"red"}',
+      }),
+    ).toBe(400);
+  });
+
+  it('documents the admin routes on both BFFs', async () => {
+    for (const base of [stack.mobileUrl, stack.webUrl]) {
+      expect(await expectDocumented(base, 'get', '/admin/services', { headers: admin })).toBe(200);
+      expect(await expectDocumented(base, 'get', '/admin/services', { headers: bearer('u1') })).toBe(403);
+      expect(
+        await expectDocumented(base, 'get', '/admin/rate-limits', {
+          headers: admin,
+          path: '/admin/rate-limits?key=user:u1',
+        }),
+      ).toBe(200);
+      expect(
+        await expectDocumented(base, 'get', '/admin/rate-limits', {
+          headers: admin,
+          path: '/admin/rate-limits?key=nope',
+        }),
+      ).toBe(400);
+      expect(
+        await expectDocumented(base, 'post', '/admin/cache/invalidate', {
+          headers: { ...admin, 'content-type': 'application/json' },
+          body: '{"userId":"u1"}',
+        }),
+      ).toBe(200);
+    }
+  });
+
+  it('leaves no documented route unexercised', () => {
+    for (const [base, document] of documents) {
+      const app = base === stack.mobileUrl ? 'mobile' : 'web';
+      for (const [path, operations] of Object.entries(document.paths)) {
+        for (const method of Object.keys(operations)) {
+          if (!path.startsWith('/health')) {
+            expect(covered, `${app} ${method} ${path}`).toContain(`${app} ${method} ${path}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('serves the documentation page', async () => {
+    const page = await fetch(`${stack.mobileUrl}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  });
+});
