@@ -65,6 +65,11 @@ describe('the OpenAPI documents match what the BFFs send', () => {
   it('documents the mobile routes as they answer, errors included', async () => {
     const m = stack.mobileUrl;
     expect(await expectDocumented(m, 'get', '/mobile/profile', { headers: bearer('u1') })).toBe(200);
+    expect(
+      await expectDocumented(m, 'get', '/mobile/profile', {
+        headers: { ...bearer('u1'), 'x-api-version': '2' },
+      }),
+    ).toBe(200);
     expect(await expectDocumented(m, 'get', '/mobile/profile', { headers: {} })).toBe(401);
     expect(await expectDocumented(m, 'get', '/mobile/profile', { headers: bearer('missing-1') })).toBe(404);
     expect(await expectDocumented(m, 'get', '/mobile/orders', { headers: bearer('u8') })).toBe(200);

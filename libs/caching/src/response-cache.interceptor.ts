@@ -74,7 +74,8 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const route = request.routeOptions.url ?? request.url;
+    // The handler, not only the path: two versions of one route answer differently.
+    const route = `${request.routeOptions.url ?? request.url}#${context.getClass().name}.${context.getHandler().name}`;
     const principal = principalOf(request);
     const cacheable = this.reflector.get<boolean | undefined>(CACHE_RESPONSE, context.getHandler()) === true;
     if (!cacheable || request.method !== 'GET' || this.ttlMs <= 0 || principal === undefined) {

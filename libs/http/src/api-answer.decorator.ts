@@ -11,6 +11,12 @@ export interface ApiAnswerOptions {
   status?: number;
   /** The problems this route may answer with, besides the ones every route may (400 does not apply to every route). */
   problems: ProblemKind[];
+  /**
+   * The answers of the route's other versions (chosen by X-Api-Version). The
+   * document has one operation per path, so it lists every version's answer
+   * on the default version's operation.
+   */
+  otherVersions?: z.ZodType[];
 }
 
 /** Problems any authenticated, throttled route can answer with. */
@@ -42,7 +48,14 @@ export function ApiAnswer(schema: z.ZodType, options: ApiAnswerOptions): MethodD
   return applyDecorators(
     ApiOperation({ summary: options.summary }),
     HttpCode(status),
-    ApiResponse({ status, description: options.summary, schema: openApiSchema(schema) }),
+    ApiResponse({
+      status,
+      description: options.summary,
+      schema:
+        options.otherVersions === undefined
+          ? openApiSchema(schema)
+          : { oneOf: [schema, ...options.otherVersions].map(openApiSchema) },
+    }),
     ...problems.map((kind) =>
       ApiResponse({
         status: PROBLEM_CATALOGUE[kind].status,

@@ -1,4 +1,4 @@
-import { type DynamicModule, type LogLevel, type Type } from '@nestjs/common';
+import { VersioningType, type DynamicModule, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@app/config';
@@ -9,6 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { serveOpenApi } from './openapi.js';
 import { ProblemFilter } from './problem.filter.js';
 import { requestIdFrom } from './request-id.js';
+
+export const API_VERSION_HEADER = 'X-Api-Version';
 
 const NEST_LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   fatal: ['fatal'],
@@ -50,6 +52,76 @@ function gatewayAdapter(config: AppConfig): FastifyAdapter {
   });
 }
 
+/** What a browser page on an allowed origin may send: the bearer token, a JSON body, and our own request headers. */
+const CORS_REQUEST_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Idempotency-Key',
+  'X-Request-Id',
+  'If-None-Match',
+  API_VERSION_HEADER,
+];
+
+/** Response headers a page's script may read; CORS hides every header beyond a short safelist unless named here. */
+const CORS_EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'X-Response-Complete',
+  'ETag',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'RateLimit-Policy',
+  'X-Cache',
+];
+
+function varyWithOrigin(vary: unknown): string | undefined {
+  const current = Array.isArray(vary) ? vary.join(', ') : typeof vary === 'string' ? vary : '';
+  const fields = current
+    .split(',')
+    .map((field) => field.trim().toLowerCase())
+    .filter((field) => field.length > 0);
+  if (fields.includes('*') || fields.includes('origin')) {
+    return undefined;
+  }
+  return fields.length === 0 ? 'Origin' : `${current}, Origin`;
+}
+
+/**
+ * CORS through `@fastify/cors`, whose request hook Nest's Fastify adapter runs
+ * before middleware, guards and interceptors: a preflight is answered 204
+ * there, so it is never refused by the auth guard nor counted by the
+ * throttler. `*` allows any origin; callers send a bearer token, never
+ * cookies, so credentials are not allowed for any origin.
+ */
+function enableCors(app: NestFastifyApplication, origins: readonly string[]): void {
+  const anyOrigin = origins.includes('*');
+  app.enableCors({
+    origin: anyOrigin ? '*' : [...origins],
+    methods: ['GET', 'PATCH', 'POST', 'OPTIONS'],
+    allowedHeaders: CORS_REQUEST_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    credentials: false,
+    // Browsers cap this (Chromium at 2 hours); ten minutes keeps a changed policy from lingering long.
+    maxAge: 600,
+  });
+  if (!anyOrigin) {
+    // The answer's Access-Control-Allow-Origin depends on Origin, so caches must key on it. @fastify/cors
+    // sets `Vary: Origin` at the start, but a later `reply.header('vary', ...)` (the response cache's
+    // `Vary: Authorization`) replaces it, so it is added back just before sending.
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onSend', (_request, reply, payload, done) => {
+        const vary = varyWithOrigin(reply.getHeader('vary'));
+        if (vary !== undefined) {
+          void reply.header('vary', vary);
+        }
+        done(null, payload);
+      });
+  }
+}
+
 /**
  * Builds a BFF the same way for every app: the Fastify adapter, the request
  * context (id and trace) that every later unit reads, `X-Request-Id` on every
@@ -85,12 +157,10 @@ export async function createBffApp(
     runWithRequestContext(request.context, done);
   });
   app.useGlobalFilters(new ProblemFilter());
+  // A route may exist in several versions; a request without the header gets the neutral (default) one.
+  app.enableVersioning({ type: VersioningType.HEADER, header: API_VERSION_HEADER });
   if (config.http.corsOrigins.length > 0) {
-    app.enableCors({
-      origin: config.http.corsOrigins.includes('*') ? '*' : config.http.corsOrigins,
-      exposedHeaders: ['X-Request-Id', 'X-Response-Complete', 'ETag', 'Retry-After'],
-      maxAge: 600,
-    });
+    enableCors(app, config.http.corsOrigins);
   }
   serveOpenApi(app, about);
   await app.init();

@@ -1,6 +1,7 @@
 import type { AggregateMeta } from '@app/aggregation';
 import type { Order, OrderPage, Preferences, User } from '@app/service-clients';
 import type { MobileOrderSummary, MobilePreferences, MobileProfile } from './mobile-profile.js';
+import type { MobileProfileV2 } from './mobile-profile-v2.js';
 
 export const RECENT_ORDER_COUNT = 3;
 
@@ -50,6 +51,33 @@ export function toMobileProfile({
     user: { id: user.id, name: user.name, avatarUrl: user.avatarUrl, tier: user.tier },
     recentOrders: recentOrders.items.slice(0, RECENT_ORDER_COUNT).map(toMobileOrderSummary),
     preferences: toMobilePreferences(preferences),
+    meta,
+  };
+}
+
+/** Neutral switches while the preference service is unavailable: nothing is promised on. */
+const DEFAULT_NOTIFICATIONS = { push: false, email: false, sms: false };
+
+export function toMobileProfileV2({
+  values,
+  meta,
+}: {
+  values: ProfileSections;
+  meta: AggregateMeta;
+}): MobileProfileV2 {
+  const { user, recentOrders, preferences } = values;
+  const shown = recentOrders.items.slice(0, RECENT_ORDER_COUNT);
+  return {
+    user: { id: user.id, displayName: user.name, avatarUrl: user.avatarUrl, tier: user.tier },
+    orders: {
+      recent: shown.map(toMobileOrderSummary),
+      hasMore: recentOrders.nextCursor !== null || recentOrders.items.length > shown.length,
+    },
+    settings: {
+      language: preferences?.language ?? DEFAULT_MOBILE_PREFERENCES.language,
+      theme: preferences?.theme ?? DEFAULT_MOBILE_PREFERENCES.theme,
+      notifications: preferences === null ? DEFAULT_NOTIFICATIONS : { ...preferences.notifications },
+    },
     meta,
   };
 }

@@ -1,16 +1,24 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Version, VERSION_NEUTRAL } from '@nestjs/common';
 import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
 import { CacheResponse } from '@app/caching';
-import { ThrottleCost } from '@app/throttling';
-import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
-import { mobileProfileSchema, type MobileProfile } from './mobile-profile.js';
-import { RECENT_ORDER_COUNT, toMobileProfile } from './mobile-profile.mapper.js';
 import { ApiAnswer } from '@app/http';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
+import { ThrottleCost } from '@app/throttling';
+import { ApiBearerAuth, ApiExcludeEndpoint, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { mobileProfileSchema, type MobileProfile } from './mobile-profile.js';
+import { mobileProfileV2Schema, type MobileProfileV2 } from './mobile-profile-v2.js';
+import { RECENT_ORDER_COUNT, toMobileProfile, toMobileProfileV2 } from './mobile-profile.mapper.js';
 
 /** One unit per upstream service the aggregate fans out to. */
 const AGGREGATE_COST = 3;
+const PROFILE_PROBLEMS = [
+  'forbidden',
+  'not-found',
+  'bad-gateway',
+  'service-unavailable',
+  'gateway-timeout',
+] as const;
 
 @ApiTags('profile')
 @ApiBearerAuth()
@@ -22,18 +30,44 @@ export class ProfileController {
     private readonly preferences: PreferenceClient,
   ) {}
 
+  /** Version 1, also served to clients that send no `X-Api-Version`: the builds already in the wild. */
   @Get('profile')
+  @Version([VERSION_NEUTRAL, '1'])
   @ApiAnswer(mobileProfileSchema, {
-    summary: 'The signed-in user, their three newest orders and their preferences',
-    problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
+    summary:
+      'The signed-in user, their three newest orders and their preferences. Version 1 by default; X-Api-Version: 2 answers the second shape',
+    problems: [...PROFILE_PROBLEMS],
+    otherVersions: [mobileProfileV2Schema],
   })
+  @ApiHeader({ name: 'X-Api-Version', required: false, description: '1 (default) or 2' })
   @CacheResponse()
   @ThrottleCost(AGGREGATE_COST)
   async profile(
     @CurrentUser() caller: Caller,
     @RequestDeadline() deadline: Deadline,
   ): Promise<MobileProfile> {
-    const sections = await aggregate(deadline, {
+    return toMobileProfile(await this.sections(caller, deadline));
+  }
+
+  @Get('profile')
+  @Version('2')
+  @ApiExcludeEndpoint()
+  @ApiAnswer(mobileProfileV2Schema, {
+    summary:
+      'Version 2 (X-Api-Version: 2): display name, orders with a "see all" hint, notification settings',
+    problems: [...PROFILE_PROBLEMS],
+  })
+  @CacheResponse()
+  @ThrottleCost(AGGREGATE_COST)
+  async profileV2(
+    @CurrentUser() caller: Caller,
+    @RequestDeadline() deadline: Deadline,
+  ): Promise<MobileProfileV2> {
+    return toMobileProfileV2(await this.sections(caller, deadline));
+  }
+
+  private sections(caller: Caller, deadline: Deadline) {
+    return aggregate(deadline, {
       user: required((scope) => this.users.get(caller.id, scope)),
       recentOrders: optional(
         (scope) => this.orders.list({ userId: caller.id, limit: RECENT_ORDER_COUNT }, scope),
@@ -41,6 +75,5 @@ export class ProfileController {
       ),
       preferences: optional((scope) => this.preferences.get(caller.id, scope), null),
     });
-    return toMobileProfile(sections);
   }
 }

@@ -1,0 +1,63 @@
+import { demoOrderPage, demoPreferences, demoUser } from '../apps/demo-services/src/demo-data.js';
+import { expectProblem } from './support/problem.js';
+import { startStack, type Stack } from './support/stack.js';
+import { bearer } from './support/tokens.js';
+
+describe('versions of /mobile/profile', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ CACHE_ENABLED: 'true' });
+  });
+  afterAll(() => stack.close());
+
+  const profile = (version?: string): Promise<Response> =>
+    fetch(`${stack.mobileUrl}/mobile/profile`, {
+      headers: { ...bearer('u1'), ...(version === undefined ? {} : { 'x-api-version': version }) },
+    });
+
+  it('serves the old shape to app builds that send no version, and to those that ask for 1', async () => {
+    for (const answer of [await profile(), await profile('1')]) {
+      expect(answer.status).toBe(200);
+      const body = await answer.json();
+      expect(Object.keys(body).sort()).toEqual(['meta', 'preferences', 'recentOrders', 'user']);
+      expect(body.user.name).toBe(demoUser('u1').name);
+    }
+  });
+
+  it('serves the new shape to builds that ask for 2, from its own cache entry', async () => {
+    await profile();
+    const answer = await profile('2');
+    expect(answer.status).toBe(200);
+    const body = await answer.json();
+    const preferences = demoPreferences('u1');
+    const page = demoOrderPage({ userId: 'u1', limit: 3, position: 0, status: undefined });
+    expect(body.user).toEqual({
+      id: 'u1',
+      displayName: demoUser('u1').name,
+      avatarUrl: demoUser('u1').avatarUrl,
+      tier: demoUser('u1').tier,
+    });
+    expect(body.orders.recent.map((order: { id: string }) => order.id)).toEqual(
+      page.items.map((order) => order.id),
+    );
+    expect(body.orders.hasMore).toBe(page.nextCursor !== null);
+    expect(body.settings).toEqual({
+      language: preferences.language,
+      theme: preferences.theme,
+      notifications: preferences.notifications,
+    });
+    expect(body.meta.degraded).toEqual([]);
+  });
+
+  it('answers a version that does not exist with a 404 problem', async () => {
+    await expectProblem(await profile('9'), 404);
+  });
+
+  it('leaves routes with one version alone whatever version is asked', async () => {
+    const answer = await fetch(`${stack.mobileUrl}/mobile/orders`, {
+      headers: { ...bearer('u1'), 'x-api-version': '2' },
+    });
+    expect(answer.status).toBe(200);
+  });
+});
