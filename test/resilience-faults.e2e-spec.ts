@@ -128,10 +128,9 @@ describe('a profile while nothing listens at an upstream address', () => {
   let withoutUsers: Stack;
 
   beforeAll(async () => {
-    // A port that was just bound and released: connecting to it is refused.
-    const gone = await FakeUpstream.start();
-    refusedUrl = gone.url;
-    await gone.close();
+    // Port 1 is privileged and unused on any test machine: connecting is refused at once. (A port bound and
+    // released here could be handed to the next server another suite starts.)
+    refusedUrl = 'http://127.0.0.1:1';
     withoutOptional = await startStack({
       ORDER_SERVICE_URL: refusedUrl,
       PREFERENCE_SERVICE_URL: refusedUrl,

@@ -44,6 +44,18 @@ function isCompleteAnswer(body: unknown): boolean {
   return !Array.isArray(degraded) || degraded.length === 0;
 }
 
+/** Adds a Vary field to those already set (CORS sets Origin), rather than replacing them. */
+function appendVary(reply: FastifyReply, field: string): void {
+  const current = reply.getHeader('vary');
+  const fields = (Array.isArray(current) ? current.join(',') : typeof current === 'string' ? current : '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter((value) => value.length > 0);
+  if (!fields.some((value) => value === '*' || value.toLowerCase() === field.toLowerCase())) {
+    void reply.header('vary', [...fields, field].join(', '));
+  }
+}
+
 function bypassesCache(request: FastifyRequest): boolean {
   const header = request.headers['cache-control'];
   return typeof header === 'string' && /\bno-(cache|store)\b/i.test(header);
@@ -120,7 +132,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
   ): unknown {
     void reply.header('etag', etag);
     void reply.header('cache-control', `private, max-age=${Math.max(0, Math.floor(maxAgeMs / 1000))}`);
-    void reply.header('vary', 'Authorization');
+    appendVary(reply, 'Authorization');
     const ifNoneMatch = request.headers['if-none-match'];
     if (matchesIfNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, etag)) {
       void reply.code(304);

@@ -75,18 +75,6 @@ const CORS_EXPOSED_HEADERS = [
   'X-Cache',
 ];
 
-function varyWithOrigin(vary: unknown): string | undefined {
-  const current = Array.isArray(vary) ? vary.join(', ') : typeof vary === 'string' ? vary : '';
-  const fields = current
-    .split(',')
-    .map((field) => field.trim().toLowerCase())
-    .filter((field) => field.length > 0);
-  if (fields.includes('*') || fields.includes('origin')) {
-    return undefined;
-  }
-  return fields.length === 0 ? 'Origin' : `${current}, Origin`;
-}
-
 /**
  * CORS through `@fastify/cors`, whose request hook Nest's Fastify adapter runs
  * before middleware, guards and interceptors: a preflight is answered 204
@@ -96,30 +84,19 @@ function varyWithOrigin(vary: unknown): string | undefined {
  */
 function enableCors(app: NestFastifyApplication, origins: readonly string[]): void {
   const anyOrigin = origins.includes('*');
+  // @fastify/cors adds `Vary: Origin` when the answer depends on it; later Vary fields are appended to it, never replace it.
   app.enableCors({
     origin: anyOrigin ? '*' : [...origins],
     methods: ['GET', 'PATCH', 'POST', 'OPTIONS'],
     allowedHeaders: CORS_REQUEST_HEADERS,
     exposedHeaders: CORS_EXPOSED_HEADERS,
     credentials: false,
+    // An OPTIONS without Origin is no preflight, but @fastify/cors's strict mode answers it with a text/plain 400,
+    // the one error that would not be problem+json; it gets the same empty 204 instead.
+    strictPreflight: false,
     // Browsers cap this (Chromium at 2 hours); ten minutes keeps a changed policy from lingering long.
     maxAge: 600,
   });
-  if (!anyOrigin) {
-    // The answer's Access-Control-Allow-Origin depends on Origin, so caches must key on it. @fastify/cors
-    // sets `Vary: Origin` at the start, but a later `reply.header('vary', ...)` (the response cache's
-    // `Vary: Authorization`) replaces it, so it is added back just before sending.
-    app
-      .getHttpAdapter()
-      .getInstance()
-      .addHook('onSend', (_request, reply, payload, done) => {
-        const vary = varyWithOrigin(reply.getHeader('vary'));
-        if (vary !== undefined) {
-          void reply.header('vary', vary);
-        }
-        done(null, payload);
-      });
-  }
 }
 
 /**
@@ -142,15 +119,19 @@ export async function createBffApp(
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.decorateRequest('context');
-  fastify.addHook('onRequest', (request, reply, done) => {
+  fastify.addHook('onRequest', (request, _reply, done) => {
     request.context = {
       requestId: request.id,
       trace: traceContextFor(header(request, 'traceparent'), request.id),
       receivedAt: performance.now(),
       noCache: /\bno-(cache|store)\b/i.test(header(request, 'cache-control') ?? ''),
     };
-    void reply.header('x-request-id', request.id);
     runWithRequestContext(request.context, done);
+  });
+  // In onSend, so answers given before the route's hooks run (a CORS preflight) carry the id too.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   // Body parsing runs on stream events outside the onRequest scope, so the context is entered again before the handler.
   fastify.addHook('preHandler', (request, _reply, done) => {
