@@ -4,6 +4,7 @@ import { RedisModule } from '@app/redis';
 import { CacheInvalidator } from './cache-invalidator.js';
 import { CacheLayers } from './cache-layers.js';
 import { CacheLayersModule } from './cache-layers.module.js';
+import { IdempotentReplay } from './idempotent-replay.js';
 import { ResourceCache } from './resource-cache.js';
 import { ResponseCacheInterceptor } from './response-cache.interceptor.js';
 
@@ -23,7 +24,7 @@ import { ResponseCacheInterceptor } from './response-cache.interceptor.js';
       useFactory: (layers: CacheLayers) => ({ stores: layers.stores }),
     }),
   ],
-  providers: [CacheInvalidator, ResourceCache, ResponseCacheInterceptor],
-  exports: [CacheInvalidator, ResourceCache, ResponseCacheInterceptor],
+  providers: [CacheInvalidator, IdempotentReplay, ResourceCache, ResponseCacheInterceptor],
+  exports: [CacheInvalidator, IdempotentReplay, ResourceCache, ResponseCacheInterceptor],
 })
 export class CachingModule {}

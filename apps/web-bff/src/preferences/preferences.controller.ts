@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Headers, Patch } from '@nestjs/common';
 import { RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
-import { CacheInvalidator } from '@app/caching';
+import { CacheInvalidator, IdempotentReplay } from '@app/caching';
+import { ProblemError } from '@app/problem';
 import { ApiAnswer, ZodValidationPipe } from '@app/http';
 import { PreferenceClient } from '@app/service-clients';
 import { preferencesPatchSchema, type PreferencesPatchDto } from './preferences-patch.dto.js';
@@ -19,6 +20,7 @@ export class PreferencesController {
   constructor(
     private readonly preferences: PreferenceClient,
     private readonly invalidator: CacheInvalidator,
+    private readonly replay: IdempotentReplay,
   ) {}
 
   @Get()
@@ -32,7 +34,12 @@ export class PreferencesController {
     );
   }
 
-  /** Written through to the preference service; every cached answer of the caller is dropped on every instance. */
+  /**
+   * Written through to the preference service; every cached answer of the
+   * caller is dropped on every instance. With an Idempotency-Key the write
+   * may be retried upstream, and a repeat of the request is answered with
+   * the first answer instead of writing again.
+   */
   @Patch()
   @ApiAnswer(webPreferencesSchema, {
     summary: 'Changes some preferences; unknown fields and wrong values are refused, naming each',
@@ -40,6 +47,7 @@ export class PreferencesController {
       'validation',
       'forbidden',
       'not-found',
+      'conflict',
       'bad-gateway',
       'service-unavailable',
       'gateway-timeout',
@@ -54,12 +62,28 @@ export class PreferencesController {
     @RequestDeadline() deadline: Deadline,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<WebPreferences> {
-    const updated = await this.preferences.update(caller.id, patch, {
-      deadlineAt: deadline.at,
-      idempotencyKey:
-        idempotencyKey !== undefined && IDEMPOTENCY_KEY.test(idempotencyKey) ? idempotencyKey : undefined,
-    });
-    await this.invalidator.invalidateOwner(caller.id);
-    return toWebPreferences(updated);
+    const write = async (key: string | undefined): Promise<WebPreferences> => {
+      const updated = await this.preferences.update(caller.id, patch, {
+        deadlineAt: deadline.at,
+        idempotencyKey: key,
+      });
+      await this.invalidator.invalidateOwner(caller.id);
+      return toWebPreferences(updated);
+    };
+    if (idempotencyKey === undefined) {
+      return write(undefined);
+    }
+    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ProblemError(
+        'validation',
+        'The Idempotency-Key header must be 1 to 128 letters, digits or . _ : -',
+        {
+          extensions: {
+            errors: [{ field: 'Idempotency-Key', message: 'must be 1 to 128 letters, digits or . _ : -' }],
+          },
+        },
+      );
+    }
+    return this.replay.run(caller.id, idempotencyKey, patch, () => write(idempotencyKey));
   }
 }
