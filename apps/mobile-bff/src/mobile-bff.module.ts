@@ -5,6 +5,7 @@ import { AuthModule, Public } from '@app/auth';
 import { CachingModule } from '@app/caching';
 import { ConfigModule, type AppConfig } from '@app/config';
 import { HealthController, HealthModule } from '@app/health';
+import { PassThroughModule } from '@app/pass-through';
 import { ThrottlingModule } from '@app/throttling';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ServiceClientsModule } from '@app/service-clients';
@@ -29,6 +30,7 @@ export class MobileBffModule {
         ServiceClientsModule,
         HealthModule,
         AdminModule,
+        PassThroughModule.forRoutes(config.passThrough.filter((route) => route.app === 'mobile')),
       ],
       controllers: [ProfileController, MobileOrdersController],
     };

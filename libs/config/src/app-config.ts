@@ -1,3 +1,5 @@
+import type { PassThroughRoute } from './pass-through.schema.js';
+
 /** The gateway's configuration after parsing: real types, no strings to re-parse, no optional fields that are in fact required. */
 
 export type ServiceName = 'user' | 'order' | 'preference';
@@ -174,6 +176,8 @@ export interface AppConfig {
   redisCommandTimeoutMs: number;
   cache: CacheConfig;
   throttle: ThrottleConfig;
+  /** BFF path prefixes relayed to an upstream service without aggregation. */
+  passThrough: PassThroughRoute[];
   auth: AuthConfig;
   apiKeys: ApiKeyConsumer[];
   /** Every tier an API key may name, by name. */

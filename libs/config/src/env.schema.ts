@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { apiKeysSchema } from './api-keys.schema.js';
 import { SERVICE_ENV_PREFIX, tuningSchema } from './service-tuning.schema.js';
 import { throttleTiersSchema } from './throttle-tiers.schema.js';
+import { passThroughRoutesSchema } from './pass-through.schema.js';
 
 /*
  * Every message names the rule, never the received value: a value may be a
@@ -215,6 +216,7 @@ const baseSchema = z.object({
   JWT_JWKS_UNKNOWN_KID_COOLDOWN_S: positiveInt(30, 3600, 'seconds'),
   API_KEYS: apiKeysSchema,
   THROTTLE_TIERS: throttleTiersSchema,
+  PASS_THROUGH_ROUTES: passThroughRoutesSchema,
   CORS_ORIGINS: commaList.refine(
     (origins) => origins.every((origin) => origin === '*' || isHttpUrl(origin)),
     {

@@ -198,6 +198,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_S,
     },
     apiKeys: env.API_KEYS,
+    passThrough: env.PASS_THROUGH_ROUTES,
     throttleTiers: env.THROTTLE_TIERS,
     demo: {
       ports: { user: env.DEMO_USER_PORT, order: env.DEMO_ORDER_PORT, preference: env.DEMO_PREFERENCE_PORT },

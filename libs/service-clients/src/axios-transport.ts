@@ -25,6 +25,7 @@ function callHeaders(
   timeoutMs: number,
 ): Record<string, string> {
   const headers: Record<string, string> = {
+    ...request.headers,
     accept: 'application/json',
     // Lets a well-behaved upstream give up when we will no longer read its answer.
     'x-request-timeout-ms': String(timeoutMs),

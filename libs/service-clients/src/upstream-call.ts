@@ -24,6 +24,8 @@ export interface UpstreamRequest extends CallOptions {
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** Extra headers for the upstream (a pass-through call's X-Forwarded-*); they never replace the gateway's own. */
+  headers?: Record<string, string>;
   /** Makes a write safe to retry: the upstream applies it at most once. */
   idempotencyKey?: string;
   /** How to read the answer: the contract's schema and what a 404 means. */

@@ -1,0 +1,2 @@
+export { PassThroughModule } from './pass-through.module.js';
+export { relayPath } from './relay-path.js';

@@ -1,0 +1,16 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { PassThroughRoute } from '@app/config';
+import { ServiceClientsModule } from '@app/service-clients';
+import { passThroughController } from './pass-through.controller.js';
+
+/** One relaying controller per configured pass-through route of an app. */
+@Module({})
+export class PassThroughModule {
+  static forRoutes(routes: readonly PassThroughRoute[]): DynamicModule {
+    return {
+      module: PassThroughModule,
+      imports: [ServiceClientsModule],
+      controllers: routes.map(passThroughController),
+    };
+  }
+}

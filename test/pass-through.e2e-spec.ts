@@ -1,0 +1,90 @@
+import { demoUser } from '../apps/demo-services/src/demo-data.js';
+import { FakeUpstream } from './support/fake-upstream.js';
+import { expectProblem } from './support/problem.js';
+import { startStack, type Stack } from './support/stack.js';
+import { bearer } from './support/tokens.js';
+
+describe('pass-through routes', () => {
+  let users: FakeUpstream;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    users = await FakeUpstream.start();
+    stack = await startStack({
+      USER_SERVICE_URL: users.url,
+      PASS_THROUGH_ROUTES: JSON.stringify([
+        { app: 'web', prefix: '/web/api/users/', service: 'user', upstreamPrefix: '/users/' },
+      ]),
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await users.close();
+  });
+  beforeEach(() => {
+    users.received.length = 0;
+    users.respond((request) =>
+      request.url?.startsWith('/users/u1') === true
+        ? { kind: 'json', body: demoUser('u1') }
+        : { kind: 'json', status: 404, body: { error: 'no such user at users-db-7.internal' } },
+    );
+  });
+
+  const relay = (path: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${stack.webUrl}/web/api/users/${path}`, {
+      ...init,
+      headers: { ...bearer('u1'), ...(init.headers as object) },
+    });
+
+  it('relays a GET to the upstream with the prefix replaced, and its answer back', async () => {
+    const response = await relay('u1?fields=name');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(demoUser('u1'));
+    expect(users.received.map((request) => request.url)).toEqual(['/users/u1?fields=name']);
+  });
+
+  it("sends the gateway's headers and X-Forwarded-*, never the client's credentials or hop-by-hop headers", async () => {
+    await relay('u1', {
+      headers: { 'x-request-id': 'relay-1', 'proxy-authorization': 'Basic c2VjcmV0', te: 'trailers' },
+    });
+    const sent = users.received[0].headers;
+    expect(sent['x-request-id']).toBe('relay-1');
+    expect(sent['x-forwarded-for']).toBe('127.0.0.1');
+    expect(sent['x-forwarded-proto']).toBe('http');
+    expect(sent['x-forwarded-host']).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(sent.authorization).toBeUndefined();
+    expect(sent['proxy-authorization']).toBeUndefined();
+    expect(sent.te).toBeUndefined();
+  });
+
+  it('refuses a method the route is not configured for with a 405 problem naming the allowed ones', async () => {
+    const response = await relay('u1', { method: 'DELETE' });
+    await expectProblem(response, 405);
+    expect(response.headers.get('allow')).toBe('GET');
+    expect(users.received).toHaveLength(0);
+  });
+
+  it('needs a signed-in caller like every other route', async () => {
+    await expectProblem(await fetch(`${stack.webUrl}/web/api/users/u1`), 401);
+  });
+
+  it('never lets a path climb out of the upstream prefix', async () => {
+    await expectProblem(await relay('..%2F..%2Fadmin'), 404);
+    await expectProblem(await relay('%2E%2E/secrets'), 404);
+    expect(users.received).toHaveLength(0);
+  });
+
+  it("answers an upstream 404 with our own problem, without the upstream's text", async () => {
+    const body = await expectProblem(await relay('nobody'), 404);
+    expect(JSON.stringify(body)).not.toContain('users-db-7');
+  });
+
+  it('answers an upstream failure with a 502 problem', async () => {
+    users.respond(() => ({ kind: 'json', status: 500, body: { error: 'boom' } }));
+    await expectProblem(await relay('u1'), 502);
+  });
+
+  it('is not there on the app it is not configured for', async () => {
+    await expectProblem(await fetch(`${stack.mobileUrl}/web/api/users/u1`, { headers: bearer('u1') }), 404);
+  });
+});
