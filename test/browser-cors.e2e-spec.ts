@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { demoPreferences, demoUser } from '../apps/demo-services/src/demo-data.js';
@@ -43,7 +42,8 @@ const CHROMIUM_FLAGS = [
 ];
 
 /** Written outside the work tree, so no run leaves a file for git to pick up. */
-const DASHBOARD_SCREENSHOT = join(tmpdir(), 'bff-gateway-browser-cors', 'dashboard.png');
+/** Kept as a test artifact beside the suites (git ignores the folder). */
+const DASHBOARD_SCREENSHOT = join(import.meta.dirname, '.artifacts', 'browser-cors-dashboard.png');
 
 function answered(outcome: BrowserOutcome): BrowserAnswer {
   if (isFailure(outcome)) {

@@ -50,7 +50,7 @@ describe('CORS for the origins in CORS_ORIGINS', () => {
     expect(response.status).toBe(204);
     expect(await response.text()).toBe('');
     expect(response.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
-    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
     expect(tokensOf(response, 'access-control-allow-methods')).toEqual(
       expect.arrayContaining(['get', 'patch', 'post', 'options']),
     );

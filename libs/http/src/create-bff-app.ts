@@ -1,6 +1,8 @@
 import { VersioningType, type DynamicModule, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import compress from '@fastify/compress';
+import helmet from '@fastify/helmet';
 import type { AppConfig } from '@app/config';
 import { runWithRequestContext, traceContextFor, type RequestContext } from '@app/observability';
 import type { FastifyRequest } from 'fastify';
@@ -79,8 +81,8 @@ const CORS_EXPOSED_HEADERS = [
  * CORS through `@fastify/cors`, whose request hook Nest's Fastify adapter runs
  * before middleware, guards and interceptors: a preflight is answered 204
  * there, so it is never refused by the auth guard nor counted by the
- * throttler. `*` allows any origin; callers send a bearer token, never
- * cookies, so credentials are not allowed for any origin.
+ * throttler. `*` allows any origin, without credentials; an allowlisted
+ * origin may send them (a web app behind a cookie-carrying ingress).
  */
 function enableCors(app: NestFastifyApplication, origins: readonly string[]): void {
   const anyOrigin = origins.includes('*');
@@ -90,7 +92,8 @@ function enableCors(app: NestFastifyApplication, origins: readonly string[]): vo
     methods: ['GET', 'PATCH', 'POST', 'OPTIONS'],
     allowedHeaders: CORS_REQUEST_HEADERS,
     exposedHeaders: CORS_EXPOSED_HEADERS,
-    credentials: false,
+    // Allowlisted origins may send credentials; `*` never may (browsers refuse the pair anyway).
+    credentials: !anyOrigin,
     // An OPTIONS without Origin is no preflight, but @fastify/cors's strict mode answers it with a text/plain 400,
     // the one error that would not be problem+json; it gets the same empty 204 instead.
     strictPreflight: false,
@@ -143,6 +146,20 @@ export async function createBffApp(
   if (config.http.corsOrigins.length > 0) {
     enableCors(app, config.http.corsOrigins);
   }
+  await app.register(helmet, {
+    // The API answers JSON; only the /docs page runs scripts, Swagger UI's own, some of them inline.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  // gzip only, and only past 2 KiB: order lists and the dashboard gain, a profile is too small to, and brotli costs
+  // more CPU per request than it saves on a phone's link.
+  await app.register(compress, { encodings: ['gzip', 'deflate'], threshold: 2048 });
   serveOpenApi(app, about);
   await app.init();
   app.useLogger(NEST_LOG_LEVELS[config.logLevel]);

@@ -1,0 +1,40 @@
+import { DEMO_USER_WITH_MANY_ORDERS } from '../apps/demo-services/src/demo-data.js';
+import { startStack, type Stack } from './support/stack.js';
+import { bearer } from './support/tokens.js';
+
+describe('answers ready for browsers', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  it('carries the security headers a browser acts on', async () => {
+    const response = await fetch(`${stack.webUrl}/web/dashboard`, { headers: bearer('u1') });
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(response.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
+  it('compresses a large answer for a client that accepts gzip, and leaves a small one alone', async () => {
+    const large = await fetch(`${stack.webUrl}/web/orders?limit=50`, {
+      headers: { ...bearer(DEMO_USER_WITH_MANY_ORDERS), 'accept-encoding': 'gzip' },
+    });
+    expect(large.status).toBe(200);
+    expect(large.headers.get('content-encoding')).toBe('gzip');
+    expect((await large.json()).items).toHaveLength(50);
+
+    const small = await fetch(`${stack.mobileUrl}/mobile/profile`, {
+      headers: { ...bearer('u1'), 'accept-encoding': 'gzip' },
+    });
+    expect(small.headers.get('content-encoding')).toBeNull();
+  });
+
+  it('still serves the documentation page under its content security policy', async () => {
+    const page = await fetch(`${stack.mobileUrl}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self' 'unsafe-inline'");
+  });
+});
