@@ -17,10 +17,8 @@ const demo = await startDemoServices({
   faults: config.demo.faults,
 });
 const [mobile, web] = await Promise.all([startMobileBff(config), startWebBff(config)]);
-// Demo services close last, so in-flight BFF requests can still reach them.
-closeOnSignals([{ close: () => Promise.all([mobile.close(), web.close()]).then(() => demo.close()) }], {
-  timeoutMs: 15_000,
-});
+// Demo services close last, so requests still in flight at the BFFs can finish.
+closeOnSignals([mobile, web], config.shutdown, [demo]);
 console.log(
   launchBanner({
     mobileUrl: await mobile.getUrl(),

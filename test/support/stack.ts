@@ -12,6 +12,8 @@ export interface Stack {
   demo: DemoServices;
   mobileUrl: string;
   webUrl: string;
+  /** The two BFF apps themselves, for suites that drive their lifecycle. */
+  apps: { mobile: NestFastifyApplication; web: NestFastifyApplication };
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     demo,
     mobileUrl: (await mobile.getUrl()).replace('[::1]', '127.0.0.1'),
     webUrl: (await web.getUrl()).replace('[::1]', '127.0.0.1'),
+    apps: { mobile, web },
     close: async () => {
       await Promise.all(apps.map((app) => app.close()));
       await demo.close();

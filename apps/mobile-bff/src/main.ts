@@ -4,5 +4,5 @@ import { startMobileBff } from './start-mobile-bff.js';
 const config = loadConfigOrExit(process.env);
 warnAboutDevelopmentSecret(config);
 const app = await startMobileBff(config);
-closeOnSignals([app], { timeoutMs: 15_000 });
+closeOnSignals([app], config.shutdown);
 console.log(`mobile-bff listening on ${await app.getUrl()}`);

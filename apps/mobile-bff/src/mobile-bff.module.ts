@@ -5,6 +5,7 @@ import { AuthModule, Public } from '@app/auth';
 import { CachingModule } from '@app/caching';
 import { ConfigModule, type AppConfig } from '@app/config';
 import { HealthController, HealthModule } from '@app/health';
+import { MetricsController, MetricsModule } from '@app/observability';
 import { PassThroughModule } from '@app/pass-through';
 import { ThrottlingModule } from '@app/throttling';
 import { SkipThrottle } from '@nestjs/throttler';
@@ -12,9 +13,11 @@ import { ServiceClientsModule } from '@app/service-clients';
 import { MobileOrdersController } from './orders/orders.controller.js';
 import { ProfileController } from './profile/profile.controller.js';
 
-// Orchestrators probe health without a token, and must never be throttled.
-Public()(HealthController);
-SkipThrottle({ burst: true, sustained: true })(HealthController);
+// Orchestrators probe health and Prometheus scrapes metrics without a token, and neither may be throttled.
+for (const operatorRoutes of [HealthController, MetricsController]) {
+  Public()(operatorRoutes);
+  SkipThrottle({ burst: true, sustained: true })(operatorRoutes);
+}
 
 @Module({})
 export class MobileBffModule {
@@ -23,6 +26,7 @@ export class MobileBffModule {
       module: MobileBffModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         AuthModule,
         ThrottlingModule.forRoot('mobile'),
         CachingModule,

@@ -4,5 +4,5 @@ import { startWebBff } from './start-web-bff.js';
 const config = loadConfigOrExit(process.env);
 warnAboutDevelopmentSecret(config);
 const app = await startWebBff(config);
-closeOnSignals([app], { timeoutMs: 15_000 });
+closeOnSignals([app], config.shutdown);
 console.log(`web-bff listening on ${await app.getUrl()}`);

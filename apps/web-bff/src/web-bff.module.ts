@@ -5,6 +5,7 @@ import { AuthModule, Public } from '@app/auth';
 import { CachingModule } from '@app/caching';
 import { ConfigModule, type AppConfig } from '@app/config';
 import { HealthController, HealthModule } from '@app/health';
+import { MetricsController, MetricsModule } from '@app/observability';
 import { PassThroughModule } from '@app/pass-through';
 import { ThrottlingModule } from '@app/throttling';
 import { SkipThrottle } from '@nestjs/throttler';
@@ -13,9 +14,11 @@ import { DashboardController } from './dashboard/dashboard.controller.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { PreferencesController } from './preferences/preferences.controller.js';
 
-// Orchestrators probe health without a token, and must never be throttled.
-Public()(HealthController);
-SkipThrottle({ burst: true, sustained: true })(HealthController);
+// Orchestrators probe health and Prometheus scrapes metrics without a token, and neither may be throttled.
+for (const operatorRoutes of [HealthController, MetricsController]) {
+  Public()(operatorRoutes);
+  SkipThrottle({ burst: true, sustained: true })(operatorRoutes);
+}
 
 @Module({})
 export class WebBffModule {
@@ -24,6 +27,7 @@ export class WebBffModule {
       module: WebBffModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         AuthModule,
         ThrottlingModule.forRoot('web'),
         CachingModule,

@@ -1,5 +1,6 @@
 import { ProblemError } from '@app/problem';
 import { aggregate } from './aggregate.js';
+import type { AggregateMeta } from './aggregate-meta.js';
 import { Deadline, DeadlineExceededError } from './deadline.js';
 import { optional, required, type SectionScope } from './section.js';
 
@@ -56,6 +57,25 @@ describe(aggregate.name, () => {
       orders: optional(() => Promise.reject(new ProblemError('gateway-timeout', 'slow')), []),
     });
     expect(result.meta.sections.orders).toEqual({ status: 'timeout' });
+  });
+
+  it("tells the deadline's reporter how the sections settled, once, when the answer is ready", async () => {
+    const reported: AggregateMeta[] = [];
+    const deadline = new Deadline(performance.now() + 1000, (meta) => reported.push(meta));
+    const result = await aggregate(deadline, {
+      user: required(async () => 'ann'),
+      orders: optional(() => Promise.reject(new ProblemError('service-unavailable', 'down')), []),
+    });
+    expect(reported).toEqual([result.meta]);
+  });
+
+  it('reports nothing when a required section fails the request', async () => {
+    const reporter = vi.fn();
+    const deadline = new Deadline(performance.now() + 1000, reporter);
+    await expect(
+      aggregate(deadline, { user: required(() => Promise.reject(new ProblemError('not-found', 'no'))) }),
+    ).rejects.toBeInstanceOf(ProblemError);
+    expect(reporter).not.toHaveBeenCalled();
   });
 
   it('lists sections in declaration order whatever order they finished in', async () => {

@@ -64,7 +64,9 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       pending -= 1;
       if (pending === 0) {
         stop();
-        resolve({ values: values as SectionValues<S>, meta: toAggregateMeta(names, reports) });
+        const meta = toAggregateMeta(names, reports);
+        deadline.report(meta);
+        resolve({ values: values as SectionValues<S>, meta });
       }
     };
     function atDeadline(): void {

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { MetricsModule } from '@app/observability';
 import { AGGREGATION_OPTIONS, DeadlineInterceptor, type AggregationOptions } from './deadline.interceptor.js';
 import { ResponseCompletenessInterceptor } from './response-completeness.interceptor.js';
 
@@ -9,6 +10,7 @@ export class AggregationModule {
   static forRoot(options: AggregationOptions): DynamicModule {
     return {
       module: AggregationModule,
+      imports: [MetricsModule],
       providers: [
         { provide: AGGREGATION_OPTIONS, useValue: options },
         { provide: APP_INTERCEPTOR, useClass: DeadlineInterceptor },

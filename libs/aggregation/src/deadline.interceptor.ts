@@ -8,11 +8,12 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { currentRequestContext } from '@app/observability';
+import { currentRequestContext, Metrics } from '@app/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import type { Observable } from 'rxjs';
 import { Deadline } from './deadline.js';
+import { countSections } from './section-metrics.js';
 
 export const AGGREGATION_OPTIONS = Symbol('AGGREGATION_OPTIONS');
 
@@ -31,13 +32,15 @@ const deadlines = new WeakMap<FastifyRequest, Deadline>();
 /**
  * Starts each request's deadline, counted from the request's arrival rather
  * than from here, so time spent in auth and throttling is part of the budget;
- * cancels it when the client disconnects before the answer is sent.
+ * cancels it when the client disconnects before the answer is sent. The
+ * deadline reports each aggregate settled under it to the section metrics.
  */
 @Injectable()
 export class DeadlineInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     @Inject(AGGREGATION_OPTIONS) private readonly options: AggregationOptions,
+    private readonly metrics: Metrics,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -49,7 +52,10 @@ export class DeadlineInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const deadline = new Deadline((currentRequestContext()?.receivedAt ?? performance.now()) + budget);
+    const deadline = new Deadline(
+      (currentRequestContext()?.receivedAt ?? performance.now()) + budget,
+      (meta) => countSections(this.metrics, meta),
+    );
     deadlines.set(request, deadline);
     reply.raw.once('close', () => {
       if (reply.raw.writableFinished) {

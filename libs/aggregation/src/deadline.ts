@@ -1,5 +1,9 @@
 import { ProblemError } from '@app/problem';
 import { performance } from 'node:perf_hooks';
+import type { AggregateMeta } from './aggregate-meta.js';
+
+/** Told how each aggregate run under a deadline settled. */
+export type AggregateReporter = (meta: AggregateMeta) => void;
 
 export class DeadlineExceededError extends ProblemError {
   constructor() {
@@ -23,8 +27,14 @@ export class Deadline {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
 
-  /** @param at `performance.now()` by which the request must have answered. */
-  constructor(readonly at: number) {
+  /**
+   * @param at `performance.now()` by which the request must have answered.
+   * @param reporter hears every aggregate that settles under this deadline (the request's metrics).
+   */
+  constructor(
+    readonly at: number,
+    private readonly reporter?: AggregateReporter,
+  ) {
     this.timer = setTimeout(
       () => this.controller.abort(new DeadlineExceededError()),
       Math.max(0, at - performance.now()),
@@ -34,6 +44,11 @@ export class Deadline {
 
   static after(ms: number): Deadline {
     return new Deadline(performance.now() + ms);
+  }
+
+  /** Called by `aggregate()` when it has settled every section. */
+  report(meta: AggregateMeta): void {
+    this.reporter?.(meta);
   }
 
   get signal(): AbortSignal {

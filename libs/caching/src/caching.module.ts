@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { CacheModule } from '@nestjs/cache-manager';
+import { MetricsModule } from '@app/observability';
 import { RedisModule } from '@app/redis';
 import { CacheInvalidator } from './cache-invalidator.js';
 import { CacheLayers } from './cache-layers.js';
@@ -16,6 +17,7 @@ import { ResponseCacheInterceptor } from './response-cache.interceptor.js';
 @Global()
 @Module({
   imports: [
+    MetricsModule,
     RedisModule,
     CacheLayersModule,
     CacheModule.registerAsync({

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { APP_CONFIG, type AppConfig, type CacheConfig } from '@app/config';
-import { currentRequestContext } from '@app/observability';
+import { currentRequestContext, Metrics, type CacheEvent } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import type { Cache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
@@ -57,6 +57,7 @@ export class ResourceCache {
     private readonly layers: CacheLayers,
     private readonly redis: RedisConnection,
     private readonly invalidator: CacheInvalidator,
+    private readonly metrics: Metrics,
   ) {
     this.settings = config.cache;
   }
@@ -74,21 +75,28 @@ export class ResourceCache {
     const revalidate = currentRequestContext()?.noCache === true;
     const freshness = entry === undefined ? 'expired' : freshnessOf(entry, Date.now(), this.settings);
     if (entry !== undefined && freshness === 'fresh' && !revalidate) {
+      this.metrics.countCacheEvent('resource', 'hit');
       return entry.value;
     }
     if (entry !== undefined && freshness === 'revalidate' && !revalidate) {
+      this.metrics.countCacheEvent('resource', 'stale');
       this.refreshInBackground(read);
       read.onStale?.(Date.now() - entry.storedAt);
       return entry.value;
     }
+    // One event per read: a miss whose load fails and falls back on the stored entry counts as stale, not both.
+    let event: CacheEvent = 'miss';
     try {
       return await this.flights.run(read.key, (signal) => this.loadOnce(read, signal), read.signal);
     } catch (error) {
       if (entry !== undefined && freshness !== 'expired' && isUpstreamFailure(error)) {
+        event = 'stale';
         read.onStale?.(Date.now() - entry.storedAt);
         return entry.value;
       }
       throw error;
+    } finally {
+      this.metrics.countCacheEvent('resource', event);
     }
   }
 

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { Metrics } from '@app/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, mergeMap, of, type Observable } from 'rxjs';
 import { responseCacheKey } from './cache-keys.js';
@@ -78,6 +79,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly cache: ResourceCache,
     private readonly reflector: Reflector,
+    private readonly metrics: Metrics,
   ) {
     this.ttlMs = config.cache.enabled ? config.cache.responseTtlMs : 0;
   }
@@ -105,9 +107,11 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     return from(lookup).pipe(
       mergeMap((hit) => {
         if (hit !== undefined) {
+          this.metrics.countCacheEvent('response', 'hit');
           void reply.header('x-cache', 'hit');
           return of(this.answer(request, reply, hit.value.body, hit.value.etag, hit.freshUntil - Date.now()));
         }
+        this.metrics.countCacheEvent('response', 'miss');
         void reply.header('x-cache', 'miss');
         return next.handle().pipe(
           mergeMap(async (body: unknown) => {

@@ -176,6 +176,12 @@ export interface AppConfig {
   redisCommandTimeoutMs: number;
   cache: CacheConfig;
   throttle: ThrottleConfig;
+  shutdown: {
+    /** After readiness turns 503, before new connections are refused. */
+    graceMs: number;
+    /** How long requests in flight may take to finish once new connections are refused. */
+    drainMs: number;
+  };
   /** BFF path prefixes relayed to an upstream service without aggregation. */
   passThrough: PassThroughRoute[];
   auth: AuthConfig;

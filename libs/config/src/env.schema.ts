@@ -35,6 +35,14 @@ const optionalPositiveInt = (max: number, unit: string) =>
     .max(max, { error: `must be at most ${max} ${unit}` })
     .optional();
 
+const nonNegativeIntOptional = (max: number, unit: string) =>
+  z.coerce
+    .number({ error: `must be a whole number of ${unit}` })
+    .int({ error: `must be a whole number of ${unit}` })
+    .min(0, { error: `must be 0 or more ${unit}` })
+    .max(max, { error: `must be at most ${max} ${unit}` })
+    .optional();
+
 const nonNegativeInt = (fallback: number, max: number, unit: string) =>
   z.coerce
     .number({ error: `must be a whole number of ${unit}` })
@@ -169,6 +177,9 @@ const baseSchema = z.object({
     }),
   // A slow Redis may add at most this to a request: past it the cache is skipped for that call.
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(100, 10_000, 'milliseconds'),
+  // Unset: 5 s in production (load balancers see readiness turn 503 before connections are refused), 0 elsewhere.
+  SHUTDOWN_GRACE_MS: nonNegativeIntOptional(600_000, 'milliseconds'),
+  SHUTDOWN_DRAIN_MS: positiveInt(10_000, 600_000, 'milliseconds'),
   THROTTLE_ENABLED: z
     .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
     .default('true')

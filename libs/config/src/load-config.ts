@@ -199,6 +199,10 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     },
     apiKeys: env.API_KEYS,
     passThrough: env.PASS_THROUGH_ROUTES,
+    shutdown: {
+      graceMs: env.SHUTDOWN_GRACE_MS ?? (env.NODE_ENV === 'production' ? 5_000 : 0),
+      drainMs: env.SHUTDOWN_DRAIN_MS,
+    },
     throttleTiers: env.THROTTLE_TIERS,
     demo: {
       ports: { user: env.DEMO_USER_PORT, order: env.DEMO_ORDER_PORT, preference: env.DEMO_PREFERENCE_PORT },

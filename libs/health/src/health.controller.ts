@@ -6,6 +6,7 @@ import {
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import { SERVICE_NAMES } from '@app/config';
+import { LifecycleHealthIndicator } from './lifecycle.indicator.js';
 import { RedisHealthIndicator } from './redis.indicator.js';
 import { UpstreamsHealthIndicator } from './upstreams.indicator.js';
 
@@ -25,6 +26,7 @@ export class HealthController {
     private readonly memory: MemoryHealthIndicator,
     private readonly upstreams: UpstreamsHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly lifecycle: LifecycleHealthIndicator,
   ) {}
 
   @Get()
@@ -46,6 +48,9 @@ export class HealthController {
   @Get(['ready', 'readiness'])
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
-    return this.health.check(SERVICE_NAMES.map((service) => () => this.upstreams.check(service)));
+    return this.health.check([
+      () => this.lifecycle.check(),
+      ...SERVICE_NAMES.map((service) => () => this.upstreams.check(service)),
+    ]);
   }
 }

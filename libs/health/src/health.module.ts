@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ServiceClientsModule } from '@app/service-clients';
 import { HealthController } from './health.controller.js';
+import { LifecycleHealthIndicator } from './lifecycle.indicator.js';
 import { RedisHealthIndicator } from './redis.indicator.js';
 import { UpstreamsHealthIndicator } from './upstreams.indicator.js';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), ServiceClientsModule],
   controllers: [HealthController],
-  providers: [UpstreamsHealthIndicator, RedisHealthIndicator],
+  providers: [UpstreamsHealthIndicator, RedisHealthIndicator, LifecycleHealthIndicator],
 })
 export class HealthModule {}

@@ -1,37 +1,87 @@
 import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { processLifecycle } from '@app/observability';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inFlight } from './in-flight.js';
 
 export interface Closeable {
   close(): Promise<void>;
 }
 
+export interface ShutdownOptions {
+  /** After readiness turns 503 and before new connections are refused: time for load balancers to notice. */
+  graceMs: number;
+  /** How long requests already in flight may take to finish once new connections are refused. */
+  drainMs: number;
+}
+
 const logger = new Logger('Shutdown');
+const POLL_MS = 25;
+
+async function drain(app: NestFastifyApplication, drainMs: number): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  // Refuses new connections; idle keep-alive ones close, the busy ones finish their request.
+  app.getHttpServer().close();
+  const until = Date.now() + drainMs;
+  while (inFlight(fastify) > 0 && Date.now() < until) {
+    await sleep(POLL_MS);
+  }
+  if (inFlight(fastify) > 0) {
+    logger.warn(`${inFlight(fastify)} request(s) still running after ${drainMs} ms: closing anyway`);
+  }
+}
 
 /**
- * Closes everything on SIGTERM or SIGINT, then exits. One handler for the
- * whole process rather than Nest's `enableShutdownHooks()` per app: with
- * several apps in one process each of those would end the process as soon as
- * its own app had closed, cutting the others' in-flight requests.
+ * Shuts BFF apps down without cutting a request: readiness turns 503 at
+ * once, new connections are refused after the grace period, requests in
+ * flight finish (bounded), then each app closes (Redis, agents, timers), and
+ * finally whatever else the process runs (`after`, such as the demo services).
  */
-export function closeOnSignals(closeables: Closeable[], options: { timeoutMs: number }): void {
+export async function gracefulShutdown(
+  apps: NestFastifyApplication[],
+  options: ShutdownOptions,
+  after: Closeable[] = [],
+): Promise<void> {
+  processLifecycle.beginShutdown();
+  await sleep(options.graceMs);
+  await Promise.all(apps.map((app) => drain(app, options.drainMs)));
+  await Promise.all(apps.map((app) => app.close()));
+  await Promise.all(after.map((closeable) => closeable.close()));
+}
+
+/**
+ * Runs {@link gracefulShutdown} on SIGTERM or SIGINT, then exits. One
+ * handler for the whole process rather than Nest's `enableShutdownHooks()`
+ * per app: with several apps in one process each of those would end the
+ * process as soon as its own app had closed, cutting the others' requests.
+ */
+export function closeOnSignals(
+  apps: NestFastifyApplication[],
+  options: ShutdownOptions,
+  after: Closeable[] = [],
+): void {
   let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (closing) {
       return;
     }
     closing = true;
-    logger.log(`${signal} received: closing`);
-    const forced = setTimeout(() => {
-      logger.error(`still closing after ${options.timeoutMs} ms: exiting anyway`);
-      process.exit(1);
-    }, options.timeoutMs);
+    logger.log(`${signal} received: readiness off, closing in ${options.graceMs} ms`);
+    const forced = setTimeout(
+      () => {
+        logger.error('still closing long after the drain: exiting anyway');
+        process.exit(1);
+      },
+      options.graceMs + options.drainMs + 5_000,
+    );
     forced.unref();
-    void Promise.allSettled(closeables.map((closeable) => closeable.close())).then((results) => {
-      const failed = results.filter((result) => result.status === 'rejected');
-      for (const failure of failed) {
-        logger.error(`close failed: ${String((failure as PromiseRejectedResult).reason)}`);
-      }
-      process.exit(failed.length === 0 ? 0 : 1);
-    });
+    gracefulShutdown(apps, options, after).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`close failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

@@ -9,6 +9,8 @@ import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { serveOpenApi } from './openapi.js';
+import { trackInFlight } from './in-flight.js';
+import { recordHttpMetrics } from './http-metrics.hook.js';
 import { ProblemFilter } from './problem.filter.js';
 import { requestIdFrom } from './request-id.js';
 
@@ -121,6 +123,8 @@ export async function createBffApp(
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  trackInFlight(fastify);
+  recordHttpMetrics(app);
   fastify.decorateRequest('context');
   fastify.addHook('onRequest', (request, _reply, done) => {
     request.context = {

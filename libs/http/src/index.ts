@@ -1,4 +1,9 @@
-export { closeOnSignals, type Closeable } from './close-on-signals.js';
+export {
+  closeOnSignals,
+  gracefulShutdown,
+  type Closeable,
+  type ShutdownOptions,
+} from './close-on-signals.js';
 export { createBffApp } from './create-bff-app.js';
 export { describeError, type ErrorDescription } from './describe-error.js';
 export { ProblemFilter } from './problem.filter.js';

@@ -1,2 +1,14 @@
 export { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context.js';
 export { formatTraceparent, newSpanId, traceContextFor, type TraceContext } from './trace-context.js';
+export { ProcessLifecycle, processLifecycle } from './process-lifecycle.js';
+export {
+  Metrics,
+  type AggregateSectionStatus,
+  type BreakerState,
+  type CacheEvent,
+  type CacheLayer,
+  type TrackerKind,
+  type UpstreamOutcome,
+} from './metrics.js';
+export { METRICS_PATH, MetricsController } from './metrics.controller.js';
+export { MetricsModule } from './metrics.module.js';

@@ -1,4 +1,5 @@
 import type { ServiceName } from '@app/config';
+import type { Metrics } from '@app/observability';
 import { performance } from 'node:perf_hooks';
 import type { Transport } from './axios-transport.js';
 import type { InstancePool } from './instance-pool.js';
@@ -6,22 +7,35 @@ import type { LatencyWindow } from './latency-window.js';
 import { readAnswer } from './read-answer.js';
 import { UpstreamError, UpstreamUnavailableError } from './upstream.error.js';
 import type { UpstreamCall } from './upstream-call.js';
+import { instanceLabel, upstreamOutcome } from './upstream-outcome.js';
 
 /**
  * One try on one instance: pick it, send, read the answer, and tell the
- * pool how the instance did. The innermost call of every service's stack.
+ * pool how the instance did and the metrics how long it took and how it
+ * ended. The innermost call of every service's stack.
  */
 export function attemptOn(
   service: ServiceName,
   pool: InstancePool,
   transport: Transport,
   latencies: LatencyWindow,
+  metrics: Metrics,
 ): UpstreamCall {
+  const labels = new Map<string, string>();
+  const labelOf = (url: string): string => {
+    let label = labels.get(url);
+    if (label === undefined) {
+      label = instanceLabel(url);
+      labels.set(url, label);
+    }
+    return label;
+  };
   return async (request) => {
     const instance = pool.pick(request.avoid);
     request.onPick?.(instance.id);
     const startedAt = performance.now();
     instance.inFlight += 1;
+    let failure: UpstreamError | undefined;
     try {
       const value = readAnswer(service, await transport(request, instance), request.expect);
       pool.recordSuccess(instance);
@@ -33,6 +47,7 @@ export function attemptOn(
           ? caught
           : new UpstreamUnavailableError(service, { cause: caught, connection: true });
       error.instance = instance.id;
+      failure = error;
       if (error.breakerFailure) {
         pool.recordFailure(instance);
       } else if (!error.cancelled && !error.failedFast) {
@@ -42,6 +57,12 @@ export function attemptOn(
       throw error;
     } finally {
       instance.inFlight -= 1;
+      metrics.recordUpstreamAttempt(
+        service,
+        labelOf(instance.endpoint.url),
+        upstreamOutcome(failure),
+        (performance.now() - startedAt) / 1000,
+      );
     }
   };
 }

@@ -1,4 +1,5 @@
 import type { ServiceConfig } from '@app/config';
+import type { BreakerState, Metrics } from '@app/observability';
 import { Logger } from '@nestjs/common';
 import {
   BrokenCircuitError,
@@ -30,8 +31,24 @@ export function circuitStateName(state: CircuitState): string {
   return STATE_NAMES[state];
 }
 
-/** The service's breaker: opens on an outage, tells the other gateway instances, logs every change. */
-export function serviceBreaker(config: ServiceConfig, signal: OutageSignal): CircuitBreakerPolicy {
+/** The state `circuit_breaker_state` shows; an isolated breaker fails every call fast, as an open one does. */
+const GAUGE_STATES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'open',
+};
+
+export function breakerGaugeState(state: CircuitState): BreakerState {
+  return GAUGE_STATES[state];
+}
+
+/** The service's breaker: opens on an outage, tells the other gateway instances, logs and reports every change. */
+export function serviceBreaker(
+  config: ServiceConfig,
+  signal: OutageSignal,
+  metrics: Metrics,
+): CircuitBreakerPolicy {
   const logger = new Logger(`Breaker:${config.name}`);
   const policy = circuitBreaker(
     handleWhen((error) => error instanceof UpstreamError && error.breakerFailure),
@@ -40,7 +57,9 @@ export function serviceBreaker(config: ServiceConfig, signal: OutageSignal): Cir
       breaker: new AdaptiveBreaker(config.breaker, () => signal.isSuspect(config.name)),
     },
   );
+  metrics.setBreakerState(config.name, breakerGaugeState(policy.state));
   policy.onStateChange((state) => {
+    metrics.setBreakerState(config.name, breakerGaugeState(state));
     const message = `${config.name} service breaker ${circuitStateName(state)}`;
     if (state === CircuitState.Open) {
       logger.warn(`${message}: calls fail fast for ${config.breaker.cooldownMs} ms`);

@@ -1,5 +1,6 @@
 import type { ResourceCache } from '@app/caching';
 import type { ServiceConfig, ServiceName } from '@app/config';
+import type { Metrics } from '@app/observability';
 import axios, { type AxiosInstance } from 'axios';
 import type { BulkheadPolicy, CircuitBreakerPolicy } from 'cockatiel';
 import { lookup } from 'node:dns/promises';
@@ -83,6 +84,7 @@ export class ServiceUpstream {
     readonly config: ServiceConfig,
     outageSignal: OutageSignal,
     resourceCache: ResourceCache,
+    metrics: Metrics,
   ) {
     this.pool = new InstancePool(config.name, endpointsFor(config.instances, new Map()), config.ejection);
     this.resolver = new InstanceResolver(
@@ -103,7 +105,7 @@ export class ServiceUpstream {
       maxContentLength: MAX_BODY_BYTES,
       transitional: { clarifyTimeoutError: true },
     });
-    this.breaker = serviceBreaker(config, outageSignal);
+    this.breaker = serviceBreaker(config, outageSignal, metrics);
     this.bulkhead = serviceBulkhead(config);
     this.retryBudget = new RetryBudget({
       ratio: config.retry.budgetRatio,
@@ -111,7 +113,13 @@ export class ServiceUpstream {
       minRetries: config.retry.budgetMinRetries,
     });
 
-    const attempt = attemptOn(config.name, this.pool, axiosTransport(config, this.http), this.latencies);
+    const attempt = attemptOn(
+      config.name,
+      this.pool,
+      axiosTransport(config, this.http),
+      this.latencies,
+      metrics,
+    );
     const hedged = withHedging(config.hedge, this.latencies, this.retryBudget)(attempt);
     const retried = withRetries(config.retry, this.retryBudget)(hedged);
     const guarded = withBreaker(config, this.breaker)(retried);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ResourceCache } from '@app/caching';
 import { APP_CONFIG, SERVICE_NAMES, type AppConfig, type ServiceName } from '@app/config';
+import { Metrics } from '@app/observability';
 import { LocalOutageSignal, RedisOutageSignal, type OutageSignal } from './outage-signal.js';
 import { ServiceUpstream } from './service-upstream.js';
 
@@ -25,12 +26,12 @@ export class UpstreamRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly upstreams: Map<ServiceName, ServiceUpstream>;
   private readonly outageSignal: OutageSignal;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, resourceCache: ResourceCache) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, resourceCache: ResourceCache, metrics: Metrics) {
     this.outageSignal = outageSignalFor(config);
     this.upstreams = new Map(
       SERVICE_NAMES.map((name) => [
         name,
-        new ServiceUpstream(config.services[name], this.outageSignal, resourceCache),
+        new ServiceUpstream(config.services[name], this.outageSignal, resourceCache, metrics),
       ]),
     );
   }

@@ -8,13 +8,14 @@ import {
   type ThrottlerRequest,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
+import { Metrics } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
 import { rateLimitHeaders, retryAfterSeconds, type ThrottlerOutcome } from './rate-limit-headers.js';
 import { rateLimitKey, RateLimitPolicy, WINDOW_NAMES } from './rate-limit-policy.js';
 import { THROTTLE_COST } from './throttle-cost.decorator.js';
-import { trackerFor } from './tracker.js';
+import { trackerFor, trackerKindOf } from './tracker.js';
 
 const outcomesOf = new WeakMap<object, ThrottlerOutcome[]>();
 
@@ -33,6 +34,7 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
     reflector: Reflector,
     private readonly store: GatewayRateLimitStore,
     private readonly policy: RateLimitPolicy,
+    private readonly metrics: Metrics,
   ) {
     super(options, storage, reflector);
   }
@@ -71,6 +73,7 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
       // Refused here, the caller spends nothing in the windows not yet counted; a block they hold still sets the wait.
       const everyWindow = [...outcomes, ...(await this.windowsNotCounted(outcomes, tracker, request))];
       const retryAfter = retryAfterSeconds(everyWindow);
+      this.metrics.countThrottled(trackerKindOf(tracker));
       throw new ProblemError('too-many-requests', `Too many requests; retry in ${retryAfter} s.`, {
         headers: { ...rateLimitHeaders(everyWindow), 'retry-after': String(retryAfter) },
       });

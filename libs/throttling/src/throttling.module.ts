@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type ExecutionContext } from '@nestjs/commo
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, type AppConfig, type AppName } from '@app/config';
+import { MetricsModule } from '@app/observability';
 import type { FastifyRequest } from 'fastify';
 import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
 import { GatewayThrottlerGuard } from './gateway-throttler.guard.js';
@@ -26,6 +27,7 @@ export class ThrottlingModule {
       // The admin surface reads the counters through the exported inspector.
       global: true,
       imports: [
+        MetricsModule,
         ThrottlerModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => {

@@ -1,4 +1,4 @@
-import { trackerFor } from './tracker.js';
+import { trackerFor, trackerKindOf } from './tracker.js';
 
 describe(trackerFor.name, () => {
   it('counts a signed-in user by id, an API consumer by name, anyone else by address', () => {
@@ -7,5 +7,19 @@ describe(trackerFor.name, () => {
       'consumer:partner-acme',
     );
     expect(trackerFor(undefined, '10.0.0.1')).toBe('ip:10.0.0.1');
+  });
+});
+
+describe(trackerKindOf.name, () => {
+  it('names the kind of caller and drops the id or address', () => {
+    expect(trackerKindOf('user:u1')).toBe('user');
+    expect(trackerKindOf('consumer:partner-acme')).toBe('consumer');
+    expect(trackerKindOf('ip:10.0.0.1')).toBe('ip');
+    expect(trackerKindOf('ip:::1')).toBe('ip');
+  });
+
+  it('files anything it does not recognise under ip, so a label never carries an unknown value', () => {
+    expect(trackerKindOf('user')).toBe('ip');
+    expect(trackerKindOf('admin:root')).toBe('ip');
   });
 });

@@ -1,0 +1,42 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { METRICS_PATH, Metrics } from '@app/observability';
+
+/** The label of a request that matched no route: a scan of random paths must not mint a series per path. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** The route pattern (`/mobile/orders/:id`), never the raw URL, so ids and query strings never become labels. */
+export function routeLabel(routePattern: string | undefined): string {
+  return routePattern === undefined || routePattern === '' ? UNMATCHED_ROUTE : routePattern;
+}
+
+function metricsOf(app: NestFastifyApplication): Metrics | undefined {
+  try {
+    return app.get(Metrics, { strict: false });
+  } catch {
+    // An app built without MetricsModule (a test's probe app) has no registry to record into.
+    return undefined;
+  }
+}
+
+/**
+ * Times every answer in `http_request_duration_seconds`, in `onResponse`, so
+ * answers given before a route's handler runs (a 401, a 429, a preflight, a
+ * 404) are counted too. Scrapes of `/metrics` are left out: they would
+ * measure the scraper.
+ */
+export function recordHttpMetrics(app: NestFastifyApplication): void {
+  const metrics = metricsOf(app);
+  if (metrics === undefined) {
+    return;
+  }
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', (request, reply, done) => {
+      const route = routeLabel(request.routeOptions.url);
+      if (route !== METRICS_PATH) {
+        metrics.recordHttpRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+      }
+      done();
+    });
+}

@@ -1,0 +1,143 @@
+import { Injectable } from '@nestjs/common';
+import type { ServiceName } from '@app/config';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** How one attempt on one upstream instance ended. */
+export type UpstreamOutcome =
+  'ok' | 'not_found' | 'timeout' | 'unavailable' | 'bad_response' | 'cancelled' | 'failed_fast';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+export type CacheLayer = 'resource' | 'response';
+export type CacheEvent = 'hit' | 'miss' | 'stale';
+export type TrackerKind = 'user' | 'consumer' | 'ip';
+export type AggregateSectionStatus = 'ok' | 'stale' | 'fallback' | 'timeout' | 'error';
+
+/*
+ * prom-client's default gauges that end in `_total`, a suffix that promtool
+ * reserves for counters (https://github.com/prometheus/client_js/issues/283).
+ * Each is the sum of a per-type gauge that stays (`nodejs_active_handles{type}`
+ * and so on): `sum without (type) (nodejs_active_handles)` gives it back.
+ */
+const MISNAMED_DEFAULT_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/** The gauge's values, as the dashboard reads them. */
+const BREAKER_STATE_VALUES: Record<BreakerState, number> = { closed: 0, open: 1, 'half-open': 2 };
+
+/** A gateway answers in milliseconds when it serves from cache and gives up within seconds: 5 ms to 5 s. */
+const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** Stale data is served from just past its freshness up to a day later (CACHE_STALE_IF_ERROR_S). */
+const STALE_AGE_BUCKETS_S = [1, 5, 15, 30, 60, 300, 900, 3600, 21_600, 86_400];
+
+/**
+ * Every metric a BFF exposes at `/metrics`, in a registry of its own: the
+ * launcher runs both BFFs in one process, and prom-client's global registry
+ * would make the second app's metrics collide with the first's. Labels take
+ * only bounded values chosen by the gateway (route patterns, service and
+ * section names, enumerated outcomes), never a user id, key or raw URL.
+ */
+@Injectable()
+export class Metrics {
+  private readonly registry = new Registry();
+
+  private readonly httpDuration = new Histogram<'route' | 'method' | 'status_code'>({
+    name: 'http_request_duration_seconds',
+    help: 'Time from the request arriving to the answer sent, by route pattern, method and status.',
+    labelNames: ['route', 'method', 'status_code'],
+    buckets: LATENCY_BUCKETS_S,
+    registers: [this.registry],
+  });
+
+  private readonly upstreamDuration = new Histogram<'service' | 'instance' | 'outcome'>({
+    name: 'upstream_request_duration_seconds',
+    help: 'Time of one attempt on one upstream instance (host:port), by outcome.',
+    labelNames: ['service', 'instance', 'outcome'],
+    buckets: LATENCY_BUCKETS_S,
+    registers: [this.registry],
+  });
+
+  private readonly breakerState = new Gauge<'service'>({
+    name: 'circuit_breaker_state',
+    help: "State of a service's circuit breaker: 0 closed, 1 open, 2 half-open.",
+    labelNames: ['service'],
+    registers: [this.registry],
+  });
+
+  private readonly cacheEvents = new Counter<'layer' | 'event'>({
+    name: 'cache_events_total',
+    help: 'Cache lookups by layer (resource, response) and what they found (hit, miss, stale).',
+    labelNames: ['layer', 'event'],
+    registers: [this.registry],
+  });
+
+  private readonly throttled = new Counter<'tracker_kind'>({
+    name: 'throttled_requests_total',
+    help: 'Requests refused with 429, by the kind of caller counted (user, consumer, ip).',
+    labelNames: ['tracker_kind'],
+    registers: [this.registry],
+  });
+
+  private readonly sections = new Counter<'section' | 'status'>({
+    name: 'aggregate_sections_total',
+    help: 'Aggregate sections settled, by section and status (ok, stale, fallback, timeout, error).',
+    labelNames: ['section', 'status'],
+    registers: [this.registry],
+  });
+
+  private readonly staleAge = new Histogram<'section'>({
+    name: 'aggregate_stale_age_seconds',
+    help: 'Age of the data served in a stale aggregate section.',
+    labelNames: ['section'],
+    buckets: STALE_AGE_BUCKETS_S,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    // Process CPU, memory, handles, GC and event-loop lag. In the one-process launcher both apps report the same process.
+    collectDefaultMetrics({ register: this.registry });
+    for (const name of MISNAMED_DEFAULT_GAUGES) {
+      this.registry.removeSingleMetric(name);
+    }
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  recordHttpRequest(route: string, method: string, statusCode: number, seconds: number): void {
+    this.httpDuration.observe({ route, method, status_code: String(statusCode) }, seconds);
+  }
+
+  recordUpstreamAttempt(
+    service: ServiceName,
+    instance: string,
+    outcome: UpstreamOutcome,
+    seconds: number,
+  ): void {
+    this.upstreamDuration.observe({ service, instance, outcome }, seconds);
+  }
+
+  setBreakerState(service: ServiceName, state: BreakerState): void {
+    this.breakerState.set({ service }, BREAKER_STATE_VALUES[state]);
+  }
+
+  countCacheEvent(layer: CacheLayer, event: CacheEvent): void {
+    this.cacheEvents.inc({ layer, event });
+  }
+
+  countThrottled(trackerKind: TrackerKind): void {
+    this.throttled.inc({ tracker_kind: trackerKind });
+  }
+
+  /** One settled section; a stale one also tells how old its data was. */
+  countSection(section: string, status: AggregateSectionStatus, ageMs?: number): void {
+    this.sections.inc({ section, status });
+    if (status === 'stale' && ageMs !== undefined) {
+      this.staleAge.observe({ section }, ageMs / 1000);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import { gracefulShutdown } from '@app/http';
+import { startStack, type Stack } from './support/stack.js';
+import { bearer } from './support/tokens.js';
+
+describe('graceful shutdown', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    // The BFFs are closed by the test itself; what is left is the demo services.
+    await stack.demo.close();
+  });
+
+  it('turns readiness off at once, refuses new connections after the grace period, and still completes a slow request in flight', async () => {
+    stack.demo.faults.user.set({ latencyMs: 700 });
+    stack.demo.faults.user.resetCount();
+    const slow = fetch(`${stack.mobileUrl}/mobile/profile`, { headers: bearer('u1') });
+    // Shutdown begins once the slow request is being served: it has reached the user service.
+    await vi.waitFor(() => expect(stack.demo.faults.user.requestCount()).toBe(1), {
+      timeout: 5_000,
+      interval: 10,
+    });
+
+    const shutdown = gracefulShutdown([stack.apps.mobile, stack.apps.web], { graceMs: 300, drainMs: 5_000 });
+
+    const ready = await fetch(`${stack.mobileUrl}/health/ready`, { headers: { connection: 'close' } });
+    expect(ready.status).toBe(503);
+    expect(
+      ((await ready.json()) as { details: { lifecycle: { status: string } } }).details.lifecycle.status,
+    ).toBe('down');
+    expect((await fetch(`${stack.mobileUrl}/health/live`, { headers: { connection: 'close' } })).status).toBe(
+      200,
+    );
+
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await expect(
+      fetch(`${stack.webUrl}/health/live`, { headers: { connection: 'close' } }),
+    ).rejects.toThrow();
+
+    const answer = await slow;
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { user: { id: string } }).user.id).toBe('u1');
+    await shutdown;
+  });
+});
