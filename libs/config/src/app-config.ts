@@ -157,6 +157,8 @@ export interface HttpConfig {
   host: string;
   /** Addresses or CIDR ranges of the proxies whose X-Forwarded-For is believed; no one else's is. */
   trustedProxies: string[];
+  /** Serve HTTPS with this PEM certificate and key, for deployments without a TLS-terminating ingress. */
+  tls: { certFile: string; keyFile: string } | undefined;
   bodyLimitBytes: number;
   /** Budget for one aggregate request, from arrival to answer. */
   aggregateDeadlineMs: number;

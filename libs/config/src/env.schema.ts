@@ -177,6 +177,8 @@ const baseSchema = z.object({
     }),
   // A slow Redis may add at most this to a request: past it the cache is skipped for that call.
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(100, 10_000, 'milliseconds'),
+  TLS_CERT_FILE: optionalText('must be a path to a PEM certificate'),
+  TLS_KEY_FILE: optionalText('must be a path to a PEM private key'),
   // Unset: 5 s in production (load balancers see readiness turn 503 before connections are refused), 0 elsewhere.
   SHUTDOWN_GRACE_MS: nonNegativeIntOptional(600_000, 'milliseconds'),
   SHUTDOWN_DRAIN_MS: positiveInt(10_000, 600_000, 'milliseconds'),

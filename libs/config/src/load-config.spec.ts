@@ -125,6 +125,16 @@ describe(loadConfig.name, () => {
     expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })[0]).toMatch(/at least 32 characters/);
   });
 
+  it('serves HTTPS only with both a certificate and a key', () => {
+    expect(problemsOf({ TLS_CERT_FILE: '/etc/tls/cert.pem' })).toEqual([
+      'TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither',
+    ]);
+    expect(loadConfig({ TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem' }).http.tls).toEqual({
+      certFile: '/c.pem',
+      keyFile: '/k.pem',
+    });
+  });
+
   it('refuses two key sources at once', () => {
     expect(
       problemsOf({ JWT_SECRET: 'x'.repeat(40), JWT_JWKS_URL: 'https://idp.example.com/jwks.json' })[0],

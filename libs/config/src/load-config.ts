@@ -48,6 +48,9 @@ function crossFieldProblems(env: Env): string[] {
   if (tierProblems.length > 0) {
     problems.push(`API_KEYS: ${tierProblems.join('; ')}`);
   }
+  if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
+    problems.push('TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither');
+  }
   if (env.JWT_PUBLIC_KEY !== undefined && algorithmForPublicKey(env.JWT_PUBLIC_KEY) === undefined) {
     problems.push('JWT_PUBLIC_KEY: must be a PEM RSA public key or a PEM EC P-256 public key');
   }
@@ -168,6 +171,10 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       aggregateDeadlineMs: env.AGGREGATE_DEADLINE_MS,
       trustedProxies: env.TRUSTED_PROXIES,
+      tls:
+        env.TLS_CERT_FILE === undefined || env.TLS_KEY_FILE === undefined
+          ? undefined
+          : { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE },
       corsOrigins: env.CORS_ORIGINS,
     },
     services: {

@@ -6,6 +6,7 @@ import helmet from '@fastify/helmet';
 import type { AppConfig } from '@app/config';
 import { runWithRequestContext, traceContextFor, type RequestContext } from '@app/observability';
 import type { FastifyRequest } from 'fastify';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { serveOpenApi } from './openapi.js';
@@ -38,7 +39,12 @@ function header(request: FastifyRequest, name: string): string | undefined {
 
 /** One Fastify instance tuned for a gateway: bounded bodies and slow clients, quick shutdown. */
 function gatewayAdapter(config: AppConfig): FastifyAdapter {
+  const tls = config.http.tls;
   return new FastifyAdapter({
+    // Read once at start: a certificate that cannot be read stops the app before it listens.
+    ...(tls === undefined
+      ? {}
+      : { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } }),
     logger: false,
     bodyLimit: config.http.bodyLimitBytes,
     requestIdHeader: false,
