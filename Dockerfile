@@ -17,6 +17,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-USER node
+# The image's `node` user by number, so Kubernetes' runAsNonRoot can verify it is not root.
+USER 1000:1000
 EXPOSE 3001 3002 4001 4002 4003
 CMD ["node", "dist/src/main.js"]
