@@ -1,3 +1,4 @@
+import { currentRequestContext } from '@app/observability';
 import { APP_CONFIG, MAX_API_KEY_LENGTH, type ApiKeyConsumer, type AppConfig } from '@app/config';
 import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -21,6 +22,14 @@ const API_KEY_HEADER = 'x-api-key';
 interface AuthenticatedRequest {
   headers: IncomingHttpHeaders;
   user?: Caller;
+}
+
+/** Names the caller in the request context, for the access log: kind and id, never a credential. */
+function noteCaller(caller: Caller): void {
+  const context = currentRequestContext();
+  if (context !== undefined) {
+    context.callerId = `${caller.kind}:${caller.id}`;
+  }
 }
 
 /**
@@ -54,6 +63,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (request.headers[API_KEY_HEADER] !== undefined) {
       request.user = this.consumerFor(request.headers);
+      noteCaller(request.user);
       return true;
     }
     return super.canActivate(context);
@@ -62,6 +72,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   /** passport hands over either an error (thrown by our validate) or a failure `info` (from passport-jwt). */
   override handleRequest<TUser>(error: unknown, user: unknown, info: unknown): TUser {
     if (!error && isCaller(user)) {
+      noteCaller(user);
       return user as TUser;
     }
     const failure = error ?? info;

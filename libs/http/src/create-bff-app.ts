@@ -9,6 +9,8 @@ import type { FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { Logger } from 'nestjs-pino';
+import { gatewayLogger, logAccess, nestLoggingModule } from './access-log.js';
 import { serveOpenApi } from './openapi.js';
 import { trackInFlight } from './in-flight.js';
 import { recordHttpMetrics } from './http-metrics.hook.js';
@@ -124,12 +126,18 @@ export async function createBffApp(
   },
 ): Promise<NestFastifyApplication> {
   // Nest's line-per-module bootstrap chatter stays quiet; warnings and errors still show.
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule, gatewayAdapter(config), {
+  const logger = gatewayLogger(config, about.title);
+  const root: DynamicModule = {
+    module: class BffRootModule {},
+    imports: [rootModule, nestLoggingModule(logger)],
+  };
+  const app = await NestFactory.create<NestFastifyApplication>(root, gatewayAdapter(config), {
     logger: NEST_LOG_LEVELS.warn,
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   trackInFlight(fastify);
+  logAccess(fastify, logger);
   recordHttpMetrics(app);
   fastify.decorateRequest('context');
   fastify.addHook('onRequest', (request, _reply, done) => {
@@ -138,6 +146,8 @@ export async function createBffApp(
       trace: traceContextFor(header(request, 'traceparent'), request.id),
       receivedAt: performance.now(),
       noCache: /\bno-(cache|store)\b/i.test(header(request, 'cache-control') ?? ''),
+      route: request.routeOptions.url,
+      upstreamCalls: [],
     };
     runWithRequestContext(request.context, done);
   });
@@ -172,6 +182,6 @@ export async function createBffApp(
   await app.register(compress, { encodings: ['gzip', 'deflate'], threshold: 2048 });
   serveOpenApi(app, about);
   await app.init();
-  app.useLogger(NEST_LOG_LEVELS[config.logLevel]);
+  app.useLogger(app.get(Logger));
   return app;
 }

@@ -1,4 +1,9 @@
-export { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context.js';
+export {
+  currentRequestContext,
+  runWithRequestContext,
+  type RequestContext,
+  type UpstreamCallRecord,
+} from './request-context.js';
 export { formatTraceparent, newSpanId, traceContextFor, type TraceContext } from './trace-context.js';
 export { ProcessLifecycle, processLifecycle } from './process-lifecycle.js';
 export {

@@ -9,12 +9,24 @@ export interface RequestContext {
   receivedAt: number;
   /** The client sent `Cache-Control: no-cache`: every cached read on its behalf goes to the source again. */
   noCache: boolean;
+  /** The route pattern that matched, for the access log. */
+  route: string | undefined;
+  /** Who is calling (`user:<sub>` or `consumer:<name>`), once authentication has said so; never a credential. */
+  callerId?: string;
+  /** Every upstream attempt made for this request, for its access log line. */
+  upstreamCalls: UpstreamCallRecord[];
+}
+
+export interface UpstreamCallRecord {
+  service: string;
+  outcome: string;
+  ms: number;
 }
 
 /*
  * Node's AsyncLocalStorage directly rather than nestjs-cls or
- * @fastify/request-context: the gateway stores one immutable object per
- * request and reads it in two places, which these twenty lines cover.
+ * @fastify/request-context: the gateway stores one object per request,
+ * which these few lines cover.
  */
 const storage = new AsyncLocalStorage<RequestContext>();
 

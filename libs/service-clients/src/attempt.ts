@@ -1,3 +1,4 @@
+import { currentRequestContext } from '@app/observability';
 import type { ServiceName } from '@app/config';
 import type { Metrics } from '@app/observability';
 import { performance } from 'node:perf_hooks';
@@ -57,12 +58,10 @@ export function attemptOn(
       throw error;
     } finally {
       instance.inFlight -= 1;
-      metrics.recordUpstreamAttempt(
-        service,
-        labelOf(instance.endpoint.url),
-        upstreamOutcome(failure),
-        (performance.now() - startedAt) / 1000,
-      );
+      const outcome = upstreamOutcome(failure);
+      const elapsedMs = performance.now() - startedAt;
+      metrics.recordUpstreamAttempt(service, labelOf(instance.endpoint.url), outcome, elapsedMs / 1000);
+      currentRequestContext()?.upstreamCalls.push({ service, outcome, ms: Math.round(elapsedMs) });
     }
   };
 }

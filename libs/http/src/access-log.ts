@@ -1,0 +1,72 @@
+import type { DynamicModule } from '@nestjs/common';
+import type { AppConfig } from '@app/config';
+import type { FastifyInstance } from 'fastify';
+import { LoggerModule } from 'nestjs-pino';
+import { pino, type Logger } from 'pino';
+
+/** Routes that orchestrators and scrapers poll every few seconds: their lines would drown the rest. */
+const QUIET_PATHS = /^\/(health|metrics)(\/|$|\?)/;
+
+/** Credentials never reach a log line, whatever field they arrive in. */
+const REDACTED = [
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-api-key"]',
+  'headers["proxy-authorization"]',
+];
+
+/** One pino logger per app: JSON lines, readable in development. */
+export function gatewayLogger(config: AppConfig, app: string): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { app },
+    redact: { paths: REDACTED, censor: '[redacted]' },
+    ...(config.environment === 'development'
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+          },
+        }
+      : {}),
+  });
+}
+
+/** Every Nest log line through the same pino logger (nestjs-pino), without pino-http's own request lines. */
+export function nestLoggingModule(logger: Logger): DynamicModule {
+  return LoggerModule.forRoot({ pinoHttp: { logger, autoLogging: false, quietReqLogger: true } });
+}
+
+/**
+ * One access line per request: its id, the caller (never the token), the
+ * route pattern and path (never the query, which may hold anything a client
+ * typed), status, duration, and each upstream attempt's service, outcome and
+ * time. Written from a Fastify hook, so answers given before any route
+ * handler (401s, 404s, 429s) get their line too.
+ */
+export function logAccess(fastify: FastifyInstance, logger: Logger): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const path = request.url.split('?', 1)[0];
+    if (!QUIET_PATHS.test(path)) {
+      const status = reply.statusCode;
+      const line = {
+        requestId: request.id,
+        caller: request.context?.callerId,
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        path,
+        status,
+        ms: Math.round(reply.elapsedTime),
+        upstream: request.context?.upstreamCalls,
+      };
+      if (status >= 500) {
+        logger.error(line, 'request failed');
+      } else if (status >= 400) {
+        logger.warn(line, 'request refused');
+      } else {
+        logger.info(line, 'request completed');
+      }
+    }
+    done();
+  });
+}
