@@ -6,7 +6,8 @@ describe('graceful shutdown', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack();
+    // Budgets long enough for the slow request to outlast the grace period and finish while connections drain.
+    stack = await startStack({ UPSTREAM_TIMEOUT_MS: '6000', AGGREGATE_DEADLINE_MS: '6000' });
   });
   afterAll(async () => {
     // The BFFs are closed by the test itself; what is left is the demo services.
@@ -14,7 +15,7 @@ describe('graceful shutdown', () => {
   });
 
   it('turns readiness off at once, refuses new connections after the grace period, and still completes a slow request in flight', async () => {
-    stack.demo.faults.user.set({ latencyMs: 700 });
+    stack.demo.faults.user.set({ latencyMs: 2_500 });
     stack.demo.faults.user.resetCount();
     const slow = fetch(`${stack.mobileUrl}/mobile/profile`, { headers: bearer('u1') });
     // Shutdown begins once the slow request is being served: it has reached the user service.
@@ -23,7 +24,10 @@ describe('graceful shutdown', () => {
       interval: 10,
     });
 
-    const shutdown = gracefulShutdown([stack.apps.mobile, stack.apps.web], { graceMs: 300, drainMs: 5_000 });
+    const shutdown = gracefulShutdown([stack.apps.mobile, stack.apps.web], {
+      graceMs: 2_000,
+      drainMs: 5_000,
+    });
 
     const ready = await fetch(`${stack.mobileUrl}/health/ready`, { headers: { connection: 'close' } });
     expect(ready.status).toBe(503);
@@ -34,7 +38,8 @@ describe('graceful shutdown', () => {
       200,
     );
 
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Past the grace period (generous, so a loaded machine still checks readiness within it).
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
     await expect(
       fetch(`${stack.webUrl}/health/live`, { headers: { connection: 'close' } }),
     ).rejects.toThrow();
