@@ -1,5 +1,7 @@
 export {
   EMPTY_ORDER_PAGE,
+  itemCount,
+  lineTotal,
   moneySchema,
   ORDER_STATUSES,
   type Money,

@@ -78,3 +78,13 @@ export interface OrderQuery {
 
 /** The page a section serves when orders cannot be loaded. */
 export const EMPTY_ORDER_PAGE: OrderPage = Object.freeze({ items: [], nextCursor: null }) as OrderPage;
+
+/** Units ordered across all lines of an order. */
+export function itemCount(order: Order): number {
+  return order.lines.reduce((count, line) => count + line.qty, 0);
+}
+
+/** What one line costs: its unit price times its quantity, in the line's currency. */
+export function lineTotal(line: OrderLine): Money {
+  return { amount: line.unitPrice.amount * line.qty, currency: line.unitPrice.currency };
+}

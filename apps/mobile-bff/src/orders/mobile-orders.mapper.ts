@@ -1,4 +1,4 @@
-import type { Order, OrderPage } from '@app/service-clients';
+import { lineTotal, type Order, type OrderPage } from '@app/service-clients';
 import { toMobileOrderSummary } from '../profile/mobile-profile.mapper.js';
 import type { MobileOrderDetail, MobileOrderPage } from './mobile-orders.js';
 
@@ -18,7 +18,7 @@ export function toMobileOrderDetail(order: Order): MobileOrderDetail {
     items: order.lines.map((line) => ({
       name: line.name,
       qty: line.qty,
-      price: { amount: line.unitPrice.amount * line.qty, currency: line.unitPrice.currency },
+      price: lineTotal(line),
     })),
   };
 }

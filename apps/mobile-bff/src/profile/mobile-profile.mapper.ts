@@ -1,5 +1,5 @@
 import type { AggregateMeta } from '@app/aggregation';
-import type { Order, OrderPage, Preferences, User } from '@app/service-clients';
+import { itemCount, type Order, type OrderPage, type Preferences, type User } from '@app/service-clients';
 import type { MobileOrderSummary, MobilePreferences, MobileProfile } from './mobile-profile.js';
 import type { MobileProfileV2 } from './mobile-profile-v2.js';
 
@@ -24,7 +24,7 @@ export function toMobileOrderSummary(order: Order): MobileOrderSummary {
     status: order.status,
     total: { amount: order.total.amount, currency: order.total.currency },
     placedAt: order.createdAt,
-    itemCount: order.lines.reduce((count, line) => count + line.qty, 0),
+    itemCount: itemCount(order),
   };
 }
 

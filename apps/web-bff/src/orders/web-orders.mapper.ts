@@ -1,5 +1,5 @@
 import type { AggregateMeta } from '@app/aggregation';
-import type { Order, OrderPage, User } from '@app/service-clients';
+import { itemCount, lineTotal, type Order, type OrderPage, type User } from '@app/service-clients';
 import type { WebOrderDetail, WebOrderPage, WebOrderSummary } from './web-orders.js';
 
 export function toWebOrderSummary(order: Order): WebOrderSummary {
@@ -8,7 +8,7 @@ export function toWebOrderSummary(order: Order): WebOrderSummary {
     status: order.status,
     total: { amount: order.total.amount, currency: order.total.currency },
     placedAt: order.createdAt,
-    itemCount: order.lines.reduce((count, line) => count + line.qty, 0),
+    itemCount: itemCount(order),
     lineCount: order.lines.length,
   };
 }
@@ -28,7 +28,7 @@ export function toWebOrderDetail(order: Order, customer: User | null, meta: Aggr
       name: line.name,
       qty: line.qty,
       unitPrice: { amount: line.unitPrice.amount, currency: line.unitPrice.currency },
-      lineTotal: { amount: line.unitPrice.amount * line.qty, currency: line.unitPrice.currency },
+      lineTotal: lineTotal(line),
     })),
     customer:
       customer === null
