@@ -19,14 +19,8 @@ import { requestIdFrom } from './request-id.js';
 
 export const API_VERSION_HEADER = 'X-Api-Version';
 
-const NEST_LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
+/** Until pino takes over after init: Nest's line-per-module bootstrap chatter stays quiet, problems still show. */
+const BOOTSTRAP_LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn'];
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -125,14 +119,13 @@ export async function createBffApp(
     description: 'A Backend-for-Frontend app',
   },
 ): Promise<NestFastifyApplication> {
-  // Nest's line-per-module bootstrap chatter stays quiet; warnings and errors still show.
   const logger = gatewayLogger(config, about.title);
   const root: DynamicModule = {
     module: class BffRootModule {},
     imports: [rootModule, nestLoggingModule(logger)],
   };
   const app = await NestFactory.create<NestFastifyApplication>(root, gatewayAdapter(config), {
-    logger: NEST_LOG_LEVELS.warn,
+    logger: BOOTSTRAP_LOG_LEVELS,
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
@@ -183,5 +176,17 @@ export async function createBffApp(
   serveOpenApi(app, about);
   await app.init();
   app.useLogger(app.get(Logger));
+  return app;
+}
+
+/** Builds a BFF and listens on `port` (its configured port unless a test asks for another, such as 0). */
+export async function startBffApp(
+  rootModule: Type<unknown> | DynamicModule,
+  config: AppConfig,
+  about: { title: string; description: string },
+  port: number,
+): Promise<NestFastifyApplication> {
+  const app = await createBffApp(rootModule, config, about);
+  await app.listen({ port, host: config.http.host });
   return app;
 }

@@ -4,7 +4,7 @@ export {
   type Closeable,
   type ShutdownOptions,
 } from './close-on-signals.js';
-export { createBffApp } from './create-bff-app.js';
+export { createBffApp, startBffApp } from './create-bff-app.js';
 export { describeError, type ErrorDescription } from './describe-error.js';
 export { ProblemFilter } from './problem.filter.js';
 export { requestIdFrom } from './request-id.js';
