@@ -14,6 +14,7 @@ import { gatewayLogger, logAccess, nestLoggingModule } from './access-log.js';
 import { serveOpenApi } from './openapi.js';
 import { trackInFlight } from './in-flight.js';
 import { recordHttpMetrics } from './http-metrics.hook.js';
+import { answerParserError, answerRouterError } from './early-problem.js';
 import { ProblemFilter } from './problem.filter.js';
 import { requestIdFrom } from './request-id.js';
 
@@ -52,6 +53,9 @@ function gatewayAdapter(config: AppConfig): FastifyAdapter {
     // Bounds how long a slow client may take to send its request (slowloris).
     requestTimeout: 30_000,
     routerOptions: { maxParamLength: 256 },
+    // Requests refused before routing leave as problem+json too, like every other error.
+    clientErrorHandler: answerParserError,
+    frameworkErrors: answerRouterError,
     return503OnClosing: true,
     // Keep-alive sockets of clients would otherwise hold close() open until they time out.
     forceCloseConnections: true,

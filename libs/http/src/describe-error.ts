@@ -21,6 +21,7 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_CTP_EMPTY_TYPE: 'The Content-Type header is empty.',
   FST_ERR_CTP_INVALID_TYPE: 'The Content-Type header is not valid.',
   FST_ERR_BAD_URL: 'The request URL is not valid.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path segment of the request URL is longer than this gateway accepts.',
   FST_ERR_ASYNC_CONSTRAINT: 'The request does not match any version of this route.',
 };
 

@@ -6,7 +6,7 @@ import { describeError } from './describe-error.js';
 const MAX_INSTANCE_LENGTH = 512;
 
 /** The path the problem happened at, without the query (it may carry things the client would not want echoed). */
-function instanceOf(url: string): string {
+export function instanceOf(url: string): string {
   const path = url.split('?', 1)[0];
   return path.length > MAX_INSTANCE_LENGTH ? path.slice(0, MAX_INSTANCE_LENGTH) : path;
 }

@@ -10,10 +10,14 @@ export const PROBLEM_CATALOGUE = {
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'not-acceptable': { status: 406, title: 'Not acceptable' },
+  // Node's parser and Fastify's router answer these before any route runs (see libs/http early-problem.ts).
+  'request-timeout': { status: 408, title: 'Request timeout' },
   conflict: { status: 409, title: 'Conflict' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
+  'uri-too-long': { status: 414, title: 'URI too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
+  'header-fields-too-large': { status: 431, title: 'Request header fields too large' },
   // nginx's code for a client that hung up first: never sent (nobody is listening), but it names the case in logs.
   'client-closed': { status: 499, title: 'Client closed request' },
   internal: { status: 500, title: 'Internal server error' },

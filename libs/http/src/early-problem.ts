@@ -1,0 +1,94 @@
+import { PROBLEM_CATALOGUE, PROBLEM_CONTENT_TYPE, toProblemDocument, type ProblemKind } from '@app/problem';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { describeError } from './describe-error.js';
+import { instanceOf } from './problem.filter.js';
+
+/*
+ * Two kinds of bad request never reach Nest, so the problem filter never
+ * sees them, and Fastify would answer them with its own JSON shape:
+ * - what Node's HTTP parser refuses (broken syntax, CR or LF inside a
+ *   header, headers past the size limit, a client too slow to send its
+ *   request): there is no request object at all, only a socket;
+ * - what Fastify's router refuses before routing (a malformed percent
+ *   escape in the path, a path parameter past the length limit).
+ * Both are answered here as problem+json with a request id.
+ */
+
+const PARSER_PROBLEMS: Record<string, { kind: ProblemKind; detail: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    kind: 'request-timeout',
+    detail: 'The request was not received in time; the connection is closed.',
+  },
+  HPE_HEADER_OVERFLOW: {
+    kind: 'header-fields-too-large',
+    detail: 'The request headers are larger than this gateway accepts.',
+  },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: {
+    kind: 'payload-too-large',
+    detail: 'The chunk extensions of the request body are larger than this gateway accepts.',
+  },
+};
+
+const NOT_HTTP = { kind: 'bad-request' as const, detail: 'The request is not valid HTTP/1.1.' };
+
+/**
+ * The whole HTTP/1.1 answer to a request the parser refused, by the
+ * parser's error code. With no request to name, `instance` names this
+ * occurrence by its request id.
+ */
+export function parserProblemResponse(code: string | undefined, requestId: string = randomUUID()): string {
+  const { kind, detail } = (code === undefined ? undefined : PARSER_PROBLEMS[code]) ?? NOT_HTTP;
+  const { status } = PROBLEM_CATALOGUE[kind];
+  const body = JSON.stringify(
+    toProblemDocument(kind, detail, { instance: `urn:uuid:${requestId}`, requestId }),
+  );
+  return [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${requestId}`,
+    'Cache-Control: no-store',
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
+}
+
+/**
+ * Fastify's `clientErrorHandler`: answers the parser's refusal and closes
+ * the connection, which can carry nothing more once the stream is broken.
+ */
+export function answerParserError(error: Error & { code?: string }, socket: Duplex): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) {
+    return;
+  }
+  if (socket.writable) {
+    socket.write(parserProblemResponse(error.code));
+  }
+  socket.destroy(error);
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router's refusals, described like any
+ * other error. Set here rather than in Nest's adapter, whose version sends
+ * the error through Fastify's default handler (plain JSON, no request id).
+ */
+export function answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const described = describeError(error);
+  const document = toProblemDocument(described.kind, described.detail, {
+    instance: instanceOf(request.url),
+    requestId: request.id,
+  });
+  void reply
+    .status(document.status)
+    .headers({
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'cache-control': 'no-store',
+      'x-request-id': request.id,
+    })
+    .send(JSON.stringify(document));
+}

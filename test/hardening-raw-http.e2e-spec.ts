@@ -1,0 +1,213 @@
+import { expectRawProblem, rawExchange, rawGet } from './support/raw-http.js';
+import { startStack, type Stack } from './support/stack.js';
+import { mintToken } from './support/tokens.js';
+
+/*
+ * Requests no well-behaved client library would send, written byte by byte
+ * on a TCP socket: each must be refused with a problem+json answer (or, for
+ * bytes the gateway can read, served as usual), never crash or hang the
+ * gateway, and never come back out in a header.
+ */
+describe('malformed HTTP on the wire', () => {
+  let stack: Stack;
+  let token: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    token = mintToken({ sub: 'u1' });
+  });
+  afterAll(() => stack.close());
+
+  describe('CR and LF inside headers', () => {
+    it('refuses a bare CR inside a header value with a 400 problem', async () => {
+      const { answer, closed } = await rawExchange(
+        stack.mobileUrl,
+        rawGet('/mobile/profile', [
+          `Authorization: Bearer ${token}`,
+          'X-Request-Id: abc\rSet-Cookie: stolen=1',
+        ]),
+      );
+
+      expectRawProblem(answer, 400);
+      expect(answer?.headers['set-cookie']).toBeUndefined();
+      expect(closed).toBe(true);
+    });
+
+    it('refuses a bare LF that would start a second header line with a 400 problem', async () => {
+      const { answer } = await rawExchange(
+        stack.mobileUrl,
+        rawGet('/health/live', ['X-Request-Id: abc\nSet-Cookie: stolen=1']),
+      );
+
+      expect(answer?.headers['set-cookie']).toBeUndefined();
+      expectRawProblem(answer, 400);
+    });
+
+    it('refuses a header name with a space in it with a 400 problem', async () => {
+      const { answer } = await rawExchange(stack.mobileUrl, rawGet('/health/live', ['X Request Id: abc']));
+
+      expectRawProblem(answer, 400);
+    });
+
+    it('refuses a request with both Content-Length and Transfer-Encoding (smuggling) with a 400 problem', async () => {
+      const { answer } = await rawExchange(
+        stack.mobileUrl,
+        [
+          'POST /admin/cache/invalidate HTTP/1.1',
+          'Host: gateway.test',
+          'Content-Length: 4',
+          'Transfer-Encoding: chunked',
+          '',
+          '0',
+          '',
+          'GET /admin/services HTTP/1.1',
+          'Host: gateway.test',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+
+      expectRawProblem(answer, 400);
+    });
+  });
+
+  describe('bytes that are not UTF-8', () => {
+    it('refuses them raw in the path with a 400 problem', async () => {
+      const head = Buffer.concat([
+        Buffer.from('GET /mobile/orders/'),
+        Buffer.from([0xc3, 0x28, 0xff]),
+        Buffer.from(
+          ` HTTP/1.1\r\nHost: gateway.test\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+        ),
+      ]);
+
+      expectRawProblem((await rawExchange(stack.mobileUrl, head)).answer, 400);
+    });
+
+    it('refuses them percent-encoded in an order id with a 400 problem', async () => {
+      const { answer } = await rawExchange(
+        stack.webUrl,
+        rawGet('/web/orders/%C3%28%FF', [`Authorization: Bearer ${token}`]),
+      );
+
+      expectRawProblem(answer, 400);
+    });
+
+    it('answers 401 to a Bearer token made of them', async () => {
+      const head = Buffer.concat([
+        Buffer.from('GET /mobile/profile HTTP/1.1\r\nHost: gateway.test\r\nAuthorization: Bearer '),
+        Buffer.from([0xff, 0xfe, 0x2e, 0xc0, 0xaf, 0x2e, 0x80]),
+        Buffer.from('\r\nConnection: close\r\n\r\n'),
+      ]);
+
+      expectRawProblem((await rawExchange(stack.mobileUrl, head)).answer, 401);
+    });
+
+    it('replaces an X-Request-Id made of them with an id of its own', async () => {
+      const head = Buffer.concat([
+        Buffer.from('GET /health/live HTTP/1.1\r\nHost: gateway.test\r\nX-Request-Id: id-'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('\r\nConnection: close\r\n\r\n'),
+      ]);
+
+      const { answer } = await rawExchange(stack.mobileUrl, head);
+
+      expect(answer?.status).toBe(200);
+      expect(answer?.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('refuses a JSON body holding them with a 400 problem, and writes nothing', async () => {
+      const body = Buffer.concat([Buffer.from('{"theme":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+      const head = Buffer.concat([
+        Buffer.from(
+          [
+            'PATCH /web/preferences HTTP/1.1',
+            'Host: gateway.test',
+            `Authorization: Bearer ${token}`,
+            'Content-Type: application/json',
+            `Content-Length: ${body.length}`,
+            'Connection: close',
+            '',
+            '',
+          ].join('\r\n'),
+        ),
+        body,
+      ]);
+      const before = stack.demo.faults.preference.requestCount();
+
+      const { answer } = await rawExchange(stack.webUrl, head);
+
+      expectRawProblem(answer, 400);
+      expect(stack.demo.faults.preference.requestCount()).toBe(before);
+    });
+  });
+
+  describe('oversized and too many headers', () => {
+    it('refuses one header past the 16 KiB limit with a 431 problem', async () => {
+      const { answer, closed } = await rawExchange(
+        stack.mobileUrl,
+        rawGet('/mobile/profile', [`X-Padding: ${'a'.repeat(20 * 1024)}`]),
+      );
+
+      expectRawProblem(answer, 431);
+      expect(closed).toBe(true);
+    });
+
+    it('refuses thousands of small headers past the limit with a 431 problem', async () => {
+      const lines = Array.from({ length: 5_000 }, (_, index) => `X-H${index}: v`);
+
+      expectRawProblem((await rawExchange(stack.mobileUrl, rawGet('/health/live', lines))).answer, 431);
+    });
+
+    it('still serves a request whose many headers fit within the limit', async () => {
+      const lines = Array.from({ length: 1_500 }, (_, index) => `X-H${index}: v`);
+
+      const { answer } = await rawExchange(stack.mobileUrl, rawGet('/health/live', lines));
+
+      expect(answer?.status).toBe(200);
+    });
+
+    it('refuses a chunked body whose chunk extensions never end with a problem', async () => {
+      const { answer } = await rawExchange(
+        stack.webUrl,
+        [
+          'PATCH /web/preferences HTTP/1.1',
+          'Host: gateway.test',
+          `Authorization: Bearer ${token}`,
+          'Content-Type: application/json',
+          'Transfer-Encoding: chunked',
+          '',
+          `2;${'x'.repeat(40 * 1024)}`,
+          '{}',
+          '0',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+
+      expect([400, 413]).toContain(answer?.status);
+      expectRawProblem(answer, answer?.status ?? 0);
+    });
+  });
+
+  describe('paths the router refuses', () => {
+    it('answers a malformed percent escape with a 400 problem carrying the request id', async () => {
+      const { answer } = await rawExchange(
+        stack.mobileUrl,
+        rawGet('/mobile/orders/%E0%A4%A', [`Authorization: Bearer ${token}`, 'X-Request-Id: bad-escape-1']),
+      );
+
+      const problem = expectRawProblem(answer, 400);
+      expect(problem.requestId).toBe('bad-escape-1');
+    });
+
+    it('answers a path parameter past 256 characters with a 414 problem', async () => {
+      const { answer } = await rawExchange(
+        stack.webUrl,
+        rawGet(`/web/orders/${'o'.repeat(300)}`, [`Authorization: Bearer ${token}`]),
+      );
+
+      expectRawProblem(answer, 414);
+    });
+  });
+});
