@@ -211,3 +211,95 @@ describe('malformed HTTP on the wire', () => {
     });
   });
 });
+
+/*
+ * Slow clients, against short timeouts so the suite stays quick: the
+ * production defaults (10 s for headers, 30 s for the whole request, 72 s
+ * idle) differ only in size. Each test trickles bytes far longer than the
+ * timeout, so only the server can end the exchange early.
+ */
+describe('slow clients', () => {
+  const HEADERS_TIMEOUT_MS = 400;
+  const REQUEST_TIMEOUT_MS = 800;
+  const KEEP_ALIVE_TIMEOUT_MS = 300;
+  /** Node checks timeouts on a timer (a quarter of the headers timeout here), plus scheduling on a busy machine. */
+  const CHECK_SLACK_MS = HEADERS_TIMEOUT_MS / 4 + 400;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+      REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_TIMEOUT_MS),
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('cuts off a client that trickles its headers once the headers timeout passes, with a 408 problem', async () => {
+    const exchange = await rawExchange(
+      stack.mobileUrl,
+      'GET /health/live HTTP/1.1\r\nHost: gateway.test\r\n',
+      {
+        drip: { chunks: Array.from({ length: 100 }, (_, index) => `X-Slow-${index}: 1\r\n`), everyMs: 50 },
+      },
+    );
+
+    expectRawProblem(exchange.answer, 408);
+    expect(exchange.closed).toBe(true);
+    expect(exchange.elapsedMs).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 20);
+    expect(exchange.elapsedMs).toBeLessThan(HEADERS_TIMEOUT_MS + CHECK_SLACK_MS);
+  });
+
+  it('cuts off a client that trickles its body once the request timeout passes, and writes nothing', async () => {
+    const token = mintToken({ sub: 'u1' });
+    const before = stack.demo.faults.preference.requestCount();
+    const body = JSON.stringify({ theme: 'dark', language: 'en'.padEnd(60, ' ') });
+    const exchange = await rawExchange(
+      stack.webUrl,
+      [
+        'PATCH /web/preferences HTTP/1.1',
+        'Host: gateway.test',
+        `Authorization: Bearer ${token}`,
+        'Content-Type: application/json',
+        `Content-Length: ${body.length}`,
+        '',
+        '',
+      ].join('\r\n'),
+      { drip: { chunks: body.split(''), everyMs: 50 } },
+    );
+
+    expectRawProblem(exchange.answer, 408);
+    expect(exchange.bytesSent).toBeLessThan(1_000);
+    expect(exchange.elapsedMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 20);
+    expect(exchange.elapsedMs).toBeLessThan(REQUEST_TIMEOUT_MS + CHECK_SLACK_MS);
+    expect(stack.demo.faults.preference.requestCount()).toBe(before);
+  });
+
+  it('closes an idle keep-alive connection once the keep-alive timeout passes', async () => {
+    const exchange = await rawExchange(
+      stack.mobileUrl,
+      'GET /health/live HTTP/1.1\r\nHost: gateway.test\r\nConnection: keep-alive\r\n\r\n',
+    );
+
+    expect(exchange.answer?.status).toBe(200);
+    expect(exchange.closed).toBe(true);
+    expect(exchange.elapsedMs).toBeGreaterThanOrEqual(KEEP_ALIVE_TIMEOUT_MS - 20);
+    // Node holds the socket a further second past the timeout it announces, for a client reusing it just in time.
+    expect(exchange.elapsedMs).toBeLessThan(KEEP_ALIVE_TIMEOUT_MS + 1_000 + CHECK_SLACK_MS);
+  });
+
+  it('keeps serving other clients while slow ones are being cut off', async () => {
+    const slow = Array.from({ length: 20 }, () =>
+      rawExchange(stack.mobileUrl, 'GET /health/live HTTP/1.1\r\nHost: gateway.test\r\n', {
+        drip: { chunks: Array.from({ length: 100 }, () => 'X-Slow: 1\r\n'), everyMs: 50 },
+      }),
+    );
+
+    const served = await fetch(`${stack.mobileUrl}/health/live`);
+
+    expect(served.status).toBe(200);
+    for (const exchange of await Promise.all(slow)) {
+      expectRawProblem(exchange.answer, 408);
+    }
+  });
+});

@@ -160,6 +160,14 @@ export interface HttpConfig {
   /** Serve HTTPS with this PEM certificate and key, for deployments without a TLS-terminating ingress. */
   tls: { certFile: string; keyFile: string } | undefined;
   bodyLimitBytes: number;
+  /** How long a client may take to send its request line and headers; past it, a 408 and the socket closes. */
+  headersTimeoutMs: number;
+  /** How long a client may take to send its whole request, body included; at least `headersTimeoutMs`. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+  /** Largest request line plus headers; past it, a 431. */
+  maxHeaderBytes: number;
   /** Budget for one aggregate request, from arrival to answer. */
   aggregateDeadlineMs: number;
   corsOrigins: string[];

@@ -169,6 +169,12 @@ const baseSchema = z.object({
   PREFERENCE_SERVICE_URL: instanceUrls('http://127.0.0.1:4003'),
   AGGREGATE_DEADLINE_MS: positiveInt(1500, 60_000, 'milliseconds'),
   BODY_LIMIT_BYTES: positiveInt(64 * 1024, 16 * 1024 * 1024, 'bytes'),
+  // A slow client holds a socket at most this long while sending headers (slowloris), then the whole request.
+  HEADERS_TIMEOUT_MS: positiveInt(10_000, 300_000, 'milliseconds'),
+  REQUEST_TIMEOUT_MS: positiveInt(30_000, 3_600_000, 'milliseconds'),
+  // Above the 60 s idle timeout of common load balancers (nginx here, cloud ones), so they close idle sockets first.
+  KEEP_ALIVE_TIMEOUT_MS: positiveInt(72_000, 600_000, 'milliseconds'),
+  MAX_HEADER_BYTES: positiveInt(16 * 1024, 1024 * 1024, 'bytes'),
   REDIS_KEY_PREFIX: z
     .string()
     .default('bff:')

@@ -125,6 +125,34 @@ describe(loadConfig.name, () => {
     expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })[0]).toMatch(/at least 32 characters/);
   });
 
+  it('bounds slow clients and header size by default, and lets each bound be set', () => {
+    expect(loadConfig({}).http).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 72_000,
+      maxHeaderBytes: 16_384,
+    });
+    expect(
+      loadConfig({
+        HEADERS_TIMEOUT_MS: '300',
+        REQUEST_TIMEOUT_MS: '600',
+        KEEP_ALIVE_TIMEOUT_MS: '5000',
+        MAX_HEADER_BYTES: '8192',
+      }).http,
+    ).toMatchObject({
+      headersTimeoutMs: 300,
+      requestTimeoutMs: 600,
+      keepAliveTimeoutMs: 5000,
+      maxHeaderBytes: 8192,
+    });
+  });
+
+  it('refuses a headers timeout longer than the request timeout, which Node would not start with', () => {
+    expect(problemsOf({ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' })).toEqual([
+      'HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS: the headers timeout must not exceed the request timeout',
+    ]);
+  });
+
   it('serves HTTPS only with both a certificate and a key', () => {
     expect(problemsOf({ TLS_CERT_FILE: '/etc/tls/cert.pem' })).toEqual([
       'TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither',

@@ -48,6 +48,9 @@ function crossFieldProblems(env: Env): string[] {
   if (tierProblems.length > 0) {
     problems.push(`API_KEYS: ${tierProblems.join('; ')}`);
   }
+  if (env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
+    problems.push('HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS: the headers timeout must not exceed the request timeout');
+  }
   if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
     problems.push('TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither');
   }
@@ -169,6 +172,10 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     http: {
       host: env.HOST,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+      maxHeaderBytes: env.MAX_HEADER_BYTES,
       aggregateDeadlineMs: env.AGGREGATE_DEADLINE_MS,
       trustedProxies: env.TRUSTED_PROXIES,
       tls:

@@ -15,6 +15,7 @@ import { serveOpenApi } from './openapi.js';
 import { trackInFlight } from './in-flight.js';
 import { recordHttpMetrics } from './http-metrics.hook.js';
 import { answerParserError, answerRouterError } from './early-problem.js';
+import { connectionLimits } from './connection-limits.js';
 import { ProblemFilter } from './problem.filter.js';
 import { requestIdFrom } from './request-id.js';
 
@@ -37,21 +38,22 @@ function header(request: FastifyRequest, name: string): string | undefined {
 /** One Fastify instance tuned for a gateway: bounded bodies and slow clients, quick shutdown. */
 function gatewayAdapter(config: AppConfig): FastifyAdapter {
   const tls = config.http.tls;
+  const limits = connectionLimits(config.http);
   return new FastifyAdapter({
     // Read once at start: a certificate that cannot be read stops the app before it listens.
     ...(tls === undefined
-      ? {}
-      : { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } }),
+      ? { http: limits }
+      : { https: { ...limits, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } }),
     logger: false,
     bodyLimit: config.http.bodyLimitBytes,
     requestIdHeader: false,
     // X-Forwarded-For is believed only from these peers; from anyone else request.ip is the socket's address.
     trustProxy: config.http.trustedProxies.length > 0 ? config.http.trustedProxies : false,
     genReqId: (raw: IncomingMessage) => requestIdFrom(raw.headers['x-request-id']),
-    // Longer than the usual 60 s idle timeout of load balancers, so they never reuse a socket we are closing.
-    keepAliveTimeout: 72_000,
+    // Longer than the load balancer's idle timeout, so it never reuses a socket we are closing.
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
     // Bounds how long a slow client may take to send its request (slowloris).
-    requestTimeout: 30_000,
+    requestTimeout: config.http.requestTimeoutMs,
     routerOptions: { maxParamLength: 256 },
     // Requests refused before routing leave as problem+json too, like every other error.
     clientErrorHandler: answerParserError,

@@ -2,7 +2,7 @@ import { PROBLEM_CATALOGUE, PROBLEM_CONTENT_TYPE, toProblemDocument, type Proble
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { describeError } from './describe-error.js';
 import { instanceOf } from './problem.filter.js';
 
@@ -61,12 +61,13 @@ export function parserProblemResponse(code: string | undefined, requestId: strin
  * Fastify's `clientErrorHandler`: answers the parser's refusal and closes
  * the connection, which can carry nothing more once the stream is broken.
  */
-export function answerParserError(error: Error & { code?: string }, socket: Duplex): void {
+export function answerParserError(error: Error & { code?: string }, socket: Socket): void {
   // A reset connection has nobody left to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) {
     return;
   }
-  if (socket.writable) {
+  // As Node's own handler: on a connection that already carried an answer, one may be half written; just close.
+  if (socket.writable && socket.bytesWritten === 0) {
     socket.write(parserProblemResponse(error.code));
   }
   socket.destroy(error);
