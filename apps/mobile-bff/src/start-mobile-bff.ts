@@ -4,6 +4,7 @@ import { startBffApp } from '@app/http';
 import { MobileBffModule } from './mobile-bff.module.js';
 
 const ABOUT = {
+  name: 'mobile-bff',
   title: 'Mobile BFF',
   description: 'One round trip per phone screen: profile, order history and order detail.',
 };

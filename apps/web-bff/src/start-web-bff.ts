@@ -4,6 +4,7 @@ import { startBffApp } from '@app/http';
 import { WebBffModule } from './web-bff.module.js';
 
 const ABOUT = {
+  name: 'web-bff',
   title: 'Web BFF',
   description: "The web app's dashboard, order lists and detail, and preference editing.",
 };

@@ -1,6 +1,7 @@
 import { ProblemError } from '@app/problem';
 import { toAggregateMeta, type AggregateMeta, type SectionReport } from './aggregate-meta.js';
 import { DeadlineExceededError, type Deadline } from './deadline.js';
+import { SectionSpans } from './section-spans.js';
 import type { OptionalSection, RequiredSection, Section, SectionScope } from './section.js';
 
 export type Sections = Record<string, Section>;
@@ -41,10 +42,12 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
     const reports: Record<string, SectionReport> = {};
     const run = new AbortController();
     const staleAges = new Map<string, number>();
+    const spans = deadline.span === undefined ? undefined : new SectionSpans(deadline.span);
     const scopeOf = (name: string): SectionScope => ({
       signal: run.signal,
       deadlineAt: deadline.at,
       onStale: (ageMs) => staleAges.set(name, Math.max(staleAges.get(name) ?? 0, Math.round(ageMs))),
+      span: spans?.start(name, sections[name].required),
     });
     let pending = names.length;
     let done = false;
@@ -55,12 +58,14 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
     };
     const fail = (error: unknown): void => {
       stop();
+      spans?.endOpen(error instanceof DeadlineExceededError ? 'timeout' : 'cancelled');
       run.abort(error);
       reject(error);
     };
     const settle = (name: string, value: unknown, report: SectionReport): void => {
       values[name] = value;
       reports[name] = report;
+      spans?.end(name, report.status);
       pending -= 1;
       if (pending === 0) {
         stop();
@@ -115,6 +120,7 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
           }
           const timedOut = deadline.expired || isTimeout(error);
           if (section.required) {
+            spans?.end(name, timedOut ? 'timeout' : 'error');
             fail(timedOut && !(error instanceof ProblemError) ? new DeadlineExceededError() : error);
             return;
           }

@@ -52,9 +52,11 @@ export class DeadlineInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    const requestContext = currentRequestContext();
     const deadline = new Deadline(
-      (currentRequestContext()?.receivedAt ?? performance.now()) + budget,
+      (requestContext?.receivedAt ?? performance.now()) + budget,
       (meta) => countSections(this.metrics, meta),
+      requestContext?.span,
     );
     deadlines.set(request, deadline);
     reply.raw.once('close', () => {

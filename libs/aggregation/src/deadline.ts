@@ -1,3 +1,4 @@
+import type { TraceSpan } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import { performance } from 'node:perf_hooks';
 import type { AggregateMeta } from './aggregate-meta.js';
@@ -30,10 +31,12 @@ export class Deadline {
   /**
    * @param at `performance.now()` by which the request must have answered.
    * @param reporter hears every aggregate that settles under this deadline (the request's metrics).
+   * @param span the request's span, when tracing is on: each section of an aggregate run under this deadline is its child.
    */
   constructor(
     readonly at: number,
     private readonly reporter?: AggregateReporter,
+    readonly span?: TraceSpan,
   ) {
     this.timer = setTimeout(
       () => this.controller.abort(new DeadlineExceededError()),

@@ -1,3 +1,5 @@
+import type { TraceSpan } from '@app/observability';
+
 /** What a section's loader receives; it fits a service client's call options as is. */
 export interface SectionScope {
   /** Aborts when the deadline passes, the client leaves, or a required sibling has already failed. */
@@ -6,6 +8,8 @@ export interface SectionScope {
   deadlineAt: number;
   /** For the loader's data source: the data is past its freshness by this age; the section is reported stale. */
   onStale: (ageMs: number) => void;
+  /** The section's span, when tracing is on: upstream calls made for the section are its children. */
+  span: TraceSpan | undefined;
 }
 
 export type Loader<T> = (scope: SectionScope) => Promise<T>;

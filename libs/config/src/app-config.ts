@@ -173,6 +173,31 @@ export interface HttpConfig {
   corsOrigins: string[];
 }
 
+export type TracesSampler =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+/** Where spans go and which are kept; present only when a collector is configured. */
+export interface TracingConfig {
+  /** The OTLP/HTTP traces endpoint (`.../v1/traces`); spans are sent as JSON. */
+  url: string;
+  /** Sent with every export (a vendor's API key, say); never logged. */
+  headers: Record<string, string>;
+  /** Bounds one export, retries included. */
+  exportTimeoutMs: number;
+  /** `service.name` of every span; unset, each app's own name (`mobile-bff`, `web-bff`). */
+  serviceName: string | undefined;
+  sampler: TracesSampler;
+  /** Share of new traces kept by the ratio samplers. */
+  samplerRatio: number;
+  /** How long ended spans wait to leave in one batch. */
+  batchDelayMs: number;
+}
+
 export interface AppConfig {
   environment: 'development' | 'test' | 'production';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -199,4 +224,6 @@ export interface AppConfig {
   /** Every tier an API key may name, by name. */
   throttleTiers: Record<string, ThrottleTier>;
   demo: DemoServicesConfig;
+  /** OpenTelemetry traces; undefined (the default) builds nothing and sends nothing. */
+  tracing: TracingConfig | undefined;
 }

@@ -18,6 +18,8 @@ export type {
   ServiceName,
   ThrottleConfig,
   ThrottleTier,
+  TracesSampler,
+  TracingConfig,
 } from './app-config.js';
 export { SERVICE_NAMES } from './app-config.js';
 export { ConfigError } from './config.error.js';

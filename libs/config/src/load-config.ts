@@ -12,6 +12,7 @@ import { ConfigError } from './config.error.js';
 import { DEVELOPMENT_JWT_SECRET } from './development-secret.js';
 import { algorithmForPublicKey, envSchema, tuningEnvSchema, type Env } from './env.schema.js';
 import { resolveTuning } from './service-tuning.schema.js';
+import { tracingConfig, tracingEnvSchema } from './tracing.schema.js';
 
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
@@ -156,8 +157,13 @@ function faults(env: Env, prefix: 'USER' | 'ORDER' | 'PREFERENCE'): FaultKnobs {
 export function loadConfig(source: Record<string, string | undefined>): AppConfig {
   const parsed = envSchema.safeParse(source);
   const tuning = tuningEnvSchema.safeParse(source);
-  const issues = [...(parsed.error?.issues ?? []), ...(tuning.error?.issues ?? [])];
-  if (!parsed.success || !tuning.success) {
+  const tracing = tracingEnvSchema.safeParse(source);
+  const issues = [
+    ...(parsed.error?.issues ?? []),
+    ...(tuning.error?.issues ?? []),
+    ...(tracing.error?.issues ?? []),
+  ];
+  if (!parsed.success || !tuning.success || !tracing.success) {
     throw new ConfigError([...new Set(issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))]);
   }
   const env = parsed.data;
@@ -226,5 +232,6 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
         preference: faults(env, 'PREFERENCE'),
       },
     },
+    tracing: tracingConfig(tracing.data),
   };
 }

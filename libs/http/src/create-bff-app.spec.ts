@@ -39,6 +39,7 @@ describe(createBffApp.name, () => {
 
   beforeAll(async () => {
     app = await createBffApp(ProbeModule, loadConfig({ LOG_LEVEL: 'fatal', BODY_LIMIT_BYTES: '1024' }), {
+      name: 'probe',
       title: 'Probe',
       description: 'A BFF with probe routes only',
     });

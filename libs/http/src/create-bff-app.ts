@@ -4,7 +4,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import compress from '@fastify/compress';
 import helmet from '@fastify/helmet';
 import type { AppConfig } from '@app/config';
-import { runWithRequestContext, traceContextFor, type RequestContext } from '@app/observability';
+import {
+  runWithRequestContext,
+  startTracing,
+  traceContextFor,
+  type RequestContext,
+} from '@app/observability';
 import type { FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -18,6 +23,7 @@ import { answerParserError, answerRouterError } from './early-problem.js';
 import { connectionLimits } from './connection-limits.js';
 import { ProblemFilter } from './problem.filter.js';
 import { requestIdFrom } from './request-id.js';
+import { traceRequests } from './request-span.hook.js';
 
 export const API_VERSION_HEADER = 'X-Api-Version';
 
@@ -33,6 +39,13 @@ declare module 'fastify' {
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** What an app is called: `name` in telemetry (`mobile-bff`), `title` and `description` in its docs. */
+export interface AppAbout {
+  name: string;
+  title: string;
+  description: string;
 }
 
 /** One Fastify instance tuned for a gateway: bounded bodies and slow clients, quick shutdown. */
@@ -120,7 +133,8 @@ function enableCors(app: NestFastifyApplication, origins: readonly string[]): vo
 export async function createBffApp(
   rootModule: Type<unknown> | DynamicModule,
   config: AppConfig,
-  about: { title: string; description: string } = {
+  about: AppAbout = {
+    name: 'bff-gateway',
     title: 'BFF gateway',
     description: 'A Backend-for-Frontend app',
   },
@@ -150,6 +164,10 @@ export async function createBffApp(
     };
     runWithRequestContext(request.context, done);
   });
+  const tracing = startTracing(config.tracing, about.name);
+  if (tracing !== undefined) {
+    traceRequests(fastify, tracing);
+  }
   // In onSend, so answers given before the route's hooks run (a CORS preflight) carry the id too.
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
@@ -189,7 +207,7 @@ export async function createBffApp(
 export async function startBffApp(
   rootModule: Type<unknown> | DynamicModule,
   config: AppConfig,
-  about: { title: string; description: string },
+  about: AppAbout,
   port: number,
 ): Promise<NestFastifyApplication> {
   const app = await createBffApp(rootModule, config, about);

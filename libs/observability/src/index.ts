@@ -5,6 +5,19 @@ export {
   type UpstreamCallRecord,
 } from './request-context.js';
 export { formatTraceparent, newSpanId, traceContextFor, type TraceContext } from './trace-context.js';
+export {
+  endRequestSpan,
+  endSectionSpan,
+  endUpstreamSpan,
+  startRequestSpan,
+  startSectionSpan,
+  startUpstreamSpan,
+  traceContextOf,
+  traceparentOf,
+  type SectionOutcome,
+  type TraceSpan,
+} from './spans.js';
+export { startTracing, Tracing } from './tracing.js';
 export { ProcessLifecycle, processLifecycle } from './process-lifecycle.js';
 export {
   Metrics,

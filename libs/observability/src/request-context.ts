@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { TraceSpan } from './spans.js';
 import type { TraceContext } from './trace-context.js';
 
 /** What every unit may need to know about the request it works for, without threading it through every signature. */
@@ -15,6 +16,8 @@ export interface RequestContext {
   callerId?: string;
   /** Every upstream attempt made for this request, for its access log line. */
   upstreamCalls: UpstreamCallRecord[];
+  /** This request's span, only when tracing is on: units that find none trace nothing. */
+  span?: TraceSpan;
 }
 
 export interface UpstreamCallRecord {

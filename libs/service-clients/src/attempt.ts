@@ -1,6 +1,11 @@
-import { currentRequestContext } from '@app/observability';
+import {
+  currentRequestContext,
+  endUpstreamSpan,
+  startUpstreamSpan,
+  traceparentOf,
+  type Metrics,
+} from '@app/observability';
 import type { ServiceName } from '@app/config';
-import type { Metrics } from '@app/observability';
 import { performance } from 'node:perf_hooks';
 import type { Transport } from './axios-transport.js';
 import type { InstancePool } from './instance-pool.js';
@@ -13,7 +18,10 @@ import { instanceLabel, upstreamOutcome } from './upstream-outcome.js';
 /**
  * One try on one instance: pick it, send, read the answer, and tell the
  * pool how the instance did and the metrics how long it took and how it
- * ended. The innermost call of every service's stack.
+ * ended. The innermost call of every service's stack. With tracing on, each
+ * attempt is a span of its own (a retry or a hedge is another), child of
+ * its section's span or else the request's, and the upstream is sent that
+ * span's traceparent.
  */
 export function attemptOn(
   service: ServiceName,
@@ -32,13 +40,29 @@ export function attemptOn(
     return label;
   };
   return async (request) => {
+    const context = currentRequestContext();
     const instance = pool.pick(request.avoid);
     request.onPick?.(instance.id);
+    const parent = request.span ?? context?.span;
+    const span =
+      parent === undefined
+        ? undefined
+        : startUpstreamSpan(parent, {
+            service,
+            method: request.method,
+            instance: labelOf(instance.endpoint.url),
+          });
     const startedAt = performance.now();
     instance.inFlight += 1;
     let failure: UpstreamError | undefined;
+    let status: number | undefined;
     try {
-      const value = readAnswer(service, await transport(request, instance), request.expect);
+      const response = await transport(
+        span === undefined ? request : { ...request, traceparent: traceparentOf(span) },
+        instance,
+      );
+      status = response.status;
+      const value = readAnswer(service, response, request.expect);
       pool.recordSuccess(instance);
       latencies.record(performance.now() - startedAt);
       return value;
@@ -61,7 +85,10 @@ export function attemptOn(
       const outcome = upstreamOutcome(failure);
       const elapsedMs = performance.now() - startedAt;
       metrics.recordUpstreamAttempt(service, labelOf(instance.endpoint.url), outcome, elapsedMs / 1000);
-      currentRequestContext()?.upstreamCalls.push({ service, outcome, ms: Math.round(elapsedMs) });
+      context?.upstreamCalls.push({ service, outcome, ms: Math.round(elapsedMs) });
+      if (span !== undefined) {
+        endUpstreamSpan(span, status, outcome);
+      }
     }
   };
 }

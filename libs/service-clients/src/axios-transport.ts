@@ -33,7 +33,7 @@ function callHeaders(
   const context = currentRequestContext();
   if (context !== undefined) {
     headers['x-request-id'] = context.requestId;
-    headers.traceparent = formatTraceparent({ ...context.trace, spanId: newSpanId() });
+    headers.traceparent = request.traceparent ?? formatTraceparent({ ...context.trace, spanId: newSpanId() });
   }
   if (request.idempotencyKey !== undefined) {
     headers['idempotency-key'] = request.idempotencyKey;

@@ -1,3 +1,4 @@
+import type { TraceSpan } from '@app/observability';
 import type { ExpectedAnswer } from './read-answer.js';
 
 /**
@@ -16,6 +17,8 @@ export interface CallOptions {
   deadlineAt?: number;
   /** Told the age of the data when the answer comes from the cache past its freshness. */
   onStale?: (ageMs: number) => void;
+  /** The span the call's attempts are children of (a section's), when tracing is on; else the request's, if any. */
+  span?: TraceSpan;
 }
 
 export interface UpstreamRequest extends CallOptions {
@@ -36,6 +39,8 @@ export interface UpstreamRequest extends CallOptions {
   cache?: { key: string; owner?: string };
   /** Told which instance the attempt went to, so a hedge can send its second attempt elsewhere. */
   onPick?: (instanceId: string) => void;
+  /** Set by the attempt when tracing is on: its own span's traceparent, which the upstream continues. */
+  traceparent?: string;
 }
 
 export interface UpstreamResponse {
