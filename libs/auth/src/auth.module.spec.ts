@@ -300,6 +300,21 @@ describe('AuthModule with a shared secret (HS256)', () => {
     expect(await get(app, '/me', bearer(token))).toEqual(MALFORMED);
   });
 
+  it.each([
+    ['null', 'null'],
+    ['a number', '42'],
+    ['a string', '"user-1"'],
+    ['a list', '[]'],
+  ])(
+    'refuses a correctly signed token whose payload is %s, without failing the request',
+    async (_label, payload) => {
+      const unsigned = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${Buffer.from(payload).toString('base64url')}`;
+      const token = `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
+
+      expect(await get(app, '/me', bearer(token))).toEqual(MALFORMED);
+    },
+  );
+
   it('refuses an unsigned token (alg "none")', async () => {
     const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims())}.`;
 

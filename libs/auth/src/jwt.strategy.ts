@@ -6,7 +6,7 @@ import { ExtractJwt, Strategy, type SecretOrKeyProvider } from 'passport-jwt';
 import { callerFromPayload, type Caller } from './caller.js';
 import { InvalidTokenError, type InvalidTokenReason } from './invalid-token.error.js';
 import { JwksKeyStore } from './jwks-key-store.js';
-import { readTokenHeader, type TokenHeader } from './token-header.js';
+import { hasObjectPayload, readTokenHeader, type TokenHeader } from './token-header.js';
 
 /** Real access tokens are well under 2 KiB; anything past this is refused before it is decoded. */
 const MAX_TOKEN_LENGTH = 8 * 1024;
@@ -75,7 +75,7 @@ function keyProvider(key: JwtKeyConfig, jwks: JwksKeyStore | null): SecretOrKeyP
       throw new InvalidTokenError('malformed');
     }
     const header = readTokenHeader(token);
-    if (header === undefined) {
+    if (header === undefined || !hasObjectPayload(token)) {
       throw new InvalidTokenError('malformed');
     }
     if (!allowed.includes(header.alg)) {

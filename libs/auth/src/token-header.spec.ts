@@ -1,4 +1,4 @@
-import { readTokenHeader } from './token-header.js';
+import { hasObjectPayload, readTokenHeader } from './token-header.js';
 
 function segment(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -28,5 +28,23 @@ describe('readTokenHeader', () => {
     ['a numeric kid', `${segment({ alg: 'RS256', kid: 7 })}.payload.signature`],
   ])('refuses %s', (_label, token) => {
     expect(readTokenHeader(token)).toBeUndefined();
+  });
+});
+
+describe('hasObjectPayload', () => {
+  const token = (payload: string): string =>
+    `${segment({ alg: 'HS256' })}.${Buffer.from(payload).toString('base64url')}.sig`;
+
+  it('accepts a payload that is a JSON object, leading whitespace included', () => {
+    expect(hasObjectPayload(token('{"sub":"u1"}'))).toBe(true);
+    expect(hasObjectPayload(token(' \n{"sub":"u1"}'))).toBe(true);
+  });
+
+  it.each([['null'], ['42'], ['"u1"'], ['[{}]'], ['']])('refuses the payload %j', (payload) => {
+    expect(hasObjectPayload(token(payload))).toBe(false);
+  });
+
+  it('refuses a token without a payload segment', () => {
+    expect(hasObjectPayload('header-only')).toBe(false);
   });
 });

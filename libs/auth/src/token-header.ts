@@ -28,3 +28,17 @@ export function readTokenHeader(token: string): TokenHeader | undefined {
   }
   return { alg, kid };
 }
+
+/**
+ * Whether the payload segment holds a JSON object (or text that at least
+ * starts like one; jsonwebtoken refuses what does not parse). jsonwebtoken
+ * checks the signature of any payload and only then reads claims off it: a
+ * signed `null` payload makes it throw inside its own callback, where
+ * nothing catches the error, so the request would never be answered.
+ */
+export function hasObjectPayload(token: string): boolean {
+  const payload = token.split('.')[1];
+  return (
+    payload !== undefined && Buffer.from(payload, 'base64url').toString('utf8').trimStart().startsWith('{')
+  );
+}
