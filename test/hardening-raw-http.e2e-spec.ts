@@ -159,6 +159,29 @@ describe('malformed HTTP on the wire', () => {
       expectRawProblem((await rawExchange(stack.mobileUrl, rawGet('/health/live', lines))).answer, 431);
     });
 
+    it('answers a refused second request on a keep-alive connection with a 431 problem too', async () => {
+      const first = 'GET /health/live HTTP/1.1\r\nHost: gateway.test\r\n\r\n';
+      const second = rawGet('/health/live', [`X-Padding: ${'a'.repeat(20 * 1024)}`]);
+
+      // The second request leaves once the first has had time to be answered, as a keep-alive client sends it.
+      const { answers } = await rawExchange(stack.mobileUrl, first, {
+        drip: { chunks: [second], everyMs: 200 },
+      });
+
+      expect(answers.map((answer) => answer.status)).toEqual([200, 431]);
+      expectRawProblem(answers[1], 431);
+    });
+
+    it('never hands a pipelined request the problem meant for the refused one behind it', async () => {
+      const first = 'GET /health/live HTTP/1.1\r\nHost: gateway.test\r\n\r\n';
+      const second = rawGet('/health/live', [`X-Padding: ${'a'.repeat(20 * 1024)}`]);
+
+      const { answers, closed } = await rawExchange(stack.mobileUrl, first + second);
+
+      expect(answers.map((answer) => answer.status)).not.toContain(431);
+      expect(closed).toBe(true);
+    });
+
     it('still serves a request whose many headers fit within the limit', async () => {
       const lines = Array.from({ length: 1_500 }, (_, index) => `X-H${index}: v`);
 

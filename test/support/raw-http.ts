@@ -18,6 +18,8 @@ export interface RawAnswer {
 export interface RawExchange {
   /** The first answer on the connection, or undefined when the server sent none. */
   answer: RawAnswer | undefined;
+  /** Every answer on the connection, in order (keep-alive and pipelined requests). */
+  answers: RawAnswer[];
   /** Whether the server closed the connection before `waitMs` ran out. */
   closed: boolean;
   /** From the first byte written to the connection's close (or to giving up). */
@@ -26,8 +28,19 @@ export interface RawExchange {
   bytesSent: number;
 }
 
+/** Reads the answers out of what a server sent, one after another; each body is taken by Content-Length. */
+export function parseRawAnswers(raw: Buffer): RawAnswer[] {
+  const answers: RawAnswer[] = [];
+  let rest = raw;
+  for (let answer = parseRawAnswer(rest); answer !== undefined; answer = parseRawAnswer(rest)) {
+    answers.push(answer);
+    rest = rest.subarray(answer.length);
+  }
+  return answers;
+}
+
 /** Reads the first answer out of what a server sent; the body is taken by Content-Length. */
-export function parseRawAnswer(raw: Buffer): RawAnswer | undefined {
+export function parseRawAnswer(raw: Buffer): (RawAnswer & { length: number }) | undefined {
   const text = raw.toString('latin1');
   const end = text.indexOf('\r\n\r\n');
   if (end === -1) {
@@ -41,7 +54,7 @@ export function parseRawAnswer(raw: Buffer): RawAnswer | undefined {
   }
   const length = Number(headers['content-length'] ?? text.length - end - 4);
   const body = raw.subarray(end + 4, end + 4 + length).toString('utf8');
-  return { status: Number(statusLine.split(' ')[1]), headers, body };
+  return { status: Number(statusLine.split(' ')[1]), headers, body, length: end + 4 + length };
 }
 
 export interface RawOptions {
@@ -69,8 +82,10 @@ export function rawExchange(
       clearInterval(drip);
       clearTimeout(giveUp);
       socket.destroy();
+      const answers = parseRawAnswers(Buffer.concat(received));
       resolve({
-        answer: parseRawAnswer(Buffer.concat(received)),
+        answer: answers[0],
+        answers,
         closed,
         elapsedMs: performance.now() - startedAt,
         bytesSent,

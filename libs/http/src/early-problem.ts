@@ -58,6 +58,26 @@ export function parserProblemResponse(code: string | undefined, requestId: strin
 }
 
 /**
+ * Whether a problem written now would be taken for the answer to another
+ * request: one is pending on this connection for a request received in
+ * full (a pipelined request ahead of the refused one), or its headers are
+ * already out. The answer pending for the request being refused (a body
+ * cut short by the request timeout) is replaced by the problem. Node's own
+ * handler writes only on a connection that never carried a byte, so a
+ * keep-alive client whose next request is refused would get a bare reset;
+ * Node's `_httpMessage` (the answer being written, null between answers)
+ * tells these cases apart.
+ */
+function anotherAnswerPending(socket: Socket): boolean {
+  const pending = (
+    socket as Socket & { _httpMessage?: { headersSent: boolean; req?: { complete: boolean } } | null }
+  )._httpMessage;
+  return (
+    pending !== null && pending !== undefined && (pending.headersSent || pending.req?.complete !== false)
+  );
+}
+
+/**
  * Fastify's `clientErrorHandler`: answers the parser's refusal and closes
  * the connection, which can carry nothing more once the stream is broken.
  */
@@ -66,8 +86,7 @@ export function answerParserError(error: Error & { code?: string }, socket: Sock
   if (error.code === 'ECONNRESET' || socket.destroyed) {
     return;
   }
-  // As Node's own handler: on a connection that already carried an answer, one may be half written; just close.
-  if (socket.writable && socket.bytesWritten === 0) {
+  if (socket.writable && !anotherAnswerPending(socket)) {
     socket.write(parserProblemResponse(error.code));
   }
   socket.destroy(error);
