@@ -17,4 +17,10 @@ describe(relayPath.name, () => {
       expect(relayPath('/users/', rest)).toBeUndefined();
     }
   });
+
+  it('refuses encoded control characters, which name no resource', () => {
+    for (const rest of ['u1%00', 'u1%0D%0AX-Injected:%201', 'a%09b', 'u1/%7F']) {
+      expect(relayPath('/users/', rest)).toBeUndefined();
+    }
+  });
 });
