@@ -4,8 +4,7 @@ import type { Metrics } from '@app/observability';
 import axios, { type AxiosInstance } from 'axios';
 import type { BulkheadPolicy, CircuitBreakerPolicy } from 'cockatiel';
 import { lookup } from 'node:dns/promises';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent } from 'undici';
 import { attemptOn } from './attempt.js';
 import { axiosTransport } from './axios-transport.js';
 import { circuitStateName, serviceBreaker, withBreaker } from './breaker.wrapper.js';
@@ -18,6 +17,7 @@ import type { OutageSignal } from './outage-signal.js';
 import { RetryBudget } from './retry-budget.js';
 import { withResourceCache } from './resource-cache.wrapper.js';
 import { withRetries } from './retry.wrapper.js';
+import { undiciAdapter } from './undici-adapter.js';
 import type { UpstreamCall, UpstreamRequest } from './upstream-call.js';
 import type { UpstreamInstance } from './upstream-instance.js';
 
@@ -47,17 +47,13 @@ export interface ServiceSnapshot {
 /** Upstream answers larger than this are refused rather than buffered: no contract body comes close. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-function keepAliveAgents(service: ServiceConfig): { http: HttpAgent; https: HttpsAgent } {
-  const options = {
-    keepAlive: true,
-    maxSockets: service.maxSockets,
-    maxFreeSockets: Math.min(service.maxSockets, 256),
-    // Reusing the most recent socket keeps the pool small and warm under light load.
-    scheduling: 'lifo' as const,
+function keepAlivePools(service: ServiceConfig): Agent {
+  return new Agent({
+    connections: service.maxSockets,
     // Closes idle sockets before a typical upstream's keep-alive timeout closes them under us.
-    timeout: 4_000,
-  };
-  return { http: new HttpAgent(options), https: new HttpsAgent(options) };
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 4_000,
+  });
 }
 
 async function lookupAll(hostname: string): Promise<string[]> {
@@ -76,7 +72,7 @@ export class ServiceUpstream {
   readonly retryBudget: RetryBudget;
   readonly latencies = new LatencyWindow();
   private readonly resolver: InstanceResolver;
-  private readonly agents: { http: HttpAgent; https: HttpsAgent };
+  private readonly pools: Agent;
   private readonly http: AxiosInstance;
   private readonly stack: UpstreamCall;
 
@@ -93,17 +89,13 @@ export class ServiceUpstream {
       (endpoints) => this.pool.replaceEndpoints(endpoints),
       lookupAll,
     );
-    this.agents = keepAliveAgents(config);
+    this.pools = keepAlivePools(config);
     this.http = axios.create({
-      httpAgent: this.agents.http,
-      httpsAgent: this.agents.https,
-      // Without redirects axios uses node:http directly instead of follow-redirects: faster, and an upstream never sends us elsewhere.
-      maxRedirects: 0,
+      adapter: undiciAdapter(this.pools),
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       maxContentLength: MAX_BODY_BYTES,
-      transitional: { clarifyTimeoutError: true },
     });
     this.breaker = serviceBreaker(config, outageSignal, metrics);
     this.bulkhead = serviceBulkhead(config);
@@ -178,7 +170,6 @@ export class ServiceUpstream {
 
   close(): void {
     this.resolver.stop();
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    void this.pools.destroy();
   }
 }

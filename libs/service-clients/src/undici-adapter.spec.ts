@@ -1,0 +1,111 @@
+import axios, { isCancel, type AxiosInstance } from 'axios';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { targetOf, undiciAdapter } from './undici-adapter.js';
+
+describe('targetOf', () => {
+  it('appends a path to a base URL with one slash, keeping the base path', () => {
+    expect(targetOf('http://10.0.0.1:8080/api/', '/users/u1')).toEqual({
+      origin: 'http://10.0.0.1:8080',
+      path: '/api/users/u1',
+    });
+  });
+
+  it('encodes query parameters and leaves out the undefined ones', () => {
+    expect(targetOf('http://h', '/orders', { userId: 'a b&c', page: 2, cursor: undefined }).path).toBe(
+      '/orders?userId=a%20b%26c&page=2',
+    );
+  });
+
+  it('takes an absolute URL as it is', () => {
+    expect(targetOf(undefined, 'http://h:1/health')).toEqual({ origin: 'http://h:1', path: '/health' });
+  });
+});
+
+describe('undiciAdapter', () => {
+  let server: Server;
+  let http: AxiosInstance;
+  let received: { url?: string; headers: Record<string, unknown>; body: string }[] = [];
+  const pools = new Agent({ connections: 4 });
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({ url: request.url, headers: request.headers, body });
+        if (request.url === '/slow') {
+          setTimeout(() => response.end('{}'), 500);
+        } else if (request.url === '/large') {
+          response.end(JSON.stringify({ blob: 'x'.repeat(5000) }));
+        } else if (request.url === '/chunked-large') {
+          response.write('x'.repeat(3000));
+          response.end('x'.repeat(3000));
+        } else {
+          response.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    http = axios.create({
+      adapter: undiciAdapter(pools),
+      baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      maxContentLength: 4096,
+    });
+  });
+
+  afterAll(async () => {
+    await pools.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends the method, headers, query and JSON body, and returns status and text', async () => {
+    received = [];
+    const response = await http.request<string>({
+      url: '/things',
+      method: 'POST',
+      params: { q: 'x y' },
+      data: { name: 'n' },
+      headers: { 'x-request-id': 'r1', host: 'users.internal' },
+    });
+    expect(response.status).toBe(201);
+    expect(response.data).toBe('{"ok":true}');
+    expect(received[0]).toMatchObject({
+      url: '/things?q=x%20y',
+      body: '{"name":"n"}',
+      headers: { 'x-request-id': 'r1', host: 'users.internal', 'content-type': 'application/json' },
+    });
+  });
+
+  it('gives up after the timeout with the code axios uses for it', async () => {
+    await expect(http.get('/slow', { timeout: 50 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
+  it('reports a call aborted by its caller as cancelled, not as a failure of the upstream', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const error: unknown = await http.get('/slow', { signal: controller.signal }).catch((e: unknown) => e);
+    expect(isCancel(error)).toBe(true);
+  });
+
+  it('refuses a body larger than maxContentLength, declared or streamed', async () => {
+    await expect(http.get('/large')).rejects.toMatchObject({
+      code: 'ERR_BAD_RESPONSE',
+      message: expect.stringMatching(/maxContentLength/),
+    });
+    await expect(http.get('/chunked-large')).rejects.toMatchObject({ code: 'ERR_BAD_RESPONSE' });
+  });
+
+  it('reports a refused connection with its system error code', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(http.get(`http://127.0.0.1:${port}/x`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});

@@ -1,0 +1,189 @@
+import {
+  AxiosError,
+  CanceledError,
+  type AxiosAdapter,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
+import type { Dispatcher } from 'undici';
+
+/*
+ * axios stays the service clients' API; this adapter only replaces its
+ * node:http transport with undici's connection pools, which the benchmark
+ * showed to cost far less CPU per call. It reports failures with the codes
+ * axios's own adapter uses, so callers classify them the same way.
+ */
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+const ABSOLUTE_URL = /^[a-z][a-z\d+.-]*:\/\//i;
+
+/** Where a request goes, in the two parts undici takes. */
+export interface Target {
+  origin: string;
+  /** Path and query string, encoded. */
+  path: string;
+}
+
+/** Every call to an instance shares its base URL: parsed once, not once per call. */
+const parsedBases = new Map<string, { origin: string; prefix: string }>();
+
+function parseBase(baseURL: string): { origin: string; prefix: string } {
+  let parsed = parsedBases.get(baseURL);
+  if (parsed === undefined) {
+    const url = new URL(baseURL);
+    parsed = { origin: url.origin, prefix: url.pathname.replace(/\/+$/, '') };
+    parsedBases.set(baseURL, parsed);
+  }
+  return parsed;
+}
+
+function queryString(params: Query | undefined): string {
+  let query = '';
+  if (params !== undefined) {
+    for (const name of Object.keys(params)) {
+      const value = params[name];
+      // axios leaves out null and undefined parameters rather than sending them empty.
+      if (value !== undefined && value !== null) {
+        query += `${query === '' ? '?' : '&'}${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`;
+      }
+    }
+  }
+  return query;
+}
+
+/** axios's rule: a relative url is appended to baseURL with exactly one slash between them. */
+export function targetOf(baseURL: string | undefined, url: string | undefined, params?: Query): Target {
+  const path = url ?? '';
+  if (baseURL === undefined || ABSOLUTE_URL.test(path)) {
+    const absolute = new URL(path);
+    return { origin: absolute.origin, path: `${absolute.pathname}${absolute.search}${queryString(params)}` };
+  }
+  const { origin, prefix } = parseBase(baseURL);
+  const relative = path.startsWith('/') ? path : `/${path}`;
+  return { origin, path: `${prefix}${relative}${queryString(params)}` };
+}
+
+function requestHeaders(config: InternalAxiosRequestConfig): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.headers.toJSON(true))) {
+    if (typeof value === 'string') {
+      headers[name.toLowerCase()] = value;
+    }
+  }
+  return headers;
+}
+
+function requestBody(data: unknown): string | Buffer | undefined {
+  if (data === undefined || data === null) {
+    return undefined;
+  }
+  if (typeof data === 'string' || Buffer.isBuffer(data)) {
+    return data;
+  }
+  // transformRequest has already turned objects into JSON; anything else is a caller's mistake.
+  throw new AxiosError('request body must be a string or a Buffer', AxiosError.ERR_BAD_REQUEST);
+}
+
+async function readText(
+  body: Dispatcher.ResponseData['body'],
+  declaredLength: string | string[] | undefined,
+  maxBytes: number,
+  config: InternalAxiosRequestConfig,
+): Promise<string> {
+  const tooLarge = (): AxiosError =>
+    new AxiosError(`maxContentLength size of ${maxBytes} exceeded`, AxiosError.ERR_BAD_RESPONSE, config);
+  const declared = typeof declaredLength === 'string' ? Number(declaredLength) : Number.NaN;
+  if (declared > maxBytes && maxBytes >= 0) {
+    // Destroying an unread body makes undici emit an abort error: expected here, so it is listened to.
+    body.once('error', () => undefined);
+    body.destroy();
+    throw tooLarge();
+  }
+  // A declared length is enforced by undici itself (a longer body is a protocol error): no need to count.
+  if (maxBytes < 0 || declared <= maxBytes) {
+    return body.text();
+  }
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of body) {
+    received += (chunk as Buffer).length;
+    if (received > maxBytes) {
+      body.destroy();
+      throw tooLarge();
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+}
+
+function transportError(error: unknown, config: InternalAxiosRequestConfig): AxiosError {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : 'upstream exchange failed';
+  const axiosError = new AxiosError(message, typeof code === 'string' ? code : undefined, config);
+  axiosError.cause = error instanceof Error ? error : undefined;
+  return axiosError;
+}
+
+/**
+ * An axios adapter over an undici dispatcher (an Agent with keep-alive pools
+ * per origin). Honours `timeout` (whole exchange, ETIMEDOUT), `signal`
+ * (CanceledError), `maxContentLength` and `responseType: 'text'`.
+ */
+export function undiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
+  return async (config): Promise<AxiosResponse<string>> => {
+    const target = targetOf(config.baseURL, config.url, config.params as Query | undefined);
+    const controller = new AbortController();
+    let timedOut = false;
+    const timeoutMs = config.timeout ?? 0;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, timeoutMs)
+        : undefined;
+    const callerSignal = config.signal as AbortSignal | undefined;
+    const onCallerAbort = (): void => controller.abort();
+    if (callerSignal?.aborted === true) {
+      clearTimeout(timer);
+      throw new CanceledError(undefined, undefined, config);
+    }
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    try {
+      const response = await dispatcher.request({
+        origin: target.origin,
+        path: target.path,
+        method: (config.method ?? 'get').toUpperCase() as Dispatcher.HttpMethod,
+        headers: requestHeaders(config),
+        body: requestBody(config.data),
+        signal: controller.signal,
+      });
+      const data = await readText(
+        response.body,
+        response.headers['content-length'],
+        config.maxContentLength ?? -1,
+        config,
+      );
+      return {
+        data,
+        status: response.statusCode,
+        statusText: '',
+        headers: response.headers,
+        config,
+        request: undefined,
+      };
+    } catch (error) {
+      if (timedOut) {
+        throw new AxiosError(`timeout of ${timeoutMs}ms exceeded`, AxiosError.ETIMEDOUT, config);
+      }
+      if (controller.signal.aborted) {
+        throw new CanceledError(undefined, undefined, config);
+      }
+      throw error instanceof AxiosError ? error : transportError(error, config);
+    } finally {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+    }
+  };
+}
