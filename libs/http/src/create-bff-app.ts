@@ -2,7 +2,6 @@ import { VersioningType, type DynamicModule, type LogLevel, type Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import compress from '@fastify/compress';
-import helmet from '@fastify/helmet';
 import type { AppConfig } from '@app/config';
 import {
   runWithRequestContext,
@@ -23,6 +22,7 @@ import { answerParserError, answerRouterError } from './early-problem.js';
 import { connectionLimits } from './connection-limits.js';
 import { ProblemFilter } from './problem.filter.js';
 import { requestIdFrom } from './request-id.js';
+import { addSecurityHeaders } from './security-headers.js';
 import { traceRequests } from './request-span.hook.js';
 
 export const API_VERSION_HEADER = 'X-Api-Version';
@@ -183,17 +183,7 @@ export async function createBffApp(
   if (config.http.corsOrigins.length > 0) {
     enableCors(app, config.http.corsOrigins);
   }
-  await app.register(helmet, {
-    // The API answers JSON; only the /docs page runs scripts, Swagger UI's own, some of them inline.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-      },
-    },
-  });
+  addSecurityHeaders(fastify);
   // gzip only, and only past 2 KiB: order lists and the dashboard gain, a profile is too small to, and brotli costs
   // more CPU per request than it saves on a phone's link.
   await app.register(compress, { encodings: ['gzip', 'deflate'], threshold: 2048 });
