@@ -17,8 +17,9 @@ export class CacheLayers {
   readonly shared: Keyv | undefined;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
-    // Entries are never mutated after they are stored, so the memory layer may hand out the same object.
-    this.memory = createKeyv({ lruSize: config.cache.memoryMaxEntries, useClone: false });
+    // Entries are never mutated after they are stored, so the memory layer may hand out the same object;
+    // one store rather than 16 hashed shards saves hashing every key on every read (measured in bench/RESULTS.md).
+    this.memory = createKeyv({ lruSize: config.cache.memoryMaxEntries, useClone: false, storeHashSize: 1 });
     this.shared =
       redis.client === undefined
         ? undefined

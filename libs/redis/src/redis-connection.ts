@@ -46,7 +46,12 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     if (config.redisUrl !== undefined) {
-      this.client = new Redis(config.redisUrl, resilientOptions(config.redisCommandTimeoutMs));
+      this.client = new Redis(config.redisUrl, {
+        ...resilientOptions(config.redisCommandTimeoutMs),
+        // Commands issued in the same tick (the cache reads of concurrent requests, their rate-limit updates)
+        // leave in one write and come back in one read: far fewer syscalls under load.
+        enableAutoPipelining: true,
+      });
       this.client.on('error', (error: Error) => this.warn('redis', error));
     }
   }
