@@ -1,0 +1,174 @@
+import { checkSamples } from './answer-check.js';
+import type { Fleet, Gateway, Target } from './fleet.js';
+import { drive, type Sample } from './load.js';
+import { readFileSync } from 'node:fs';
+import { cpuMs, isRunning, rssMiB } from './proc-stats.js';
+import type { Scenario, Settings } from './scenarios.js';
+import { summarize, type Round, type ScenarioFigures } from './summary.js';
+import { FreshUsers, type UserPool, type UserSource } from './users.js';
+
+type Upstreams = Fleet['upstreams'];
+
+/** Sets every demo service's added latency (0 turns it off) through its `/__faults` knob. */
+async function setUpstreamLatency(
+  upstreams: Upstreams,
+  latencyMs: Scenario['upstreamLatencyMs'],
+): Promise<void> {
+  await Promise.all(
+    (['user', 'order', 'preference'] as const).map(async (service) => {
+      const response = await fetch(`${upstreams[service]}/__faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ latencyMs: latencyMs?.[service] ?? 0 }),
+      });
+      if (!response.ok) {
+        throw new Error(`the ${service} service refused its latency knob: ${response.status}`);
+      }
+    }),
+  );
+}
+
+/** Data requests the demo services have taken so far, all three together. */
+async function upstreamRequests(upstreams: Upstreams): Promise<number> {
+  const counts = await Promise.all(
+    Object.values(upstreams).map(
+      async (url) => ((await (await fetch(`${url}/__stats`)).json()) as { requests: number }).requests,
+    ),
+  );
+  return counts.reduce((total, count) => total + count, 0);
+}
+
+/** A gateway that died under load ends the run: its figures would mean nothing. */
+export class GatewayDiedError extends Error {
+  constructor(gateway: Gateway, during: string) {
+    const log = readFileSync(gateway.logFile, 'utf8');
+    super(
+      `${gateway.name} (pid ${gateway.pid}) died during ${during}. The end of its log (${gateway.logFile}):\n${log.slice(-3000)}`,
+    );
+  }
+}
+
+function assertRunning(gateway: Gateway, during: string): void {
+  if (!isRunning(gateway.pid)) {
+    throw new GatewayDiedError(gateway, during);
+  }
+}
+
+export interface ScenarioContext {
+  fleet: Fleet;
+  settings: Settings;
+  runId: string;
+  pool: UserPool;
+  log: (line: string) => void;
+}
+
+/**
+ * One scenario: a warm-up of each target, then rounds that take the
+ * targets in turn (A B C A B C), so whatever else the machine does falls
+ * on all of them alike. Around each round the gateway's CPU time and the
+ * upstreams' request counts are read; after the last, the sampled answers
+ * are checked.
+ */
+export async function runScenario(scenario: Scenario, context: ScenarioContext): Promise<ScenarioFigures> {
+  const { fleet, settings } = context;
+  const targets = [
+    fleet.targets[scenario.baseline],
+    fleet.targets.product,
+    fleet.targets['product-redis'],
+  ].filter((target): target is Target => target !== undefined);
+  const gatewayOf = (target: Target): Gateway => (scenario.app === 'mobile' ? target.mobile : target.web);
+  const connections =
+    scenario.load === 'throughput' ? settings.throughputConnections : settings.latencyConnections;
+  const fresh =
+    scenario.users === 'fresh' ? new FreshUsers(`bench-${context.runId}-${scenario.id}`) : undefined;
+  const users: UserSource = fresh ?? context.pool;
+  const load = (target: Target, amount: number, sampleEvery = 1, maxSamples = 0) => {
+    // Signed ahead; the few extra cover the request each connection prepares when it opens.
+    fresh?.prepare(amount + 2 * connections);
+    return drive({
+      url: gatewayOf(target).url,
+      path: scenario.path,
+      kind: scenario.kind,
+      users,
+      connections,
+      amount,
+      sampleEvery,
+      maxSamples,
+    });
+  };
+  const rpsOf = (result: { requests: number; durationS: number }): number =>
+    result.requests / result.durationS;
+  /** Enough requests for about `seconds` at the last measured rate, and a few per connection at least. */
+  const amountFor = (rps: number, seconds: number): number =>
+    Math.max(4 * connections, Math.round(rps * seconds));
+
+  const rounds = new Map<Target, Round[]>(targets.map((target) => [target, []]));
+  const samples = new Map<Target, Sample[]>(targets.map((target) => [target, []]));
+  await setUpstreamLatency(fleet.upstreams, scenario.upstreamLatencyMs);
+  try {
+    const lastRps = new Map<Target, number>();
+    for (const target of targets) {
+      if (scenario.users === 'pool') {
+        // Every user of the pool once (and a few twice), so that measuring starts on hits only.
+        await load(target, context.pool.users.length + 2 * connections);
+      }
+      const calibration = await load(target, 2 * connections);
+      const warm = await load(target, amountFor(rpsOf(calibration), settings.warmupS));
+      assertRunning(gatewayOf(target), `the warm-up of ${scenario.id}`);
+      lastRps.set(target, rpsOf(warm));
+      context.log(`  warm-up ${target.label}: ${Math.round(rpsOf(warm))} req/s`);
+    }
+
+    for (let round = 1; round <= settings.rounds; round += 1) {
+      for (const target of targets) {
+        const amount = amountFor(lastRps.get(target) ?? 0, settings.roundS);
+        const gateway = gatewayOf(target);
+        assertRunning(gateway, `round ${round} of ${scenario.id}`);
+        const callsBefore = await upstreamRequests(fleet.upstreams);
+        const cpuBefore = cpuMs(gateway.pid);
+        const result = await load(
+          target,
+          amount,
+          Math.max(1, Math.floor(amount / settings.samplesPerRound)),
+          settings.samplesPerRound,
+        );
+        assertRunning(gateway, `round ${round} of ${scenario.id}`);
+        const cpuAfter = cpuMs(gateway.pid);
+        const callsAfter = await upstreamRequests(fleet.upstreams);
+        rounds
+          .get(target)
+          ?.push({ ...result, cpuMs: cpuAfter - cpuBefore, upstreamCalls: callsAfter - callsBefore });
+        samples.get(target)?.push(...result.samples, ...result.failures);
+        lastRps.set(target, rpsOf(result));
+        context.log(
+          `  round ${round} ${target.label}: ${Math.round(rpsOf(result))} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+        );
+        const [failure] = result.failures;
+        if (failure !== undefined) {
+          context.log(
+            `    first failed answer (${failure.sub}): ${failure.status} ${failure.body.slice(0, 300)}`,
+          );
+        }
+      }
+    }
+  } finally {
+    await setUpstreamLatency(fleet.upstreams, undefined);
+  }
+
+  const figures = await Promise.all(
+    targets.map(async (target) =>
+      summarize(
+        target,
+        rounds.get(target) ?? [],
+        rssMiB(gatewayOf(target).pid),
+        await checkSamples(
+          scenario.kind,
+          (samples.get(target) ?? []).filter((sample) => sample.status === 200),
+          fleet.upstreams,
+        ),
+      ),
+    ),
+  );
+  const [baseline, ...products] = figures;
+  return { scenario, connections, baseline, products };
+}
