@@ -5,6 +5,8 @@ export interface ReceivedRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** The body as text, filled in as it arrives (complete once the gateway has its answer). */
+  body: string;
 }
 
 export type FakeBehaviour =
@@ -59,7 +61,17 @@ export class FakeUpstream {
   }
 
   private answer(request: IncomingMessage, response: ServerResponse): void {
-    this.received.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
+    const received = {
+      method: request.method ?? '',
+      url: request.url ?? '',
+      headers: request.headers,
+      body: '',
+    };
+    this.received.push(received);
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => {
+      received.body += chunk;
+    });
     response.on('close', () => {
       if (!response.writableFinished) {
         this.abandoned += 1;

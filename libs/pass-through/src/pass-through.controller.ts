@@ -8,6 +8,7 @@ import { ProblemError } from '@app/problem';
 import { UpstreamRegistry } from '@app/service-clients';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { relayBody } from './relay-body.js';
 import { relayPath } from './relay-path.js';
 
 const ANY_JSON = { schema: z.unknown(), missing: 'The resource' };
@@ -52,16 +53,18 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
         throw new ProblemError('not-found', 'No resource matches this request.');
       }
       const query = queryOf(request);
+      const body = method === 'GET' ? undefined : relayBody(request.body);
       return this.registry.for(route.service).call({
         method,
         path,
         query,
-        body: method === 'GET' ? undefined : request.body,
+        body,
         expect: ANY_JSON,
         headers: {
           'x-forwarded-for': request.ip,
           'x-forwarded-proto': request.protocol,
           'x-forwarded-host': request.host,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         cache:
           method === 'GET'
