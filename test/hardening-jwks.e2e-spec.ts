@@ -1,0 +1,149 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { FakeJwks, type JwksMode } from './support/fake-jwks.js';
+import { expectProblem } from './support/problem.js';
+import { startStack, type Stack } from './support/stack.js';
+
+/*
+ * Both BFFs verifying RS256 tokens against a JWKS endpoint that fails the
+ * ways identity providers fail. A token the gateway cannot verify is a 401
+ * problem, promptly: a request waits for at most one key-set fetch, cut at
+ * the key store's 2 s fetch timeout, and never for the endpoint itself.
+ */
+
+/** The key store's fetch timeout (2 s) plus room for a machine shared with other suites. */
+const PROMPT_MS = 3_500;
+
+const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+function jwksStack(jwks: FakeJwks, env: Record<string, string> = {}): Promise<Stack> {
+  return startStack({ JWT_SECRET: '', JWT_JWKS_URL: jwks.url, ...env });
+}
+
+async function timedProfile(stack: Stack, token: string): Promise<{ response: Response; ms: number }> {
+  const startedAt = performance.now();
+  const response = await fetch(`${stack.mobileUrl}/mobile/profile`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return { response, ms: performance.now() - startedAt };
+}
+
+describe.each<JwksMode>(['hang', 'garbage', 'unavailable'])(
+  'a JWKS endpoint that is %s from the start',
+  (mode) => {
+    let jwks: FakeJwks;
+    let stack: Stack;
+
+    beforeAll(async () => {
+      jwks = await FakeJwks.start(mode);
+      stack = await jwksStack(jwks);
+    });
+    afterAll(async () => {
+      await stack.close();
+      await jwks.close();
+    });
+
+    it('answers a token it cannot verify with a prompt 401 problem, never a hang', async () => {
+      const { response, ms } = await timedProfile(stack, jwks.token('u1'));
+
+      const problem = await expectProblem(response, 401);
+      expect(problem.detail).toBe('The access token is signed with an unknown key');
+      expect(ms).toBeLessThan(PROMPT_MS);
+    });
+
+    it('keeps its health endpoints answering meanwhile', async () => {
+      expect((await fetch(`${stack.mobileUrl}/health/live`)).status).toBe(200);
+    });
+  },
+);
+
+describe('a JWKS endpoint that is down from the start', () => {
+  let stack: Stack;
+  let jwks: FakeJwks;
+
+  beforeAll(async () => {
+    jwks = await FakeJwks.start();
+    const url = jwks.url;
+    // Nothing listens on the endpoint's port once it is closed: every fetch is refused.
+    await jwks.close();
+    stack = await startStack({ JWT_SECRET: '', JWT_JWKS_URL: url });
+  });
+  afterAll(() => stack.close());
+
+  it('answers every token with a prompt 401 problem', async () => {
+    const { response, ms } = await timedProfile(stack, jwks.token('u1'));
+
+    await expectProblem(response, 401);
+    expect(ms).toBeLessThan(PROMPT_MS);
+  });
+});
+
+describe('a JWKS endpoint that goes down while tokens are being verified', () => {
+  let jwks: FakeJwks;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    jwks = await FakeJwks.start('ok');
+    stack = await jwksStack(jwks);
+  });
+  afterAll(async () => {
+    await stack.close();
+    await jwks.close();
+  });
+
+  it('keeps verifying tokens with the keys it already has while the endpoint hangs', async () => {
+    expect((await timedProfile(stack, jwks.token('u1'))).response.status).toBe(200);
+    jwks.mode = 'hang';
+
+    const known = await timedProfile(stack, jwks.token('u1'));
+    const unknown = await timedProfile(
+      stack,
+      jwks.token('u1', `rotated-${randomUUID()}`, attacker.privateKey),
+    );
+
+    expect(known.response.status).toBe(200);
+    await expectProblem(unknown.response, 401);
+    expect(unknown.ms).toBeLessThan(PROMPT_MS);
+  });
+});
+
+describe('a flood of tokens naming unknown key ids', () => {
+  let jwks: FakeJwks;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    jwks = await FakeJwks.start('ok');
+    stack = await jwksStack(jwks);
+  });
+  afterAll(async () => {
+    await stack.close();
+    await jwks.close();
+  });
+
+  it('refreshes the key set at most once per cooldown, whatever the flood, and refuses every token', async () => {
+    // Each BFF fetched the key set once at boot.
+    const atBoot = jwks.requests;
+    const statuses: number[] = [];
+
+    for (let wave = 0; wave < 5; wave += 1) {
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, async () => {
+          const forged = jwks.token('u1', `forged-${randomUUID()}`, attacker.privateKey);
+          const app = wave % 2 === 0 ? stack.mobileUrl : stack.webUrl;
+          const response = await fetch(`${app}/${wave % 2 === 0 ? 'mobile/profile' : 'web/dashboard'}`, {
+            headers: { authorization: `Bearer ${forged}` },
+          });
+          await response.arrayBuffer();
+          return response.status;
+        }),
+      );
+      statuses.push(...answers);
+    }
+
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    expect(statuses).toHaveLength(200);
+    // One refresh per BFF within the 30 s cooldown, however many unknown kids arrived.
+    expect(jwks.requests - atBoot).toBeLessThanOrEqual(2);
+    expect(atBoot).toBe(2);
+  });
+});
