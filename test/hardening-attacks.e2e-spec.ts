@@ -279,6 +279,35 @@ describe('attacks through ids, bodies and queries', () => {
     });
   });
 
+  describe('a cursor the order service refuses', () => {
+    beforeEach(() => {
+      orders.respond(() => ({
+        kind: 'json',
+        status: 400,
+        body: { error: 'cursor: must be a cursor from a previous page' },
+      }));
+    });
+
+    it.each([
+      ['mobile', '/mobile/orders?cursor=cDk5OTk5OQ'],
+      ['web', '/web/orders?cursor=forged-cursor&limit=5'],
+    ] as const)('%s %s is a 400 problem naming the cursor, not a 502', async (app, path) => {
+      const response = await fetch(`${app === 'mobile' ? stack.mobileUrl : stack.webUrl}${path}`, {
+        headers: bearer('u1'),
+      });
+
+      const problem = await expectProblem(response, 400);
+      expect(problem.errors).toEqual([{ field: 'cursor', message: 'must be a cursor from a previous page' }]);
+      expect(problem.detail).toBe('The query is not valid: cursor must be a cursor from a previous page.');
+    });
+
+    it('still answers 502 when the order service refuses a call without a cursor, which is the gateway’s own', async () => {
+      const response = await fetch(`${stack.webUrl}/web/orders`, { headers: bearer('u1') });
+
+      await expectProblem(response, 502);
+    });
+  });
+
   describe('a huge JWT', () => {
     it('refuses a token over 8 KiB with a 401 problem, before verifying it', async () => {
       const response = await fetch(`${stack.mobileUrl}/mobile/profile`, {

@@ -1,16 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { normalizeQuery } from '@app/caching';
+import { ProblemError } from '@app/problem';
 import { orderPageSchema, orderSchema, type Order, type OrderPage, type OrderQuery } from './models.js';
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
-import { UpstreamNotFoundError } from './upstream.error.js';
+import { UpstreamBadResponseError, UpstreamNotFoundError } from './upstream.error.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
 const ORDER = { schema: orderSchema, missing: 'The order' };
 /** What an order id may look like before any URL is built from it. */
 const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 const ORDER_PAGE = { schema: orderPageSchema, missing: 'The order list' };
+const CURSOR_RULE = 'must be a cursor from a previous page';
+
+/**
+ * Cursors are the order service's own and opaque to us, so only it can
+ * tell a forged or stale one; its 400 to a call that carries the caller's
+ * cursor is the caller's mistake, not a bad answer from the service.
+ */
+function refusedCursor(error: unknown, cursor: string | undefined): unknown {
+  return cursor !== undefined && error instanceof UpstreamBadResponseError && error.upstreamStatus === 400
+    ? new ProblemError('validation', `The query is not valid: cursor ${CURSOR_RULE}.`, {
+        extensions: { errors: [{ field: 'cursor', message: CURSOR_RULE }] },
+      })
+    : error;
+}
 
 @Injectable()
 export class OrderClient {
@@ -22,17 +37,21 @@ export class OrderClient {
 
   /** A page of the user's orders, newest first. */
   list(query: OrderQuery, options: CallOptions = {}): Promise<OrderPage> {
-    return this.upstream.call<OrderPage>({
-      method: 'GET',
-      path: '/orders',
-      query: { userId: query.userId, limit: query.limit, cursor: query.cursor, status: query.status },
-      expect: ORDER_PAGE,
-      cache: {
-        key: `${encodeURIComponent(query.userId)}:${normalizeQuery({ limit: query.limit, cursor: query.cursor, status: query.status })}`,
-        owner: query.userId,
-      },
-      ...options,
-    });
+    return this.upstream
+      .call<OrderPage>({
+        method: 'GET',
+        path: '/orders',
+        query: { userId: query.userId, limit: query.limit, cursor: query.cursor, status: query.status },
+        expect: ORDER_PAGE,
+        cache: {
+          key: `${encodeURIComponent(query.userId)}:${normalizeQuery({ limit: query.limit, cursor: query.cursor, status: query.status })}`,
+          owner: query.userId,
+        },
+        ...options,
+      })
+      .catch((error: unknown) => {
+        throw refusedCursor(error, query.cursor);
+      });
   }
 
   /**
