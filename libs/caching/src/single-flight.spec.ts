@@ -54,4 +54,50 @@ describe(SingleFlight.name, () => {
     expect(await Promise.all(waits)).toEqual(['left', 'left']);
     expect(aborted).toBe(true);
   });
+
+  it('starts no load for a caller that has already left, and leaves no rejection unhandled', async () => {
+    const flights = new SingleFlight();
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', record);
+    const load = vi.fn(
+      (signal: AbortSignal): Promise<string> =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('cancelled'))),
+        ),
+    );
+    const gone = new AbortController();
+    gone.abort(new Error('gone'));
+
+    try {
+      await expect(flights.run('k', load, gone.signal)).rejects.toThrow('gone');
+      // Unhandled rejections are reported after the microtask queue drains.
+      await sleep(10);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+
+    expect(load).not.toHaveBeenCalled();
+    expect(unhandled).toEqual([]);
+    expect(flights.size).toBe(0);
+  });
+});
+
+describe(`${SingleFlight.name}, when callers leave`, () => {
+  it('lets a load abandoned by every caller fail without taking the process down', async () => {
+    const flights = new SingleFlight();
+    const caller = new AbortController();
+    const load = (signal: AbortSignal): Promise<string> =>
+      new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(new Error('cancelled'))),
+      );
+    const waiting = flights.run('k', load, caller.signal);
+    caller.abort(new Error('client closed'));
+    await expect(waiting).rejects.toThrow('client closed');
+    // An unhandled rejection here would fail this run (Vitest reports it) and end a production process.
+    await sleep(10);
+    expect(flights.size).toBe(0);
+  });
 });

@@ -13,6 +13,11 @@ export class SingleFlight {
   private readonly flights = new Map<string, Flight>();
 
   run<T>(key: string, load: (signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> {
+    // A caller already gone (a required sibling section failed first) would start a load only to cancel it at
+    // once, and that load's rejection would have nobody waiting on it: unhandled, it ends the process.
+    if (callerSignal?.aborted === true) {
+      return Promise.reject(callerSignal.reason as Error);
+    }
     let flight = this.flights.get(key);
     if (flight === undefined) {
       const controller = new AbortController();
@@ -22,6 +27,9 @@ export class SingleFlight {
           this.flights.delete(key);
         }
       });
+      // Every caller may leave before the load settles; its failure then concerns nobody and must not
+      // surface as an unhandled rejection, which would end the process.
+      started.result.catch(() => undefined);
       this.flights.set(key, started);
       flight = started;
     }
