@@ -7,6 +7,7 @@ import { callerFromPayload, type Caller } from './caller.js';
 import { InvalidTokenError, type InvalidTokenReason } from './invalid-token.error.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 import { hasObjectPayload, readTokenHeader, type TokenHeader } from './token-header.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** Real access tokens are well under 2 KiB; anything past this is refused before it is decoded. */
 const MAX_TOKEN_LENGTH = 8 * 1024;
@@ -94,9 +95,12 @@ function keyProvider(key: JwtKeyConfig, jwks: JwksKeyStore | null): SecretOrKeyP
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly verified: VerifiedTokens;
+
   constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(JwksKeyStore) jwks: JwksKeyStore | null) {
     const { key, issuer, audience, clockToleranceSeconds } = config.auth;
     super({
+      passReqToCallback: true,
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKeyProvider: keyProvider(key, jwks),
       algorithms: [...key.algorithms],
@@ -106,19 +110,35 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       // @types/passport-jwt puts here describes the top-level issuer/audience options.
       jsonWebTokenOptions: { clockTolerance: clockToleranceSeconds },
     });
+    this.verified = new VerifiedTokens(clockToleranceSeconds * 1000);
   }
 
-  /** Runs the cheap header checks, then passport-jwt's extraction and verification. */
+  /** Runs the cheap header checks, then answers from the verified tokens or has passport-jwt verify. */
   override authenticate(request: StrategyRequest, options?: unknown): void {
-    const problem = authorizationProblem(request.headers.authorization);
+    const authorization = request.headers.authorization;
+    const problem = authorizationProblem(authorization);
     if (problem !== undefined) {
       this.fail(new InvalidTokenError(problem), 401);
+      return;
+    }
+    const known = this.verified.get(bearerToken(authorization as string));
+    if (known !== undefined) {
+      this.success(known);
       return;
     }
     super.authenticate(request, options);
   }
 
-  validate(payload: unknown): Caller {
-    return callerFromPayload(payload);
+  validate(request: StrategyRequest, payload: unknown): Caller {
+    const caller = callerFromPayload(payload);
+    // callerFromPayload has refused a payload without a numeric exp.
+    const expiresAt = (payload as { exp: number }).exp;
+    this.verified.remember(bearerToken(request.headers.authorization as string), expiresAt, caller);
+    return caller;
   }
+}
+
+/** The token of an Authorization header that passed {@link authorizationProblem}. */
+function bearerToken(authorization: string): string {
+  return authorization.replace(BEARER_PREFIX, '').trim();
 }
