@@ -1,10 +1,11 @@
-import { Body, Controller, Post } from '@nestjs/common';
+import { Body, Controller, Post, UseGuards } from '@nestjs/common';
 import { Roles } from '@app/auth';
 import { CacheInvalidator } from '@app/caching';
 import { ApiAnswer, ZodValidationPipe } from '@app/http';
 import { z } from 'zod';
 import { ApiBearerAuth, ApiBody, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { cacheInvalidationAnswerSchema } from './admin-answers.js';
+import { AdminNetworkGuard } from './admin-network.guard.js';
 
 const invalidationSchema = z.strictObject({
   userId: z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, { error: 'must be a user id' }),
@@ -16,6 +17,7 @@ const invalidationSchema = z.strictObject({
 @ApiSecurity('api-key')
 @Controller('admin/cache')
 @Roles('admin')
+@UseGuards(AdminNetworkGuard)
 export class CacheAdminController {
   constructor(private readonly invalidator: CacheInvalidator) {}
 

@@ -1,10 +1,11 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { Roles } from '@app/auth';
 import { ApiAnswer, ZodValidationPipe } from '@app/http';
 import { RateLimitInspector, type WindowStanding } from '@app/throttling';
 import { z } from 'zod';
 import { ApiBearerAuth, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { rateLimitsAnswerSchema } from './admin-answers.js';
+import { AdminNetworkGuard } from './admin-network.guard.js';
 
 const querySchema = z.strictObject({
   key: z.string().regex(/^(user|consumer|ip):[A-Za-z0-9_.:@-]{1,128}$/, {
@@ -18,6 +19,7 @@ const querySchema = z.strictObject({
 @ApiSecurity('api-key')
 @Controller('admin/rate-limits')
 @Roles('admin')
+@UseGuards(AdminNetworkGuard)
 export class RateLimitsAdminController {
   constructor(private readonly inspector: RateLimitInspector) {}
 

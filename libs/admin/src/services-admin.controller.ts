@@ -1,9 +1,10 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, UseGuards } from '@nestjs/common';
 import { Roles } from '@app/auth';
 import { UpstreamRegistry, type ServiceSnapshot } from '@app/service-clients';
 import { ApiAnswer } from '@app/http';
 import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { servicesAnswerSchema } from './admin-answers.js';
+import { AdminNetworkGuard } from './admin-network.guard.js';
 
 /** What an operator sees of the upstreams: instances, breakers, ejections, load and recent errors. */
 @ApiTags('admin')
@@ -11,6 +12,7 @@ import { servicesAnswerSchema } from './admin-answers.js';
 @ApiSecurity('api-key')
 @Controller('admin/services')
 @Roles('admin')
+@UseGuards(AdminNetworkGuard)
 export class ServicesAdminController {
   constructor(private readonly registry: UpstreamRegistry) {}
 

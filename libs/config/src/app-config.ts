@@ -223,6 +223,10 @@ export interface AppConfig {
   apiKeys: ApiKeyConsumer[];
   /** Every tier an API key may name, by name. */
   throttleTiers: Record<string, ThrottleTier>;
+  admin: {
+    /** Addresses or CIDR ranges admin routes answer (the caller's address as `trustedProxies` resolves it); empty, any. */
+    allowedIps: string[];
+  };
   demo: DemoServicesConfig;
   /** OpenTelemetry traces; undefined (the default) builds nothing and sends nothing. */
   tracing: TracingConfig | undefined;

@@ -205,6 +205,9 @@ const baseSchema = z.object({
   TRUSTED_PROXIES: commaList.refine((entries) => entries.every(isIpOrCidr), {
     error: 'must be a comma-separated list of IP addresses or CIDR ranges',
   }),
+  ADMIN_ALLOWED_IPS: commaList.refine((entries) => entries.every(isIpOrCidr), {
+    error: 'must be a comma-separated list of IP addresses or CIDR ranges',
+  }),
   CACHE_ENABLED: z
     .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
     .default('true')

@@ -153,6 +153,16 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('limits admin routes to the listed addresses and ranges, and to none by default', () => {
+    expect(loadConfig({}).admin.allowedIps).toEqual([]);
+    expect(
+      loadConfig({ ADMIN_ALLOWED_IPS: '10.0.0.0/8, 192.168.1.10,2001:db8::/32' }).admin.allowedIps,
+    ).toEqual(['10.0.0.0/8', '192.168.1.10', '2001:db8::/32']);
+    expect(problemsOf({ ADMIN_ALLOWED_IPS: '10.0.0.0/33' })).toEqual([
+      'ADMIN_ALLOWED_IPS: must be a comma-separated list of IP addresses or CIDR ranges',
+    ]);
+  });
+
   it('serves HTTPS only with both a certificate and a key', () => {
     expect(problemsOf({ TLS_CERT_FILE: '/etc/tls/cert.pem' })).toEqual([
       'TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither',

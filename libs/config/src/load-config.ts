@@ -50,7 +50,9 @@ function crossFieldProblems(env: Env): string[] {
     problems.push(`API_KEYS: ${tierProblems.join('; ')}`);
   }
   if (env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
-    problems.push('HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS: the headers timeout must not exceed the request timeout');
+    problems.push(
+      'HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS: the headers timeout must not exceed the request timeout',
+    );
   }
   if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
     problems.push('TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither');
@@ -224,6 +226,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       drainMs: env.SHUTDOWN_DRAIN_MS,
     },
     throttleTiers: env.THROTTLE_TIERS,
+    admin: { allowedIps: env.ADMIN_ALLOWED_IPS },
     demo: {
       ports: { user: env.DEMO_USER_PORT, order: env.DEMO_ORDER_PORT, preference: env.DEMO_PREFERENCE_PORT },
       faults: {
