@@ -5,6 +5,7 @@ import { ApiAnswer } from '@app/http';
 import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { servicesAnswerSchema } from './admin-answers.js';
 import { AdminNetworkGuard } from './admin-network.guard.js';
+import { withoutCredentials } from './without-credentials.js';
 
 /** What an operator sees of the upstreams: instances, breakers, ejections, load and recent errors. */
 @ApiTags('admin')
@@ -22,6 +23,17 @@ export class ServicesAdminController {
     problems: ['forbidden'],
   })
   services(): { services: ServiceSnapshot[] } {
-    return { services: this.registry.all().map((upstream) => upstream.snapshot()) };
+    return {
+      services: this.registry.all().map((upstream) => {
+        const snapshot = upstream.snapshot();
+        return {
+          ...snapshot,
+          instances: snapshot.instances.map((instance) => ({
+            ...instance,
+            url: withoutCredentials(instance.url),
+          })),
+        };
+      }),
+    };
   }
 }
