@@ -53,14 +53,16 @@ export class CacheInvalidator implements OnModuleInit {
     );
   }
 
-  /** Drops every entry of `owner`, everywhere. Resolves once this instance and Redis are clean. */
+  /** Drops every entry of `owner`, everywhere. Resolves once this instance and Redis are clean and the others told. */
   async invalidateOwner(owner: string): Promise<number> {
     const shared = (await this.redis.run((client) => client.smembers(this.indexKey(owner)))) ?? [];
     const keys = new Set([...(this.owned.get(owner) ?? []), ...shared]);
     await Promise.all([...keys].map((key) => this.cache.del(key)));
     this.owned.delete(owner);
     await this.redis.run((client) => client.del(this.indexKey(owner)));
-    this.redis.publish(this.channel, JSON.stringify({ owner, keys: [...keys], origin: this.origin }));
+    // Awaited, so the change's answer leaves only once Redis has handed the broadcast to the other instances:
+    // a client's next request, to any of them, comes after it.
+    await this.redis.publish(this.channel, JSON.stringify({ owner, keys: [...keys], origin: this.origin }));
     return keys.size;
   }
 

@@ -102,8 +102,12 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  publish(channel: string, message: string): void {
-    void this.run((redis) => redis.publish(channel, message));
+  /**
+   * Resolves once Redis has taken the message, by which time it has written it to every subscriber's
+   * connection; never rejects (a message Redis cannot take is lost, as with any broadcast).
+   */
+  async publish(channel: string, message: string): Promise<void> {
+    await this.run((redis) => redis.publish(channel, message));
   }
 
   /** Calls `handler` with every message on `channel`, across reconnects. */
