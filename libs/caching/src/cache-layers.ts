@@ -1,9 +1,56 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { createKeyv } from '@cacheable/memory';
 import { Keyv } from 'keyv';
+import { LRUCache } from 'lru-cache';
 import { IoRedisKeyvStore } from './ioredis-keyv-store.js';
 import { RedisConnection } from '@app/redis';
+
+/**
+ * What an entry costs the memory layer: the length of its JSON, a fair
+ * proxy for the heap it holds (two to three times that) that costs a few
+ * microseconds for the entries a gateway keeps. An order page is a hundred
+ * times a profile, so a count of entries alone bounds nothing.
+ */
+export function entrySize(key: string, value: unknown): number {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    // Not JSON (a cycle, a BigInt): nothing the cache stores, but it must still count for something.
+    json = undefined;
+  }
+  return key.length + (json?.length ?? 1024);
+}
+
+/**
+ * lru-cache as a Keyv store. Keyv hands a store the ttl as a third argument
+ * to set(), which lru-cache would take for its options object; Keyv keeps
+ * the expiry with the entry anyway, so the ttl is not passed on.
+ */
+class LruKeyvStore {
+  constructor(private readonly lru: LRUCache<string, object>) {}
+
+  get(key: string): object | undefined {
+    return this.lru.get(key);
+  }
+
+  set(key: string, value: object): boolean {
+    this.lru.set(key, value);
+    return true;
+  }
+
+  delete(key: string): boolean {
+    return this.lru.delete(key);
+  }
+
+  clear(): void {
+    this.lru.clear();
+  }
+
+  has(key: string): boolean {
+    return this.lru.has(key);
+  }
+}
 
 /**
  * The cache's two layers: a bounded in-memory LRU in every process, and,
@@ -17,9 +64,20 @@ export class CacheLayers {
   readonly shared: Keyv | undefined;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
-    // Entries are never mutated after they are stored, so the memory layer may hand out the same object;
-    // one store rather than 16 hashed shards saves hashing every key on every read (measured in bench/RESULTS.md).
-    this.memory = createKeyv({ lruSize: config.cache.memoryMaxEntries, useClone: false, storeHashSize: 1 });
+    this.memory = new Keyv({
+      // lru-cache bounds both the count and the bytes; Keyv keeps the expiry with each entry.
+      store: new LruKeyvStore(
+        new LRUCache<string, object>({
+          max: config.cache.memoryMaxEntries,
+          maxSize: config.cache.memoryMaxBytes,
+          sizeCalculation: (value, key) => entrySize(key, value),
+        }),
+      ),
+      useKeyPrefix: false,
+    });
+    // Entries are never mutated after they are stored, so the memory layer hands out the stored object itself.
+    this.memory.serialize = undefined;
+    this.memory.deserialize = undefined;
     this.shared =
       redis.client === undefined
         ? undefined

@@ -93,6 +93,8 @@ export interface CacheConfig {
   enabled: boolean;
   /** Entries the in-memory layer holds before it evicts the least recently used. */
   memoryMaxEntries: number;
+  /** What the in-memory layer's entries may add up to, counted as the length of their JSON. */
+  memoryMaxBytes: number;
   /** Past its freshness, an entry is still served for this long while it is refreshed in the background. */
   staleWhileRevalidateMs: number;
   /** Past its freshness, an entry is served for this long when the upstream fails, flagged stale. */

@@ -213,6 +213,7 @@ const baseSchema = z.object({
     .default('true')
     .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
   CACHE_MEMORY_MAX_ENTRIES: positiveInt(10_000, 10_000_000, 'entries'),
+  CACHE_MEMORY_MAX_MB: positiveInt(32, 65_536, 'megabytes'),
   CACHE_STALE_WHILE_REVALIDATE_S: nonNegativeInt(30, 86_400, 'seconds'),
   CACHE_STALE_IF_ERROR_S: nonNegativeInt(86_400, 7 * 86_400, 'seconds'),
   CACHE_RESPONSE_TTL_S: nonNegativeInt(5, 3600, 'seconds'),

@@ -208,6 +208,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     cache: {
       enabled: env.CACHE_ENABLED,
       memoryMaxEntries: env.CACHE_MEMORY_MAX_ENTRIES,
+      memoryMaxBytes: env.CACHE_MEMORY_MAX_MB * 1024 * 1024,
       staleWhileRevalidateMs: env.CACHE_STALE_WHILE_REVALIDATE_S * 1000,
       staleIfErrorMs: env.CACHE_STALE_IF_ERROR_S * 1000,
       responseTtlMs: env.CACHE_RESPONSE_TTL_S * 1000,

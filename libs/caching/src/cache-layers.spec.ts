@@ -1,0 +1,53 @@
+import { loadConfig } from '@app/config';
+import { RedisConnection } from '@app/redis';
+import { describe, expect, it } from 'vitest';
+import { CacheLayers, entrySize } from './cache-layers.js';
+
+function memoryLayer(env: Record<string, string>): CacheLayers {
+  const config = loadConfig(env);
+  return new CacheLayers(config, new RedisConnection(config));
+}
+
+describe('CacheLayers memory layer', () => {
+  it('keeps within its byte budget by dropping the least recently used entries', async () => {
+    const layers = memoryLayer({ CACHE_MEMORY_MAX_MB: '1' });
+    const page = { orders: 'x'.repeat(100_000) };
+    for (let index = 0; index < 20; index += 1) {
+      await layers.memory.set(`orders:${index}`, page, 60_000);
+    }
+    // About ten 100 kB pages fit in 1 MiB: the first ones are gone, the latest are there.
+    expect(await layers.memory.get('orders:0')).toBeUndefined();
+    expect(await layers.memory.get('orders:19')).toEqual(page);
+  });
+
+  it('keeps within its entry count even when entries are small', async () => {
+    const layers = memoryLayer({ CACHE_MEMORY_MAX_ENTRIES: '5' });
+    for (let index = 0; index < 10; index += 1) {
+      await layers.memory.set(`user:${index}`, { id: index }, 60_000);
+    }
+    expect(await layers.memory.get('user:4')).toBeUndefined();
+    expect(await layers.memory.get('user:9')).toEqual({ id: 9 });
+  });
+
+  it('hands back the stored object itself, and forgets it when its time is up', async () => {
+    const layers = memoryLayer({});
+    const entry = { value: 1 };
+    await layers.memory.set('k', entry, 20);
+    expect(await layers.memory.get('k')).toBe(entry);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(await layers.memory.get('k')).toBeUndefined();
+  });
+});
+
+describe('entrySize', () => {
+  it('counts an entry by its JSON, so a large page weighs more than a small profile', () => {
+    expect(entrySize('k', { a: 'x'.repeat(1000) })).toBeGreaterThan(1000);
+    expect(entrySize('k', { a: 1 })).toBeLessThan(20);
+  });
+
+  it('still counts a value JSON cannot hold', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(entrySize('k', cyclic)).toBeGreaterThan(0);
+  });
+});
