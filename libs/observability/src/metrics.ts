@@ -4,7 +4,15 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** How one attempt on one upstream instance ended. */
 export type UpstreamOutcome =
-  'ok' | 'not_found' | 'timeout' | 'unavailable' | 'bad_response' | 'cancelled' | 'failed_fast';
+  | 'ok'
+  | 'not_found'
+  | 'timeout'
+  | 'unavailable'
+  | 'bad_response'
+  | 'cancelled'
+  | 'failed_fast'
+  /** The gateway could not build or send the request: no verdict on the upstream. */
+  | 'gateway_error';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 export type CacheLayer = 'resource' | 'response';

@@ -11,7 +11,7 @@ import type { Transport } from './axios-transport.js';
 import type { InstancePool } from './instance-pool.js';
 import type { LatencyWindow } from './latency-window.js';
 import { readAnswer } from './read-answer.js';
-import { UpstreamError, UpstreamUnavailableError } from './upstream.error.js';
+import { UpstreamError } from './upstream.error.js';
 import type { UpstreamCall } from './upstream-call.js';
 import { instanceLabel, upstreamOutcome } from './upstream-outcome.js';
 
@@ -55,6 +55,7 @@ export function attemptOn(
     const startedAt = performance.now();
     instance.inFlight += 1;
     let failure: UpstreamError | undefined;
+    let gatewayFault = false;
     let status: number | undefined;
     try {
       const response = await transport(
@@ -67,10 +68,13 @@ export function attemptOn(
       latencies.record(performance.now() - startedAt);
       return value;
     } catch (caught) {
-      const error =
-        caught instanceof UpstreamError
-          ? caught
-          : new UpstreamUnavailableError(service, { cause: caught, connection: true });
+      if (!(caught instanceof UpstreamError)) {
+        // The transport turns every network failure into an UpstreamError: anything else is the gateway's own
+        // fault (a request it could not build), which must not eject the instance or open the breaker.
+        gatewayFault = true;
+        throw caught;
+      }
+      const error = caught;
       error.instance = instance.id;
       failure = error;
       if (error.breakerFailure) {
@@ -82,7 +86,7 @@ export function attemptOn(
       throw error;
     } finally {
       instance.inFlight -= 1;
-      const outcome = upstreamOutcome(failure);
+      const outcome = gatewayFault ? 'gateway_error' : upstreamOutcome(failure);
       const elapsedMs = performance.now() - startedAt;
       metrics.recordUpstreamAttempt(service, labelOf(instance.endpoint.url), outcome, elapsedMs / 1000);
       context?.upstreamCalls.push({ service, outcome, ms: Math.round(elapsedMs) });

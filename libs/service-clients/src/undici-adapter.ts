@@ -117,11 +117,14 @@ async function readText(
   return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }
 
-function transportError(error: unknown, config: InternalAxiosRequestConfig): AxiosError {
+/** undici's and the system's failures carry a code; anything without one is a fault of ours and stays as it is. */
+function transportError(error: unknown, config: InternalAxiosRequestConfig): unknown {
   const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : 'upstream exchange failed';
-  const axiosError = new AxiosError(message, typeof code === 'string' ? code : undefined, config);
-  axiosError.cause = error instanceof Error ? error : undefined;
+  if (typeof code !== 'string' || !(error instanceof Error)) {
+    return error;
+  }
+  const axiosError = new AxiosError(error.message, code, config);
+  axiosError.cause = error;
   return axiosError;
 }
 
