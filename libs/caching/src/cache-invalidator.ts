@@ -3,7 +3,13 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import type { Cache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
 import { CacheLayers } from './cache-layers.js';
-import { RedisConnection } from '@app/redis';
+import { RedisConnection, type LuaScript } from '@app/redis';
+
+/** One command per stored entry, where MULTI/SADD/PEXPIRE/EXEC made four. */
+const TRACK: LuaScript = {
+  lua: "redis.call('SADD', KEYS[1], ARGV[1]) return redis.call('PEXPIRE', KEYS[1], ARGV[2])",
+};
+const INDEX_TTL_MS = 7 * 86_400_000;
 
 /** Users whose keys this process remembers; past it, the oldest are forgotten (their entries still expire). */
 const MAX_TRACKED_OWNERS = 100_000;
@@ -43,14 +49,7 @@ export class CacheInvalidator implements OnModuleInit {
       this.owned.set(owner, keys);
     }
     keys.add(key);
-    const index = this.indexKey(owner);
-    void this.redis.run((client) =>
-      client
-        .multi()
-        .sadd(index, key)
-        .pexpire(index, 7 * 86_400_000)
-        .exec(),
-    );
+    void this.redis.runScript(TRACK, [this.indexKey(owner)], [key, INDEX_TTL_MS]);
   }
 
   /** Drops every entry of `owner`, everywhere. Resolves once this instance and Redis are clean and the others told. */

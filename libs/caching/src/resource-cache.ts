@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheInvalidator } from './cache-invalidator.js';
 import { CacheLayers } from './cache-layers.js';
 import { freshnessOf, isCacheEntry, retentionMs, type CacheEntry } from './cache-entry.js';
-import { RedisConnection } from '@app/redis';
+import { RedisConnection, type LuaScript } from '@app/redis';
 import { SingleFlight } from './single-flight.js';
 
 /** How a load runs: for a caller waiting on it, or in the background to refresh an entry served stale. */
@@ -29,8 +29,9 @@ export interface CachedRead<T> {
 const LOCK_POLL_MS = 20;
 /** Waiting on another instance's load longer than this costs more than loading again. */
 const LOCK_WAIT_MS = 250;
-const RELEASE_LOCK =
-  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const RELEASE_LOCK: LuaScript = {
+  lua: "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+};
 
 /** An upstream failure (5xx), as opposed to an answer such as "not found" that stale data must not hide. */
 function isUpstreamFailure(error: unknown): boolean {
@@ -156,7 +157,7 @@ export class ResourceCache {
       return value;
     } finally {
       if (locked === 'OK') {
-        void this.redis.run((client) => client.eval(RELEASE_LOCK, 1, lockKey, token));
+        void this.redis.runScript(RELEASE_LOCK, [lockKey], [token]);
       }
     }
   }

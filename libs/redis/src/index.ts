@@ -1,2 +1,2 @@
-export { RedisConnection } from './redis-connection.js';
+export { RedisConnection, type LuaScript } from './redis-connection.js';
 export { RedisModule } from './redis.module.js';

@@ -1,4 +1,4 @@
-import type { RedisConnection } from '@app/redis';
+import type { LuaScript, RedisConnection } from '@app/redis';
 import type { RateCounter } from './rate-counter.js';
 
 /*
@@ -8,7 +8,8 @@ import type { RateCounter } from './rate-counter.js';
  * the key. Ours rather than @nest-lab/throttler-storage-redis because a
  * request may cost several units, which that storage cannot count.
  */
-const CONSUME = `
+const CONSUME: LuaScript = {
+  lua: `
 local blockTtl = redis.call('PTTL', KEYS[2])
 if blockTtl > 0 then
   local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -25,16 +26,19 @@ if hits > tonumber(ARGV[3]) then
   return {hits, ttl, 1, tonumber(ARGV[4])}
 end
 return {hits, ttl, 0, 0}
-`;
+`,
+};
 
-const PEEK = `
+const PEEK: LuaScript = {
+  lua: `
 local hits = redis.call('GET', KEYS[1])
 local blockTtl = redis.call('PTTL', KEYS[2])
 if not hits and blockTtl <= 0 then
   return false
 end
 return {tonumber(hits or '0'), math.max(redis.call('PTTL', KEYS[1]), 0), blockTtl > 0 and 1 or 0, math.max(blockTtl, 0)}
-`;
+`,
+};
 
 function counterOf(reply: unknown): RateCounter | undefined {
   if (!Array.isArray(reply) || reply.length !== 4) {
@@ -58,17 +62,17 @@ export class RedisRateLimitStore {
     limit: number,
     blockMs: number,
   ): Promise<RateCounter | undefined> {
-    const reply = await this.redis.run((client) =>
-      client.eval(CONSUME, 2, this.counterKey(key), this.blockKey(key), cost, windowMs, limit, blockMs),
+    const reply = await this.redis.runScript(
+      CONSUME,
+      [this.counterKey(key), this.blockKey(key)],
+      [cost, windowMs, limit, blockMs],
     );
     return counterOf(reply);
   }
 
   /** Undefined both when the key has no window and when Redis cannot answer. */
   async peek(key: string): Promise<RateCounter | undefined> {
-    return counterOf(
-      await this.redis.run((client) => client.eval(PEEK, 2, this.counterKey(key), this.blockKey(key))),
-    );
+    return counterOf(await this.redis.runScript(PEEK, [this.counterKey(key), this.blockKey(key)], []));
   }
 
   private counterKey(key: string): string {
