@@ -35,6 +35,9 @@ function callHeaders(
     headers['x-request-id'] = context.requestId;
     headers.traceparent = request.traceparent ?? formatTraceparent({ ...context.trace, spanId: newSpanId() });
   }
+  if (request.body !== undefined && headers['content-type'] === undefined) {
+    headers['content-type'] = 'application/json';
+  }
   if (request.idempotencyKey !== undefined) {
     headers['idempotency-key'] = request.idempotencyKey;
   }
@@ -42,6 +45,11 @@ function callHeaders(
     headers.host = instance.endpoint.hostHeader;
   }
   return headers;
+}
+
+/** JSON text, as the client sends it; a pass-through relays text it has already checked. */
+function requestBody(body: unknown): string | undefined {
+  return body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
 }
 
 function parseJson(text: unknown): unknown {
@@ -65,7 +73,7 @@ export function axiosTransport(service: ServiceConfig, http: AxiosInstance): Tra
         url: request.path,
         method: request.method,
         params: request.query,
-        data: request.body,
+        data: requestBody(request.body),
         headers: callHeaders(request, instance, timeoutMs),
         timeout: timeoutMs,
         signal: request.signal,

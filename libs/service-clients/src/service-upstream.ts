@@ -1,7 +1,7 @@
 import type { ResourceCache } from '@app/caching';
 import type { ServiceConfig, ServiceName } from '@app/config';
 import type { Metrics } from '@app/observability';
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import type { BulkheadPolicy, CircuitBreakerPolicy } from 'cockatiel';
 import { lookup } from 'node:dns/promises';
 import { Agent } from 'undici';
@@ -17,7 +17,7 @@ import type { OutageSignal } from './outage-signal.js';
 import { RetryBudget } from './retry-budget.js';
 import { withResourceCache } from './resource-cache.wrapper.js';
 import { withRetries } from './retry.wrapper.js';
-import { undiciAdapter } from './undici-adapter.js';
+import { leanAxios } from './undici-adapter.js';
 import type { UpstreamCall, UpstreamRequest } from './upstream-call.js';
 import type { UpstreamInstance } from './upstream-instance.js';
 
@@ -90,13 +90,7 @@ export class ServiceUpstream {
       lookupAll,
     );
     this.pools = keepAlivePools(config);
-    this.http = axios.create({
-      adapter: undiciAdapter(this.pools),
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      validateStatus: () => true,
-      maxContentLength: MAX_BODY_BYTES,
-    });
+    this.http = leanAxios(this.pools, MAX_BODY_BYTES);
     this.breaker = serviceBreaker(config, outageSignal, metrics);
     this.bulkhead = serviceBulkhead(config);
     this.retryBudget = new RetryBudget({

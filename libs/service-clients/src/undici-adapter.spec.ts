@@ -1,9 +1,9 @@
-import axios, { isCancel, type AxiosInstance } from 'axios';
+import { isCancel, type AxiosInstance } from 'axios';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { targetOf, undiciAdapter } from './undici-adapter.js';
+import { leanAxios, targetOf } from './undici-adapter.js';
 
 describe('targetOf', () => {
   it('appends a path to a base URL with one slash, keeping the base path', () => {
@@ -49,14 +49,8 @@ describe('undiciAdapter', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    http = axios.create({
-      adapter: undiciAdapter(pools),
-      baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      validateStatus: () => true,
-      maxContentLength: 4096,
-    });
+    http = leanAxios(pools, 4096);
+    http.defaults.baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
   afterAll(async () => {
@@ -70,10 +64,11 @@ describe('undiciAdapter', () => {
       url: '/things',
       method: 'POST',
       params: { q: 'x y' },
-      data: { name: 'n' },
-      headers: { 'x-request-id': 'r1', host: 'users.internal' },
+      data: '{"name":"n"}',
+      headers: { 'x-request-id': 'r1', host: 'users.internal', 'content-type': 'application/json' },
     });
     expect(response.status).toBe(201);
+    // Text, as the transport parses and validates it itself: axios's own JSON parsing is off.
     expect(response.data).toBe('{"ok":true}');
     expect(received[0]).toMatchObject({
       url: '/things?q=x%20y',

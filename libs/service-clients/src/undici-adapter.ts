@@ -1,7 +1,8 @@
-import {
+import axios, {
   AxiosError,
   CanceledError,
   type AxiosAdapter,
+  type AxiosInstance,
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios';
@@ -189,4 +190,30 @@ export function undiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
       callerSignal?.removeEventListener('abort', onCallerAbort);
     }
   };
+}
+
+/**
+ * An axios client whose defaults hold only what our calls use. axios merges
+ * its defaults into every request (a deep copy of its header table per
+ * method, its environment, its transitional options): 5% of the gateway's
+ * CPU in the profile for settings no call here needs. The transport sends
+ * JSON text itself, so no request or response transform runs either.
+ */
+export function leanAxios(pools: Dispatcher, maxContentLength: number): AxiosInstance {
+  const http = axios.create();
+  // The instance shares this object with the client it wraps: it is emptied and refilled, not replaced.
+  const defaults = http.defaults as unknown as Record<string, unknown>;
+  for (const key of Object.keys(defaults)) {
+    delete defaults[key];
+  }
+  Object.assign(defaults, {
+    adapter: undiciAdapter(pools),
+    responseType: 'text',
+    transformRequest: [],
+    transformResponse: [],
+    validateStatus: () => true,
+    maxContentLength,
+    headers: { common: {} },
+  });
+  return http;
 }
