@@ -117,18 +117,6 @@ export class ResourceCache {
     return entry;
   }
 
-  /**
-   * Stores without making the caller wait: the value is in hand, and a Redis
-   * round trip on the request's critical path cost its latency. The memory
-   * layer takes it within microtasks and the Redis write leaves before the
-   * answer does, so the caller's next request, on any instance, finds it.
-   */
-  storeInBackground<T>(key: string, value: T, ttlMs: number, owner: string | undefined): void {
-    this.store(key, value, ttlMs, owner).catch((error: unknown) => {
-      this.logger.warn(`storing ${key} failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  }
-
   private async lookup<T>(key: string): Promise<CacheEntry<T> | undefined> {
     const local: unknown = await this.layers.memory.get(key);
     if (isCacheEntry(local)) {
@@ -165,7 +153,7 @@ export class ResourceCache {
     }
     try {
       const value = await read.load({ kind: 'foreground', signal });
-      this.storeInBackground(read.key, value, read.ttlMs, read.owner);
+      await this.store(read.key, value, read.ttlMs, read.owner);
       return value;
     } finally {
       if (locked === 'OK') {

@@ -13,7 +13,7 @@ import { Reflector } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Metrics } from '@app/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { from, map, mergeMap, of, type Observable } from 'rxjs';
+import { from, mergeMap, of, type Observable } from 'rxjs';
 import { responseCacheKey } from './cache-keys.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
 import { ResourceCache } from './resource-cache.js';
@@ -114,12 +114,12 @@ export class ResponseCacheInterceptor implements NestInterceptor {
         this.metrics.countCacheEvent('response', 'miss');
         void reply.header('x-cache', 'miss');
         return next.handle().pipe(
-          map((body: unknown) => {
+          mergeMap(async (body: unknown) => {
             const etag = etagOf(body);
             if (!isCompleteAnswer(body)) {
               return this.answer(request, reply, body, etag, 0);
             }
-            this.cache.storeInBackground<CachedResponse>(key, { body, etag }, this.ttlMs, ownerOf(request));
+            await this.cache.store<CachedResponse>(key, { body, etag }, this.ttlMs, ownerOf(request));
             return this.answer(request, reply, body, etag, this.ttlMs);
           }),
         );
