@@ -28,10 +28,15 @@ export interface Target {
 
 /** Every call to an instance shares its base URL: parsed once, not once per call. */
 const parsedBases = new Map<string, { origin: string; prefix: string }>();
+/** Instances come and go with DNS (pods get new addresses): past this many, start over rather than grow. */
+const MAX_PARSED_BASES = 1024;
 
 function parseBase(baseURL: string): { origin: string; prefix: string } {
   let parsed = parsedBases.get(baseURL);
   if (parsed === undefined) {
+    if (parsedBases.size >= MAX_PARSED_BASES) {
+      parsedBases.clear();
+    }
     const url = new URL(baseURL);
     parsed = { origin: url.origin, prefix: url.pathname.replace(/\/+$/, '') };
     parsedBases.set(baseURL, parsed);
