@@ -45,9 +45,26 @@ describe('entrySize', () => {
     expect(entrySize('k', { a: 1 })).toBeLessThan(20);
   });
 
-  it('still counts a value JSON cannot hold', () => {
+  it('weighs a nested answer at about the length of its JSON', () => {
+    const page = {
+      items: Array.from({ length: 20 }, (_, n) => ({
+        id: `ord-${n}`,
+        total: { amount: 1234 + n, currency: 'EUR' },
+        placedAt: '2026-01-01T00:00:00.000Z',
+        gift: n % 2 === 0,
+        note: null,
+      })),
+      nextCursor: 'abc',
+    };
+    const json = JSON.stringify(page).length;
+    expect(entrySize('k', page)).toBeGreaterThan(json * 0.8);
+    expect(entrySize('k', page)).toBeLessThan(json * 1.25);
+  });
+
+  it('still counts a value JSON cannot hold, and a cycle does not hang the store', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
+    cyclic.again = cyclic;
     expect(entrySize('k', cyclic)).toBeGreaterThan(0);
   });
 });
