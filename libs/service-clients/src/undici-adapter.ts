@@ -6,6 +6,7 @@ import axios, {
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios';
+import { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
 
 /*
@@ -123,6 +124,23 @@ async function readText(
   return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }
 
+/*
+ * What stops one call, for undici, which takes an EventEmitter as a signal
+ * as readily as an AbortSignal. An AbortController per call (and the
+ * EventTarget listeners undici adds to it) cost 2-3% of the gateway's CPU
+ * in the profile; an emitter costs a fraction of that.
+ */
+class CallCancellation extends EventEmitter {
+  aborted = false;
+
+  abort(): void {
+    if (!this.aborted) {
+      this.aborted = true;
+      this.emit('abort');
+    }
+  }
+}
+
 /** undici's and the system's failures carry a code; anything without one is a fault of ours and stays as it is. */
 function transportError(error: unknown, config: InternalAxiosRequestConfig): unknown {
   const code = (error as { code?: unknown } | null)?.code;
@@ -142,18 +160,18 @@ function transportError(error: unknown, config: InternalAxiosRequestConfig): unk
 export function undiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
   return async (config): Promise<AxiosResponse<string>> => {
     const target = targetOf(config.baseURL, config.url, config.params as Query | undefined);
-    const controller = new AbortController();
+    const cancellation = new CallCancellation();
     let timedOut = false;
     const timeoutMs = config.timeout ?? 0;
     const timer =
       timeoutMs > 0
         ? setTimeout(() => {
             timedOut = true;
-            controller.abort();
+            cancellation.abort();
           }, timeoutMs)
         : undefined;
     const callerSignal = config.signal as AbortSignal | undefined;
-    const onCallerAbort = (): void => controller.abort();
+    const onCallerAbort = (): void => cancellation.abort();
     if (callerSignal?.aborted === true) {
       clearTimeout(timer);
       throw new CanceledError(undefined, undefined, config);
@@ -166,7 +184,7 @@ export function undiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
         method: (config.method ?? 'get').toUpperCase() as Dispatcher.HttpMethod,
         headers: requestHeaders(config),
         body: requestBody(config.data),
-        signal: controller.signal,
+        signal: cancellation,
       });
       const data = await readText(
         response.body,
@@ -186,7 +204,7 @@ export function undiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
       if (timedOut) {
         throw new AxiosError(`timeout of ${timeoutMs}ms exceeded`, AxiosError.ETIMEDOUT, config);
       }
-      if (controller.signal.aborted) {
+      if (cancellation.aborted) {
         throw new CanceledError(undefined, undefined, config);
       }
       throw error instanceof AxiosError ? error : transportError(error, config);
