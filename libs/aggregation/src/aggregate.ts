@@ -48,6 +48,7 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       deadlineAt: deadline.at,
       onStale: (ageMs) => staleAges.set(name, Math.max(staleAges.get(name) ?? 0, Math.round(ageMs))),
       span: spans?.start(name, sections[name].required),
+      context: deadline.context,
     });
     let pending = names.length;
     let done = false;

@@ -8,7 +8,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { currentRequestContext, Metrics } from '@app/observability';
+import { Metrics, requestContextOf } from '@app/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import type { Observable } from 'rxjs';
@@ -52,11 +52,12 @@ export class DeadlineInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const requestContext = currentRequestContext();
+    const requestContext = requestContextOf(request);
     const deadline = new Deadline(
       (requestContext?.receivedAt ?? performance.now()) + budget,
       (meta) => countSections(this.metrics, meta),
       requestContext?.span,
+      requestContext,
     );
     deadlines.set(request, deadline);
     reply.raw.once('close', () => {

@@ -1,4 +1,4 @@
-import type { TraceSpan } from '@app/observability';
+import type { RequestContext, TraceSpan } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import { performance } from 'node:perf_hooks';
 import type { AggregateMeta } from './aggregate-meta.js';
@@ -32,11 +32,13 @@ export class Deadline {
    * @param at `performance.now()` by which the request must have answered.
    * @param reporter hears every aggregate that settles under this deadline (the request's metrics).
    * @param span the request's span, when tracing is on: each section of an aggregate run under this deadline is its child.
+   * @param context the request it is the budget of, handed to every call made under it (its id, its access log line).
    */
   constructor(
     readonly at: number,
     private readonly reporter?: AggregateReporter,
     readonly span?: TraceSpan,
+    readonly context?: RequestContext,
   ) {
     this.timer = setTimeout(
       () => this.controller.abort(new DeadlineExceededError()),
@@ -56,6 +58,11 @@ export class Deadline {
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  /** What a service call made directly under this deadline (outside an aggregate) is given. */
+  get callOptions(): { signal: AbortSignal; deadlineAt: number; context: RequestContext | undefined } {
+    return { signal: this.signal, deadlineAt: this.at, context: this.context };
   }
 
   get expired(): boolean {

@@ -1,4 +1,4 @@
-import type { TraceSpan } from '@app/observability';
+import type { RequestContext, TraceSpan } from '@app/observability';
 
 /** What a section's loader receives; it fits a service client's call options as is. */
 export interface SectionScope {
@@ -10,6 +10,8 @@ export interface SectionScope {
   onStale: (ageMs: number) => void;
   /** The section's span, when tracing is on: upstream calls made for the section are its children. */
   span: TraceSpan | undefined;
+  /** The request the section is loaded for. */
+  context: RequestContext | undefined;
 }
 
 export type Loader<T> = (scope: SectionScope) => Promise<T>;

@@ -1,4 +1,4 @@
-import { currentRequestContext } from '@app/observability';
+import { requestContextOf } from '@app/observability';
 import { APP_CONFIG, MAX_API_KEY_LENGTH, type ApiKeyConsumer, type AppConfig } from '@app/config';
 import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -25,8 +25,8 @@ interface AuthenticatedRequest {
 }
 
 /** Names the caller in the request context, for the access log: kind and id, never a credential. */
-function noteCaller(caller: Caller): void {
-  const context = currentRequestContext();
+function noteCaller(request: object, caller: Caller): void {
+  const context = requestContextOf(request);
   if (context !== undefined) {
     context.callerId = `${caller.kind}:${caller.id}`;
   }
@@ -63,16 +63,21 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (request.headers[API_KEY_HEADER] !== undefined) {
       request.user = this.consumerFor(request.headers);
-      noteCaller(request.user);
+      noteCaller(request, request.user);
       return true;
     }
     return super.canActivate(context);
   }
 
   /** passport hands over either an error (thrown by our validate) or a failure `info` (from passport-jwt). */
-  override handleRequest<TUser>(error: unknown, user: unknown, info: unknown): TUser {
+  override handleRequest<TUser>(
+    error: unknown,
+    user: unknown,
+    info: unknown,
+    context: ExecutionContext,
+  ): TUser {
     if (!error && isCaller(user)) {
-      noteCaller(user);
+      noteCaller(context.switchToHttp().getRequest<object>(), user);
       return user as TUser;
     }
     const failure = error ?? info;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { APP_CONFIG, type AppConfig, type CacheConfig } from '@app/config';
-import { currentRequestContext, Metrics, type CacheEvent } from '@app/observability';
+import { Metrics, type CacheEvent } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import type { Cache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +24,8 @@ export interface CachedRead<T> {
   /** Told the age of the data when a stale entry is served. */
   onStale?: (ageMs: number) => void;
   signal?: AbortSignal;
+  /** The client asked for no-cache: go to the source even for a fresh entry. */
+  revalidate?: boolean;
 }
 
 const LOCK_POLL_MS = 20;
@@ -73,7 +75,7 @@ export class ResourceCache {
     }
     // A client asking for no-cache still gets the stored entry as a fallback if the reload fails.
     const entry = await this.lookup<T>(read.key);
-    const revalidate = currentRequestContext()?.noCache === true;
+    const revalidate = read.revalidate === true;
     const freshness = entry === undefined ? 'expired' : freshnessOf(entry, Date.now(), this.settings);
     if (entry !== undefined && freshness === 'fresh' && !revalidate) {
       this.metrics.countCacheEvent('resource', 'hit');

@@ -3,12 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import compress from '@fastify/compress';
 import type { AppConfig } from '@app/config';
-import {
-  runWithRequestContext,
-  startTracing,
-  traceContextFor,
-  type RequestContext,
-} from '@app/observability';
+import { startTracing, traceContextFor, type RequestContext } from '@app/observability';
 import type { FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -162,7 +157,7 @@ export async function createBffApp(
       route: request.routeOptions.url,
       upstreamCalls: [],
     };
-    runWithRequestContext(request.context, done);
+    done();
   });
   const tracing = startTracing(config.tracing, about.name);
   if (tracing !== undefined) {
@@ -172,10 +167,6 @@ export async function createBffApp(
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
     done(null, payload);
-  });
-  // Body parsing runs on stream events outside the onRequest scope, so the context is entered again before the handler.
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    runWithRequestContext(request.context, done);
   });
   app.useGlobalFilters(new ProblemFilter());
   // A route may exist in several versions; a request without the header gets the neutral (default) one.

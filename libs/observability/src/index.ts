@@ -1,9 +1,4 @@
-export {
-  currentRequestContext,
-  runWithRequestContext,
-  type RequestContext,
-  type UpstreamCallRecord,
-} from './request-context.js';
+export { requestContextOf, type RequestContext, type UpstreamCallRecord } from './request-context.js';
 export { formatTraceparent, newSpanId, traceContextFor, type TraceContext } from './trace-context.js';
 export {
   endRequestSpan,

@@ -72,8 +72,7 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
                 key: `relay:${caller.kind}:${encodeURIComponent(caller.id)}:${path}?${normalizeQuery(query)}`,
               }
             : undefined,
-        signal: deadline.signal,
-        deadlineAt: deadline.at,
+        ...deadline.callOptions,
       });
     }
   }

@@ -1,10 +1,4 @@
-import {
-  currentRequestContext,
-  endUpstreamSpan,
-  startUpstreamSpan,
-  traceparentOf,
-  type Metrics,
-} from '@app/observability';
+import { endUpstreamSpan, startUpstreamSpan, traceparentOf, type Metrics } from '@app/observability';
 import type { ServiceName } from '@app/config';
 import { performance } from 'node:perf_hooks';
 import type { Transport } from './axios-transport.js';
@@ -40,7 +34,7 @@ export function attemptOn(
     return label;
   };
   return async (request) => {
-    const context = currentRequestContext();
+    const context = request.context;
     const instance = pool.pick(request.avoid);
     request.onPick?.(instance.id);
     const parent = request.span ?? context?.span;

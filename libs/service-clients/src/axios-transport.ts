@@ -1,5 +1,5 @@
 import type { ServiceConfig } from '@app/config';
-import { currentRequestContext, formatTraceparent, newSpanId } from '@app/observability';
+import { formatTraceparent, newSpanId } from '@app/observability';
 import type { AxiosInstance } from 'axios';
 import { performance } from 'node:perf_hooks';
 import { classifyTransportError } from './classify-transport-error.js';
@@ -30,7 +30,7 @@ function callHeaders(
     // Lets a well-behaved upstream give up when we will no longer read its answer.
     'x-request-timeout-ms': String(timeoutMs),
   };
-  const context = currentRequestContext();
+  const context = request.context;
   if (context !== undefined) {
     headers['x-request-id'] = context.requestId;
     headers.traceparent = request.traceparent ?? formatTraceparent({ ...context.trace, spanId: newSpanId() });

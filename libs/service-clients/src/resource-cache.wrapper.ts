@@ -19,6 +19,7 @@ export function withResourceCache(service: ServiceConfig, cache: ResourceCache):
       owner: request.cache.owner,
       onStale: request.onStale,
       signal: request.signal,
+      revalidate: request.context?.noCache === true,
       load: (mode) =>
         next(
           mode.kind === 'foreground'

@@ -1,4 +1,4 @@
-import type { TraceSpan } from '@app/observability';
+import type { RequestContext, TraceSpan } from '@app/observability';
 import type { ExpectedAnswer } from './read-answer.js';
 
 /**
@@ -19,6 +19,8 @@ export interface CallOptions {
   onStale?: (ageMs: number) => void;
   /** The span the call's attempts are children of (a section's), when tracing is on; else the request's, if any. */
   span?: TraceSpan;
+  /** The request the call is made for: its id goes upstream, its access log line lists the attempts. */
+  context?: RequestContext;
 }
 
 export interface UpstreamRequest extends CallOptions {

@@ -38,7 +38,7 @@ export class MobileOrdersController {
   ): Promise<MobileOrderPage> {
     const page = await this.orders.list(
       { userId: caller.id, limit: MOBILE_PAGE_SIZE, cursor: query.cursor },
-      { signal: deadline.signal, deadlineAt: deadline.at },
+      deadline.callOptions,
     );
     return toMobileOrderPage(page);
   }
@@ -53,8 +53,6 @@ export class MobileOrdersController {
     @Param('id') orderId: string,
     @RequestDeadline() deadline: Deadline,
   ): Promise<MobileOrderDetail> {
-    return toMobileOrderDetail(
-      await this.orders.getForUser(orderId, caller.id, { signal: deadline.signal, deadlineAt: deadline.at }),
-    );
+    return toMobileOrderDetail(await this.orders.getForUser(orderId, caller.id, deadline.callOptions));
   }
 }

@@ -32,10 +32,7 @@ export class OrdersController {
     @Query(new ZodValidationPipe(ordersQuerySchema, 'The query')) query: OrdersQuery,
     @RequestDeadline() deadline: Deadline,
   ): Promise<WebOrderPage> {
-    const page = await this.orders.list(
-      { userId: caller.id, ...query },
-      { signal: deadline.signal, deadlineAt: deadline.at },
-    );
+    const page = await this.orders.list({ userId: caller.id, ...query }, deadline.callOptions);
     return toWebOrderPage(page);
   }
 

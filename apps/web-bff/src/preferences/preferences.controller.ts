@@ -29,9 +29,7 @@ export class PreferencesController {
     problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
   })
   async read(@CurrentUser() caller: Caller, @RequestDeadline() deadline: Deadline): Promise<WebPreferences> {
-    return toWebPreferences(
-      await this.preferences.get(caller.id, { signal: deadline.signal, deadlineAt: deadline.at }),
-    );
+    return toWebPreferences(await this.preferences.get(caller.id, deadline.callOptions));
   }
 
   /**
@@ -65,6 +63,7 @@ export class PreferencesController {
     const write = async (key: string | undefined): Promise<WebPreferences> => {
       const updated = await this.preferences.update(caller.id, patch, {
         deadlineAt: deadline.at,
+        context: deadline.context,
         idempotencyKey: key,
       });
       await this.invalidator.invalidateOwner(caller.id);
