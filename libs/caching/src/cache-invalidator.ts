@@ -11,9 +11,6 @@ const TRACK: LuaScript = {
 };
 const INDEX_TTL_MS = 7 * 86_400_000;
 
-/** Users whose keys this process remembers; past it, the oldest are forgotten (their entries still expire). */
-const MAX_TRACKED_OWNERS = 100_000;
-
 /**
  * Knows which cache keys hold a user's data and drops them all when that
  * user's data changes: from both layers here, from Redis for everyone, and
@@ -23,7 +20,14 @@ const MAX_TRACKED_OWNERS = 100_000;
 @Injectable()
 export class CacheInvalidator implements OnModuleInit {
   private readonly origin = randomUUID();
+  /**
+   * The keys of each user's entries in this process's memory layer, and
+   * each key's user. Only while the layer holds the entry: a key is
+   * forgotten when it is evicted, so these grow no larger than the layer.
+   * Keys in Redis are found through Redis's own index.
+   */
   private readonly owned = new Map<string, Set<string>>();
+  private readonly ownerOfKey = new Map<string, string>();
   private readonly channel: string;
 
   constructor(
@@ -36,19 +40,23 @@ export class CacheInvalidator implements OnModuleInit {
 
   onModuleInit(): void {
     this.redis.subscribe(this.channel, (message) => this.onBroadcast(message));
+    this.layers.onMemoryRelease((key) => this.forgetKey(key));
   }
 
-  /** Records that `key` holds data of `owner`. */
+  /** Records that `key`, just stored, holds data of `owner`. */
   track(owner: string, key: string): void {
-    let keys = this.owned.get(owner);
-    if (keys === undefined) {
-      if (this.owned.size >= MAX_TRACKED_OWNERS) {
-        this.owned.delete(this.owned.keys().next().value as string);
+    if (this.layers.holdsInMemory(key)) {
+      if (this.ownerOfKey.get(key) !== owner) {
+        this.forgetKey(key);
       }
-      keys = new Set();
-      this.owned.set(owner, keys);
+      let keys = this.owned.get(owner);
+      if (keys === undefined) {
+        keys = new Set();
+        this.owned.set(owner, keys);
+      }
+      keys.add(key);
+      this.ownerOfKey.set(key, owner);
     }
-    keys.add(key);
     void this.redis.runScript(TRACK, [this.indexKey(owner)], [key, INDEX_TTL_MS]);
   }
 
@@ -57,7 +65,6 @@ export class CacheInvalidator implements OnModuleInit {
     const shared = (await this.redis.run((client) => client.smembers(this.indexKey(owner)))) ?? [];
     const keys = new Set([...(this.owned.get(owner) ?? []), ...shared]);
     await Promise.all([...keys].map((key) => this.cache.del(key)));
-    this.owned.delete(owner);
     await this.redis.run((client) => client.del(this.indexKey(owner)));
     // Awaited, so the change's answer leaves only once Redis has handed the broadcast to the other instances:
     // a client's next request, to any of them, comes after it.
@@ -82,7 +89,19 @@ export class CacheInvalidator implements OnModuleInit {
     for (const key of new Set([...(this.owned.get(parsed.owner) ?? []), ...announced])) {
       void this.layers.memory.delete(key);
     }
-    this.owned.delete(parsed.owner);
+  }
+
+  private forgetKey(key: string): void {
+    const owner = this.ownerOfKey.get(key);
+    if (owner === undefined) {
+      return;
+    }
+    this.ownerOfKey.delete(key);
+    const keys = this.owned.get(owner);
+    keys?.delete(key);
+    if (keys?.size === 0) {
+      this.owned.delete(owner);
+    }
   }
 
   private indexKey(owner: string): string {

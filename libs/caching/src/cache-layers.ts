@@ -101,19 +101,25 @@ class LruKeyvStore {
 export class CacheLayers {
   readonly memory: Keyv;
   readonly shared: Keyv | undefined;
+  private readonly lru: LRUCache<string, object>;
+  private readonly releaseListeners: ((key: string) => void)[] = [];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
-    this.memory = new Keyv({
-      // lru-cache bounds both the count and the bytes; Keyv keeps the expiry with each entry.
-      store: new LruKeyvStore(
-        new LRUCache<string, object>({
-          max: config.cache.memoryMaxEntries,
-          maxSize: config.cache.memoryMaxBytes,
-          sizeCalculation: (value, key) => entrySize(key, value),
-        }),
-      ),
-      useKeyPrefix: false,
+    // lru-cache bounds both the count and the bytes; Keyv keeps the expiry with each entry.
+    this.lru = new LRUCache<string, object>({
+      max: config.cache.memoryMaxEntries,
+      maxSize: config.cache.memoryMaxBytes,
+      sizeCalculation: (value, key) => entrySize(key, value),
+      // After the removal, so an overwrite (which also disposes the old value) is told apart by the key still being held.
+      disposeAfter: (_value, key) => {
+        if (!this.lru.has(key)) {
+          for (const listener of this.releaseListeners) {
+            listener(key);
+          }
+        }
+      },
     });
+    this.memory = new Keyv({ store: new LruKeyvStore(this.lru), useKeyPrefix: false });
     // Entries are never mutated after they are stored, so the memory layer hands out the stored object itself.
     this.memory.serialize = undefined;
     this.memory.deserialize = undefined;
@@ -124,6 +130,16 @@ export class CacheLayers {
             store: new IoRedisKeyvStore(redis, `${config.redisKeyPrefix}cache:`),
             useKeyPrefix: false,
           });
+  }
+
+  /** Whether the memory layer holds `key` now, expired or not. */
+  holdsInMemory(key: string): boolean {
+    return this.lru.has(key);
+  }
+
+  /** Tells `listener` of every key the memory layer lets go of: evicted, deleted or too large to keep; not overwritten. */
+  onMemoryRelease(listener: (key: string) => void): void {
+    this.releaseListeners.push(listener);
   }
 
   get stores(): Keyv[] {

@@ -1,0 +1,68 @@
+import { loadConfig } from '@app/config';
+import { RedisConnection } from '@app/redis';
+import { createCache } from 'cache-manager';
+import { describe, expect, it } from 'vitest';
+import { CacheInvalidator } from './cache-invalidator.js';
+import { CacheLayers } from './cache-layers.js';
+
+/** The embedded set-up: a 1 MiB memory layer, no Redis. */
+function embedded(): {
+  layers: CacheLayers;
+  invalidator: CacheInvalidator;
+  store: (owner: string, key: string) => Promise<void>;
+} {
+  const config = loadConfig({ CACHE_MEMORY_MAX_MB: '1' });
+  const redis = new RedisConnection(config);
+  const layers = new CacheLayers(config, redis);
+  const cache = createCache({ stores: layers.stores });
+  const invalidator = new CacheInvalidator(cache, layers, redis);
+  invalidator.onModuleInit();
+  const page = { orders: 'x'.repeat(100_000) };
+  return {
+    layers,
+    invalidator,
+    store: async (owner, key) => {
+      await cache.set(key, page, 60_000);
+      invalidator.track(owner, key);
+    },
+  };
+}
+
+describe('CacheInvalidator in one process', () => {
+  it("drops every entry of a user whose data changed, and leaves other users' entries", async () => {
+    const { layers, invalidator, store } = embedded();
+    await store('ada', 'user:ada');
+    await store('ada', 'orders:ada');
+    await store('bob', 'user:bob');
+
+    expect(await invalidator.invalidateOwner('ada')).toBe(2);
+
+    expect(await layers.memory.get('user:ada')).toBeUndefined();
+    expect(await layers.memory.get('orders:ada')).toBeUndefined();
+    expect(await layers.memory.get('user:bob')).toBeDefined();
+  });
+
+  it('counts only the entries still held once older users have been evicted', async () => {
+    const { layers, invalidator, store } = embedded();
+    await store('early', 'user:early');
+    await store('early', 'orders:early');
+    // About ten 100 kB pages fit in 1 MiB: twenty later users push the early one out.
+    for (let n = 0; n < 20; n += 1) {
+      await store(`late-${n}`, `user:late-${n}`);
+    }
+    expect(layers.holdsInMemory('user:early')).toBe(false);
+
+    expect(await invalidator.invalidateOwner('early')).toBe(0);
+    expect(await invalidator.invalidateOwner('late-19')).toBe(1);
+    expect(layers.holdsInMemory('user:late-19')).toBe(false);
+  });
+
+  it('keeps tracking a key that is stored again, for as long as it is held', async () => {
+    const { invalidator, store } = embedded();
+    await store('ada', 'user:ada');
+    await store('ada', 'user:ada');
+
+    expect(await invalidator.invalidateOwner('ada')).toBe(1);
+    expect(await invalidator.invalidateOwner('ada')).toBe(0);
+  });
+});
