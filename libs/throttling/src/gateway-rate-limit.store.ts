@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { ProblemError } from '@app/problem';
 import { RedisConnection } from '@app/redis';
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
-import type { RateCounter, RateLimitStore } from './rate-counter.js';
+import type { RateCounter, RateLimitStore, WindowSpend } from './rate-counter.js';
 import { RedisRateLimitStore } from './redis-rate-limit.store.js';
 
 /**
@@ -30,20 +30,14 @@ export class GatewayRateLimitStore implements RateLimitStore {
     this.failClosed = config.throttle.onRedisFailure === 'closed';
   }
 
-  async consume(
-    key: string,
-    cost: number,
-    windowMs: number,
-    limit: number,
-    blockMs: number,
-  ): Promise<RateCounter> {
+  async consumeInOrder(spends: readonly WindowSpend[]): Promise<RateCounter[]> {
     if (this.shared === undefined) {
-      return this.memory.consume(key, cost, windowMs, limit, blockMs);
+      return this.memory.consumeInOrder(spends);
     }
-    const counter = await this.shared.consume(key, cost, windowMs, limit, blockMs);
-    if (counter !== undefined) {
+    const counters = await this.shared.consumeInOrder(spends);
+    if (counters !== undefined) {
       this.noteRedis(true);
-      return counter;
+      return counters;
     }
     this.noteRedis(false);
     if (this.failClosed) {
@@ -55,7 +49,7 @@ export class GatewayRateLimitStore implements RateLimitStore {
         },
       );
     }
-    return this.memory.consume(key, cost, windowMs, limit, blockMs);
+    return this.memory.consumeInOrder(spends);
   }
 
   async peek(key: string): Promise<RateCounter | undefined> {

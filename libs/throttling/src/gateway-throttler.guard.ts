@@ -4,20 +4,66 @@ import {
   getOptionsToken,
   getStorageToken,
   ThrottlerGuard,
+  type Resolvable,
+  type ThrottlerGenerateKeyFunction,
+  type ThrottlerGetTrackerFunction,
   type ThrottlerModuleOptions,
-  type ThrottlerRequest,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
+import {
+  THROTTLER_BLOCK_DURATION,
+  THROTTLER_KEY_GENERATOR,
+  THROTTLER_LIMIT,
+  THROTTLER_SKIP,
+  THROTTLER_TRACKER,
+  THROTTLER_TTL,
+} from '@nestjs/throttler/dist/throttler.constants.js';
 import { Metrics } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
+import type { WindowSpend } from './rate-counter.js';
 import { rateLimitHeaders, retryAfterSeconds, type ThrottlerOutcome } from './rate-limit-headers.js';
 import { rateLimitKey, RateLimitPolicy, WINDOW_NAMES } from './rate-limit-policy.js';
 import { THROTTLE_COST } from './throttle-cost.decorator.js';
 import { trackerFor, trackerKindOf } from './tracker.js';
 
-const outcomesOf = new WeakMap<object, ThrottlerOutcome[]>();
+/** One window as a route sees it, its decorators applied; `limit`, `ttl` and `blockDuration` may depend on the request. */
+interface WindowLimits {
+  name: string;
+  limit: Resolvable<number>;
+  ttl: Resolvable<number>;
+  blockDuration: Resolvable<number> | undefined;
+  skipIf: ((context: ExecutionContext) => boolean) | undefined;
+  ignoreUserAgents: RegExp[] | undefined;
+  getTracker: ThrottlerGetTrackerFunction;
+  generateKey: ThrottlerGenerateKeyFunction;
+}
+
+interface RouteLimits {
+  windows: WindowLimits[];
+  cost: number;
+}
+
+/** What the library accepts for a limit, a window or a block: a number or a numeric string. */
+function toNumber(value: unknown, option: string, window: string): number {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof number !== 'number' || Number.isNaN(number)) {
+    throw new Error(
+      `Invalid "${option}" for the "${window}" throttler: expected a number, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return number;
+}
+
+function ignoresUserAgent(patterns: RegExp[] | undefined, request: FastifyRequest): boolean {
+  const userAgent = request.headers['user-agent'];
+  return (
+    patterns !== undefined &&
+    typeof userAgent === 'string' &&
+    patterns.some((pattern) => pattern.test(userAgent))
+  );
+}
 
 /**
  * @nestjs/throttler's guard with the gateway's rules: callers are counted
@@ -28,6 +74,8 @@ const outcomesOf = new WeakMap<object, ThrottlerOutcome[]>();
  */
 @Injectable()
 export class GatewayThrottlerGuard extends ThrottlerGuard {
+  private readonly routes = new WeakMap<Function, WeakMap<Function, RouteLimits>>();
+
   constructor(
     @Inject(getOptionsToken()) options: ThrottlerModuleOptions,
     @Inject(getStorageToken()) storage: ThrottlerStorage,
@@ -49,27 +97,58 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
     return rateLimitKey(this.policy.app, throttlerName, tracker);
   }
 
-  protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
-    const { context, limit, ttl, throttler, blockDuration, getTracker, generateKey } = props;
+  /**
+   * The library's loop, with two changes measured on the hot path: what the
+   * route's decorators say is read once per route rather than on every
+   * request (ten metadata lookups a request), and every window is spent in
+   * one store step, so Redis is asked once, not once per window.
+   */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const route = this.routeLimits(context);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const cost =
-      this.reflector.getAllAndOverride<number | undefined>(THROTTLE_COST, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? 1;
-    const tracker = await getTracker(request as unknown as Record<string, unknown>, context);
-    const name = throttler.name ?? 'default';
-    const counter = await this.store.consume(
-      generateKey(context, tracker, name),
-      cost,
-      ttl,
-      limit,
-      blockDuration,
-    );
-
-    const outcomes = [...(outcomesOf.get(request) ?? []), { name, limit, windowMs: ttl, counter }];
-    outcomesOf.set(request, outcomes);
-    if (counter.blocked) {
+    const counted: Omit<ThrottlerOutcome, 'counter'>[] = [];
+    const spends: WindowSpend[] = [];
+    let tracker: string | undefined;
+    for (const window of route.windows) {
+      if (window.skipIf?.(context) === true || ignoresUserAgent(window.ignoreUserAgents, request)) {
+        continue;
+      }
+      tracker ??= await window.getTracker(request as unknown as Record<string, unknown>, context);
+      const limit = toNumber(
+        typeof window.limit === 'function' ? await window.limit(context) : window.limit,
+        'limit',
+        window.name,
+      );
+      const ttl = toNumber(
+        typeof window.ttl === 'function' ? await window.ttl(context) : window.ttl,
+        'ttl',
+        window.name,
+      );
+      const blockMs =
+        window.blockDuration === undefined
+          ? ttl
+          : toNumber(
+              typeof window.blockDuration === 'function'
+                ? await window.blockDuration(context)
+                : window.blockDuration,
+              'blockDuration',
+              window.name,
+            );
+      counted.push({ name: window.name, limit, windowMs: ttl });
+      spends.push({
+        key: window.generateKey(context, tracker, window.name),
+        cost: route.cost,
+        windowMs: ttl,
+        limit,
+        blockMs,
+      });
+    }
+    if (tracker === undefined) {
+      return true;
+    }
+    const counters = await this.store.consumeInOrder(spends);
+    const outcomes: ThrottlerOutcome[] = counters.map((counter, index) => ({ ...counted[index], counter }));
+    if (outcomes.some((outcome) => outcome.counter.blocked)) {
       // Refused here, the caller spends nothing in the windows not yet counted; a block they hold still sets the wait.
       const everyWindow = [...outcomes, ...(await this.windowsNotCounted(outcomes, tracker, request))];
       const retryAfter = retryAfterSeconds(everyWindow);
@@ -80,6 +159,54 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
     }
     void context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitHeaders(outcomes));
     return true;
+  }
+
+  /** A route's windows and cost: its decorators are fixed once the classes are defined, so each route is read once. */
+  private routeLimits(context: ExecutionContext): RouteLimits {
+    const handler = context.getHandler();
+    const classRef = context.getClass();
+    let byClass = this.routes.get(handler);
+    if (byClass === undefined) {
+      byClass = new WeakMap();
+      this.routes.set(handler, byClass);
+    }
+    let route = byClass.get(classRef);
+    if (route === undefined) {
+      route = this.readRouteLimits(handler, classRef);
+      byClass.set(classRef, route);
+    }
+    return route;
+  }
+
+  private readRouteLimits(handler: Function, classRef: Function): RouteLimits {
+    const read = <T>(key: string): T | undefined =>
+      this.reflector.getAllAndOverride<T | undefined>(key, [handler, classRef]);
+    const windows: WindowLimits[] = [];
+    for (const throttler of this.throttlers) {
+      const name = throttler.name ?? 'default';
+      if (read<boolean>(THROTTLER_SKIP + name) === true) {
+        continue;
+      }
+      windows.push({
+        name,
+        limit: read<Resolvable<number>>(THROTTLER_LIMIT + name) ?? throttler.limit,
+        ttl: read<Resolvable<number>>(THROTTLER_TTL + name) ?? throttler.ttl,
+        blockDuration: read<Resolvable<number>>(THROTTLER_BLOCK_DURATION + name) ?? throttler.blockDuration,
+        skipIf: throttler.skipIf ?? this.commonOptions.skipIf,
+        ignoreUserAgents: throttler.ignoreUserAgents ?? this.commonOptions.ignoreUserAgents,
+        getTracker:
+          read<ThrottlerGetTrackerFunction>(THROTTLER_TRACKER + name) ??
+          throttler.getTracker ??
+          this.commonOptions.getTracker ??
+          ((request) => this.getTracker(request)),
+        generateKey:
+          read<ThrottlerGenerateKeyFunction>(THROTTLER_KEY_GENERATOR + name) ??
+          throttler.generateKey ??
+          this.commonOptions.generateKey ??
+          ((context, tracker, throttlerName) => this.generateKey(context, tracker, throttlerName)),
+      });
+    }
+    return { windows, cost: read<number>(THROTTLE_COST) ?? 1 };
   }
 
   private async windowsNotCounted(

@@ -1,4 +1,18 @@
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
+import type { RateCounter } from './rate-counter.js';
+
+/** One window on its own. */
+async function consume(
+  store: MemoryRateLimitStore,
+  key: string,
+  cost: number,
+  windowMs: number,
+  limit: number,
+  blockMs: number,
+): Promise<RateCounter> {
+  const [counter] = await store.consumeInOrder([{ key, cost, windowMs, limit, blockMs }]);
+  return counter;
+}
 
 describe(MemoryRateLimitStore.name, () => {
   let now = 0;
@@ -10,58 +24,71 @@ describe(MemoryRateLimitStore.name, () => {
 
   it('counts units within the window and reports what is left', async () => {
     const limits = store();
-    await limits.consume('user:u1', 1, 1000, 3, 1000);
-    const second = await limits.consume('user:u1', 1, 1000, 3, 1000);
+    await consume(limits, 'user:u1', 1, 1000, 3, 1000);
+    const second = await consume(limits, 'user:u1', 1, 1000, 3, 1000);
     expect(second).toEqual({ hits: 2, resetInMs: 1000, blocked: false, blockedForMs: 0 });
   });
 
   it('blocks the caller past the limit, for the block duration, without counting blocked requests', async () => {
     const limits = store();
     for (let call = 0; call < 3; call += 1) {
-      await limits.consume('user:u1', 1, 1000, 3, 5000);
+      await consume(limits, 'user:u1', 1, 1000, 3, 5000);
     }
-    expect(await limits.consume('user:u1', 1, 1000, 3, 5000)).toMatchObject({
+    expect(await consume(limits, 'user:u1', 1, 1000, 3, 5000)).toMatchObject({
       hits: 4,
       blocked: true,
       blockedForMs: 5000,
     });
     now += 2000;
-    expect(await limits.consume('user:u1', 1, 1000, 3, 5000)).toMatchObject({
+    expect(await consume(limits, 'user:u1', 1, 1000, 3, 5000)).toMatchObject({
       hits: 4,
       blocked: true,
       blockedForMs: 3000,
     });
     now += 3000;
-    expect(await limits.consume('user:u1', 1, 1000, 3, 5000)).toMatchObject({ hits: 1, blocked: false });
+    expect(await consume(limits, 'user:u1', 1, 1000, 3, 5000)).toMatchObject({ hits: 1, blocked: false });
   });
 
   it('spends a route cost of several units at once', async () => {
     const limits = store();
-    expect(await limits.consume('user:u1', 3, 1000, 7, 1000)).toMatchObject({ hits: 3, blocked: false });
-    expect(await limits.consume('user:u1', 3, 1000, 7, 1000)).toMatchObject({ hits: 6, blocked: false });
-    expect(await limits.consume('user:u1', 3, 1000, 7, 1000)).toMatchObject({ hits: 9, blocked: true });
+    expect(await consume(limits, 'user:u1', 3, 1000, 7, 1000)).toMatchObject({ hits: 3, blocked: false });
+    expect(await consume(limits, 'user:u1', 3, 1000, 7, 1000)).toMatchObject({ hits: 6, blocked: false });
+    expect(await consume(limits, 'user:u1', 3, 1000, 7, 1000)).toMatchObject({ hits: 9, blocked: true });
   });
 
   it('starts a new window when the old one ends', async () => {
     const limits = store();
-    await limits.consume('user:u1', 2, 1000, 3, 1000);
+    await consume(limits, 'user:u1', 2, 1000, 3, 1000);
     now += 1000;
-    expect(await limits.consume('user:u1', 1, 1000, 3, 1000)).toMatchObject({ hits: 1, resetInMs: 1000 });
+    expect(await consume(limits, 'user:u1', 1, 1000, 3, 1000)).toMatchObject({ hits: 1, resetInMs: 1000 });
   });
 
   it("never lets one caller's requests count against another's", async () => {
     const limits = store();
     for (let call = 0; call < 10; call += 1) {
-      await limits.consume('user:flooder', 1, 1000, 3, 1000);
+      await consume(limits, 'user:flooder', 1, 1000, 3, 1000);
     }
-    expect(await limits.consume('user:quiet', 1, 1000, 3, 1000)).toMatchObject({ hits: 1, blocked: false });
+    expect(await consume(limits, 'user:quiet', 1, 1000, 3, 1000)).toMatchObject({ hits: 1, blocked: false });
   });
 
   it('shows a key without spending anything', async () => {
     const limits = store();
     expect(await limits.peek('user:u1')).toBeUndefined();
-    await limits.consume('user:u1', 2, 1000, 3, 1000);
+    await consume(limits, 'user:u1', 2, 1000, 3, 1000);
     expect(await limits.peek('user:u1')).toMatchObject({ hits: 2 });
     expect(await limits.peek('user:u1')).toMatchObject({ hits: 2 });
+  });
+
+  it('spends nothing in the later windows once an earlier one refuses the request', async () => {
+    const limits = store();
+    const burst = { key: 'burst:user:u1', cost: 1, windowMs: 1000, limit: 1, blockMs: 1000 };
+    const sustained = { key: 'sustained:user:u1', cost: 1, windowMs: 60_000, limit: 100, blockMs: 60_000 };
+    expect(await limits.consumeInOrder([burst, sustained])).toMatchObject([{ hits: 1 }, { hits: 1 }]);
+
+    const refused = await limits.consumeInOrder([burst, sustained]);
+
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ blocked: true });
+    expect(await limits.peek('sustained:user:u1')).toMatchObject({ hits: 1 });
   });
 });

@@ -1,4 +1,4 @@
-import type { RateCounter, RateLimitStore } from './rate-counter.js';
+import type { RateCounter, RateLimitStore, WindowSpend } from './rate-counter.js';
 
 interface Window {
   hits: number;
@@ -20,7 +20,19 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  consume(key: string, cost: number, windowMs: number, limit: number, blockMs: number): Promise<RateCounter> {
+  consumeInOrder(spends: readonly WindowSpend[]): Promise<RateCounter[]> {
+    const counters: RateCounter[] = [];
+    for (const { key, cost, windowMs, limit, blockMs } of spends) {
+      const counter = this.spend(key, cost, windowMs, limit, blockMs);
+      counters.push(counter);
+      if (counter.blocked) {
+        break;
+      }
+    }
+    return Promise.resolve(counters);
+  }
+
+  private spend(key: string, cost: number, windowMs: number, limit: number, blockMs: number): RateCounter {
     const now = this.now();
     let window = this.windows.get(key);
     if (window === undefined || (window.resetAt <= now && window.blockedUntil <= now)) {
@@ -28,7 +40,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
       this.remember(key, window);
     }
     if (window.blockedUntil > now) {
-      return Promise.resolve(counterOf(window, now));
+      return counterOf(window, now);
     }
     if (window.resetAt <= now) {
       window.hits = 0;
@@ -38,7 +50,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     if (window.hits > limit) {
       window.blockedUntil = now + blockMs;
     }
-    return Promise.resolve(counterOf(window, now));
+    return counterOf(window, now);
   }
 
   peek(key: string): Promise<RateCounter | undefined> {

@@ -9,9 +9,22 @@ export interface RateCounter {
   blockedForMs: number;
 }
 
+/** What a request spends in one window: `cost` units of `key` in a window of `windowMs` holding `limit`; past it, the key is blocked for `blockMs`. */
+export interface WindowSpend {
+  key: string;
+  cost: number;
+  windowMs: number;
+  limit: number;
+  blockMs: number;
+}
+
 export interface RateLimitStore {
-  /** Spends `cost` units of `key` in a window of `windowMs` holding `limit`; past it, blocks the key for `blockMs`. */
-  consume(key: string, cost: number, windowMs: number, limit: number, blockMs: number): Promise<RateCounter>;
+  /**
+   * Spends in each window in turn, as one step (one round trip to Redis),
+   * and stops at the first that refuses: a refused request spends nothing
+   * in the windows after it. One counter per window gone through.
+   */
+  consumeInOrder(spends: readonly WindowSpend[]): Promise<RateCounter[]>;
   /** The key's current standing without spending anything; undefined when it has none. */
   peek(key: string): Promise<RateCounter | undefined>;
 }

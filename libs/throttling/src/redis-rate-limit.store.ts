@@ -1,31 +1,40 @@
 import type { LuaScript, RedisConnection } from '@app/redis';
-import type { RateCounter } from './rate-counter.js';
+import type { RateCounter, WindowSpend } from './rate-counter.js';
 
 /*
- * One round trip and atomic across every gateway instance: a blocked key
- * stays blocked, otherwise the window's counter grows by the request's cost
- * (starting its expiry on first use) and a counter past the limit blocks
- * the key. Ours rather than @nest-lab/throttler-storage-redis because a
+ * One round trip for every window of a request, atomic across every
+ * gateway instance. Window by window: a blocked key stays blocked and ends
+ * the walk; otherwise the window's counter grows by the request's cost
+ * (starting its expiry on first use), and a counter past the limit blocks
+ * the key and ends the walk. Ours rather than @nest-lab/throttler-storage-redis because a
  * request may cost several units, which that storage cannot count.
  */
-const CONSUME: LuaScript = {
+const CONSUME_IN_ORDER: LuaScript = {
   lua: `
-local blockTtl = redis.call('PTTL', KEYS[2])
-if blockTtl > 0 then
-  local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
-  return {hits, math.max(redis.call('PTTL', KEYS[1]), 0), 1, blockTtl}
+local counters = {}
+for window = 1, #KEYS / 2 do
+  local counterKey, blockKey = KEYS[window * 2 - 1], KEYS[window * 2]
+  local cost, windowMs, limit, blockMs = ARGV[window * 4 - 3], ARGV[window * 4 - 2], ARGV[window * 4 - 1], ARGV[window * 4]
+  local blockTtl = redis.call('PTTL', blockKey)
+  if blockTtl > 0 then
+    local hits = tonumber(redis.call('GET', counterKey) or '0')
+    counters[window] = {hits, math.max(redis.call('PTTL', counterKey), 0), 1, blockTtl}
+    return counters
+  end
+  local hits = redis.call('INCRBY', counterKey, cost)
+  local ttl = redis.call('PTTL', counterKey)
+  if ttl < 0 then
+    redis.call('PEXPIRE', counterKey, windowMs)
+    ttl = tonumber(windowMs)
+  end
+  if hits > tonumber(limit) then
+    redis.call('SET', blockKey, '1', 'PX', blockMs)
+    counters[window] = {hits, ttl, 1, tonumber(blockMs)}
+    return counters
+  end
+  counters[window] = {hits, ttl, 0, 0}
 end
-local hits = redis.call('INCRBY', KEYS[1], ARGV[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  ttl = tonumber(ARGV[2])
-end
-if hits > tonumber(ARGV[3]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])
-  return {hits, ttl, 1, tonumber(ARGV[4])}
-end
-return {hits, ttl, 0, 0}
+return counters
 `,
 };
 
@@ -55,19 +64,18 @@ export class RedisRateLimitStore {
     private readonly prefix: string,
   ) {}
 
-  async consume(
-    key: string,
-    cost: number,
-    windowMs: number,
-    limit: number,
-    blockMs: number,
-  ): Promise<RateCounter | undefined> {
+  /** Undefined when Redis cannot answer. */
+  async consumeInOrder(spends: readonly WindowSpend[]): Promise<RateCounter[] | undefined> {
     const reply = await this.redis.runScript(
-      CONSUME,
-      [this.counterKey(key), this.blockKey(key)],
-      [cost, windowMs, limit, blockMs],
+      CONSUME_IN_ORDER,
+      spends.flatMap(({ key }) => [this.counterKey(key), this.blockKey(key)]),
+      spends.flatMap(({ cost, windowMs, limit, blockMs }) => [cost, windowMs, limit, blockMs]),
     );
-    return counterOf(reply);
+    if (!Array.isArray(reply) || reply.length === 0) {
+      return undefined;
+    }
+    const counters = reply.map(counterOf);
+    return counters.every((counter) => counter !== undefined) ? counters : undefined;
   }
 
   /** Undefined both when the key has no window and when Redis cannot answer. */
