@@ -57,7 +57,9 @@ export class CacheInvalidator implements OnModuleInit {
       keys.add(key);
       this.ownerOfKey.set(key, owner);
     }
-    void this.redis.runScript(TRACK, [this.indexKey(owner)], [key, INDEX_TTL_MS]);
+    if (this.layers.shared !== undefined) {
+      void this.redis.runScript(TRACK, [this.indexKey(owner)], [key, INDEX_TTL_MS]);
+    }
   }
 
   /** Drops every entry of `owner`, everywhere. Resolves once this instance and Redis are clean and the others told. */

@@ -142,6 +142,10 @@ export class ResourceCache {
 
   /** One load for every instance when Redis is there: the lock holder loads, the others wait briefly for its result. */
   private async loadOnce<T>(read: CachedRead<T>, signal: AbortSignal): Promise<T> {
+    if (this.layers.shared === undefined) {
+      // One process: the single flight around this call already makes it the only load.
+      return this.loadAndStore(read, signal);
+    }
     const lockKey = `${this.redis.keyPrefix}lock:${read.key}`;
     const token = randomUUID();
     const locked = await this.redis.run((client) =>
@@ -154,14 +158,18 @@ export class ResourceCache {
       }
     }
     try {
-      const value = await read.load({ kind: 'foreground', signal });
-      await this.store(read.key, value, read.ttlMs, read.owner);
-      return value;
+      return await this.loadAndStore(read, signal);
     } finally {
       if (locked === 'OK') {
         void this.redis.runScript(RELEASE_LOCK, [lockKey], [token]);
       }
     }
+  }
+
+  private async loadAndStore<T>(read: CachedRead<T>, signal: AbortSignal): Promise<T> {
+    const value = await read.load({ kind: 'foreground', signal });
+    await this.store(read.key, value, read.ttlMs, read.owner);
+    return value;
   }
 
   private async waitForOtherInstance<T>(key: string, signal: AbortSignal): Promise<T | undefined> {

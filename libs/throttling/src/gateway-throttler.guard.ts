@@ -147,7 +147,10 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
       return true;
     }
     const counters = await this.store.consumeInOrder(spends);
-    const outcomes: ThrottlerOutcome[] = counters.map((counter, index) => ({ ...counted[index], counter }));
+    const outcomes: ThrottlerOutcome[] = counters.map((counter, index) => {
+      const { name, limit, windowMs } = counted[index];
+      return { name, limit, windowMs, counter };
+    });
     if (outcomes.some((outcome) => outcome.counter.blocked)) {
       // Refused here, the caller spends nothing in the windows not yet counted; a block they hold still sets the wait.
       const everyWindow = [...outcomes, ...(await this.windowsNotCounted(outcomes, tracker, request))];
