@@ -74,6 +74,18 @@ describe('cached profile and dashboard answers, per caller', () => {
     expect(upstreamCalls()).toEqual({ user: 1, order: 1, preference: 1 });
   });
 
+  it('describes a cached answer as it described the first: JSON, complete, same ETag', async () => {
+    const first = await profile('c10');
+    const second = await profile('c10');
+    expect(second.headers.get('x-cache')).toBe('hit');
+    for (const answer of [first, second]) {
+      expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(answer.headers.get('x-response-complete')).toBe('true');
+    }
+    expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
+    expect(await second.text()).toBe(await first.text());
+  });
+
   it("never hands one user's cached profile to another", async () => {
     const a = await profile('c2');
     expect(await readProfile(a)).toEqual(expectedProfile('c2'));

@@ -49,3 +49,11 @@ export const aggregateMetaSchema = z.object({
     }),
   ),
 });
+
+/** `X-Response-Complete` for an answer: whether its aggregate left nothing out; undefined for a body that is not an aggregate. */
+export function completenessOf(body: unknown): 'true' | 'false' | undefined {
+  if (!hasAggregateMeta(body)) {
+    return undefined;
+  }
+  return body.meta.degraded.length === 0 ? 'true' : 'false';
+}

@@ -1,6 +1,7 @@
 export { aggregate, type Aggregate, type Sections, type SectionValues } from './aggregate.js';
 export {
   aggregateMetaSchema,
+  completenessOf,
   hasAggregateMeta,
   toAggregateMeta,
   type AggregateMeta,

@@ -2,9 +2,9 @@ import { etagOf, matchesIfNoneMatch } from './etag.js';
 
 describe(etagOf.name, () => {
   it('tags equal bodies alike and different bodies differently', () => {
-    expect(etagOf({ a: 1 })).toBe(etagOf({ a: 1 }));
-    expect(etagOf({ a: 1 })).not.toBe(etagOf({ a: 2 }));
-    expect(etagOf({ a: 1 })).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(etagOf('{"a":1}')).toBe(etagOf('{"a":1}'));
+    expect(etagOf('{"a":1}')).not.toBe(etagOf('{"a":2}'));
+    expect(etagOf('{"a":1}')).toMatch(/^"[A-Za-z0-9_-]+"$/);
   });
 });
 

@@ -1,8 +1,8 @@
 import { hash } from 'node:crypto';
 
-/** A strong validator for a JSON answer: equal bodies, equal tags, on every instance. */
-export function etagOf(body: unknown): string {
-  return `"${hash('sha1', JSON.stringify(body), 'base64url')}"`;
+/** A strong validator for an answer's JSON text: equal bytes, equal tags, on every instance. */
+export function etagOf(text: string): string {
+  return `"${hash('sha1', text, 'base64url')}"`;
 }
 
 /** RFC 9110 If-None-Match: `*`, or a list of tags compared weakly (a W/ prefix does not matter). */

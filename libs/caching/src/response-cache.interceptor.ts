@@ -10,6 +10,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { completenessOf } from '@app/aggregation';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Metrics } from '@app/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -20,9 +21,18 @@ import { ResourceCache } from './resource-cache.js';
 
 const CACHE_RESPONSE = 'caching:response';
 
-interface CachedResponse {
-  body: unknown;
+/** An answer as it is sent, so a hit is not serialized again. */
+interface PreparedAnswer {
+  /** JSON text, from the route's own response serializer. */
+  text: string;
   etag: string;
+  /** `X-Response-Complete`, for an aggregate. */
+  completeness: 'true' | 'false' | undefined;
+}
+
+function isPreparedAnswer(value: unknown): value is PreparedAnswer {
+  const answer = value as Partial<PreparedAnswer> | null;
+  return typeof answer?.text === 'string' && typeof answer.etag === 'string';
 }
 
 /** Kind and id: a user and an API consumer that happen to share a name must never share an entry. */
@@ -39,12 +49,6 @@ function ownerOf(request: FastifyRequest): string | undefined {
   return user?.kind === 'user' && typeof user.id === 'string' ? user.id : undefined;
 }
 
-/** Only complete answers are kept: a degraded one would outlive the outage it reports. */
-function isCompleteAnswer(body: unknown): boolean {
-  const degraded = (body as { meta?: { degraded?: unknown } } | null)?.meta?.degraded;
-  return !Array.isArray(degraded) || degraded.length === 0;
-}
-
 /** Adds a Vary field to those already set (CORS sets Origin), rather than replacing them. */
 function appendVary(reply: FastifyReply, field: string): void {
   const current = reply.getHeader('vary');
@@ -55,6 +59,24 @@ function appendVary(reply: FastifyReply, field: string): void {
   if (!fields.some((value) => value === '*' || value.toLowerCase() === field.toLowerCase())) {
     void reply.header('vary', [...fields, field].join(', '));
   }
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * Serializes the body once, with the route's own response serializer, for
+ * the ETag, the cache and the wire alike: Fastify sends JSON text as it is.
+ * Since the answer leaves as text, the `X-Response-Complete` that
+ * ResponseCompletenessInterceptor would read off the body is set from here.
+ */
+function prepare(reply: FastifyReply, body: unknown): PreparedAnswer | undefined {
+  if (body === undefined) {
+    return undefined;
+  }
+  const serialized = reply.serialize(body);
+  // Fastify's own serializers give text; a custom one may give bytes.
+  const text = typeof serialized === 'string' ? serialized : utf8.decode(serialized);
+  return { text, etag: etagOf(text), completeness: completenessOf(body) };
 }
 
 function bypassesCache(request: FastifyRequest): boolean {
@@ -98,51 +120,59 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       }
       return next
         .handle()
-        .pipe(mergeMap((body: unknown) => of(this.answer(request, reply, body, etagOf(body), 0))));
+        .pipe(mergeMap((body: unknown) => of(this.answer(request, reply, prepare(reply, body), 0))));
     }
     const key = responseCacheKey(route, principal, request.query);
     const lookup = bypassesCache(request)
       ? Promise.resolve(undefined)
-      : this.cache.peekFresh<CachedResponse>(key);
+      : this.cache.peekFresh<PreparedAnswer>(key);
     return from(lookup).pipe(
       mergeMap((hit) => {
-        if (hit !== undefined) {
+        if (hit !== undefined && isPreparedAnswer(hit.value)) {
           this.metrics.countCacheEvent('response', 'hit');
           void reply.header('x-cache', 'hit');
-          return of(this.answer(request, reply, hit.value.body, hit.value.etag, hit.freshUntil - Date.now()));
+          return of(this.answer(request, reply, hit.value, hit.freshUntil - Date.now()));
         }
         this.metrics.countCacheEvent('response', 'miss');
         void reply.header('x-cache', 'miss');
         return next.handle().pipe(
           mergeMap(async (body: unknown) => {
-            const etag = etagOf(body);
-            if (!isCompleteAnswer(body)) {
-              return this.answer(request, reply, body, etag, 0);
+            const answer = prepare(reply, body);
+            // Only complete answers are kept: a degraded one would outlive the outage it reports.
+            if (answer === undefined || answer.completeness === 'false') {
+              return this.answer(request, reply, answer, 0);
             }
-            await this.cache.store<CachedResponse>(key, { body, etag }, this.ttlMs, ownerOf(request));
-            return this.answer(request, reply, body, etag, this.ttlMs);
+            await this.cache.store<PreparedAnswer>(key, answer, this.ttlMs, ownerOf(request));
+            return this.answer(request, reply, answer, this.ttlMs);
           }),
         );
       }),
     );
   }
 
+  /** The prepared answer's text, with the headers that describe it; nothing when the client's copy is current (304). */
   private answer(
     request: FastifyRequest,
     reply: FastifyReply,
-    body: unknown,
-    etag: string,
+    answer: PreparedAnswer | undefined,
     maxAgeMs: number,
-  ): unknown {
-    void reply.header('etag', etag);
+  ): string | undefined {
+    if (answer === undefined) {
+      return undefined;
+    }
+    void reply.header('etag', answer.etag);
     void reply.header('cache-control', `private, max-age=${Math.max(0, Math.floor(maxAgeMs / 1000))}`);
     appendVary(reply, 'Authorization');
+    if (answer.completeness !== undefined) {
+      void reply.header('x-response-complete', answer.completeness);
+    }
     const ifNoneMatch = request.headers['if-none-match'];
-    if (matchesIfNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, etag)) {
+    if (matchesIfNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, answer.etag)) {
       void reply.code(304);
       return undefined;
     }
-    return body;
+    void reply.type('application/json; charset=utf-8');
+    return answer.text;
   }
 
   private refuse(route: string): void {
