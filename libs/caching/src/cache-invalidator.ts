@@ -3,13 +3,15 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import type { Cache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
 import { CacheLayers } from './cache-layers.js';
-import { RedisConnection, type LuaScript } from '@app/redis';
+import { RedisConnection } from '@app/redis';
 
-/** One command per stored entry, where MULTI/SADD/PEXPIRE/EXEC made four. */
-const TRACK: LuaScript = {
-  lua: "redis.call('SADD', KEYS[1], ARGV[1]) return redis.call('PEXPIRE', KEYS[1], ARGV[2])",
-};
 const INDEX_TTL_MS = 7 * 86_400_000;
+
+/** Where Redis lists a user's keys, and for how long after the last one was added. */
+export interface SharedIndex {
+  key: string;
+  ttlMs: number;
+}
 
 /**
  * Knows which cache keys hold a user's data and drops them all when that
@@ -43,7 +45,11 @@ export class CacheInvalidator implements OnModuleInit {
     this.layers.onMemoryRelease((key) => this.forgetKey(key));
   }
 
-  /** Records that `key`, just stored, holds data of `owner`. */
+  /**
+   * Records that `key`, just stored, holds data of `owner`, in this
+   * process. Redis's index ({@link sharedIndex}) is written with the entry
+   * itself, in the same command.
+   */
   track(owner: string, key: string): void {
     if (this.layers.holdsInMemory(key)) {
       if (this.ownerOfKey.get(key) !== owner) {
@@ -57,9 +63,10 @@ export class CacheInvalidator implements OnModuleInit {
       keys.add(key);
       this.ownerOfKey.set(key, owner);
     }
-    if (this.layers.shared !== undefined) {
-      void this.redis.runScript(TRACK, [this.indexKey(owner)], [key, INDEX_TTL_MS]);
-    }
+  }
+
+  sharedIndex(owner: string): SharedIndex {
+    return { key: this.indexKey(owner), ttlMs: INDEX_TTL_MS };
   }
 
   /** Drops every entry of `owner`, everywhere. Resolves once this instance and Redis are clean and the others told. */

@@ -101,10 +101,7 @@ class LruKeyvStore {
  * deploy: each reads only entries it wrote in its own format.
  */
 function sharedLayer(redis: RedisConnection, keyPrefix: string): Keyv {
-  const layer = new Keyv({
-    store: new IoRedisKeyvStore(redis, `${keyPrefix}cache:v2:`),
-    useKeyPrefix: false,
-  });
+  const layer = new Keyv({ store: new IoRedisKeyvStore(redis, keyPrefix), useKeyPrefix: false });
   layer.serialize = (data) => JSON.stringify(data);
   layer.deserialize = (text) => JSON.parse(text);
   return layer;
@@ -120,6 +117,7 @@ function sharedLayer(redis: RedisConnection, keyPrefix: string): Keyv {
 export class CacheLayers {
   readonly memory: Keyv;
   readonly shared: Keyv | undefined;
+  private readonly sharedPrefix: string;
   private readonly lru: LRUCache<string, object>;
   private readonly releaseListeners: ((key: string) => void)[] = [];
 
@@ -142,7 +140,21 @@ export class CacheLayers {
     // Entries are never mutated after they are stored, so the memory layer hands out the stored object itself.
     this.memory.serialize = undefined;
     this.memory.deserialize = undefined;
-    this.shared = redis.client === undefined ? undefined : sharedLayer(redis, config.redisKeyPrefix);
+    // `v2`: see sharedLayer.
+    this.sharedPrefix = `${config.redisKeyPrefix}cache:v2:`;
+    this.shared = redis.client === undefined ? undefined : sharedLayer(redis, this.sharedPrefix);
+  }
+
+  /**
+   * The Redis key and text of an entry kept `keepMs`, exactly as the Redis
+   * layer's Keyv writes them, for a write that goes to Redis in one script
+   * with other commands; the layer reads it back like any of its own.
+   */
+  sharedRecord(key: string, value: unknown, keepMs: number): { key: string; text: string } {
+    return {
+      key: `${this.sharedPrefix}${key}`,
+      text: JSON.stringify({ value, expires: Date.now() + keepMs }),
+    };
   }
 
   /** Whether the memory layer holds `key` now, expired or not. */

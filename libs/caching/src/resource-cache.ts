@@ -1,9 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { APP_CONFIG, type AppConfig, type CacheConfig } from '@app/config';
 import { Metrics, type CacheEvent } from '@app/observability';
 import { ProblemError } from '@app/problem';
-import type { Cache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheInvalidator } from './cache-invalidator.js';
@@ -34,6 +32,35 @@ const LOCK_WAIT_MS = 250;
 const RELEASE_LOCK: LuaScript = {
   lua: "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
 };
+/*
+ * An entry's whole write to Redis in one command, where the Keyv SET, the
+ * owner index's SADD and PEXPIRE and the lock's release made three: the
+ * entry (KEYS[1], text ARGV[1], kept ARGV[2] ms); when ARGV[3] is not
+ * empty, the owner index that lists it (next key, kept ARGV[4] ms); when
+ * ARGV[5] is not empty, the load's lock (last key), released if this load
+ * still holds it.
+ */
+const STORE: LuaScript = {
+  lua: `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local next = 2
+if ARGV[3] ~= '' then
+  redis.call('SADD', KEYS[next], ARGV[3])
+  redis.call('PEXPIRE', KEYS[next], ARGV[4])
+  next = next + 1
+end
+if ARGV[5] ~= '' and redis.call('GET', KEYS[next]) == ARGV[5] then
+  redis.call('DEL', KEYS[next])
+end
+return 1
+`,
+};
+
+/** The lock a load took in Redis, released with the entry it stores. */
+interface HeldLock {
+  key: string;
+  token: string;
+}
 
 /** An upstream failure (5xx), as opposed to an answer such as "not found" that stale data must not hide. */
 function isUpstreamFailure(error: unknown): boolean {
@@ -56,7 +83,6 @@ export class ResourceCache {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly layers: CacheLayers,
     private readonly redis: RedisConnection,
     private readonly invalidator: CacheInvalidator,
@@ -109,14 +135,52 @@ export class ResourceCache {
     return entry !== undefined && entry.freshUntil > Date.now() ? entry : undefined;
   }
 
-  async store<T>(key: string, value: T, ttlMs: number, owner: string | undefined): Promise<CacheEntry<T>> {
+  async store<T>(
+    key: string,
+    value: T,
+    ttlMs: number,
+    owner: string | undefined,
+    lock?: HeldLock,
+  ): Promise<CacheEntry<T>> {
     const now = Date.now();
     const entry: CacheEntry<T> = { value, storedAt: now, freshUntil: now + ttlMs };
-    await this.cache.set(key, entry, retentionMs(ttlMs, this.settings));
+    const keepMs = retentionMs(ttlMs, this.settings);
+    await Promise.all([
+      this.layers.memory.set(key, entry, keepMs),
+      this.storeShared(key, entry, keepMs, owner, lock),
+    ]);
     if (owner !== undefined) {
       this.invalidator.track(owner, key);
     }
     return entry;
+  }
+
+  private async storeShared(
+    key: string,
+    entry: CacheEntry<unknown>,
+    keepMs: number,
+    owner: string | undefined,
+    lock: HeldLock | undefined,
+  ): Promise<void> {
+    if (this.layers.shared === undefined) {
+      return;
+    }
+    const record = this.layers.sharedRecord(key, entry, keepMs);
+    const index = owner === undefined ? undefined : this.invalidator.sharedIndex(owner);
+    const keys = [record.key];
+    if (index !== undefined) {
+      keys.push(index.key);
+    }
+    if (lock !== undefined) {
+      keys.push(lock.key);
+    }
+    await this.redis.runScript(STORE, keys, [
+      record.text,
+      keepMs,
+      index === undefined ? '' : key,
+      index?.ttlMs ?? 0,
+      lock?.token ?? '',
+    ]);
   }
 
   private async lookup<T>(key: string): Promise<CacheEntry<T> | undefined> {
@@ -144,7 +208,7 @@ export class ResourceCache {
   private async loadOnce<T>(read: CachedRead<T>, signal: AbortSignal): Promise<T> {
     if (this.layers.shared === undefined) {
       // One process: the single flight around this call already makes it the only load.
-      return this.loadAndStore(read, signal);
+      return this.loadAndStore(read, signal, undefined);
     }
     const lockKey = `${this.redis.keyPrefix}lock:${read.key}`;
     const token = randomUUID();
@@ -157,18 +221,26 @@ export class ResourceCache {
         return loadedElsewhere;
       }
     }
+    const held = locked === 'OK' ? { key: lockKey, token } : undefined;
+    let stored = false;
     try {
-      return await this.loadAndStore(read, signal);
+      const value = await this.loadAndStore(read, signal, held);
+      stored = true;
+      return value;
     } finally {
-      if (locked === 'OK') {
-        void this.redis.runScript(RELEASE_LOCK, [lockKey], [token]);
+      if (held !== undefined && !stored) {
+        void this.redis.runScript(RELEASE_LOCK, [held.key], [held.token]);
       }
     }
   }
 
-  private async loadAndStore<T>(read: CachedRead<T>, signal: AbortSignal): Promise<T> {
+  private async loadAndStore<T>(
+    read: CachedRead<T>,
+    signal: AbortSignal,
+    lock: HeldLock | undefined,
+  ): Promise<T> {
     const value = await read.load({ kind: 'foreground', signal });
-    await this.store(read.key, value, read.ttlMs, read.owner);
+    await this.store(read.key, value, read.ttlMs, read.owner, lock);
     return value;
   }
 
