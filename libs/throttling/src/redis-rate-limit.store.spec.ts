@@ -1,0 +1,59 @@
+import { loadConfig } from '@app/config';
+import { RedisConnection } from '@app/redis';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisRateLimitStore } from './redis-rate-limit.store.js';
+
+const url = process.env.REDIS_URL;
+
+describe.skipIf(url === undefined)('RedisRateLimitStore (real Redis)', () => {
+  const prefix = `test:${randomUUID()}:`;
+  let connection: RedisConnection;
+  let store: RedisRateLimitStore;
+
+  beforeAll(async () => {
+    connection = new RedisConnection(loadConfig({ REDIS_URL: url, REDIS_KEY_PREFIX: prefix }));
+    await connection.onModuleInit();
+    store = new RedisRateLimitStore(connection, `${prefix}ratelimit:`);
+  });
+
+  afterAll(async () => {
+    const admin = new Redis(url as string);
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) {
+      await admin.del(...keys);
+    }
+    admin.disconnect();
+    await connection.onApplicationShutdown();
+  });
+
+  const windows = (user: string) => [
+    { key: `burst:${user}`, cost: 1, windowMs: 10_000, limit: 2, blockMs: 10_000 },
+    { key: `sustained:${user}`, cost: 1, windowMs: 60_000, limit: 100, blockMs: 60_000 },
+  ];
+
+  it('spends in every window in one step and reports each standing', async () => {
+    const counters = await store.consumeInOrder(windows('ada'));
+
+    expect(counters).toHaveLength(2);
+    expect(counters?.[0]).toMatchObject({ hits: 1, blocked: false });
+    expect(counters?.[1]).toMatchObject({ hits: 1, blocked: false });
+    expect(counters?.[1].resetInMs).toBeGreaterThan(50_000);
+  });
+
+  it('stops at the window that refuses: the later windows are not spent, then or while it blocks', async () => {
+    await store.consumeInOrder(windows('bob'));
+    await store.consumeInOrder(windows('bob'));
+
+    const refused = await store.consumeInOrder(windows('bob'));
+    expect(refused).toHaveLength(1);
+    expect(refused?.[0]).toMatchObject({ hits: 3, blocked: true });
+    expect(refused?.[0].blockedForMs).toBeGreaterThan(9_000);
+
+    const stillRefused = await store.consumeInOrder(windows('bob'));
+    expect(stillRefused).toHaveLength(1);
+    expect(stillRefused?.[0]).toMatchObject({ blocked: true });
+    expect(await store.peek('sustained:bob')).toMatchObject({ hits: 2, blocked: false });
+  });
+});
