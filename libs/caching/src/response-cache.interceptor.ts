@@ -14,7 +14,7 @@ import { completenessOf } from '@app/aggregation';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Metrics } from '@app/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { from, mergeMap, of, type Observable } from 'rxjs';
+import { from, lastValueFrom, map, type Observable } from 'rxjs';
 import { responseCacheKey } from './cache-keys.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
 import { ResourceCache } from './resource-cache.js';
@@ -118,36 +118,33 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       if (cacheable && principal === undefined) {
         this.refuse(route);
       }
-      return next
-        .handle()
-        .pipe(mergeMap((body: unknown) => of(this.answer(request, reply, prepare(reply, body), 0))));
+      return next.handle().pipe(map((body: unknown) => this.answer(request, reply, prepare(reply, body), 0)));
     }
-    const key = responseCacheKey(route, principal, request.query);
-    const lookup = bypassesCache(request)
-      ? Promise.resolve(undefined)
-      : this.cache.peekFresh<PreparedAnswer>(key);
-    return from(lookup).pipe(
-      mergeMap((hit) => {
-        if (hit !== undefined && isPreparedAnswer(hit.value)) {
-          this.metrics.countCacheEvent('response', 'hit');
-          void reply.header('x-cache', 'hit');
-          return of(this.answer(request, reply, hit.value, hit.freshUntil - Date.now()));
-        }
-        this.metrics.countCacheEvent('response', 'miss');
-        void reply.header('x-cache', 'miss');
-        return next.handle().pipe(
-          mergeMap(async (body: unknown) => {
-            const answer = prepare(reply, body);
-            // Only complete answers are kept: a degraded one would outlive the outage it reports.
-            if (answer === undefined || answer.completeness === 'false') {
-              return this.answer(request, reply, answer, 0);
-            }
-            await this.cache.store<PreparedAnswer>(key, answer, this.ttlMs, ownerOf(request));
-            return this.answer(request, reply, answer, this.ttlMs);
-          }),
-        );
-      }),
-    );
+    return from(this.answerCached(request, reply, responseCacheKey(route, principal, request.query), next));
+  }
+
+  /** A fresh stored answer, else the handler's, stored when it is complete. */
+  private async answerCached(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    key: string,
+    next: CallHandler,
+  ): Promise<string | undefined> {
+    const hit = bypassesCache(request) ? undefined : await this.cache.peekFresh<PreparedAnswer>(key);
+    if (hit !== undefined && isPreparedAnswer(hit.value)) {
+      this.metrics.countCacheEvent('response', 'hit');
+      void reply.header('x-cache', 'hit');
+      return this.answer(request, reply, hit.value, hit.freshUntil - Date.now());
+    }
+    this.metrics.countCacheEvent('response', 'miss');
+    void reply.header('x-cache', 'miss');
+    const answer = prepare(reply, await lastValueFrom(next.handle(), { defaultValue: undefined }));
+    // Only complete answers are kept: a degraded one would outlive the outage it reports.
+    if (answer === undefined || answer.completeness === 'false') {
+      return this.answer(request, reply, answer, 0);
+    }
+    await this.cache.store<PreparedAnswer>(key, answer, this.ttlMs, ownerOf(request));
+    return this.answer(request, reply, answer, this.ttlMs);
   }
 
   /** The prepared answer's text, with the headers that describe it; nothing when the client's copy is current (304). */
