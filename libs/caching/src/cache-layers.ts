@@ -92,11 +92,11 @@ class LruKeyvStore {
 }
 
 /*
- * The Redis layer's entries are plain JSON. Keyv's default serializer is
- * written in JavaScript (to carry Buffers and escape strings that start
- * with a colon, neither of which an upstream's JSON needs) and parses with
- * a reviver: 3.5% of the gateway's CPU on a cache miss, against a tenth of
- * that for the native JSON functions. `v2` in the keys keeps the two
+ * The Redis layer's entries are plain JSON, written and read with the
+ * native JSON functions. Keyv's default serializer is written in
+ * JavaScript (to carry Buffers and escape strings that start with a colon,
+ * neither of which an upstream's JSON needs) and parses with a reviver:
+ * 3.5% of the gateway's CPU on a cache miss, against a tenth of that. `v2` in the keys keeps the two
  * formats apart while instances of both run side by side in a rolling
  * deploy: each reads only entries it wrote in its own format.
  */
@@ -108,10 +108,12 @@ function sharedLayer(redis: RedisConnection, keyPrefix: string): Keyv {
 }
 
 /**
- * The cache's two layers: a bounded in-memory LRU in every process, and,
- * with `REDIS_URL`, Redis shared by every instance. cache-manager reads them
- * in this order and writes both; this class keeps a handle on the memory
- * layer, which an invalidation from another instance must clear alone.
+ * The cache's two layers, as Keyv stores: a bounded in-memory LRU in every
+ * process, and, with `REDIS_URL`, Redis shared by every instance. The
+ * resource cache reads them in this order and writes both (Redis in one
+ * script with the entry's index and lock, in the record format below);
+ * cache-manager deletes from both; an invalidation from another instance
+ * clears the memory layer alone.
  */
 @Injectable()
 export class CacheLayers {
