@@ -1,21 +1,32 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { MetricsModule } from '@app/observability';
-import { AGGREGATION_OPTIONS, DeadlineInterceptor, type AggregationOptions } from './deadline.interceptor.js';
-import { ResponseCompletenessInterceptor } from './response-completeness.interceptor.js';
+import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { AGGREGATION_OPTIONS, type AggregationOptions } from './request-deadline.js';
+import { sayResponseCompleteness } from './response-completeness.hook.js';
 
-/** Gives every route a request deadline and every aggregate its `X-Response-Complete` header. */
+/**
+ * Gives every route its request deadline (through `@RequestDeadline()`) and
+ * every aggregate its `X-Response-Complete` header. Global: the deadline's pipe is
+ * made in each controller's own module and needs the options there.
+ */
 @Module({})
-export class AggregationModule {
+export class AggregationModule implements OnModuleInit {
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
+
   static forRoot(options: AggregationOptions): DynamicModule {
     return {
       module: AggregationModule,
-      imports: [MetricsModule],
-      providers: [
-        { provide: AGGREGATION_OPTIONS, useValue: options },
-        { provide: APP_INTERCEPTOR, useClass: DeadlineInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: ResponseCompletenessInterceptor },
-      ],
+      global: true,
+      providers: [{ provide: AGGREGATION_OPTIONS, useValue: options }],
+      exports: [AGGREGATION_OPTIONS],
     };
+  }
+
+  /** Before the app is ready: Fastify takes no hooks after that. */
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter?.getType() === 'fastify') {
+      sayResponseCompleteness(adapter.getInstance<FastifyInstance>());
+    }
   }
 }

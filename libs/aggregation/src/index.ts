@@ -10,13 +10,7 @@ export {
 } from './aggregate-meta.js';
 export { AggregationModule } from './aggregation.module.js';
 export { ClientClosedError, Deadline, DeadlineExceededError } from './deadline.js';
-export {
-  DeadlineInterceptor,
-  DeadlineMs,
-  RequestDeadline,
-  type AggregationOptions,
-} from './deadline.interceptor.js';
-export { ResponseCompletenessInterceptor } from './response-completeness.interceptor.js';
+export { DeadlineMs, RequestDeadline, type AggregationOptions } from './request-deadline.js';
 export {
   optional,
   required,

@@ -3,7 +3,7 @@ import type { AggregateMeta } from './aggregate-meta.js';
 
 /*
  * Sections are counted as `aggregate()` settles them, through a reporter the
- * DeadlineInterceptor hands the request's Deadline, rather than from the
+ * deadline pipe hands the request's Deadline, rather than from the
  * `meta` of the answer on its way out: a response-cache hit replays an
  * answer whose sections were counted when it was built, and a 304 carries no
  * body at all, so reading answers would count some aggregates twice and miss

@@ -67,7 +67,7 @@ const utf8 = new TextDecoder();
  * Serializes the body once, with the route's own response serializer, for
  * the ETag, the cache and the wire alike: Fastify sends JSON text as it is.
  * Since the answer leaves as text, the `X-Response-Complete` that
- * ResponseCompletenessInterceptor would read off the body is set from here.
+ * aggregation's serialization hook would read off the body is set from here.
  */
 function prepare(reply: FastifyReply, body: unknown): PreparedAnswer | undefined {
   if (body === undefined) {

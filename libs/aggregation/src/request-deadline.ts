@@ -1,0 +1,89 @@
+import {
+  Inject,
+  Injectable,
+  SetMetadata,
+  createParamDecorator,
+  type ExecutionContext,
+  type PipeTransform,
+} from '@nestjs/common';
+import { Metrics, requestContextOf } from '@app/observability';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import { Deadline } from './deadline.js';
+import { countSections } from './section-metrics.js';
+
+export const AGGREGATION_OPTIONS = Symbol('AGGREGATION_OPTIONS');
+
+export interface AggregationOptions {
+  /** Budget of a route that does not declare its own with {@link DeadlineMs}. */
+  defaultDeadlineMs: number;
+}
+
+const DEADLINE_MS = 'aggregation:deadline-ms';
+
+/** Overrides the request deadline of one route or controller. */
+export const DeadlineMs = (ms: number): MethodDecorator & ClassDecorator => SetMetadata(DEADLINE_MS, ms);
+
+/** What {@link RequestDeadline} reads off the request, for {@link StartDeadlinePipe} to start its deadline from. */
+interface DeadlineRequest {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  /** The route's own budget, the handler's over its controller's. */
+  budgetMs: number | undefined;
+}
+
+const readDeadlineRequest = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): DeadlineRequest => {
+    const http = context.switchToHttp();
+    const budgetMs = (Reflect.getMetadata(DEADLINE_MS, context.getHandler()) ??
+      Reflect.getMetadata(DEADLINE_MS, context.getClass())) as number | undefined;
+    return { request: http.getRequest<FastifyRequest>(), reply: http.getResponse<FastifyReply>(), budgetMs };
+  },
+);
+
+/**
+ * Starts a request's deadline, counted from the request's arrival rather
+ * than from here, so time spent in auth and throttling is part of the
+ * budget; cancels it when the client disconnects before the answer is
+ * sent. The deadline reports each aggregate settled under it to the
+ * section metrics.
+ */
+@Injectable()
+export class StartDeadlinePipe implements PipeTransform<DeadlineRequest, Deadline> {
+  constructor(
+    @Inject(AGGREGATION_OPTIONS) private readonly options: AggregationOptions,
+    private readonly metrics: Metrics,
+  ) {}
+
+  transform({ request, reply, budgetMs }: DeadlineRequest): Deadline {
+    const requestContext = requestContextOf(request);
+    const deadline = new Deadline(
+      (requestContext?.receivedAt ?? performance.now()) + (budgetMs ?? this.options.defaultDeadlineMs),
+      (meta) => countSections(this.metrics, meta),
+      requestContext?.span,
+      requestContext,
+    );
+    if (reply.raw.closed) {
+      // The client left while auth and throttling ran: nothing made under this deadline should start.
+      deadline.cancel();
+      return deadline;
+    }
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished) {
+        deadline.dispose();
+      } else {
+        deadline.cancel();
+      }
+    });
+    return deadline;
+  }
+}
+
+/**
+ * The current request's {@link Deadline}, for a controller to hand to
+ * `aggregate()`. A parameter rather than an interceptor: it is made only
+ * when the handler runs (an answer served from cache never needs one), and
+ * every interceptor on a route adds a chain of rxjs operators to each of its
+ * requests (2-4% of a cache hit's CPU for the two this replaced).
+ */
+export const RequestDeadline = (): ParameterDecorator => readDeadlineRequest(undefined, StartDeadlinePipe);
