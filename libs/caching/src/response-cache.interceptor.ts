@@ -52,6 +52,10 @@ function ownerOf(request: FastifyRequest): string | undefined {
 /** Adds a Vary field to those already set (CORS sets Origin), rather than replacing them. */
 function appendVary(reply: FastifyReply, field: string): void {
   const current = reply.getHeader('vary');
+  if (current === undefined) {
+    void reply.header('vary', field);
+    return;
+  }
   const fields = (Array.isArray(current) ? current.join(',') : typeof current === 'string' ? current : '')
     .split(',')
     .map((value) => value.trim())

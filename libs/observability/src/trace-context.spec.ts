@@ -1,4 +1,4 @@
-import { formatTraceparent, traceContextFor } from './trace-context.js';
+import { formatTraceparent, newSpanId, traceContextFor } from './trace-context.js';
 
 describe(traceContextFor.name, () => {
   it("continues the caller's trace from a valid traceparent", () => {
@@ -37,5 +37,16 @@ describe(formatTraceparent.name, () => {
       sampled: false,
     });
     expect(header).toBe(`00-${'a'.repeat(32)}-${'b'.repeat(16)}-00`);
+  });
+});
+
+describe(newSpanId.name, () => {
+  it('gives each upstream call its own valid, non-zero span id', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newSpanId()));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{16}$/);
+      expect(id).not.toMatch(/^0+$/);
+    }
   });
 });
