@@ -154,9 +154,32 @@ export class CacheLayers {
    */
   sharedRecord(key: string, value: unknown, keepMs: number): { key: string; text: string } {
     return {
-      key: `${this.sharedPrefix}${key}`,
+      key: this.sharedKey(key),
       text: JSON.stringify({ value, expires: Date.now() + keepMs }),
     };
+  }
+
+  /** The Redis key the Redis layer keeps `key` under. */
+  sharedKey(key: string): string {
+    return `${this.sharedPrefix}${key}`;
+  }
+
+  /**
+   * The value of a record a script read from Redis, as the Redis layer's
+   * Keyv would read it: nothing once it has expired, nor for text that is
+   * not a record at all.
+   */
+  readSharedRecord(text: string): unknown {
+    let record: { value?: unknown; expires?: unknown } | null;
+    try {
+      record = JSON.parse(text) as { value?: unknown; expires?: unknown } | null;
+    } catch {
+      return undefined;
+    }
+    if (typeof record !== 'object' || record === null) {
+      return undefined;
+    }
+    return typeof record.expires === 'number' && record.expires <= Date.now() ? undefined : record.value;
   }
 
   /** Whether the memory layer holds `key` now, expired or not. */

@@ -3,6 +3,7 @@ import { Metrics } from '@app/observability';
 import { RedisConnection } from '@app/redis';
 import { createCache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheInvalidator } from './cache-invalidator.js';
@@ -63,6 +64,34 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(await admin.smembers(`${prefix}cache-index:ada`)).toEqual(['user:ada']);
       expect(await admin.pttl(`${prefix}cache-index:ada`)).toBeGreaterThan(0);
       expect(await admin.exists(`${prefix}lock:user:ada`)).toBe(0);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('lets one instance load a missing entry while another waits for it, rather than both asking the upstream', async () => {
+    const first = await instance(prefix);
+    const second = await instance(prefix);
+    try {
+      let loads = 0;
+      const read = (cache: ResourceCache) =>
+        cache.read({
+          key: 'user:grace',
+          ttlMs: 60_000,
+          load: async () => {
+            loads += 1;
+            await sleep(150);
+            return { id: 'grace' };
+          },
+        });
+
+      const loading = read(first.cache);
+      await sleep(30);
+      const waiting = read(second.cache);
+
+      expect(await Promise.all([loading, waiting])).toEqual([{ id: 'grace' }, { id: 'grace' }]);
+      expect(loads).toBe(1);
+      expect(await admin.exists(`${prefix}lock:user:grace`)).toBe(0);
     } finally {
       await Promise.all([first.close(), second.close()]);
     }

@@ -56,11 +56,33 @@ return 1
 `,
 };
 
+/*
+ * A section's Redis lookup and, when Redis holds no entry, the lock for the
+ * load that must follow, in one round trip where they were two in a row on
+ * the request's critical path: the entry (KEYS[1]) as its text, or nil and
+ * whether the lock (KEYS[2], token ARGV[1], kept ARGV[2] ms) was taken.
+ */
+const LOOKUP_OR_LOCK: LuaScript = {
+  lua: `
+local entry = redis.call('GET', KEYS[1])
+if entry then
+  return {entry}
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then
+  return {false, 1}
+end
+return {false, 0}
+`,
+};
+
 /** The lock a load took in Redis, released with the entry it stores. */
 interface HeldLock {
   key: string;
   token: string;
 }
+
+/** How asking for a load's lock went: taken, held by another instance's load, or Redis did not answer. */
+type LockAttempt = HeldLock | 'busy' | 'unavailable';
 
 /** An upstream failure (5xx), as opposed to an answer such as "not found" that stale data must not hide. */
 function isUpstreamFailure(error: unknown): boolean {
@@ -100,7 +122,7 @@ export class ResourceCache {
       return read.load({ kind: 'foreground', signal: read.signal ?? new AbortController().signal });
     }
     // A client asking for no-cache still gets the stored entry as a fallback if the reload fails.
-    const entry = await this.lookup<T>(read.key);
+    const { entry, lock } = await this.lookupOrLock<T>(read.key);
     const revalidate = read.revalidate === true;
     const freshness = entry === undefined ? 'expired' : freshnessOf(entry, Date.now(), this.settings);
     if (entry !== undefined && freshness === 'fresh' && !revalidate) {
@@ -115,8 +137,16 @@ export class ResourceCache {
     }
     // One event per read: a miss whose load fails and falls back on the stored entry counts as stale, not both.
     let event: CacheEvent = 'miss';
+    let loadsHere = false;
     try {
-      return await this.flights.run(read.key, (signal) => this.loadOnce(read, signal), read.signal);
+      return await this.flights.run(
+        read.key,
+        (signal) => {
+          loadsHere = true;
+          return this.loadOnce(read, signal, lock);
+        },
+        read.signal,
+      );
     } catch (error) {
       if (entry !== undefined && freshness !== 'expired' && isUpstreamFailure(error)) {
         event = 'stale';
@@ -125,6 +155,10 @@ export class ResourceCache {
       }
       throw error;
     } finally {
+      if (!loadsHere && typeof lock === 'object') {
+        // A load already running here (one that went without a lock) serves this read: the lock is nobody's.
+        this.releaseLock(lock);
+      }
       this.metrics.countCacheEvent('resource', event);
     }
   }
@@ -191,11 +225,44 @@ export class ResourceCache {
     if (this.layers.shared === undefined) {
       return undefined;
     }
-    const shared: unknown = await this.layers.shared.get(key);
+    return this.adoptShared<T>(key, await this.layers.shared.get(key));
+  }
+
+  /**
+   * The entry, as {@link lookup} finds it; when neither layer holds one, a
+   * load follows, so its lock is asked for in the same Redis round trip.
+   * No lock is asked for beside an entry: a fresh or stale one needs no
+   * load, and an expired one asks for its lock when it loads.
+   */
+  private async lookupOrLock<T>(key: string): Promise<{ entry?: CacheEntry<T>; lock?: LockAttempt }> {
+    const local: unknown = await this.layers.memory.get(key);
+    if (isCacheEntry(local)) {
+      return { entry: local as CacheEntry<T> };
+    }
+    if (this.layers.shared === undefined) {
+      return {};
+    }
+    const lock = { key: this.lockKey(key), token: randomUUID() };
+    const reply = await this.redis.runScript(
+      LOOKUP_OR_LOCK,
+      [this.layers.sharedKey(key), lock.key],
+      [lock.token, this.settings.lockMs],
+    );
+    if (!Array.isArray(reply)) {
+      return { lock: 'unavailable' };
+    }
+    const [text, locked] = reply as [string | null, number | undefined];
+    if (text !== null) {
+      return { entry: await this.adoptShared<T>(key, this.layers.readSharedRecord(text)) };
+    }
+    return { lock: locked === 1 ? lock : 'busy' };
+  }
+
+  /** Copies what another instance loaded into this one's memory, for as long as it stays useful. */
+  private async adoptShared<T>(key: string, shared: unknown): Promise<CacheEntry<T> | undefined> {
     if (!isCacheEntry(shared)) {
       return undefined;
     }
-    // Copy what another instance loaded into this one's memory, for as long as it stays useful.
     const keepMs =
       retentionMs(shared.freshUntil - shared.storedAt, this.settings) - (Date.now() - shared.storedAt);
     if (keepMs > 0) {
@@ -204,24 +271,40 @@ export class ResourceCache {
     return shared as CacheEntry<T>;
   }
 
-  /** One load for every instance when Redis is there: the lock holder loads, the others wait briefly for its result. */
-  private async loadOnce<T>(read: CachedRead<T>, signal: AbortSignal): Promise<T> {
+  private lockKey(key: string): string {
+    return `${this.redis.keyPrefix}lock:${key}`;
+  }
+
+  private async takeLock(key: string): Promise<LockAttempt> {
+    const lock = { key: this.lockKey(key), token: randomUUID() };
+    const locked = await this.redis.run((client) =>
+      client.set(lock.key, lock.token, 'PX', this.settings.lockMs, 'NX'),
+    );
+    return locked === 'OK' ? lock : locked === null ? 'busy' : 'unavailable';
+  }
+
+  private releaseLock(lock: HeldLock): void {
+    void this.redis.runScript(RELEASE_LOCK, [lock.key], [lock.token]);
+  }
+
+  /**
+   * One load for every instance when Redis is there: the lock holder loads,
+   * the others wait briefly for its result. `attempt` is the lock the
+   * lookup already asked for, if it did.
+   */
+  private async loadOnce<T>(read: CachedRead<T>, signal: AbortSignal, attempt?: LockAttempt): Promise<T> {
     if (this.layers.shared === undefined) {
       // One process: the single flight around this call already makes it the only load.
       return this.loadAndStore(read, signal, undefined);
     }
-    const lockKey = `${this.redis.keyPrefix}lock:${read.key}`;
-    const token = randomUUID();
-    const locked = await this.redis.run((client) =>
-      client.set(lockKey, token, 'PX', this.settings.lockMs, 'NX'),
-    );
-    if (locked === null) {
+    const lock = attempt ?? (await this.takeLock(read.key));
+    if (lock === 'busy') {
       const loadedElsewhere = await this.waitForOtherInstance<T>(read.key, signal);
       if (loadedElsewhere !== undefined) {
         return loadedElsewhere;
       }
     }
-    const held = locked === 'OK' ? { key: lockKey, token } : undefined;
+    const held = typeof lock === 'object' ? lock : undefined;
     let stored = false;
     try {
       const value = await this.loadAndStore(read, signal, held);
@@ -229,7 +312,7 @@ export class ResourceCache {
       return value;
     } finally {
       if (held !== undefined && !stored) {
-        void this.redis.runScript(RELEASE_LOCK, [held.key], [held.token]);
+        this.releaseLock(held);
       }
     }
   }
