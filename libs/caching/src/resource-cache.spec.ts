@@ -41,59 +41,60 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     admin.disconnect();
   });
 
-  it('stores a load where another instance finds it, lists it under its owner, and leaves no lock behind', async () => {
-    const first = await instance(prefix);
-    const second = await instance(prefix);
+  /** Two gateway instances on the shared Redis, both closed after `use`. */
+  async function withTwoInstances(
+    use: (first: ResourceCache, second: ResourceCache) => Promise<void>,
+  ): Promise<void> {
+    const [first, second] = await Promise.all([instance(prefix), instance(prefix)]);
     try {
-      let loads = 0;
-      const read = (cache: ResourceCache) =>
-        cache.read({
-          key: 'user:ada',
-          ttlMs: 60_000,
-          owner: 'ada',
-          load: () => {
-            loads += 1;
-            return Promise.resolve({ id: 'ada', name: 'Ada' });
-          },
-        });
+      await use(first.cache, second.cache);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  }
 
-      expect(await read(first.cache)).toEqual({ id: 'ada', name: 'Ada' });
-      expect(await read(second.cache)).toEqual({ id: 'ada', name: 'Ada' });
+  /** A read of `key` whose loads are counted. */
+  function countedRead<T>(key: string, value: T, options: { owner?: string; loadMs?: number } = {}) {
+    const counter = { loads: 0 };
+    const read = (cache: ResourceCache): Promise<T> =>
+      cache.read({
+        key,
+        ttlMs: 60_000,
+        owner: options.owner,
+        load: async () => {
+          counter.loads += 1;
+          await sleep(options.loadMs ?? 0);
+          return value;
+        },
+      });
+    return { read, counter };
+  }
 
-      expect(loads).toBe(1);
+  it('stores a load where another instance finds it, lists it under its owner, and leaves no lock behind', async () => {
+    await withTwoInstances(async (first, second) => {
+      const { read, counter } = countedRead('user:ada', { id: 'ada', name: 'Ada' }, { owner: 'ada' });
+
+      expect(await read(first)).toEqual({ id: 'ada', name: 'Ada' });
+      expect(await read(second)).toEqual({ id: 'ada', name: 'Ada' });
+
+      expect(counter.loads).toBe(1);
       expect(await admin.smembers(`${prefix}cache-index:ada`)).toEqual(['user:ada']);
       expect(await admin.pttl(`${prefix}cache-index:ada`)).toBeGreaterThan(0);
       expect(await admin.exists(`${prefix}lock:user:ada`)).toBe(0);
-    } finally {
-      await Promise.all([first.close(), second.close()]);
-    }
+    });
   });
 
   it('lets one instance load a missing entry while another waits for it, rather than both asking the upstream', async () => {
-    const first = await instance(prefix);
-    const second = await instance(prefix);
-    try {
-      let loads = 0;
-      const read = (cache: ResourceCache) =>
-        cache.read({
-          key: 'user:grace',
-          ttlMs: 60_000,
-          load: async () => {
-            loads += 1;
-            await sleep(150);
-            return { id: 'grace' };
-          },
-        });
+    await withTwoInstances(async (first, second) => {
+      const { read, counter } = countedRead('user:grace', { id: 'grace' }, { loadMs: 150 });
 
-      const loading = read(first.cache);
+      const loading = read(first);
       await sleep(30);
-      const waiting = read(second.cache);
+      const waiting = read(second);
 
       expect(await Promise.all([loading, waiting])).toEqual([{ id: 'grace' }, { id: 'grace' }]);
-      expect(loads).toBe(1);
+      expect(counter.loads).toBe(1);
       expect(await admin.exists(`${prefix}lock:user:grace`)).toBe(0);
-    } finally {
-      await Promise.all([first.close(), second.close()]);
-    }
+    });
   });
 });
