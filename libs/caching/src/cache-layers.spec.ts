@@ -37,6 +37,30 @@ describe('CacheLayers memory layer', () => {
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(await layers.memory.get('k')).toBeUndefined();
   });
+
+  it('shares its entries between the direct reads and writes and Keyv, so a delete through either is seen by both', async () => {
+    const layers = memoryLayer({});
+    const written = { id: 'direct' };
+    layers.writeMemory('direct', written, 60_000);
+    expect(await layers.memory.get('direct')).toBe(written);
+    await layers.memory.set('keyv', { id: 'keyv' }, 60_000);
+    expect(layers.readMemory('keyv')).toEqual({ id: 'keyv' });
+    await layers.memory.delete('direct');
+    expect(layers.readMemory('direct')).toBeUndefined();
+  });
+
+  it('drops a directly written entry once its time is up, and counts it against the same bounds', async () => {
+    const layers = memoryLayer({ CACHE_MEMORY_MAX_ENTRIES: '2' });
+    layers.writeMemory('short', { id: 1 }, 20);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(layers.readMemory('short')).toBeUndefined();
+    expect(layers.holdsInMemory('short')).toBe(false);
+    for (let index = 0; index < 3; index += 1) {
+      layers.writeMemory(`user:${index}`, { id: index }, 60_000);
+    }
+    expect(layers.readMemory('user:0')).toBeUndefined();
+    expect(layers.readMemory('user:2')).toEqual({ id: 2 });
+  });
 });
 
 describe('entrySize', () => {

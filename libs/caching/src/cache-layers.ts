@@ -182,6 +182,33 @@ export class CacheLayers {
     return typeof record.expires === 'number' && record.expires <= Date.now() ? undefined : record.value;
   }
 
+  /*
+   * The memory layer's own reads and writes, straight on its LRU in the
+   * record Keyv keeps there (`{ value, expires }`), so cache-manager and
+   * Keyv see these entries as their own. Keyv's get and set are async and
+   * run hooks, stats and a serializer check on every call; the resource
+   * cache makes two per section of every request, and without them a
+   * section's read measured 1.9 µs less (bench/RESULTS.md).
+   */
+
+  /** The value the memory layer holds for `key`, unless it has expired (then it is dropped, as Keyv would). */
+  readMemory(key: string): unknown {
+    const record = this.lru.get(key) as { value?: unknown; expires?: unknown } | undefined;
+    if (record === undefined) {
+      return undefined;
+    }
+    if (typeof record.expires === 'number' && Date.now() > record.expires) {
+      this.lru.delete(key);
+      return undefined;
+    }
+    return record.value;
+  }
+
+  /** Keeps `value` in the memory layer for `keepMs`. */
+  writeMemory(key: string, value: unknown, keepMs: number): void {
+    this.lru.set(key, { value, expires: Date.now() + keepMs });
+  }
+
   /** Whether the memory layer holds `key` now, expired or not. */
   holdsInMemory(key: string): boolean {
     return this.lru.has(key);

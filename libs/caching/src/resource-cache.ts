@@ -122,7 +122,10 @@ export class ResourceCache {
       return read.load({ kind: 'foreground', signal: read.signal ?? new AbortController().signal });
     }
     // A client asking for no-cache still gets the stored entry as a fallback if the reload fails.
-    const { entry, lock } = await this.lookupOrLock<T>(read.key);
+    const local = this.layers.readMemory(read.key);
+    const { entry, lock } = isCacheEntry(local)
+      ? { entry: local as CacheEntry<T>, lock: undefined }
+      : await this.lookupOrLock<T>(read.key);
     const revalidate = read.revalidate === true;
     const freshness = entry === undefined ? 'expired' : freshnessOf(entry, Date.now(), this.settings);
     if (entry !== undefined && freshness === 'fresh' && !revalidate) {
@@ -179,16 +182,17 @@ export class ResourceCache {
     const now = Date.now();
     const entry: CacheEntry<T> = { value, storedAt: now, freshUntil: now + ttlMs };
     const keepMs = retentionMs(ttlMs, this.settings);
-    await Promise.all([
-      this.layers.memory.set(key, entry, keepMs),
-      this.storeShared(key, entry, keepMs, owner, lock),
-    ]);
+    this.layers.writeMemory(key, entry, keepMs);
+    if (this.layers.shared !== undefined) {
+      await this.storeShared(key, entry, keepMs, owner, lock);
+    }
     if (owner !== undefined) {
       this.invalidator.track(owner, key);
     }
     return entry;
   }
 
+  /** Writes to Redis, which the caller knows is configured. */
   private async storeShared(
     key: string,
     entry: CacheEntry<unknown>,
@@ -196,9 +200,6 @@ export class ResourceCache {
     owner: string | undefined,
     lock: HeldLock | undefined,
   ): Promise<void> {
-    if (this.layers.shared === undefined) {
-      return;
-    }
     const record = this.layers.sharedRecord(key, entry, keepMs);
     const index = owner === undefined ? undefined : this.invalidator.sharedIndex(owner);
     const keys = [record.key];
@@ -218,7 +219,7 @@ export class ResourceCache {
   }
 
   private async lookup<T>(key: string): Promise<CacheEntry<T> | undefined> {
-    const local: unknown = await this.layers.memory.get(key);
+    const local = this.layers.readMemory(key);
     if (isCacheEntry(local)) {
       return local as CacheEntry<T>;
     }
@@ -229,16 +230,12 @@ export class ResourceCache {
   }
 
   /**
-   * The entry, as {@link lookup} finds it; when neither layer holds one, a
-   * load follows, so its lock is asked for in the same Redis round trip.
-   * No lock is asked for beside an entry: a fresh or stale one needs no
-   * load, and an expired one asks for its lock when it loads.
+   * The Redis entry, for a key the memory layer does not hold; when Redis
+   * holds none either, a load follows, so its lock is asked for in the same
+   * round trip. No lock is asked for beside an entry: a fresh or stale one
+   * needs no load, and an expired one asks for its lock when it loads.
    */
   private async lookupOrLock<T>(key: string): Promise<{ entry?: CacheEntry<T>; lock?: LockAttempt }> {
-    const local: unknown = await this.layers.memory.get(key);
-    if (isCacheEntry(local)) {
-      return { entry: local as CacheEntry<T> };
-    }
     if (this.layers.shared === undefined) {
       return {};
     }
@@ -253,20 +250,20 @@ export class ResourceCache {
     }
     const [text, locked] = reply as [string | null, number | undefined];
     if (text !== null) {
-      return { entry: await this.adoptShared<T>(key, this.layers.readSharedRecord(text)) };
+      return { entry: this.adoptShared<T>(key, this.layers.readSharedRecord(text)) };
     }
     return { lock: locked === 1 ? lock : 'busy' };
   }
 
   /** Copies what another instance loaded into this one's memory, for as long as it stays useful. */
-  private async adoptShared<T>(key: string, shared: unknown): Promise<CacheEntry<T> | undefined> {
+  private adoptShared<T>(key: string, shared: unknown): CacheEntry<T> | undefined {
     if (!isCacheEntry(shared)) {
       return undefined;
     }
     const keepMs =
       retentionMs(shared.freshUntil - shared.storedAt, this.settings) - (Date.now() - shared.storedAt);
     if (keepMs > 0) {
-      await this.layers.memory.set(key, shared, keepMs);
+      this.layers.writeMemory(key, shared, keepMs);
     }
     return shared as CacheEntry<T>;
   }
