@@ -103,7 +103,8 @@ async function deleteKeys(url: string, prefix: string): Promise<void> {
   }
 }
 
-function startDemo(): Promise<Child> {
+/** The demo services on spare ports, faults off. */
+export function startDemo(): Promise<Child> {
   return startChild({
     name: 'demo-services',
     script: script('apps', 'demo-services', 'src', 'main.js'),
