@@ -4,6 +4,7 @@ import type { AxiosInstance } from 'axios';
 import { performance } from 'node:perf_hooks';
 import { classifyTransportError } from './classify-transport-error.js';
 import type { UpstreamInstance } from './upstream-instance.js';
+import { withQuery } from './undici-adapter.js';
 import { UpstreamBadResponseError, UpstreamTimeoutError } from './upstream.error.js';
 import type { UpstreamRequest, UpstreamResponse } from './upstream-call.js';
 
@@ -70,9 +71,10 @@ export function axiosTransport(service: ServiceConfig, http: AxiosInstance): Tra
     try {
       response = await http.request<string>({
         baseURL: instance.endpoint.url,
-        url: request.path,
+        // The query goes in the url rather than in `params`: axios deep-copies params on every call (WeakMaps
+        // and Sets per merge), 2 µs of a call's 16 measured alone, and the adapter encodes them the same way.
+        url: withQuery(request.path, request.query),
         method: request.method,
-        params: request.query,
         data: requestBody(request.body),
         headers: callHeaders(request, instance, timeoutMs),
         timeout: timeoutMs,

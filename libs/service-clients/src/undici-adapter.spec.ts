@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leanAxios, targetOf } from './undici-adapter.js';
+import { leanAxios, targetOf, withQuery } from './undici-adapter.js';
 
 describe('targetOf', () => {
   it('appends a path to a base URL with one slash, keeping the base path', () => {
@@ -21,6 +21,18 @@ describe('targetOf', () => {
 
   it('takes an absolute URL as it is', () => {
     expect(targetOf(undefined, 'http://h:1/health')).toEqual({ origin: 'http://h:1', path: '/health' });
+  });
+});
+
+describe('withQuery', () => {
+  it('adds parameters after a query the path already has, with one separator', () => {
+    expect(withQuery('/orders?status=paid', { userId: 'u1', limit: 3 })).toBe(
+      '/orders?status=paid&userId=u1&limit=3',
+    );
+  });
+
+  it('leaves a path alone when every parameter is empty', () => {
+    expect(withQuery('/orders', { cursor: undefined, status: null })).toBe('/orders');
   });
 });
 

@@ -16,7 +16,7 @@ import type { Dispatcher } from 'undici';
  * axios's own adapter uses, so callers classify them the same way.
  */
 
-type Query = Record<string, string | number | boolean | null | undefined>;
+export type Query = Record<string, string | number | boolean | null | undefined>;
 
 const ABSOLUTE_URL = /^[a-z][a-z\d+.-]*:\/\//i;
 
@@ -45,18 +45,25 @@ function parseBase(baseURL: string): { origin: string; prefix: string } {
   return parsed;
 }
 
-function queryString(params: Query | undefined): string {
+/**
+ * `path` with `params` appended as a query string, encoded as axios's own
+ * serializer would: null and undefined values left out, `&` after a query
+ * the path already has.
+ */
+export function withQuery(path: string, params: Query | undefined): string {
   let query = '';
   if (params !== undefined) {
     for (const name of Object.keys(params)) {
       const value = params[name];
-      // axios leaves out null and undefined parameters rather than sending them empty.
       if (value !== undefined && value !== null) {
-        query += `${query === '' ? '?' : '&'}${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`;
+        query += `&${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`;
       }
     }
   }
-  return query;
+  if (query === '') {
+    return path;
+  }
+  return `${path}${path.includes('?') ? '&' : '?'}${query.slice(1)}`;
 }
 
 /** axios's rule: a relative url is appended to baseURL with exactly one slash between them. */
@@ -64,11 +71,11 @@ export function targetOf(baseURL: string | undefined, url: string | undefined, p
   const path = url ?? '';
   if (baseURL === undefined || ABSOLUTE_URL.test(path)) {
     const absolute = new URL(path);
-    return { origin: absolute.origin, path: `${absolute.pathname}${absolute.search}${queryString(params)}` };
+    return { origin: absolute.origin, path: withQuery(`${absolute.pathname}${absolute.search}`, params) };
   }
   const { origin, prefix } = parseBase(baseURL);
   const relative = path.startsWith('/') ? path : `/${path}`;
-  return { origin, path: `${prefix}${relative}${queryString(params)}` };
+  return { origin, path: withQuery(`${prefix}${relative}`, params) };
 }
 
 function requestHeaders(config: InternalAxiosRequestConfig): Record<string, string> {
