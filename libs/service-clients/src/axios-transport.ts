@@ -71,8 +71,8 @@ export function axiosTransport(service: ServiceConfig, http: AxiosInstance): Tra
     try {
       response = await http.request<string>({
         baseURL: instance.endpoint.url,
-        // The query goes in the url rather than in `params`: axios deep-copies params on every call (WeakMaps
-        // and Sets per merge), 2 µs of a call's 16 measured alone, and the adapter encodes them the same way.
+        // The query goes in the url rather than in `params`: axios deep-copies params on every call (a WeakMap
+        // and Sets per merge), 2 of the 18.5 µs a call took measured alone; the adapter encoded them the same way.
         url: withQuery(request.path, request.query),
         method: request.method,
         data: requestBody(request.body),
