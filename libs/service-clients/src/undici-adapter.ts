@@ -16,7 +16,7 @@ import type { Dispatcher } from 'undici';
  * axios's own adapter uses, so callers classify them the same way.
  */
 
-export type Query = Record<string, string | number | boolean | null | undefined>;
+type Query = Record<string, string | number | boolean | null | undefined>;
 
 const ABSOLUTE_URL = /^[a-z][a-z\d+.-]*:\/\//i;
 
