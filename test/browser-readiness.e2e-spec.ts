@@ -16,6 +16,8 @@ describe('answers ready for browsers', () => {
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(response.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // Headers that only act on a rendered page are left to the one page there is.
+    expect(response.headers.get('x-dns-prefetch-control')).toBeNull();
   });
 
   it('compresses a large answer for a client that accepts gzip, and leaves a small one alone', async () => {
@@ -36,5 +38,6 @@ describe('answers ready for browsers', () => {
     const page = await fetch(`${stack.mobileUrl}/docs`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self' 'unsafe-inline'");
+    expect(page.headers.get('x-dns-prefetch-control')).toBe('off');
   });
 });

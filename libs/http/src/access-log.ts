@@ -65,7 +65,8 @@ export function logAccess(fastify: FastifyInstance, logger: Logger): void {
         requestId: request.id,
         caller: request.context?.callerId,
         method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
+        // The request context holds the pattern already: Fastify's routeOptions getter builds a dozen-field object per call.
+        route: request.context?.route ?? request.routeOptions.url ?? 'unmatched',
         path,
         status,
         ms: Math.round(reply.elapsedTime),

@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'nestjs-pino';
 import { gatewayLogger, logAccess, nestLoggingModule } from './access-log.js';
-import { serveOpenApi } from './openapi.js';
+import { DOCS_PATH, serveOpenApi } from './openapi.js';
 import { trackInFlight } from './in-flight.js';
 import { recordHttpMetrics } from './http-metrics.hook.js';
 import { answerParserError, answerRouterError } from './early-problem.js';
@@ -174,7 +174,7 @@ export async function createBffApp(
   if (config.http.corsOrigins.length > 0) {
     enableCors(app, config.http.corsOrigins);
   }
-  addSecurityHeaders(fastify);
+  addSecurityHeaders(fastify, `/${DOCS_PATH}`);
   // gzip only, and only past 2 KiB: order lists and the dashboard gain, a profile is too small to, and brotli costs
   // more CPU per request than it saves on a phone's link.
   await app.register(compress, { encodings: ['gzip', 'deflate'], threshold: 2048 });

@@ -3,7 +3,7 @@ import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The API answers JSON; only the /docs page runs scripts, Swagger UI's own, some of them inline. */
-export const HELMET_OPTIONS: HelmetOptions = {
+export const HELMET_OPTIONS = {
   contentSecurityPolicy: {
     directives: {
       defaultSrc: ["'self'"],
@@ -12,6 +12,25 @@ export const HELMET_OPTIONS: HelmetOptions = {
       imgSrc: ["'self'", 'data:'],
     },
   },
+} satisfies HelmetOptions;
+
+/**
+ * The API's answers are JSON, never a document a browser renders, so they
+ * leave out helmet's headers that only act on a rendered page: DNS
+ * prefetching of its links, IE8's open-download prompt, Adobe's
+ * cross-domain policy files, origin-keyed agent clusters and the legacy
+ * XSS auditor. Each header costs every answer, and past about twenty
+ * Fastify's header object turns into a slow dictionary: these five cost a
+ * cache hit 13 µs of its ~140 (bench/RESULTS.md). The /docs page keeps
+ * them all.
+ */
+export const API_HELMET_OPTIONS: HelmetOptions = {
+  ...HELMET_OPTIONS,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  originAgentCluster: false,
+  xXssProtection: false,
 };
 
 /**
@@ -40,10 +59,24 @@ export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Record
   return headers;
 }
 
-/** Every answer, errors and 404s included, carries the security headers. */
-export function addSecurityHeaders(fastify: FastifyInstance, headers = securityHeaders()): void {
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    void reply.headers(headers);
+/** Whether a request path (query and all) is the documentation page or one of its assets. */
+export function isDocumentPath(url: string, documentsPath: string): boolean {
+  return (
+    url.startsWith(documentsPath) &&
+    (url.length === documentsPath.length ||
+      url[documentsPath.length] === '/' ||
+      url[documentsPath.length] === '?')
+  );
+}
+
+/** Every answer, errors and 404s included, carries the security headers: the documentation's set under `documentsPath`, the API's elsewhere. */
+export function addSecurityHeaders(
+  fastify: FastifyInstance,
+  documentsPath: string,
+  headers = { api: securityHeaders(API_HELMET_OPTIONS), documents: securityHeaders(HELMET_OPTIONS) },
+): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(isDocumentPath(request.url, documentsPath) ? headers.documents : headers.api);
     done();
   });
 }
