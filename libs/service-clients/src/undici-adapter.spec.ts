@@ -1,4 +1,4 @@
-import { isCancel, type AxiosInstance } from 'axios';
+import { AxiosHeaders, isCancel, type AxiosInstance } from 'axios';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
@@ -56,7 +56,9 @@ describe('undiciAdapter', () => {
           response.write('x'.repeat(3000));
           response.end('x'.repeat(3000));
         } else {
-          response.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
+          response
+            .writeHead(201, { 'content-type': 'application/json', 'x-upstream': ['a', 'b'] })
+            .end('{"ok":true}');
         }
       });
     });
@@ -82,6 +84,10 @@ describe('undiciAdapter', () => {
     expect(response.status).toBe(201);
     // Text, as the transport parses and validates it itself: axios's own JSON parsing is off.
     expect(response.data).toBe('{"ok":true}');
+    // axios's own header type, so its case-insensitive reads work on what undici parsed.
+    expect(response.headers).toBeInstanceOf(AxiosHeaders);
+    expect((response.headers as AxiosHeaders).get('Content-Type')).toBe('application/json');
+    expect(response.headers['x-upstream']).toEqual(['a', 'b']);
     expect(received[0]).toMatchObject({
       url: '/things?q=x%20y',
       body: '{"name":"n"}',
