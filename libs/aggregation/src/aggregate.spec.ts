@@ -1,3 +1,4 @@
+import type { CancelSignal } from '@app/cancellation';
 import { ProblemError } from '@app/problem';
 import { aggregate } from './aggregate.js';
 import type { AggregateMeta } from './aggregate-meta.js';
@@ -135,9 +136,7 @@ describe(aggregate.name, () => {
   it('fails at once with the problem of a failed required section, without waiting for slow siblings', async () => {
     const notFound = new ProblemError('not-found', 'The user does not exist.');
     const slowSibling = vi.fn((scope: SectionScope) => {
-      return new Promise((_resolve, reject) =>
-        scope.signal.addEventListener('abort', () => reject(scope.signal.reason)),
-      );
+      return new Promise((_resolve, reject) => scope.signal.onAbort(reject));
     });
     const outcome = aggregate(Deadline.after(5_000), {
       user: required(() => failAfter(10, notFound)),
@@ -147,7 +146,7 @@ describe(aggregate.name, () => {
   });
 
   it('aborts the sections still running once a required section has failed', async () => {
-    let siblingSignal: AbortSignal | undefined;
+    let siblingSignal: CancelSignal | undefined;
     await aggregate(Deadline.after(5_000), {
       user: required(() => failAfter(5, new ProblemError('bad-gateway', 'garbage'))),
       orders: optional((scope) => {
@@ -159,7 +158,7 @@ describe(aggregate.name, () => {
   });
 
   it('aborts the loaders still running when the deadline passes', async () => {
-    let signal: AbortSignal | undefined;
+    let signal: CancelSignal | undefined;
     await aggregate(Deadline.after(30), {
       orders: optional((scope) => {
         signal = scope.signal;
@@ -183,7 +182,7 @@ describe(aggregate.name, () => {
 
   it('stops every loader when the client goes away', async () => {
     const deadline = Deadline.after(5_000);
-    let signal: AbortSignal | undefined;
+    let signal: CancelSignal | undefined;
     const outcome = aggregate(deadline, {
       user: required((scope) => {
         signal = scope.signal;

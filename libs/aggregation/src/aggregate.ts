@@ -1,3 +1,4 @@
+import { Cancellation } from '@app/cancellation';
 import { ProblemError } from '@app/problem';
 import { toAggregateMeta, type AggregateMeta, type SectionReport } from './aggregate-meta.js';
 import { DeadlineExceededError, type Deadline } from './deadline.js';
@@ -40,11 +41,11 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
     const names = Object.keys(sections);
     const values: Record<string, unknown> = {};
     const reports: Record<string, SectionReport> = {};
-    const run = new AbortController();
+    const run = new Cancellation();
     const staleAges = new Map<string, number>();
     const spans = deadline.span === undefined ? undefined : new SectionSpans(deadline.span);
     const scopeOf = (name: string): SectionScope => ({
-      signal: run.signal,
+      signal: run,
       deadlineAt: deadline.at,
       onStale: (ageMs) => staleAges.set(name, Math.max(staleAges.get(name) ?? 0, Math.round(ageMs))),
       span: spans?.start(name, sections[name].required),
@@ -52,10 +53,11 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
     });
     let pending = names.length;
     let done = false;
+    let stopListening = (): void => undefined;
 
     const stop = (): void => {
       done = true;
-      deadline.signal.removeEventListener('abort', atDeadline);
+      stopListening();
     };
     const fail = (error: unknown): void => {
       stop();
@@ -95,11 +97,11 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       resolve({ values: {} as SectionValues<S>, meta: toAggregateMeta([], {}) });
       return;
     }
-    deadline.signal.addEventListener('abort', atDeadline, { once: true });
     if (deadline.signal.aborted) {
       atDeadline();
       return;
     }
+    stopListening = deadline.signal.onAbort(atDeadline);
     for (const name of names) {
       const section = sections[name];
       let loading: Promise<unknown>;

@@ -1,3 +1,4 @@
+import { Cancellation, type CancelSignal } from '@app/cancellation';
 import type { RequestContext, TraceSpan } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import { performance } from 'node:perf_hooks';
@@ -25,7 +26,7 @@ export class ClientClosedError extends ProblemError {
  * client goes away, so every upstream call made under it stops with it.
  */
 export class Deadline {
-  private readonly controller = new AbortController();
+  private readonly cancellation = new Cancellation();
   private readonly timer: NodeJS.Timeout;
 
   /**
@@ -41,7 +42,7 @@ export class Deadline {
     readonly context?: RequestContext,
   ) {
     this.timer = setTimeout(
-      () => this.controller.abort(new DeadlineExceededError()),
+      () => this.cancellation.abort(new DeadlineExceededError()),
       Math.max(0, at - performance.now()),
     );
     this.timer.unref();
@@ -56,17 +57,17 @@ export class Deadline {
     this.reporter?.(meta);
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  get signal(): CancelSignal {
+    return this.cancellation;
   }
 
   /** What a service call made directly under this deadline (outside an aggregate) is given. */
-  get callOptions(): { signal: AbortSignal; deadlineAt: number; context: RequestContext | undefined } {
+  get callOptions(): { signal: CancelSignal; deadlineAt: number; context: RequestContext | undefined } {
     return { signal: this.signal, deadlineAt: this.at, context: this.context };
   }
 
   get expired(): boolean {
-    return this.controller.signal.reason instanceof DeadlineExceededError;
+    return this.cancellation.reason instanceof DeadlineExceededError;
   }
 
   remainingMs(): number {
@@ -76,8 +77,8 @@ export class Deadline {
   /** The client is gone: stop every call still running for it. */
   cancel(): void {
     this.dispose();
-    if (!this.controller.signal.aborted) {
-      this.controller.abort(new ClientClosedError());
+    if (!this.cancellation.aborted) {
+      this.cancellation.abort(new ClientClosedError());
     }
   }
 

@@ -1,9 +1,10 @@
+import type { CancelSignal } from '@app/cancellation';
 import type { RequestContext, TraceSpan } from '@app/observability';
 
 /** What a section's loader receives; it fits a service client's call options as is. */
 export interface SectionScope {
   /** Aborts when the deadline passes, the client leaves, or a required sibling has already failed. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** `performance.now()` by which the whole request must have answered. */
   deadlineAt: number;
   /** For the loader's data source: the data is past its freshness by this age; the section is reported stale. */

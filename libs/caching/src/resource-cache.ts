@@ -1,3 +1,4 @@
+import { NEVER_CANCELLED, type CancelSignal } from '@app/cancellation';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type CacheConfig } from '@app/config';
 import { Metrics, type CacheEvent } from '@app/observability';
@@ -11,7 +12,7 @@ import { RedisConnection, type LuaScript } from '@app/redis';
 import { SingleFlight } from './single-flight.js';
 
 /** How a load runs: for a caller waiting on it, or in the background to refresh an entry served stale. */
-export type LoadMode = { kind: 'foreground'; signal: AbortSignal } | { kind: 'background' };
+export type LoadMode = { kind: 'foreground'; signal: CancelSignal } | { kind: 'background' };
 
 export interface CachedRead<T> {
   key: string;
@@ -21,7 +22,7 @@ export interface CachedRead<T> {
   load: (mode: LoadMode) => Promise<T>;
   /** Told the age of the data when a stale entry is served. */
   onStale?: (ageMs: number) => void;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** The client asked for no-cache: go to the source even for a fresh entry. */
   revalidate?: boolean;
 }
@@ -119,7 +120,7 @@ export class ResourceCache {
 
   async read<T>(read: CachedRead<T>): Promise<T> {
     if (!this.settings.enabled || read.ttlMs <= 0) {
-      return read.load({ kind: 'foreground', signal: read.signal ?? new AbortController().signal });
+      return read.load({ kind: 'foreground', signal: read.signal ?? NEVER_CANCELLED });
     }
     // A client asking for no-cache still gets the stored entry as a fallback if the reload fails.
     const local = this.layers.readMemory(read.key);
@@ -289,7 +290,7 @@ export class ResourceCache {
    * the others wait briefly for its result. `attempt` is the lock the
    * lookup already asked for, if it did.
    */
-  private async loadOnce<T>(read: CachedRead<T>, signal: AbortSignal, attempt?: LockAttempt): Promise<T> {
+  private async loadOnce<T>(read: CachedRead<T>, signal: CancelSignal, attempt?: LockAttempt): Promise<T> {
     if (this.layers.shared === undefined) {
       // One process: the single flight around this call already makes it the only load.
       return this.loadAndStore(read, signal, undefined);
@@ -316,7 +317,7 @@ export class ResourceCache {
 
   private async loadAndStore<T>(
     read: CachedRead<T>,
-    signal: AbortSignal,
+    signal: CancelSignal,
     lock: HeldLock | undefined,
   ): Promise<T> {
     const value = await read.load({ kind: 'foreground', signal });
@@ -324,7 +325,7 @@ export class ResourceCache {
     return value;
   }
 
-  private async waitForOtherInstance<T>(key: string, signal: AbortSignal): Promise<T | undefined> {
+  private async waitForOtherInstance<T>(key: string, signal: CancelSignal): Promise<T | undefined> {
     for (let waited = 0; waited < LOCK_WAIT_MS && !signal.aborted; waited += LOCK_POLL_MS) {
       await sleep(LOCK_POLL_MS);
       const shared: unknown = await this.layers.shared?.get(key);

@@ -1,3 +1,4 @@
+import { Cancellation, type CancelSignal } from '@app/cancellation';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleFlight } from './single-flight.js';
 
@@ -25,13 +26,13 @@ describe(SingleFlight.name, () => {
   it('keeps the load running for the others when one caller leaves', async () => {
     const flights = new SingleFlight();
     let aborted = false;
-    const load = (signal: AbortSignal): Promise<string> => {
-      signal.addEventListener('abort', () => (aborted = true));
+    const load = (signal: CancelSignal): Promise<string> => {
+      signal.onAbort(() => (aborted = true));
       return sleep(30).then(() => 'value');
     };
-    const impatient = new AbortController();
-    const first = flights.run('k', load, impatient.signal);
-    const second = flights.run('k', load, new AbortController().signal);
+    const impatient = new Cancellation();
+    const first = flights.run('k', load, impatient);
+    const second = flights.run('k', load, new Cancellation());
     impatient.abort(new Error('gone'));
     await expect(first).rejects.toThrow('gone');
     await expect(second).resolves.toBe('value');
@@ -41,15 +42,15 @@ describe(SingleFlight.name, () => {
   it('cancels the load once every caller has left', async () => {
     const flights = new SingleFlight();
     let aborted = false;
-    const load = (signal: AbortSignal): Promise<string> =>
+    const load = (signal: CancelSignal): Promise<string> =>
       new Promise((_resolve, reject) =>
-        signal.addEventListener('abort', () => {
+        signal.onAbort(() => {
           aborted = true;
           reject(new Error('cancelled'));
         }),
       );
-    const callers = [new AbortController(), new AbortController()];
-    const waits = callers.map((caller) => flights.run('k', load, caller.signal).catch(() => 'left'));
+    const callers = [new Cancellation(), new Cancellation()];
+    const waits = callers.map((caller) => flights.run('k', load, caller).catch(() => 'left'));
     callers.forEach((caller) => caller.abort(new Error('gone')));
     expect(await Promise.all(waits)).toEqual(['left', 'left']);
     expect(aborted).toBe(true);
@@ -63,16 +64,14 @@ describe(SingleFlight.name, () => {
     };
     process.on('unhandledRejection', record);
     const load = vi.fn(
-      (signal: AbortSignal): Promise<string> =>
-        new Promise((_resolve, reject) =>
-          signal.addEventListener('abort', () => reject(new Error('cancelled'))),
-        ),
+      (signal: CancelSignal): Promise<string> =>
+        new Promise((_resolve, reject) => signal.onAbort(() => reject(new Error('cancelled')))),
     );
-    const gone = new AbortController();
+    const gone = new Cancellation();
     gone.abort(new Error('gone'));
 
     try {
-      await expect(flights.run('k', load, gone.signal)).rejects.toThrow('gone');
+      await expect(flights.run('k', load, gone)).rejects.toThrow('gone');
       // Unhandled rejections are reported after the microtask queue drains.
       await sleep(10);
     } finally {
@@ -88,12 +87,10 @@ describe(SingleFlight.name, () => {
 describe(`${SingleFlight.name}, when callers leave`, () => {
   it('lets a load abandoned by every caller fail without taking the process down', async () => {
     const flights = new SingleFlight();
-    const caller = new AbortController();
-    const load = (signal: AbortSignal): Promise<string> =>
-      new Promise((_resolve, reject) =>
-        signal.addEventListener('abort', () => reject(new Error('cancelled'))),
-      );
-    const waiting = flights.run('k', load, caller.signal);
+    const caller = new Cancellation();
+    const load = (signal: CancelSignal): Promise<string> =>
+      new Promise((_resolve, reject) => signal.onAbort(() => reject(new Error('cancelled'))));
+    const waiting = flights.run('k', load, caller);
     caller.abort(new Error('client closed'));
     await expect(waiting).rejects.toThrow('client closed');
     // An unhandled rejection here would fail this run (Vitest reports it) and end a production process.

@@ -1,6 +1,8 @@
+import { Cancellation, type CancelSignal } from '@app/cancellation';
+
 interface Flight {
   result: Promise<unknown>;
-  controller: AbortController;
+  cancellation: Cancellation;
   waiters: number;
 }
 
@@ -12,7 +14,7 @@ interface Flight {
 export class SingleFlight {
   private readonly flights = new Map<string, Flight>();
 
-  run<T>(key: string, load: (signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> {
+  run<T>(key: string, load: (signal: CancelSignal) => Promise<T>, callerSignal?: CancelSignal): Promise<T> {
     // A caller already gone (a required sibling section failed first) would start a load only to cancel it at
     // once, and that load's rejection would have nobody waiting on it: unhandled, it ends the process.
     if (callerSignal?.aborted === true) {
@@ -20,9 +22,9 @@ export class SingleFlight {
     }
     let flight = this.flights.get(key);
     if (flight === undefined) {
-      const controller = new AbortController();
-      const started: Flight = { result: Promise.resolve(), controller, waiters: 0 };
-      started.result = load(controller.signal).finally(() => {
+      const cancellation = new Cancellation();
+      const started: Flight = { result: Promise.resolve(), cancellation, waiters: 0 };
+      started.result = load(cancellation).finally(() => {
         if (this.flights.get(key) === started) {
           this.flights.delete(key);
         }
@@ -40,31 +42,26 @@ export class SingleFlight {
     return this.flights.size;
   }
 
-  private wait(flight: Flight, callerSignal: AbortSignal | undefined): Promise<unknown> {
+  private wait(flight: Flight, callerSignal: CancelSignal | undefined): Promise<unknown> {
     flight.waiters += 1;
     if (callerSignal === undefined) {
       return flight.result;
     }
     return new Promise((resolve, reject) => {
-      const leave = (): void => {
+      const stopListening = callerSignal.onAbort((reason) => {
         flight.waiters -= 1;
         if (flight.waiters === 0) {
-          flight.controller.abort(callerSignal.reason);
+          flight.cancellation.abort(reason);
         }
-        reject(callerSignal.reason);
-      };
-      if (callerSignal.aborted) {
-        leave();
-        return;
-      }
-      callerSignal.addEventListener('abort', leave, { once: true });
+        reject(reason);
+      });
       flight.result.then(
         (value) => {
-          callerSignal.removeEventListener('abort', leave);
+          stopListening();
           resolve(value);
         },
         (error: unknown) => {
-          callerSignal.removeEventListener('abort', leave);
+          stopListening();
           reject(error);
         },
       );

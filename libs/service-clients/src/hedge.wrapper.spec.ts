@@ -25,7 +25,7 @@ function twoInstances() {
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => resolve('slow answer'), 300);
-      request.signal?.addEventListener('abort', () => {
+      request.signal?.onAbort(() => {
         clearTimeout(timer);
         aborted.push(instance);
         reject(new Error('aborted'));

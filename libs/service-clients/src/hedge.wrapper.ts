@@ -1,13 +1,10 @@
+import { Cancellation } from '@app/cancellation';
 import type { HedgeConfig } from '@app/config';
 import type { LatencyWindow } from './latency-window.js';
 import type { RetryBudget } from './retry-budget.js';
-import { isIdempotent, type UpstreamRequest, type UpstreamWrapper } from './upstream-call.js';
+import { isIdempotent, type UpstreamWrapper } from './upstream-call.js';
 
 const HEDGE_PERCENTILE = 95;
-
-function attemptSignal(request: UpstreamRequest, own: AbortController): AbortSignal {
-  return request.signal === undefined ? own.signal : AbortSignal.any([request.signal, own.signal]);
-}
 
 /**
  * Hedged requests (off unless configured): when an idempotent call has not
@@ -30,7 +27,7 @@ export function withHedging(
       return next(request);
     }
     return new Promise((resolve, reject) => {
-      const attempts: AbortController[] = [];
+      const attempts: Cancellation[] = [];
       const picked = new Set<string>();
       let running = 0;
       let settled = false;
@@ -45,12 +42,13 @@ export function withHedging(
         outcome();
       };
       const launch = (): void => {
-        const own = new AbortController();
+        // Stopped when the caller is, or when the other attempt has won.
+        const own = Cancellation.following(request.signal);
         attempts.push(own);
         running += 1;
         next({
           ...request,
-          signal: attemptSignal(request, own),
+          signal: own,
           avoid: new Set([...(request.avoid ?? []), ...picked]),
           onPick: (id) => picked.add(id),
         }).then(

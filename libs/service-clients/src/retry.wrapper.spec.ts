@@ -1,3 +1,4 @@
+import { Cancellation } from '@app/cancellation';
 import type { RetryConfig } from '@app/config';
 import { performance } from 'node:perf_hooks';
 import { RetryBudget } from './retry-budget.js';
@@ -123,13 +124,13 @@ describe(withRetries.name, () => {
   });
 
   it('does not retry a call whose caller has gone away', async () => {
-    const caller = new AbortController();
+    const caller = new Cancellation();
     caller.abort();
     const { call, seen } = scripted([new UpstreamUnavailableError('user', { connection: true })]);
     await expect(
       withRetries(config, new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 }))(call)({
         ...get,
-        signal: caller.signal,
+        signal: caller,
       }),
     ).rejects.toBeInstanceOf(UpstreamUnavailableError);
     expect(seen).toHaveLength(1);

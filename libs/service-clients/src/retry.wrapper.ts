@@ -1,6 +1,6 @@
+import { delay } from '@app/cancellation';
 import type { RetryConfig } from '@app/config';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MIN_USEFUL_MS } from './axios-transport.js';
 import type { RetryBudget } from './retry-budget.js';
 import { UpstreamError } from './upstream.error.js';
@@ -48,7 +48,7 @@ export function withRetries(config: RetryConfig, budget: RetryBudget): UpstreamW
         if (error.instance !== undefined) {
           tried.add(error.instance);
         }
-        await sleep(delayMs, undefined, { signal: request.signal }).catch(() => {
+        await delay(delayMs, request.signal).catch(() => {
           throw error;
         });
       }

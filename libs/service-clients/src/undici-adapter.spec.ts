@@ -1,3 +1,4 @@
+import { Cancellation } from '@app/cancellation';
 import { AxiosHeaders, isCancel, type AxiosInstance } from 'axios';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -103,6 +104,13 @@ describe('undiciAdapter', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
     const error: unknown = await http.get('/slow', { signal: controller.signal }).catch((e: unknown) => e);
+    expect(isCancel(error)).toBe(true);
+  });
+
+  it('stops a call when the gateway’s own cancellation is cancelled, as it does for an AbortSignal', async () => {
+    const cancellation = new Cancellation();
+    setTimeout(() => cancellation.abort(), 20);
+    const error: unknown = await http.get('/slow', { signal: cancellation }).catch((e: unknown) => e);
     expect(isCancel(error)).toBe(true);
   });
 

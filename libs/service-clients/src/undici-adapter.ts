@@ -1,3 +1,4 @@
+import type { CancelSignal } from '@app/cancellation';
 import axios, {
   AxiosError,
   AxiosHeaders,
@@ -5,6 +6,7 @@ import axios, {
   type AxiosAdapter,
   type AxiosInstance,
   type AxiosResponse,
+  type GenericAbortSignal,
   type InternalAxiosRequestConfig,
 } from 'axios';
 import { EventEmitter } from 'node:events';
@@ -149,6 +151,22 @@ class CallCancellation extends EventEmitter {
   }
 }
 
+function isCancelSignal(signal: GenericAbortSignal): signal is GenericAbortSignal & CancelSignal {
+  return typeof (signal as Partial<CancelSignal>).onAbort === 'function';
+}
+
+/** Calls `listener` when the caller's signal aborts, whether the gateway's own kind or an AbortSignal; returns what stops listening. */
+function onCallerAbort(signal: GenericAbortSignal | undefined, listener: () => void): () => void {
+  if (signal === undefined) {
+    return () => undefined;
+  }
+  if (isCancelSignal(signal)) {
+    return signal.onAbort(listener);
+  }
+  signal.addEventListener?.('abort', listener, { once: true });
+  return () => signal.removeEventListener?.('abort', listener);
+}
+
 /*
  * undici has already parsed and checked the header block (names in lower
  * case, values trimmed, no control characters), so the fields are copied
@@ -189,13 +207,11 @@ export function undiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
             cancellation.abort();
           }, timeoutMs)
         : undefined;
-    const callerSignal = config.signal as AbortSignal | undefined;
-    const onCallerAbort = (): void => cancellation.abort();
-    if (callerSignal?.aborted === true) {
+    if (config.signal?.aborted === true) {
       clearTimeout(timer);
       throw new CanceledError(undefined, undefined, config);
     }
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    const stopListening = onCallerAbort(config.signal, () => cancellation.abort());
     try {
       const response = await dispatcher.request({
         origin: target.origin,
@@ -229,7 +245,7 @@ export function undiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
       throw error instanceof AxiosError ? error : transportError(error, config);
     } finally {
       clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
+      stopListening();
     }
   };
 }

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '@app/cancellation';
 import type { RequestContext, TraceSpan } from '@app/observability';
 import type { ExpectedAnswer } from './read-answer.js';
 
@@ -12,7 +13,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** Per-call options every typed client method accepts; an aggregate section's scope fits it as is. */
 export interface CallOptions {
   /** Aborts the call: the request deadline passed, or the client went away. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** `performance.now()` by which the whole request must have answered. */
   deadlineAt?: number;
   /** Told the age of the data when the answer comes from the cache past its freshness. */

@@ -1,0 +1,1 @@
+export { Cancellation, delay, NEVER_CANCELLED, type CancelSignal } from './cancellation.js';
