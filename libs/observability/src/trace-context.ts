@@ -48,7 +48,7 @@ export function traceContextFor(traceparent: string | undefined, requestId: stri
   return { traceId, parentSpanId: undefined, spanId: newSpanId(), sampled: false };
 }
 
-/** The `traceparent` header for a call made on behalf of this trace. */
-export function formatTraceparent(context: TraceContext): string {
-  return `00-${context.traceId}-${context.spanId}-${context.sampled ? '01' : '00'}`;
+/** The `traceparent` header for a call made on behalf of this trace, from its span or from `spanId` of the call's own. */
+export function formatTraceparent(context: TraceContext, spanId: string = context.spanId): string {
+  return `00-${context.traceId}-${spanId}-${context.sampled ? '01' : '00'}`;
 }

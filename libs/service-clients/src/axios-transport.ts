@@ -20,32 +20,52 @@ export function timeLeft(request: UpstreamRequest, ceilingMs: number): number {
     : Math.min(ceilingMs, Math.floor(request.deadlineAt - performance.now()));
 }
 
-function callHeaders(
-  request: UpstreamRequest,
-  instance: UpstreamInstance,
-  timeoutMs: number,
-): Record<string, string> {
-  const headers: Record<string, string> = {
-    ...request.headers,
-    accept: 'application/json',
+/** The fields the gateway writes on every call itself; a call's extra headers never replace them. */
+const GATEWAY_FIELDS = new Set([
+  'accept',
+  'x-request-timeout-ms',
+  'x-request-id',
+  'traceparent',
+  'idempotency-key',
+  'host',
+]);
+
+/** The call's header fields as undici takes them, name then value, every name in lower case. */
+function callHeaders(request: UpstreamRequest, instance: UpstreamInstance, timeoutMs: number): string[] {
+  const fields = [
+    'accept',
+    'application/json',
     // Lets a well-behaved upstream give up when we will no longer read its answer.
-    'x-request-timeout-ms': String(timeoutMs),
-  };
+    'x-request-timeout-ms',
+    String(timeoutMs),
+  ];
   const context = request.context;
   if (context !== undefined) {
-    headers['x-request-id'] = context.requestId;
-    headers.traceparent = request.traceparent ?? formatTraceparent({ ...context.trace, spanId: newSpanId() });
-  }
-  if (request.body !== undefined && headers['content-type'] === undefined) {
-    headers['content-type'] = 'application/json';
+    fields.push(
+      'x-request-id',
+      context.requestId,
+      'traceparent',
+      request.traceparent ?? formatTraceparent(context.trace, newSpanId()),
+    );
   }
   if (request.idempotencyKey !== undefined) {
-    headers['idempotency-key'] = request.idempotencyKey;
+    fields.push('idempotency-key', request.idempotencyKey);
   }
   if (instance.endpoint.hostHeader !== undefined) {
-    headers.host = instance.endpoint.hostHeader;
+    fields.push('host', instance.endpoint.hostHeader);
   }
-  return headers;
+  let contentType = false;
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    const lowerName = name.toLowerCase();
+    if (!GATEWAY_FIELDS.has(lowerName)) {
+      contentType ||= lowerName === 'content-type';
+      fields.push(lowerName, value);
+    }
+  }
+  if (request.body !== undefined && !contentType) {
+    fields.push('content-type', 'application/json');
+  }
+  return fields;
 }
 
 /** JSON text, as the client sends it; a pass-through relays text it has already checked. */
@@ -76,7 +96,7 @@ export function axiosTransport(service: ServiceConfig, http: AxiosInstance): Tra
         url: withQuery(request.path, request.query),
         method: request.method,
         data: requestBody(request.body),
-        headers: callHeaders(request, instance, timeoutMs),
+        headerFields: callHeaders(request, instance, timeoutMs),
         timeout: timeoutMs,
         signal: request.signal,
       });

