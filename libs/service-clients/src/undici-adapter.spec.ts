@@ -130,6 +130,29 @@ describe('undiciAdapter', () => {
     expect(isCancel(error)).toBe(true);
   });
 
+  it('gives up at once on a call still queued for a connection when its caller leaves', async () => {
+    // One connection, busy with a slow call: the second waits in undici's queue and never gets a socket.
+    const single = new Agent({ connections: 1 });
+    const queued = leanAxios(single, 4096);
+    queued.defaults.baseURL = http.defaults.baseURL;
+    try {
+      const settled: string[] = [];
+      const slow = queued.get('/slow').then(() => settled.push('slow call'));
+      const cancellation = new Cancellation();
+      const waiting = queued.get('/things', { signal: cancellation }).catch((e: unknown) => {
+        settled.push('queued call');
+        return e;
+      });
+      setTimeout(() => cancellation.abort(), 20);
+      expect(isCancel(await waiting)).toBe(true);
+      await slow;
+      // It did not wait for the slow call to free the connection.
+      expect(settled).toEqual(['queued call', 'slow call']);
+    } finally {
+      await single.close();
+    }
+  });
+
   it('refuses a body larger than maxContentLength, declared or streamed', async () => {
     await expect(http.get('/large')).rejects.toMatchObject({
       code: 'ERR_BAD_RESPONSE',

@@ -9,7 +9,7 @@ import axios, {
   type GenericAbortSignal,
   type InternalAxiosRequestConfig,
 } from 'axios';
-import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 
 /*
@@ -124,51 +124,107 @@ function requestBody(data: unknown): string | Buffer | undefined {
   throw new AxiosError('request body must be a string or a Buffer', AxiosError.ERR_BAD_REQUEST);
 }
 
-async function readText(
-  body: Dispatcher.ResponseData['body'],
-  declaredLength: string | string[] | undefined,
-  maxBytes: number,
-  config: InternalAxiosRequestConfig,
-): Promise<string> {
-  const tooLarge = (): AxiosError =>
-    new AxiosError(`maxContentLength size of ${maxBytes} exceeded`, AxiosError.ERR_BAD_RESPONSE, config);
-  const declared = typeof declaredLength === 'string' ? Number(declaredLength) : Number.NaN;
-  if (declared > maxBytes && maxBytes >= 0) {
-    // Destroying an unread body makes undici emit an abort error: expected here, so it is listened to.
-    body.once('error', () => undefined);
-    body.destroy();
-    throw tooLarge();
-  }
-  // A declared length is enforced by undici itself (a longer body is a protocol error): no need to count.
-  if (maxBytes < 0 || declared <= maxBytes) {
-    return body.text();
-  }
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of body) {
-    received += (chunk as Buffer).length;
-    if (received > maxBytes) {
-      body.destroy();
-      throw tooLarge();
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
 }
 
 /*
- * What stops one call, for undici, which takes an EventEmitter as a signal
- * as readily as an AbortSignal. An AbortController per call (and the
- * EventTarget listeners undici adds to it) cost 2-3% of the gateway's CPU
- * in the profile; an emitter costs a fraction of that.
+ * One exchange read whole, as text, through undici's dispatch handler
+ * rather than its request(): request() wraps every answer's body in a Node
+ * Readable, whose state machine and ticks a JSON answer read in one piece
+ * does not need (34.4 against 39.7 µs of CPU per call to a demo service,
+ * measured alone), and listens to a signal the adapter would have to make.
  */
-class CallCancellation extends EventEmitter {
-  aborted = false;
+class TextExchange implements Dispatcher.DispatchHandler {
+  readonly answer: Promise<Answer>;
+  private resolve!: (answer: Answer) => void;
+  private reject!: (reason: unknown) => void;
+  private settled = false;
+  private controller: Dispatcher.DispatchController | undefined;
+  /** Why it was stopped before undici started it; undici is told once it does. */
+  private stoppedEarly: Error | undefined;
+  private status = 0;
+  private headers: IncomingHttpHeaders = {};
+  private readonly chunks: Buffer[] = [];
+  private received = 0;
 
-  abort(): void {
-    if (!this.aborted) {
-      this.aborted = true;
-      this.emit('abort');
+  constructor(
+    private readonly maxBytes: number,
+    private readonly tooLarge: () => Error,
+  ) {
+    this.answer = new Promise<Answer>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** Ends the exchange now: the answer rejects with `reason` at once, and undici drops the request. */
+  stop(reason: Error): void {
+    if (this.settled) {
+      return;
+    }
+    this.settle(() => this.reject(reason));
+    if (this.controller === undefined) {
+      this.stoppedEarly = reason;
+    } else {
+      this.controller.abort(reason);
+    }
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.stoppedEarly !== undefined) {
+      controller.abort(this.stoppedEarly);
+    }
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    // An informational answer (100 Continue) comes before the real one.
+    if (statusCode < 200) {
+      return;
+    }
+    const declared = typeof headers['content-length'] === 'string' ? Number(headers['content-length']) : NaN;
+    if (this.maxBytes >= 0 && declared > this.maxBytes) {
+      this.stop(this.tooLarge());
+      return;
+    }
+    this.status = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) {
+      return;
+    }
+    this.received += chunk.length;
+    if (this.maxBytes >= 0 && this.received > this.maxBytes) {
+      this.stop(this.tooLarge());
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    this.settle(() =>
+      this.resolve({ status: this.status, headers: this.headers, text: body.toString('utf8') }),
+    );
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.settle(() => this.reject(error));
+  }
+
+  private settle(outcome: () => void): void {
+    if (!this.settled) {
+      this.settled = true;
+      outcome();
     }
   }
 }
@@ -196,7 +252,7 @@ function onCallerAbort(signal: GenericAbortSignal | undefined, listener: () => v
  * normalize and sanitize each field again: 1.7 of the 17.1 µs a call took,
  * measured alone against a dispatcher that answers at once.
  */
-function answerHeaders(headers: Dispatcher.ResponseData['headers']): AxiosHeaders {
+function answerHeaders(headers: IncomingHttpHeaders): AxiosHeaders {
   return Object.assign(new AxiosHeaders(), headers);
 }
 
@@ -218,52 +274,51 @@ function transportError(error: unknown, config: InternalAxiosRequestConfig): unk
  */
 export function undiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
   return async (config): Promise<AxiosResponse<string>> => {
+    if (config.signal?.aborted === true) {
+      throw new CanceledError(undefined, undefined, config);
+    }
     const target = targetOf(config.baseURL, config.url, config.params as Query | undefined);
-    const cancellation = new CallCancellation();
-    let timedOut = false;
+    const maxBytes = config.maxContentLength ?? -1;
+    const exchange = new TextExchange(
+      maxBytes,
+      () =>
+        new AxiosError(`maxContentLength size of ${maxBytes} exceeded`, AxiosError.ERR_BAD_RESPONSE, config),
+    );
     const timeoutMs = config.timeout ?? 0;
     const timer =
       timeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            cancellation.abort();
-          }, timeoutMs)
+        ? setTimeout(
+            () =>
+              exchange.stop(
+                new AxiosError(`timeout of ${timeoutMs}ms exceeded`, AxiosError.ETIMEDOUT, config),
+              ),
+            timeoutMs,
+          )
         : undefined;
-    if (config.signal?.aborted === true) {
-      clearTimeout(timer);
-      throw new CanceledError(undefined, undefined, config);
-    }
-    const stopListening = onCallerAbort(config.signal, () => cancellation.abort());
+    const stopListening = onCallerAbort(config.signal, () =>
+      exchange.stop(new CanceledError(undefined, undefined, config)),
+    );
     try {
-      const response = await dispatcher.request({
-        origin: target.origin,
-        path: target.path,
-        method: (config.method ?? 'get').toUpperCase() as Dispatcher.HttpMethod,
-        headers: requestHeaders(config),
-        body: requestBody(config.data),
-        signal: cancellation,
-      });
-      const data = await readText(
-        response.body,
-        response.headers['content-length'],
-        config.maxContentLength ?? -1,
-        config,
+      dispatcher.dispatch(
+        {
+          origin: target.origin,
+          path: target.path,
+          method: (config.method ?? 'get').toUpperCase() as Dispatcher.HttpMethod,
+          headers: requestHeaders(config),
+          body: requestBody(config.data),
+        },
+        exchange,
       );
+      const answer = await exchange.answer;
       return {
-        data,
-        status: response.statusCode,
+        data: answer.text,
+        status: answer.status,
         statusText: '',
-        headers: answerHeaders(response.headers),
+        headers: answerHeaders(answer.headers),
         config,
         request: undefined,
       };
     } catch (error) {
-      if (timedOut) {
-        throw new AxiosError(`timeout of ${timeoutMs}ms exceeded`, AxiosError.ETIMEDOUT, config);
-      }
-      if (cancellation.aborted) {
-        throw new CanceledError(undefined, undefined, config);
-      }
       throw error instanceof AxiosError ? error : transportError(error, config);
     } finally {
       clearTimeout(timer);
