@@ -94,10 +94,19 @@ describe(Cancellation.name, () => {
 });
 
 describe(delay.name, () => {
-  it('resolves after the wait when nothing cancels it', async () => {
-    const started = Date.now();
-    await delay(20);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
+  it('resolves once the wait is over, not before, when nothing cancels it', async () => {
+    vi.useFakeTimers();
+    try {
+      let resolved = false;
+      const waiting = delay(1_000).then(() => (resolved = true));
+      await vi.advanceTimersByTimeAsync(999);
+      expect(resolved).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await waiting;
+      expect(resolved).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rejects with the reason as soon as it is cancelled, without waiting out the delay', async () => {

@@ -55,11 +55,13 @@ function callHeaders(request: UpstreamRequest, instance: UpstreamInstance, timeo
     fields.push('host', instance.endpoint.hostHeader);
   }
   let contentType = false;
-  for (const [name, value] of Object.entries(request.headers ?? {})) {
-    const lowerName = name.toLowerCase();
-    if (!GATEWAY_FIELDS.has(lowerName)) {
-      contentType ||= lowerName === 'content-type';
-      fields.push(lowerName, value);
+  if (request.headers !== undefined) {
+    for (const [name, value] of Object.entries(request.headers)) {
+      const lowerName = name.toLowerCase();
+      if (!GATEWAY_FIELDS.has(lowerName)) {
+        contentType ||= lowerName === 'content-type';
+        fields.push(lowerName, value);
+      }
     }
   }
   if (request.body !== undefined && !contentType) {

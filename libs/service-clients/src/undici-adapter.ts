@@ -165,7 +165,8 @@ class TextExchange implements Dispatcher.DispatchHandler {
     if (this.settled) {
       return;
     }
-    this.settle(() => this.reject(reason));
+    this.settled = true;
+    this.reject(reason);
     if (this.controller === undefined) {
       this.stoppedEarly = reason;
     } else {
@@ -211,20 +212,17 @@ class TextExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    this.settle(() =>
-      this.resolve({ status: this.status, headers: this.headers, text: body.toString('utf8') }),
-    );
+    if (!this.settled) {
+      this.settled = true;
+      const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+      this.resolve({ status: this.status, headers: this.headers, text: body.toString('utf8') });
+    }
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.settle(() => this.reject(error));
-  }
-
-  private settle(outcome: () => void): void {
     if (!this.settled) {
       this.settled = true;
-      outcome();
+      this.reject(error);
     }
   }
 }
