@@ -1,4 +1,4 @@
-import { CacheableMemory } from '@cacheable/memory';
+import { LRUCache } from 'lru-cache';
 import type { Caller } from './caller.js';
 
 /** A cached verdict never outlives this, so a key dropped from the JWKS stops working within a minute. */
@@ -11,14 +11,13 @@ const MAX_ENTRIES = 10_000;
  * its whole life; checking its signature once per minute instead of on every
  * request saves the HMAC or RSA work and passport-jwt's parsing. An entry
  * lasts until the token expires (with the clock tolerance) or a minute,
- * whichever is first.
+ * whichever is first; the least recently used go first past 10,000.
+ * lru-cache rather than @cacheable/memory: that store runs hooks, stats and
+ * a store-hash lookup on every call, and remembering each new token cost
+ * 1.1% of a cache miss's CPU profile, where every request brings one.
  */
 export class VerifiedTokens {
-  private readonly entries = new CacheableMemory({
-    lruSize: MAX_ENTRIES,
-    useClone: false,
-    storeHashSize: 1,
-  });
+  private readonly entries = new LRUCache<string, { caller: Caller; until: number }>({ max: MAX_ENTRIES });
 
   constructor(
     private readonly clockToleranceMs: number,
@@ -26,8 +25,15 @@ export class VerifiedTokens {
   ) {}
 
   get(token: string): Caller | undefined {
-    const entry = this.entries.get<{ caller: Caller; until: number }>(token);
-    return entry !== undefined && entry.until > this.now() ? entry.caller : undefined;
+    const entry = this.entries.get(token);
+    if (entry === undefined) {
+      return undefined;
+    }
+    if (entry.until <= this.now()) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return entry.caller;
   }
 
   /** `expiresAt` is the token's `exp` claim, in seconds. */
@@ -36,8 +42,8 @@ export class VerifiedTokens {
     const ttlMs = Math.min(expiresAt * 1000 + this.clockToleranceMs - now, MAX_REMEMBER_MS);
     if (ttlMs > 0) {
       const frozen = Object.freeze({ ...caller, roles: Object.freeze([...caller.roles]) as string[] });
-      // The cache's own expiry only frees the memory; `until` decides, on the clock this class was given.
-      this.entries.set(token, { caller: frozen, until: now + ttlMs }, ttlMs);
+      // `until` decides, on the clock this class was given; an expired entry is dropped when it is next asked for.
+      this.entries.set(token, { caller: frozen, until: now + ttlMs });
     }
   }
 }
