@@ -75,4 +75,21 @@ describe(Metrics.name, () => {
     expect(sample(text, 'cache_events_total{layer="response",event="hit"}')).toBe(2);
     expect(sample(text, 'cache_events_total{layer="resource",event="miss"}')).toBe(1);
   });
+
+  it('shows the same counts on every scrape, and only what was added since on the next', async () => {
+    const metrics = new Metrics();
+    metrics.countCacheEvent('resource', 'hit');
+    metrics.countSection('user', 'ok');
+    await metrics.text();
+    const unchanged = await metrics.text();
+    expect(sample(unchanged, 'cache_events_total{layer="resource",event="hit"}')).toBe(1);
+    expect(sample(unchanged, 'aggregate_sections_total{section="user",status="ok"}')).toBe(1);
+
+    metrics.countCacheEvent('resource', 'hit');
+    metrics.countSection('user', 'timeout');
+    const next = await metrics.text();
+    expect(sample(next, 'cache_events_total{layer="resource",event="hit"}')).toBe(2);
+    expect(sample(next, 'aggregate_sections_total{section="user",status="ok"}')).toBe(1);
+    expect(sample(next, 'aggregate_sections_total{section="user",status="timeout"}')).toBe(1);
+  });
 });
