@@ -19,6 +19,33 @@ describe('readTokenHeader', () => {
     });
   });
 
+  it("reads each of several issuers' headers right when they are seen again", () => {
+    const rs = `${segment({ alg: 'RS256', kid: 'k1' })}.payload.signature`;
+    const hs = `${segment({ alg: 'HS256' })}.other.signature`;
+    for (let round = 0; round < 3; round += 1) {
+      expect(readTokenHeader(rs)).toEqual({ alg: 'RS256', kid: 'k1' });
+      expect(readTokenHeader(hs)).toEqual({ alg: 'HS256', kid: undefined });
+    }
+  });
+
+  it('hands out a header nobody can change for the next token', () => {
+    const header = readTokenHeader(`${segment({ alg: 'HS256' })}.payload.signature`) as { alg: string };
+    expect(() => (header.alg = 'none')).toThrow(TypeError);
+    expect(readTokenHeader(`${segment({ alg: 'HS256' })}.payload.signature`)?.alg).toBe('HS256');
+  });
+
+  it('still reads headers right after more distinct ones than it keeps', () => {
+    for (let index = 0; index < 200; index += 1) {
+      expect(readTokenHeader(`${segment({ alg: 'RS256', kid: `k${index}` })}.p.s`)?.kid).toBe(`k${index}`);
+    }
+    expect(readTokenHeader(`${segment({ alg: 'RS256', kid: 'k7' })}.p.s`)?.kid).toBe('k7');
+  });
+
+  it('refuses a four-segment token even when its first segment is a header it knows', () => {
+    expect(readTokenHeader(`${segment({ alg: 'HS256' })}.a.b`)).toBeDefined();
+    expect(readTokenHeader(`${segment({ alg: 'HS256' })}.a.b.c`)).toBeUndefined();
+  });
+
   it.each([
     ['two segments', `${segment({ alg: 'HS256' })}.payload`],
     ['four segments (a JWE)', `${segment({ alg: 'HS256' })}.a.b.c`],
@@ -38,11 +65,15 @@ describe('hasObjectPayload', () => {
   it('accepts a payload that is a JSON object, leading whitespace included', () => {
     expect(hasObjectPayload(token('{"sub":"u1"}'))).toBe(true);
     expect(hasObjectPayload(token(' \n{"sub":"u1"}'))).toBe(true);
+    expect(hasObjectPayload(token('      \t\r\n {"sub":"u1"}'))).toBe(true);
   });
 
-  it.each([['null'], ['42'], ['"u1"'], ['[{}]'], ['']])('refuses the payload %j', (payload) => {
-    expect(hasObjectPayload(token(payload))).toBe(false);
-  });
+  it.each([['null'], ['42'], ['"u1"'], ['[{}]'], [''], ['        '], ['é{}']])(
+    'refuses the payload %j',
+    (payload) => {
+      expect(hasObjectPayload(token(payload))).toBe(false);
+    },
+  );
 
   it('refuses a token without a payload segment', () => {
     expect(hasObjectPayload('header-only')).toBe(false);
