@@ -12,7 +12,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { completenessOf } from '@app/aggregation';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { Metrics } from '@app/observability';
+import { Metrics, requestContextOf } from '@app/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, map, type Observable } from 'rxjs';
 import { responseCacheKey } from './cache-keys.js';
@@ -83,6 +83,12 @@ function prepare(reply: FastifyReply, body: unknown): PreparedAnswer | undefined
   return { text, etag: etagOf(text), completeness: completenessOf(body) };
 }
 
+interface HandlerFacts {
+  cacheable: boolean;
+  /** `Class.method`: two versions of one route are two handlers. */
+  name: string;
+}
+
 function bypassesCache(request: FastifyRequest): boolean {
   const header = request.headers['cache-control'];
   return typeof header === 'string' && /\bno-(cache|store)\b/i.test(header);
@@ -99,6 +105,8 @@ function bypassesCache(request: FastifyRequest): boolean {
 export class ResponseCacheInterceptor implements NestInterceptor {
   private readonly logger = new Logger(ResponseCacheInterceptor.name);
   private readonly refusedRoutes = new Set<string>();
+  /** Whether each handler caches, and the name that tells its versions apart, by class (a handler may be inherited). */
+  private readonly handlers = new WeakMap<Function, WeakMap<Function, HandlerFacts>>();
   private readonly ttlMs: number;
 
   constructor(
@@ -114,10 +122,10 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    const { cacheable, name } = this.handlerOf(context);
     // The handler, not only the path: two versions of one route answer differently.
-    const route = `${request.routeOptions.url ?? request.url}#${context.getClass().name}.${context.getHandler().name}`;
+    const route = `${requestContextOf(request)?.route ?? request.routeOptions.url ?? request.url}#${name}`;
     const principal = principalOf(request);
-    const cacheable = this.reflector.get<boolean | undefined>(CACHE_RESPONSE, context.getHandler()) === true;
     if (!cacheable || request.method !== 'GET' || this.ttlMs <= 0 || principal === undefined) {
       if (cacheable && principal === undefined) {
         this.refuse(route);
@@ -174,6 +182,26 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     }
     void reply.type('application/json; charset=utf-8');
     return answer.text;
+  }
+
+  /** Read once per handler: its decorators are fixed once its class is defined. */
+  private handlerOf(context: ExecutionContext): HandlerFacts {
+    const handler = context.getHandler();
+    const classRef = context.getClass();
+    let byClass = this.handlers.get(handler);
+    if (byClass === undefined) {
+      byClass = new WeakMap();
+      this.handlers.set(handler, byClass);
+    }
+    let facts = byClass.get(classRef);
+    if (facts === undefined) {
+      facts = {
+        cacheable: this.reflector.get<boolean | undefined>(CACHE_RESPONSE, handler) === true,
+        name: `${classRef.name}.${handler.name}`,
+      };
+      byClass.set(classRef, facts);
+    }
+    return facts;
   }
 
   private refuse(route: string): void {

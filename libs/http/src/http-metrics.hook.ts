@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { METRICS_PATH, Metrics } from '@app/observability';
+import { METRICS_PATH, Metrics, requestContextOf } from '@app/observability';
 
 /** The label of a request that matched no route: a scan of random paths must not mint a series per path. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -33,7 +33,8 @@ export function recordHttpMetrics(app: NestFastifyApplication): void {
     .getHttpAdapter()
     .getInstance()
     .addHook('onResponse', (request, reply, done) => {
-      const route = routeLabel(request.routeOptions.url);
+      // The request context holds the pattern already: Fastify's routeOptions getter builds a dozen-field object per call.
+      const route = routeLabel(requestContextOf(request)?.route ?? request.routeOptions.url);
       if (route !== METRICS_PATH) {
         metrics.recordHttpRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
       }
