@@ -82,9 +82,9 @@ export class StartDeadlinePipe implements PipeTransform<DeadlineRequest, Deadlin
 /**
  * The current request's {@link Deadline}, for a controller to hand to
  * `aggregate()`. A parameter rather than an interceptor: it is made only
- * when the handler runs (an answer served from cache never needs one), and
- * every interceptor on a route adds a chain of rxjs operators to each of its
- * requests (rxjs and Nest's core fell from 8.4% to 6.3% of a cache hit's CPU
- * profile when the two this replaced went).
+ * when the handler runs, and every interceptor on a route adds a chain of
+ * rxjs operators to each of its requests (rxjs and Nest's core fell from
+ * 8.4% to 6.3% of a cache hit's CPU profile when the two this replaced
+ * went).
  */
 export const RequestDeadline = (): ParameterDecorator => readDeadlineRequest(undefined, StartDeadlinePipe);

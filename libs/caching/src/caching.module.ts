@@ -7,7 +7,7 @@ import { CacheLayers } from './cache-layers.js';
 import { CacheLayersModule } from './cache-layers.module.js';
 import { IdempotentReplay } from './idempotent-replay.js';
 import { ResourceCache } from './resource-cache.js';
-import { ResponseCacheInterceptor } from './response-cache.interceptor.js';
+import { ResponseCachePipe } from './response-cache.js';
 
 /**
  * cache-manager (through @nestjs/cache-manager) over the memory and Redis
@@ -26,7 +26,7 @@ import { ResponseCacheInterceptor } from './response-cache.interceptor.js';
       useFactory: (layers: CacheLayers) => ({ stores: layers.stores }),
     }),
   ],
-  providers: [CacheInvalidator, IdempotentReplay, ResourceCache, ResponseCacheInterceptor],
-  exports: [CacheInvalidator, IdempotentReplay, ResourceCache, ResponseCacheInterceptor],
+  providers: [CacheInvalidator, IdempotentReplay, ResourceCache, ResponseCachePipe],
+  exports: [CacheInvalidator, IdempotentReplay, ResourceCache, ResponseCachePipe],
 })
 export class CachingModule {}

@@ -4,7 +4,7 @@ import { Metrics } from './metrics.js';
 
 /**
  * One {@link Metrics} registry per app and the route that exposes it. Global,
- * so an interceptor a controller names (the response cache's) finds it too;
+ * so a pipe a controller's parameter names (the response cache's) finds it too;
  * the libs that record into it import it as well, which states the dependency
  * and still yields one instance per app.
  */

@@ -1,7 +1,7 @@
 import { Controller, Get, Version, VERSION_NEUTRAL } from '@nestjs/common';
 import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
-import { CacheResponse } from '@app/caching';
+import { ResponseCache, type CachedResponse } from '@app/caching';
 import { ApiAnswer } from '@app/http';
 import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
 import { ThrottleCost } from '@app/throttling';
@@ -40,13 +40,15 @@ export class ProfileController {
     otherVersions: [mobileProfileV2Schema],
   })
   @ApiHeader({ name: 'X-Api-Version', required: false, description: '1 (default) or 2' })
-  @CacheResponse()
   @ThrottleCost(AGGREGATE_COST)
-  async profile(
+  profile(
     @CurrentUser() caller: Caller,
     @RequestDeadline() deadline: Deadline,
-  ): Promise<MobileProfile> {
-    return toMobileProfile(await this.sections(caller, deadline));
+    @ResponseCache() cache: CachedResponse,
+  ): Promise<string | undefined> {
+    return cache.answer(async (): Promise<MobileProfile> =>
+      toMobileProfile(await this.sections(caller, deadline)),
+    );
   }
 
   @Get('profile')
@@ -57,13 +59,15 @@ export class ProfileController {
       'Version 2 (X-Api-Version: 2): display name, orders with a "see all" hint, notification settings',
     problems: [...PROFILE_PROBLEMS],
   })
-  @CacheResponse()
   @ThrottleCost(AGGREGATE_COST)
-  async profileV2(
+  profileV2(
     @CurrentUser() caller: Caller,
     @RequestDeadline() deadline: Deadline,
-  ): Promise<MobileProfileV2> {
-    return toMobileProfileV2(await this.sections(caller, deadline));
+    @ResponseCache() cache: CachedResponse,
+  ): Promise<string | undefined> {
+    return cache.answer(async (): Promise<MobileProfileV2> =>
+      toMobileProfileV2(await this.sections(caller, deadline)),
+    );
   }
 
   private sections(caller: Caller, deadline: Deadline) {

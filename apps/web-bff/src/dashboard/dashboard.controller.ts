@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
-import { CacheResponse } from '@app/caching';
+import { ResponseCache, type CachedResponse } from '@app/caching';
 import { ThrottleCost } from '@app/throttling';
 import { EMPTY_ORDER_PAGE, OrderClient, PreferenceClient, UserClient } from '@app/service-clients';
 import { webDashboardSchema, type WebDashboard } from './web-dashboard.js';
@@ -27,12 +27,16 @@ export class DashboardController {
     summary: 'The full user, the first page of orders, the preferences and stats',
     problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
   })
-  @CacheResponse()
   @ThrottleCost(AGGREGATE_COST)
-  async dashboard(
+  dashboard(
     @CurrentUser() caller: Caller,
     @RequestDeadline() deadline: Deadline,
-  ): Promise<WebDashboard> {
+    @ResponseCache() cache: CachedResponse,
+  ): Promise<string | undefined> {
+    return cache.answer(() => this.build(caller, deadline));
+  }
+
+  private async build(caller: Caller, deadline: Deadline): Promise<WebDashboard> {
     const sections = await aggregate(deadline, {
       user: required((scope) => this.users.get(caller.id, scope)),
       orders: optional(
