@@ -17,13 +17,16 @@ import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
  * the main thread, more on every thread. It tells whether a change of
  * several percent is real; it is not a benchmark, and time in the kernel
  * (socket writes) is not counted. `npm run measure:instructions -- [--hit]
- * [--requests=N] [--dist=path/to/dist]`; needs valgrind.
+ * [--requests=N] [--dist=path/to/dist] [--env=NAME=VALUE ...]`; needs
+ * valgrind.
  */
 
 interface Options {
   hit: boolean;
   requests: number;
   dist: string;
+  /** Settings that differ from the benchmark's product, to count what one feature costs (`--env=LOG_LEVEL=warn`). */
+  env: Record<string, string>;
 }
 
 /** Enough for the JIT to settle and, on misses, for the memory cache to fill (four entries a request, 10,000 kept). */
@@ -43,7 +46,15 @@ function optionsFrom(argv: readonly string[]): Options {
   if (!Number.isInteger(requests) || requests < 100) {
     throw new Error('--requests must be a whole number of at least 100');
   }
-  return { hit: argv.includes('--hit'), requests, dist: value('dist') ?? join(ROOT, 'dist') };
+  const env: Record<string, string> = {};
+  for (const setting of argv.filter((arg) => arg.startsWith('--env='))) {
+    const [name, ...rest] = setting.slice('--env='.length).split('=');
+    if (name === '' || rest.length === 0) {
+      throw new Error(`--env takes NAME=VALUE, got ${setting}`);
+    }
+    env[name] = rest.join('=');
+  }
+  return { hit: argv.includes('--hit'), requests, dist: value('dist') ?? join(ROOT, 'dist'), env };
 }
 
 function installed(command: string): boolean {
@@ -111,6 +122,7 @@ async function main(): Promise<void> {
         ...PRODUCT_ENV,
         ...VGDB_IDENTITY,
         ...SLOW_PROCESS_TIMEOUTS,
+        ...options.env,
         PATH: process.env.PATH ?? '',
         MOBILE_BFF_PORT: String(port),
         USER_SERVICE_URL: `http://127.0.0.1:${userPort}`,
@@ -178,7 +190,13 @@ async function main(): Promise<void> {
     }
     const perRequest = (total: number): string => Math.round(total / measured.requests).toLocaleString('en');
     console.log(
-      `${options.hit ? 'cache hit' : 'cache miss'}, ${measured.requests} requests, ${options.dist}: ${perRequest(threads[0])} instructions per request on the main thread, ${perRequest(threads.reduce((sum, total) => sum + total, 0))} on every thread`,
+      `${options.hit ? 'cache hit' : 'cache miss'}, ${measured.requests} requests, ${options.dist}${Object.entries(
+        options.env,
+      )
+        .map(([name, value]) => ` ${name}=${value}`)
+        .join(
+          '',
+        )}: ${perRequest(threads[0])} instructions per request on the main thread, ${perRequest(threads.reduce((sum, total) => sum + total, 0))} on every thread`,
     );
   } finally {
     gateway.kill('SIGTERM');
