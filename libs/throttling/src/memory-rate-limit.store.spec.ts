@@ -91,4 +91,18 @@ describe(MemoryRateLimitStore.name, () => {
     expect(refused[0]).toMatchObject({ blocked: true });
     expect(await limits.peek('sustained:user:u1')).toMatchObject({ hits: 1 });
   });
+
+  it('keeps windows for at most its budget of callers, letting the one idle longest go first', async () => {
+    const limits = new MemoryRateLimitStore(() => now, 3);
+    for (const caller of ['a', 'b', 'c']) {
+      await consume(limits, `user:${caller}`, 1, 60_000, 10, 1000);
+    }
+    await consume(limits, 'user:a', 1, 60_000, 10, 1000);
+    await consume(limits, 'user:d', 1, 60_000, 10, 1000);
+
+    expect(await limits.peek('user:b')).toBeUndefined();
+    expect(await limits.peek('user:a')).toMatchObject({ hits: 2 });
+    expect(await limits.peek('user:c')).toMatchObject({ hits: 1 });
+    expect(await limits.peek('user:d')).toMatchObject({ hits: 1 });
+  });
 });
