@@ -7,7 +7,6 @@ import { CacheLayers } from './cache-layers.js';
 import { CacheLayersModule } from './cache-layers.module.js';
 import { IdempotentReplay } from './idempotent-replay.js';
 import { ResourceCache } from './resource-cache.js';
-import { ResponseCachePipe } from './response-cache.js';
 
 /**
  * cache-manager (through @nestjs/cache-manager) over the memory and Redis
@@ -26,7 +25,7 @@ import { ResponseCachePipe } from './response-cache.js';
       useFactory: (layers: CacheLayers) => ({ stores: layers.stores }),
     }),
   ],
-  providers: [CacheInvalidator, IdempotentReplay, ResourceCache, ResponseCachePipe],
-  exports: [CacheInvalidator, IdempotentReplay, ResourceCache, ResponseCachePipe],
+  providers: [CacheInvalidator, IdempotentReplay, ResourceCache],
+  exports: [CacheInvalidator, IdempotentReplay, ResourceCache],
 })
 export class CachingModule {}
