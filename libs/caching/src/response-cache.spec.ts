@@ -24,8 +24,9 @@ async function appWithCachedRoute(produce: () => Answer): Promise<FastifyInstanc
   const redis = new RedisConnection(config);
   const layers = new CacheLayers(config, redis);
   const invalidator = new CacheInvalidator(createCache({ stores: layers.stores }), layers, redis);
-  const cache = new ResourceCache(config, layers, redis, invalidator, new Metrics());
-  const pipe = new ResponseCachePipe(config, cache, new Metrics());
+  const metrics = new Metrics();
+  const cache = new ResourceCache(config, layers, redis, invalidator, metrics);
+  const pipe = new ResponseCachePipe(config, cache, metrics);
   const app = Fastify();
   app.decorateRequest('user');
   app.addHook('onRequest', async (request) => {

@@ -28,7 +28,8 @@ const INVALID_SPAN_ID = '0000000000000000';
  * 16 random hex digits, never all zeros (which W3C Trace Context reserves
  * for "no span"). Read straight off a pool of random bytes: cutting them
  * out of a randomUUID, as before, built the UUID's text first, 0.7 against
- * 0.23 µs a span and a kilobyte of garbage, measured alone.
+ * 0.23 µs a span and about 0.7 KB of garbage (the allocation profile's
+ * 2.9 KB for a miss's four spans), measured alone.
  */
 export function newSpanId(): string {
   let spanId = INVALID_SPAN_ID;
