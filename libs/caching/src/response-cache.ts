@@ -106,6 +106,11 @@ function sendPrepared(
   return answer.text;
 }
 
+/** The handler, not only the path: two versions of one route answer differently. */
+function routeOf(request: FastifyRequest, handler: string): string {
+  return `${requestContextOf(request)?.route ?? request.routeOptions.url ?? request.url}#${handler}`;
+}
+
 /** What {@link ResponseCache} reads off the request, for {@link ResponseCachePipe}. */
 interface ResponseCacheRequest {
   request: FastifyRequest;
@@ -205,16 +210,11 @@ export class ResponseCachePipe implements PipeTransform<ResponseCacheRequest, Ca
 
   transform({ request, reply, handler }: ResponseCacheRequest): CachedResponse {
     const principal = principalOf(request);
-    const cacheable = request.method === 'GET' && this.ttlMs > 0;
     let key: string | undefined;
-    if (cacheable || principal === undefined) {
-      // The handler, not only the path: two versions of one route answer differently.
-      const route = `${requestContextOf(request)?.route ?? request.routeOptions.url ?? request.url}#${handler}`;
-      if (principal === undefined) {
-        this.refuse(route);
-      } else {
-        key = responseCacheKey(route, principal, request.query);
-      }
+    if (principal === undefined) {
+      this.refuse(routeOf(request, handler));
+    } else if (request.method === 'GET' && this.ttlMs > 0) {
+      key = responseCacheKey(routeOf(request, handler), principal, request.query);
     }
     return new CachedResponse(this.cache, this.metrics, request, reply, key, this.ttlMs);
   }
