@@ -41,7 +41,7 @@ const local = (port: number): string => `http://127.0.0.1:${port}`;
 const script = (...path: string[]): string => join(ROOT, 'dist', ...path);
 
 /** The V8 flags the Dockerfile and the k8s manifests run the product with; the baseline gets them too, so neither is tuned alone. */
-const NODE_TUNING = { NODE_OPTIONS: '--max-semi-space-size=32' };
+const NODE_TUNING = { NODE_OPTIONS: '--max-old-space-size=384 --max-semi-space-size=32' };
 
 /**
  * The product with every feature on, as production runs it: JSON logs at
