@@ -189,14 +189,10 @@ async function main(): Promise<void> {
       );
     }
     const perRequest = (total: number): string => Math.round(total / measured.requests).toLocaleString('en');
+    const settings = Object.entries(options.env).map(([name, value]) => ` ${name}=${value}`);
+    const everyThread = threads.reduce((sum, total) => sum + total, 0);
     console.log(
-      `${options.hit ? 'cache hit' : 'cache miss'}, ${measured.requests} requests, ${options.dist}${Object.entries(
-        options.env,
-      )
-        .map(([name, value]) => ` ${name}=${value}`)
-        .join(
-          '',
-        )}: ${perRequest(threads[0])} instructions per request on the main thread, ${perRequest(threads.reduce((sum, total) => sum + total, 0))} on every thread`,
+      `${options.hit ? 'cache hit' : 'cache miss'}, ${measured.requests} requests, ${options.dist}${settings.join('')}: ${perRequest(threads[0])} instructions per request on the main thread, ${perRequest(everyThread)} on every thread`,
     );
   } finally {
     gateway.kill('SIGTERM');
