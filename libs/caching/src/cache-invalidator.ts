@@ -22,14 +22,6 @@ export interface SharedIndex {
 @Injectable()
 export class CacheInvalidator implements OnModuleInit {
   private readonly origin = randomUUID();
-  /**
-   * The keys of each user's entries in this process's memory layer, and
-   * each key's user. Only while the layer holds the entry: a key is
-   * forgotten when it is evicted, so these grow no larger than the layer.
-   * Keys in Redis are found through Redis's own index.
-   */
-  private readonly owned = new Map<string, Set<string>>();
-  private readonly ownerOfKey = new Map<string, string>();
   private readonly channel: string;
 
   constructor(
@@ -42,27 +34,6 @@ export class CacheInvalidator implements OnModuleInit {
 
   onModuleInit(): void {
     this.redis.subscribe(this.channel, (message) => this.onBroadcast(message));
-    this.layers.onMemoryRelease((key) => this.forgetKey(key));
-  }
-
-  /**
-   * Records that `key`, just stored, holds data of `owner`, in this
-   * process. Redis's index ({@link sharedIndex}) is written with the entry
-   * itself, in the same command.
-   */
-  track(owner: string, key: string): void {
-    if (this.layers.holdsInMemory(key)) {
-      if (this.ownerOfKey.get(key) !== owner) {
-        this.forgetKey(key);
-      }
-      let keys = this.owned.get(owner);
-      if (keys === undefined) {
-        keys = new Set();
-        this.owned.set(owner, keys);
-      }
-      keys.add(key);
-      this.ownerOfKey.set(key, owner);
-    }
   }
 
   sharedIndex(owner: string): SharedIndex {
@@ -72,7 +43,7 @@ export class CacheInvalidator implements OnModuleInit {
   /** Drops every entry of `owner`, everywhere. Resolves once this instance and Redis are clean and the others told. */
   async invalidateOwner(owner: string): Promise<number> {
     const shared = (await this.redis.run((client) => client.smembers(this.indexKey(owner)))) ?? [];
-    const keys = new Set([...(this.owned.get(owner) ?? []), ...shared]);
+    const keys = new Set([...this.layers.memoryKeysOf(owner), ...shared]);
     await Promise.all([...keys].map((key) => this.cache.del(key)));
     await this.redis.run((client) => client.del(this.indexKey(owner)));
     // Awaited, so the change's answer leaves only once Redis has handed the broadcast to the other instances:
@@ -95,21 +66,8 @@ export class CacheInvalidator implements OnModuleInit {
     const announced = Array.isArray(parsed.keys)
       ? parsed.keys.filter((key): key is string => typeof key === 'string')
       : [];
-    for (const key of new Set([...(this.owned.get(parsed.owner) ?? []), ...announced])) {
+    for (const key of new Set([...this.layers.memoryKeysOf(parsed.owner), ...announced])) {
       void this.layers.memory.delete(key);
-    }
-  }
-
-  private forgetKey(key: string): void {
-    const owner = this.ownerOfKey.get(key);
-    if (owner === undefined) {
-      return;
-    }
-    this.ownerOfKey.delete(key);
-    const keys = this.owned.get(owner);
-    keys?.delete(key);
-    if (keys?.size === 0) {
-      this.owned.delete(owner);
     }
   }
 

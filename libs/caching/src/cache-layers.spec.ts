@@ -63,6 +63,49 @@ describe('CacheLayers memory layer', () => {
   });
 });
 
+describe('CacheLayers owner index', () => {
+  it("lists a user's entries while they are held, and forgets those evicted or deleted", async () => {
+    const layers = memoryLayer({ CACHE_MEMORY_MAX_ENTRIES: '3' });
+    layers.writeMemory('user:ada', { id: 'ada' }, 60_000, 'ada');
+    layers.writeMemory('orders:ada', { items: [] }, 60_000, 'ada');
+    layers.writeMemory('user:bob', { id: 'bob' }, 60_000, 'bob');
+    expect(layers.memoryKeysOf('ada').sort()).toEqual(['orders:ada', 'user:ada']);
+
+    layers.writeMemory('orders:bob', { items: [] }, 60_000, 'bob');
+    expect(layers.memoryKeysOf('ada')).toEqual(['orders:ada']);
+    await layers.memory.delete('orders:ada');
+    expect(layers.memoryKeysOf('ada')).toEqual([]);
+    expect(layers.memoryKeysOf('bob').sort()).toEqual(['orders:bob', 'user:bob']);
+  });
+
+  it('keeps a key listed once when its entry is stored again, and moves it when another owner overwrites it', () => {
+    const layers = memoryLayer({});
+    layers.writeMemory('shared', { v: 1 }, 60_000, 'ada');
+    layers.writeMemory('shared', { v: 2 }, 60_000, 'ada');
+    expect(layers.memoryKeysOf('ada')).toEqual(['shared']);
+
+    layers.writeMemory('shared', { v: 3 }, 60_000, 'bob');
+    expect(layers.memoryKeysOf('ada')).toEqual([]);
+    expect(layers.memoryKeysOf('bob')).toEqual(['shared']);
+  });
+
+  it('does not list an entry too large for the whole budget, nor keep listing what it replaced', () => {
+    const layers = memoryLayer({ CACHE_MEMORY_MAX_MB: '1' });
+    layers.writeMemory('orders:ada', { page: 1 }, 60_000, 'ada');
+    layers.writeMemory('orders:ada', { orders: 'x'.repeat(2 * 1024 * 1024) }, 60_000, 'ada');
+    expect(layers.holdsInMemory('orders:ada')).toBe(false);
+    expect(layers.memoryKeysOf('ada')).toEqual([]);
+  });
+
+  it('stops listing an entry that is found expired', async () => {
+    const layers = memoryLayer({});
+    layers.writeMemory('short', { id: 1 }, 20, 'ada');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(layers.readMemory('short')).toBeUndefined();
+    expect(layers.memoryKeysOf('ada')).toEqual([]);
+  });
+});
+
 describe('entrySize', () => {
   it('counts an entry by its JSON, so a large page weighs more than a small profile', () => {
     expect(entrySize('k', { a: 'x'.repeat(1000) })).toBeGreaterThan(1000);

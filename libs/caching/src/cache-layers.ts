@@ -61,19 +61,27 @@ export function entrySize(key: string, value: unknown): number {
   return key.length + Math.max(1, jsonLength(value, { nodes: MAX_NODES_WALKED }, 0));
 }
 
+/** What the memory layer keeps under a key: Keyv's own record, and whose data it is. */
+interface MemoryRecord {
+  value: unknown;
+  expires?: number;
+  /** The user whose data this is, for invalidation; set by {@link CacheLayers.writeMemory} alone. */
+  owner?: string;
+}
+
 /**
  * lru-cache as a Keyv store. Keyv hands a store the ttl as a third argument
  * to set(), which lru-cache would take for its options object; Keyv keeps
  * the expiry with the entry anyway, so the ttl is not passed on.
  */
 class LruKeyvStore {
-  constructor(private readonly lru: LRUCache<string, object>) {}
+  constructor(private readonly lru: LRUCache<string, MemoryRecord>) {}
 
-  get(key: string): object | undefined {
+  get(key: string): MemoryRecord | undefined {
     return this.lru.get(key);
   }
 
-  set(key: string, value: object): boolean {
+  set(key: string, value: MemoryRecord): boolean {
     this.lru.set(key, value);
     return true;
   }
@@ -120,23 +128,25 @@ export class CacheLayers {
   readonly memory: Keyv;
   readonly shared: Keyv | undefined;
   private readonly sharedPrefix: string;
-  private readonly lru: LRUCache<string, object>;
-  private readonly releaseListeners: ((key: string) => void)[] = [];
+  private readonly lru: LRUCache<string, MemoryRecord>;
+  private readonly maxEntryBytes: number;
+  /**
+   * The keys of each owner's entries, exactly while the layer holds them.
+   * Kept here, beside the entries, rather than by a listener with a map
+   * of its own: the owner travels in the record, so an eviction finds its
+   * list without a second lookup by key (about 8 µs of a cache miss went
+   * to the two maps that kept this in step; bench/RESULTS.md).
+   */
+  private readonly keysByOwner = new Map<string, Set<string>>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
+    this.maxEntryBytes = config.cache.memoryMaxBytes;
     // lru-cache bounds both the count and the bytes; Keyv keeps the expiry with each entry.
-    this.lru = new LRUCache<string, object>({
+    this.lru = new LRUCache<string, MemoryRecord>({
       max: config.cache.memoryMaxEntries,
-      maxSize: config.cache.memoryMaxBytes,
-      sizeCalculation: (value, key) => entrySize(key, value),
-      // After the removal, so an overwrite (which also disposes the old value) is told apart by the key still being held.
-      disposeAfter: (_value, key) => {
-        if (!this.lru.has(key)) {
-          for (const listener of this.releaseListeners) {
-            listener(key);
-          }
-        }
-      },
+      maxSize: this.maxEntryBytes,
+      sizeCalculation: (record, key) => entrySize(key, record),
+      disposeAfter: (record, key, reason) => this.released(record, key, reason),
     });
     this.memory = new Keyv({ store: new LruKeyvStore(this.lru), useKeyPrefix: false });
     // Entries are never mutated after they are stored, so the memory layer hands out the stored object itself.
@@ -193,7 +203,7 @@ export class CacheLayers {
 
   /** The value the memory layer holds for `key`, unless it has expired (then it is dropped, as Keyv would). */
   readMemory(key: string): unknown {
-    const record = this.lru.get(key) as { value?: unknown; expires?: unknown } | undefined;
+    const record = this.lru.get(key);
     if (record === undefined) {
       return undefined;
     }
@@ -204,9 +214,20 @@ export class CacheLayers {
     return record.value;
   }
 
-  /** Keeps `value` in the memory layer for `keepMs`. */
-  writeMemory(key: string, value: unknown, keepMs: number): void {
-    this.lru.set(key, { value, expires: Date.now() + keepMs });
+  /** Keeps `value` in the memory layer for `keepMs`, filed under `owner` when it is a user's data. */
+  writeMemory(key: string, value: unknown, keepMs: number, owner?: string): void {
+    const record: MemoryRecord = { value, expires: Date.now() + keepMs, owner };
+    const size = entrySize(key, record);
+    this.lru.set(key, record, { size });
+    // lru-cache refuses an entry larger than its whole budget, and drops what the key held.
+    if (owner !== undefined && size <= this.maxEntryBytes) {
+      let keys = this.keysByOwner.get(owner);
+      if (keys === undefined) {
+        keys = new Set();
+        this.keysByOwner.set(owner, keys);
+      }
+      keys.add(key);
+    }
   }
 
   /** Whether the memory layer holds `key` now, expired or not. */
@@ -214,9 +235,22 @@ export class CacheLayers {
     return this.lru.has(key);
   }
 
-  /** Tells `listener` of every key the memory layer lets go of: evicted, deleted or too large to keep; not overwritten. */
-  onMemoryRelease(listener: (key: string) => void): void {
-    this.releaseListeners.push(listener);
+  /** The keys of `owner`'s entries that the memory layer holds now. */
+  memoryKeysOf(owner: string): string[] {
+    return [...(this.keysByOwner.get(owner) ?? [])];
+  }
+
+  /** Unfiles a record the layer let go of: evicted, expired, deleted, or replaced by one of another owner. */
+  private released(record: MemoryRecord, key: string, reason: LRUCache.DisposeReason): void {
+    const { owner } = record;
+    if (owner === undefined || (reason === 'set' && this.lru.peek(key)?.owner === owner)) {
+      return;
+    }
+    const keys = this.keysByOwner.get(owner);
+    keys?.delete(key);
+    if (keys?.size === 0) {
+      this.keysByOwner.delete(owner);
+    }
   }
 
   get stores(): Keyv[] {

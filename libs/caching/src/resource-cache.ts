@@ -183,12 +183,9 @@ export class ResourceCache {
     const now = Date.now();
     const entry: CacheEntry<T> = { value, storedAt: now, freshUntil: now + ttlMs };
     const keepMs = retentionMs(ttlMs, this.settings);
-    this.layers.writeMemory(key, entry, keepMs);
+    this.layers.writeMemory(key, entry, keepMs, owner);
     if (this.layers.shared !== undefined) {
       await this.storeShared(key, entry, keepMs, owner, lock);
-    }
-    if (owner !== undefined) {
-      this.invalidator.track(owner, key);
     }
     return entry;
   }
