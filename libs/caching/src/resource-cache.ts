@@ -124,9 +124,12 @@ export class ResourceCache {
     }
     // A client asking for no-cache still gets the stored entry as a fallback if the reload fails.
     const local = this.layers.readMemory(read.key);
-    const { entry, lock } = isCacheEntry(local)
-      ? { entry: local as CacheEntry<T>, lock: undefined }
-      : await this.lookupOrLock<T>(read.key);
+    // Without Redis there is nothing more to look up: no await, whose suspension of this frame every section paid.
+    const { entry, lock }: { entry?: CacheEntry<T>; lock?: LockAttempt } = isCacheEntry(local)
+      ? { entry: local as CacheEntry<T> }
+      : this.layers.shared === undefined
+        ? {}
+        : await this.lookupOrLock<T>(read.key);
     const revalidate = read.revalidate === true;
     const freshness = entry === undefined ? 'expired' : freshnessOf(entry, Date.now(), this.settings);
     if (entry !== undefined && freshness === 'fresh' && !revalidate) {
@@ -180,14 +183,28 @@ export class ResourceCache {
     owner: string | undefined,
     lock?: HeldLock,
   ): Promise<CacheEntry<T>> {
+    const { entry, shared } = this.write(key, value, ttlMs, owner, lock);
+    await shared;
+    return entry;
+  }
+
+  /** Writes the memory layer at once, and Redis if there is one: `shared` is that write, for whoever must wait on it. */
+  private write<T>(
+    key: string,
+    value: T,
+    ttlMs: number,
+    owner: string | undefined,
+    lock: HeldLock | undefined,
+  ): { entry: CacheEntry<T>; shared: Promise<void> | undefined } {
     const now = Date.now();
     const entry: CacheEntry<T> = { value, storedAt: now, freshUntil: now + ttlMs };
     const keepMs = retentionMs(ttlMs, this.settings);
     this.layers.writeMemory(key, entry, keepMs, owner);
-    if (this.layers.shared !== undefined) {
-      await this.storeShared(key, entry, keepMs, owner, lock);
-    }
-    return entry;
+    return {
+      entry,
+      shared:
+        this.layers.shared === undefined ? undefined : this.storeShared(key, entry, keepMs, owner, lock),
+    };
   }
 
   /** Writes to Redis, which the caller knows is configured. */
@@ -287,11 +304,18 @@ export class ResourceCache {
    * the others wait briefly for its result. `attempt` is the lock the
    * lookup already asked for, if it did.
    */
-  private async loadOnce<T>(read: CachedRead<T>, signal: CancelSignal, attempt?: LockAttempt): Promise<T> {
-    if (this.layers.shared === undefined) {
-      // One process: the single flight around this call already makes it the only load.
-      return this.loadAndStore(read, signal, undefined);
-    }
+  private loadOnce<T>(read: CachedRead<T>, signal: CancelSignal, attempt?: LockAttempt): Promise<T> {
+    // One process: the single flight around this call already makes it the only load.
+    return this.layers.shared === undefined
+      ? this.loadAndStore(read, signal, undefined)
+      : this.loadOnceShared(read, signal, attempt);
+  }
+
+  private async loadOnceShared<T>(
+    read: CachedRead<T>,
+    signal: CancelSignal,
+    attempt?: LockAttempt,
+  ): Promise<T> {
     const lock = attempt ?? (await this.takeLock(read.key));
     if (lock === 'busy') {
       const loadedElsewhere = await this.waitForOtherInstance<T>(read.key, signal);
@@ -318,7 +342,10 @@ export class ResourceCache {
     lock: HeldLock | undefined,
   ): Promise<T> {
     const value = await read.load({ kind: 'foreground', signal });
-    await this.store(read.key, value, read.ttlMs, read.owner, lock);
+    const { shared } = this.write(read.key, value, read.ttlMs, read.owner, lock);
+    if (shared !== undefined) {
+      await shared;
+    }
     return value;
   }
 
