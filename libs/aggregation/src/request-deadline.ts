@@ -7,6 +7,7 @@ import {
   type PipeTransform,
 } from '@nestjs/common';
 import { Metrics, requestContextOf } from '@app/observability';
+import { perRoute } from '@app/route-metadata';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import { Deadline } from './deadline.js';
@@ -32,12 +33,20 @@ interface DeadlineRequest {
   budgetMs: number | undefined;
 }
 
+const budgetOf = perRoute(
+  (handler, controller) =>
+    (Reflect.getMetadata(DEADLINE_MS, handler) ?? Reflect.getMetadata(DEADLINE_MS, controller)) as
+      number | undefined,
+);
+
 const readDeadlineRequest = createParamDecorator(
   (_data: unknown, context: ExecutionContext): DeadlineRequest => {
     const http = context.switchToHttp();
-    const budgetMs = (Reflect.getMetadata(DEADLINE_MS, context.getHandler()) ??
-      Reflect.getMetadata(DEADLINE_MS, context.getClass())) as number | undefined;
-    return { request: http.getRequest<FastifyRequest>(), reply: http.getResponse<FastifyReply>(), budgetMs };
+    return {
+      request: http.getRequest<FastifyRequest>(),
+      reply: http.getResponse<FastifyReply>(),
+      budgetMs: budgetOf(context),
+    };
   },
 );
 

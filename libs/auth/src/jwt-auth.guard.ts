@@ -1,4 +1,5 @@
 import { requestContextOf } from '@app/observability';
+import { perRoute } from '@app/route-metadata';
 import { APP_CONFIG, MAX_API_KEY_LENGTH, type ApiKeyConsumer, type AppConfig } from '@app/config';
 import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -50,6 +51,10 @@ function noteCaller(request: object, caller: Caller): void {
 export class JwtAuthGuard extends AuthGuard('jwt') {
   private readonly logger = new Logger(JwtAuthGuard.name);
   private readonly consumers: readonly ApiKeyConsumer[];
+  private readonly isPublic = perRoute(
+    (handler, controller) =>
+      this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [handler, controller]) === true,
+  );
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
@@ -60,11 +65,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic === true) {
+    if (this.isPublic(context)) {
       return true;
     }
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();

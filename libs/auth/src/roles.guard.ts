@@ -1,20 +1,22 @@
 import { ProblemError } from '@app/problem';
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { perRoute } from '@app/route-metadata';
 import { isCaller } from './caller.js';
 import { REQUIRED_ROLES } from './roles.decorator.js';
 
 /** Global guard, after JwtAuthGuard: a route marked @Roles(...) needs every listed role. */
 @Injectable()
 export class RolesGuard implements CanActivate {
+  // Merged, not overridden: a handler's roles add to its controller's, they never relax them.
+  private readonly requiredRoles = perRoute((handler, controller) =>
+    this.reflector.getAllAndMerge<string[]>(REQUIRED_ROLES, [handler, controller]),
+  );
+
   constructor(@Inject(Reflector) private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    // Merged, not overridden: a handler's roles add to its controller's, they never relax them.
-    const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_ROLES, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const required = this.requiredRoles(context);
     if (required.length === 0) {
       return true;
     }

@@ -9,6 +9,7 @@ import {
 import { completenessOf } from '@app/aggregation';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Metrics, requestContextOf } from '@app/observability';
+import { perRoute } from '@app/route-metadata';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { responseCacheKey } from './cache-keys.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
@@ -120,23 +121,7 @@ interface ResponseCacheRequest {
 }
 
 /** Each handler's name, made once: it is part of every key the handler's answers are stored under. */
-const handlerNames = new WeakMap<Function, WeakMap<Function, string>>();
-
-function handlerNameOf(context: ExecutionContext): string {
-  const handler = context.getHandler();
-  const classRef = context.getClass();
-  let byClass = handlerNames.get(handler);
-  if (byClass === undefined) {
-    byClass = new WeakMap();
-    handlerNames.set(handler, byClass);
-  }
-  let name = byClass.get(classRef);
-  if (name === undefined) {
-    name = `${classRef.name}.${handler.name}`;
-    byClass.set(classRef, name);
-  }
-  return name;
-}
+const handlerNameOf = perRoute((handler, controller) => `${controller.name}.${handler.name}`);
 
 const readResponseCacheRequest = createParamDecorator(
   (_data: unknown, context: ExecutionContext): ResponseCacheRequest => {

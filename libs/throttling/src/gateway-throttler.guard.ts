@@ -19,6 +19,7 @@ import {
   THROTTLER_TTL,
 } from '@nestjs/throttler/dist/throttler.constants.js';
 import { Metrics } from '@app/observability';
+import { perRoute } from '@app/route-metadata';
 import { ProblemError } from '@app/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
@@ -74,7 +75,8 @@ function ignoresUserAgent(patterns: RegExp[] | undefined, request: FastifyReques
  */
 @Injectable()
 export class GatewayThrottlerGuard extends ThrottlerGuard {
-  private readonly routes = new WeakMap<Function, WeakMap<Function, RouteLimits>>();
+  /** A route's windows and cost: its decorators are fixed once the classes are defined, so each route is read once. */
+  private readonly routeLimits = perRoute((handler, controller) => this.readRouteLimits(handler, controller));
 
   constructor(
     @Inject(getOptionsToken()) options: ThrottlerModuleOptions,
@@ -162,23 +164,6 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
     }
     void context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitHeaders(outcomes));
     return true;
-  }
-
-  /** A route's windows and cost: its decorators are fixed once the classes are defined, so each route is read once. */
-  private routeLimits(context: ExecutionContext): RouteLimits {
-    const handler = context.getHandler();
-    const classRef = context.getClass();
-    let byClass = this.routes.get(handler);
-    if (byClass === undefined) {
-      byClass = new WeakMap();
-      this.routes.set(handler, byClass);
-    }
-    let route = byClass.get(classRef);
-    if (route === undefined) {
-      route = this.readRouteLimits(handler, classRef);
-      byClass.set(classRef, route);
-    }
-    return route;
   }
 
   private readRouteLimits(handler: Function, classRef: Function): RouteLimits {

@@ -1,0 +1,1 @@
+export { perRoute } from './per-route.js';
