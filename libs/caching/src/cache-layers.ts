@@ -134,7 +134,7 @@ export class CacheLayers {
    * The keys of each owner's entries, exactly while the layer holds them.
    * Kept here, beside the entries, rather than by a listener with a map
    * of its own: the owner travels in the record, so an eviction finds its
-   * list without a second lookup by key (about 8 µs of a cache miss went
+   * list without a second lookup by key (about 7 µs of a cache miss went
    * to the two maps that kept this in step; bench/RESULTS.md).
    */
   private readonly keysByOwner = new Map<string, Set<string>>();
