@@ -5,6 +5,7 @@ import type { GCProfilerResult } from 'node:v8';
 import { startChild } from './harness/child.js';
 import { LOG_DIR, PRODUCT_ENV, ROOT, startDemo } from './harness/fleet.js';
 import { drive } from './harness/load.js';
+import { envSettings, optionValue } from './harness/measure-options.js';
 import { cpuMs } from './harness/proc-stats.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
 
@@ -32,29 +33,19 @@ interface Options {
 const WARM_UP_REQUESTS = 4_000;
 
 function optionsFrom(argv: readonly string[]): Options {
-  const value = (name: string): string | undefined =>
-    argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
   const count = (name: string, fallback: number): number => {
-    const parsed = Number(value(name) ?? fallback);
+    const parsed = Number(optionValue(argv, name) ?? fallback);
     if (!Number.isInteger(parsed) || parsed < 1) {
       throw new Error(`--${name} must be a whole number of at least 1`);
     }
     return parsed;
   };
-  const env: Record<string, string> = {};
-  for (const setting of argv.filter((arg) => arg.startsWith('--env='))) {
-    const [name, ...rest] = setting.slice('--env='.length).split('=');
-    if (name === '' || rest.length === 0) {
-      throw new Error(`--env takes NAME=VALUE, got ${setting}`);
-    }
-    env[name] = rest.join('=');
-  }
   return {
     hit: argv.includes('--hit'),
     requests: count('requests', 8_000),
     connections: count('connections', 16),
-    dist: value('dist') ?? join(ROOT, 'dist'),
-    env,
+    dist: optionValue(argv, 'dist') ?? join(ROOT, 'dist'),
+    env: envSettings(argv),
   };
 }
 

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sparePort } from '../test/support/node-process.js';
 import { LOG_DIR, PRODUCT_ENV, ROOT, startDemo } from './harness/fleet.js';
 import { drive } from './harness/load.js';
+import { envSettings, optionValue } from './harness/measure-options.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
 
 /*
@@ -40,21 +41,16 @@ const SLOW_PROCESS_TIMEOUTS = { AGGREGATE_DEADLINE_MS: '30000', UPSTREAM_TIMEOUT
 const VGDB_IDENTITY = { USER: 'bench', LOGNAME: 'bench', HOST: PRODUCT_ENV.HOST };
 
 function optionsFrom(argv: readonly string[]): Options {
-  const value = (name: string): string | undefined =>
-    argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const requests = Number(value('requests') ?? 2_000);
+  const requests = Number(optionValue(argv, 'requests') ?? 2_000);
   if (!Number.isInteger(requests) || requests < 100) {
     throw new Error('--requests must be a whole number of at least 100');
   }
-  const env: Record<string, string> = {};
-  for (const setting of argv.filter((arg) => arg.startsWith('--env='))) {
-    const [name, ...rest] = setting.slice('--env='.length).split('=');
-    if (name === '' || rest.length === 0) {
-      throw new Error(`--env takes NAME=VALUE, got ${setting}`);
-    }
-    env[name] = rest.join('=');
-  }
-  return { hit: argv.includes('--hit'), requests, dist: value('dist') ?? join(ROOT, 'dist'), env };
+  return {
+    hit: argv.includes('--hit'),
+    requests,
+    dist: optionValue(argv, 'dist') ?? join(ROOT, 'dist'),
+    env: envSettings(argv),
+  };
 }
 
 function installed(command: string): boolean {
