@@ -1,5 +1,11 @@
 import type { AggregateMeta } from '@app/aggregation';
-import type { OrderPage, Preferences, User } from '@app/service-clients';
+import {
+  orderSummaryPageSchema,
+  type OrderPage,
+  type OrderSummaryPage,
+  type Preferences,
+  type User,
+} from '@app/service-clients';
 import { isDeepStrictEqual } from 'node:util';
 import type { ZodType } from 'zod';
 import { mobileProfileSchema } from '../../apps/mobile-bff/src/profile/mobile-profile.js';
@@ -28,7 +34,7 @@ interface Contract {
   /** Section names in `meta`, in the product's order. */
   sections: readonly [string, string, string];
   expected: (
-    values: { user: User; orders: OrderPage; preferences: Preferences },
+    values: { user: User; orders: OrderSummaryPage; preferences: Preferences },
     meta: AggregateMeta,
   ) => unknown;
 }
@@ -144,7 +150,11 @@ export async function checkSamples(
       upstreamJson<OrderPage>(`${upstreams.order}/orders?userId=${id}&limit=${contract.orderLimit}`),
       upstreamJson<Preferences>(`${upstreams.preference}/preferences/${id}`),
     ]);
-    const difference = firstDifference(body, contract.expected({ user, orders, preferences }, meta));
+    const difference = firstDifference(
+      body,
+      // The order client hands the aggregates summaries of the page the service sent.
+      contract.expected({ user, orders: orderSummaryPageSchema.parse(orders), preferences }, meta),
+    );
     if (difference !== undefined) {
       problems.push(`${sample.sub}: wrong answer at ${difference}`);
     }

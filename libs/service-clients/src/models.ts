@@ -43,6 +43,47 @@ export const orderPageSchema = z.object({
   nextCursor: z.string().nullable(),
 });
 
+/**
+ * An order as a list shows it: its lines counted, not kept. Every list of
+ * orders the BFFs answer with shows only counts, so a page is validated
+ * whole and then cached and handed on in this form. The profile's page of
+ * three orders is 1,760 bytes of JSON with its lines and 478 as summaries,
+ * the dashboard's twenty 9,899 and 3,037; cached whole, the page was the
+ * largest thing a cache miss promoted to the old generation
+ * (bench/RESULTS.md).
+ */
+export interface OrderSummary {
+  id: string;
+  status: OrderStatus;
+  total: Money;
+  createdAt: string;
+  /** Units across all lines. */
+  itemCount: number;
+  lineCount: number;
+}
+
+export interface OrderSummaryPage {
+  items: OrderSummary[];
+  nextCursor: string | null;
+}
+
+export function toOrderSummary(order: Order): OrderSummary {
+  return {
+    id: order.id,
+    status: order.status,
+    total: order.total,
+    createdAt: order.createdAt,
+    itemCount: itemCount(order),
+    lineCount: order.lines.length,
+  };
+}
+
+/** The order service's page, checked against its contract, as summaries. */
+export const orderSummaryPageSchema = orderPageSchema.transform((page): OrderSummaryPage => ({
+  items: page.items.map(toOrderSummary),
+  nextCursor: page.nextCursor,
+}));
+
 export const preferencesSchema = z.object({
   userId: z.string().min(1),
   language: z.string(),
@@ -77,10 +118,13 @@ export interface OrderQuery {
 }
 
 /** The page a section serves when orders cannot be loaded. */
-export const EMPTY_ORDER_PAGE: OrderPage = Object.freeze({ items: [], nextCursor: null }) as OrderPage;
+export const EMPTY_ORDER_PAGE: OrderSummaryPage = Object.freeze({
+  items: [],
+  nextCursor: null,
+}) as OrderSummaryPage;
 
 /** Units ordered across all lines of an order. */
-export function itemCount(order: Order): number {
+function itemCount(order: Order): number {
   return order.lines.reduce((count, line) => count + line.qty, 0);
 }
 

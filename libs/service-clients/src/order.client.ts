@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { normalizeQuery } from '@app/caching';
 import { ProblemError } from '@app/problem';
-import { orderPageSchema, orderSchema, type Order, type OrderPage, type OrderQuery } from './models.js';
+import {
+  orderSchema,
+  orderSummaryPageSchema,
+  type Order,
+  type OrderQuery,
+  type OrderSummaryPage,
+} from './models.js';
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
@@ -11,7 +17,7 @@ import { UpstreamRegistry } from './upstream-registry.js';
 const ORDER = { schema: orderSchema, missing: 'The order' };
 /** What an order id may look like before any URL is built from it. */
 const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
-const ORDER_PAGE = { schema: orderPageSchema, missing: 'The order list' };
+const ORDER_PAGE = { schema: orderSummaryPageSchema, missing: 'The order list' };
 const CURSOR_RULE = 'must be a cursor from a previous page';
 
 /**
@@ -35,10 +41,10 @@ export class OrderClient {
     this.upstream = registry.for('order');
   }
 
-  /** A page of the user's orders, newest first. */
-  list(query: OrderQuery, options: CallOptions = {}): Promise<OrderPage> {
+  /** A page of the user's orders, newest first, as summaries; {@link get} has an order's lines. */
+  list(query: OrderQuery, options: CallOptions = {}): Promise<OrderSummaryPage> {
     return this.upstream
-      .call<OrderPage>({
+      .call<OrderSummaryPage>({
         method: 'GET',
         path: '/orders',
         query: { userId: query.userId, limit: query.limit, cursor: query.cursor, status: query.status },

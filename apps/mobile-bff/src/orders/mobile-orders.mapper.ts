@@ -1,11 +1,11 @@
-import { lineTotal, type Order, type OrderPage } from '@app/service-clients';
+import { lineTotal, type Order, type OrderSummaryPage } from '@app/service-clients';
 import { toMobileOrderSummary } from '../profile/mobile-profile.mapper.js';
 import type { MobileOrderDetail, MobileOrderPage } from './mobile-orders.js';
 
 /** A phone screen's worth of history per page. */
 export const MOBILE_PAGE_SIZE = 10;
 
-export function toMobileOrderPage(page: OrderPage): MobileOrderPage {
+export function toMobileOrderPage(page: OrderSummaryPage): MobileOrderPage {
   return { items: page.items.map(toMobileOrderSummary), nextCursor: page.nextCursor };
 }
 

@@ -1,5 +1,11 @@
 import type { AggregateMeta } from '@app/aggregation';
-import { EMPTY_ORDER_PAGE, type Order, type Preferences, type User } from '@app/service-clients';
+import {
+  EMPTY_ORDER_PAGE,
+  toOrderSummary,
+  type OrderSummary,
+  type Preferences,
+  type User,
+} from '@app/service-clients';
 import { DEFAULT_MOBILE_PREFERENCES, toMobileProfile } from './mobile-profile.mapper.js';
 
 const user: User = {
@@ -11,19 +17,21 @@ const user: User = {
   createdAt: '2020-01-01T00:00:00.000Z',
 };
 
-const order = (id: string, qtys: number[]): Order => ({
-  id,
-  userId: 'u1',
-  status: 'shipped',
-  total: { amount: qtys.reduce((sum, qty) => sum + qty * 500, 0), currency: 'EUR' },
-  lines: qtys.map((qty, index) => ({
-    sku: `sku-${index}`,
-    name: `Item ${index}`,
-    qty,
-    unitPrice: { amount: 500, currency: 'EUR' },
-  })),
-  createdAt: `2024-05-0${id.length}T10:00:00.000Z`,
-});
+/** An order as the order service sends it, summarized as the client hands it on. */
+const order = (id: string, qtys: number[]): OrderSummary =>
+  toOrderSummary({
+    id,
+    userId: 'u1',
+    status: 'shipped',
+    total: { amount: qtys.reduce((sum, qty) => sum + qty * 500, 0), currency: 'EUR' },
+    lines: qtys.map((qty, index) => ({
+      sku: `sku-${index}`,
+      name: `Item ${index}`,
+      qty,
+      unitPrice: { amount: 500, currency: 'EUR' },
+    })),
+    createdAt: `2024-05-0${id.length}T10:00:00.000Z`,
+  });
 
 const preferences: Preferences = {
   userId: 'u1',

@@ -1,5 +1,5 @@
 import type { AggregateMeta } from '@app/aggregation';
-import { itemCount, type Order, type OrderPage, type Preferences, type User } from '@app/service-clients';
+import type { OrderSummary, OrderSummaryPage, Preferences, User } from '@app/service-clients';
 import type { MobileOrderSummary, MobilePreferences, MobileProfile } from './mobile-profile.js';
 import type { MobileProfileV2 } from './mobile-profile-v2.js';
 
@@ -14,17 +14,17 @@ export const DEFAULT_MOBILE_PREFERENCES: MobilePreferences = {
 
 export interface ProfileSections {
   user: User;
-  recentOrders: OrderPage;
+  recentOrders: OrderSummaryPage;
   preferences: Preferences | null;
 }
 
-export function toMobileOrderSummary(order: Order): MobileOrderSummary {
+export function toMobileOrderSummary(order: OrderSummary): MobileOrderSummary {
   return {
     id: order.id,
     status: order.status,
     total: { amount: order.total.amount, currency: order.total.currency },
     placedAt: order.createdAt,
-    itemCount: itemCount(order),
+    itemCount: order.itemCount,
   };
 }
 

@@ -1,8 +1,9 @@
 import type { AggregateMeta } from '@app/aggregation';
 import {
   EMPTY_ORDER_PAGE,
-  type Order,
+  toOrderSummary,
   type OrderStatus,
+  type OrderSummary,
   type Preferences,
   type User,
 } from '@app/service-clients';
@@ -17,14 +18,16 @@ const user: User = {
   createdAt: '2019-03-01T00:00:00.000Z',
 };
 
-const order = (id: string, status: OrderStatus, amount: number, currency = 'USD'): Order => ({
-  id,
-  userId: 'u7',
-  status,
-  total: { amount, currency },
-  lines: [{ sku: 'a', name: 'A', qty: 2, unitPrice: { amount: amount / 2, currency } }],
-  createdAt: '2024-05-01T10:00:00.000Z',
-});
+/** An order as the order service sends it, summarized as the client hands it on. */
+const order = (id: string, status: OrderStatus, amount: number, currency = 'USD'): OrderSummary =>
+  toOrderSummary({
+    id,
+    userId: 'u7',
+    status,
+    total: { amount, currency },
+    lines: [{ sku: 'a', name: 'A', qty: 2, unitPrice: { amount: amount / 2, currency } }],
+    createdAt: '2024-05-01T10:00:00.000Z',
+  });
 
 const preferences: Preferences = {
   userId: 'u7',

@@ -1,5 +1,5 @@
 import type { AggregateMeta } from '@app/aggregation';
-import type { Money, Order, OrderPage, Preferences, User } from '@app/service-clients';
+import type { Money, OrderSummary, OrderSummaryPage, Preferences, User } from '@app/service-clients';
 import { toWebPreferences } from '../preferences/web-preferences.mapper.js';
 import { toWebOrderSummary } from '../orders/web-orders.mapper.js';
 import type { DashboardStats, WebDashboard } from './web-dashboard.js';
@@ -8,13 +8,13 @@ export const DASHBOARD_PAGE_SIZE = 20;
 
 export interface DashboardSections {
   user: User;
-  orders: OrderPage;
+  orders: OrderSummaryPage;
   preferences: Preferences | null;
 }
 
-const OPEN_STATUSES = new Set<Order['status']>(['pending', 'paid', 'shipped']);
+const OPEN_STATUSES = new Set<OrderSummary['status']>(['pending', 'paid', 'shipped']);
 
-function spend(orders: Order[]): Money | null {
+function spend(orders: OrderSummary[]): Money | null {
   const counted = orders.filter((order) => order.status !== 'cancelled');
   if (counted.length === 0) {
     return null;
@@ -26,7 +26,7 @@ function spend(orders: Order[]): Money | null {
   return { amount: counted.reduce((sum, order) => sum + order.total.amount, 0), currency };
 }
 
-export function toDashboardStats(orders: Order[]): DashboardStats {
+export function toDashboardStats(orders: OrderSummary[]): DashboardStats {
   return {
     recentOrderCount: orders.length,
     openOrderCount: orders.filter((order) => OPEN_STATUSES.has(order.status)).length,

@@ -1,19 +1,25 @@
 import type { AggregateMeta } from '@app/aggregation';
-import { itemCount, lineTotal, type Order, type OrderPage, type User } from '@app/service-clients';
+import {
+  lineTotal,
+  type Order,
+  type OrderSummary,
+  type OrderSummaryPage,
+  type User,
+} from '@app/service-clients';
 import type { WebOrderDetail, WebOrderPage, WebOrderSummary } from './web-orders.js';
 
-export function toWebOrderSummary(order: Order): WebOrderSummary {
+export function toWebOrderSummary(order: OrderSummary): WebOrderSummary {
   return {
     id: order.id,
     status: order.status,
     total: { amount: order.total.amount, currency: order.total.currency },
     placedAt: order.createdAt,
-    itemCount: itemCount(order),
-    lineCount: order.lines.length,
+    itemCount: order.itemCount,
+    lineCount: order.lineCount,
   };
 }
 
-export function toWebOrderPage(page: OrderPage): WebOrderPage {
+export function toWebOrderPage(page: OrderSummaryPage): WebOrderPage {
   return { items: page.items.map(toWebOrderSummary), nextCursor: page.nextCursor };
 }
 
