@@ -50,7 +50,8 @@ export class OrderClient {
         query: { userId: query.userId, limit: query.limit, cursor: query.cursor, status: query.status },
         expect: ORDER_PAGE,
         cache: {
-          key: `${encodeURIComponent(query.userId)}:${normalizeQuery({ limit: query.limit, cursor: query.cursor, status: query.status })}`,
+          // `summary:`: instances that cached whole pages under the bare key may share Redis during a rolling deploy.
+          key: `summary:${encodeURIComponent(query.userId)}:${normalizeQuery({ limit: query.limit, cursor: query.cursor, status: query.status })}`,
           owner: query.userId,
         },
         ...options,
