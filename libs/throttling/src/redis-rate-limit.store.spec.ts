@@ -56,4 +56,54 @@ describe.skipIf(url === undefined)('RedisRateLimitStore (real Redis)', () => {
     expect(stillRefused?.[0]).toMatchObject({ blocked: true });
     expect(await store.peek('sustained:bob')).toMatchObject({ hits: 2, blocked: false });
   });
+
+  it('answers requests sent in the same moment each with its own standing, in the order they came', async () => {
+    const answers = await Promise.all([
+      store.consumeInOrder(windows('cy')),
+      store.consumeInOrder(windows('dee')),
+      store.consumeInOrder(windows('cy')),
+      store.consumeInOrder(windows('cy')),
+      store.consumeInOrder([]),
+    ]);
+
+    expect(answers.map((counters) => counters?.map(({ hits, blocked }) => ({ hits, blocked })))).toEqual([
+      [
+        { hits: 1, blocked: false },
+        { hits: 1, blocked: false },
+      ],
+      [
+        { hits: 1, blocked: false },
+        { hits: 1, blocked: false },
+      ],
+      [
+        { hits: 2, blocked: false },
+        { hits: 2, blocked: false },
+      ],
+      [{ hits: 3, blocked: true }],
+      [],
+    ]);
+    expect(await store.peek('sustained:cy')).toMatchObject({ hits: 2 });
+  });
+
+  it('counts every one of a crowd of requests arriving at once', async () => {
+    const crowd = Array.from({ length: 150 }, (_, n) => store.consumeInOrder(windows(`crowd-${n % 3}`)));
+    const answers = await Promise.all(crowd);
+
+    expect(answers.every((counters) => counters !== undefined)).toBe(true);
+    expect(await store.peek('burst:crowd-0')).toMatchObject({ hits: 3, blocked: true });
+    expect(await store.peek('sustained:crowd-1')).toMatchObject({ hits: 2, blocked: false });
+  });
+});
+
+describe('RedisRateLimitStore without Redis', () => {
+  it('answers every waiting request that Redis cannot count, so the gateway can fall back', async () => {
+    const connection = new RedisConnection(loadConfig({}));
+    const store = new RedisRateLimitStore(connection, 'unused:');
+    const spend = { key: 'burst:eve', cost: 1, windowMs: 1_000, limit: 5, blockMs: 1_000 };
+
+    expect(await Promise.all([store.consumeInOrder([spend]), store.consumeInOrder([spend])])).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
 });

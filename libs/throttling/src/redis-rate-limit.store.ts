@@ -2,41 +2,72 @@ import type { LuaScript, RedisConnection } from '@app/redis';
 import type { RateCounter, WindowSpend } from './rate-counter.js';
 
 /*
- * One round trip for every window of a request, atomic across every
- * gateway instance. Window by window: a blocked key stays blocked and ends
- * the walk; otherwise the window's counter grows by the request's cost
+ * The windows of every request queued in one turn of the event loop, in
+ * one script, atomic across every gateway instance. Request by request and
+ * window by window: a blocked key stays blocked and ends that request's
+ * walk; otherwise the window's counter grows by the request's cost
  * (starting its expiry on first use), and a counter past the limit blocks
- * the key and ends the walk. Ours rather than @nest-lab/throttler-storage-redis because a
+ * the key and ends the walk. ARGV: the number of requests, then for each
+ * its number of windows and each window's cost, length, limit and block;
+ * KEYS: each window's counter and block key, in the same order. The reply is
+ * flat: per request, how many windows it went through, then four numbers
+ * per window. Ours rather than @nest-lab/throttler-storage-redis because a
  * request may cost several units, which that storage cannot count.
  */
-const CONSUME_IN_ORDER: LuaScript = {
+const CONSUME_BATCH: LuaScript = {
   lua: `
-local counters = {}
-for window = 1, #KEYS / 2 do
-  local counterKey, blockKey = KEYS[window * 2 - 1], KEYS[window * 2]
-  local cost, windowMs, limit, blockMs = ARGV[window * 4 - 3], ARGV[window * 4 - 2], ARGV[window * 4 - 1], ARGV[window * 4]
-  local blockTtl = redis.call('PTTL', blockKey)
-  if blockTtl > 0 then
-    local hits = tonumber(redis.call('GET', counterKey) or '0')
-    counters[window] = {hits, math.max(redis.call('PTTL', counterKey), 0), 1, blockTtl}
-    return counters
+local reply = {}
+local key, arg = 1, 2
+for request = 1, tonumber(ARGV[1]) do
+  local windows = tonumber(ARGV[arg])
+  arg = arg + 1
+  local countAt = #reply + 1
+  local walked, refused = 0, false
+  reply[countAt] = 0
+  for window = 1, windows do
+    local counterKey, blockKey = KEYS[key], KEYS[key + 1]
+    local cost, windowMs, limit, blockMs = ARGV[arg], ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3]
+    key, arg = key + 2, arg + 4
+    if not refused then
+      walked = walked + 1
+      local n = #reply
+      local blockTtl = redis.call('PTTL', blockKey)
+      if blockTtl > 0 then
+        reply[n + 1] = tonumber(redis.call('GET', counterKey) or '0')
+        reply[n + 2] = math.max(redis.call('PTTL', counterKey), 0)
+        reply[n + 3], reply[n + 4] = 1, blockTtl
+        refused = true
+      else
+        local hits = redis.call('INCRBY', counterKey, cost)
+        local ttl = redis.call('PTTL', counterKey)
+        if ttl < 0 then
+          redis.call('PEXPIRE', counterKey, windowMs)
+          ttl = tonumber(windowMs)
+        end
+        reply[n + 1], reply[n + 2] = hits, ttl
+        if hits > tonumber(limit) then
+          redis.call('SET', blockKey, '1', 'PX', blockMs)
+          reply[n + 3], reply[n + 4] = 1, tonumber(blockMs)
+          refused = true
+        else
+          reply[n + 3], reply[n + 4] = 0, 0
+        end
+      end
+    end
   end
-  local hits = redis.call('INCRBY', counterKey, cost)
-  local ttl = redis.call('PTTL', counterKey)
-  if ttl < 0 then
-    redis.call('PEXPIRE', counterKey, windowMs)
-    ttl = tonumber(windowMs)
-  end
-  if hits > tonumber(limit) then
-    redis.call('SET', blockKey, '1', 'PX', blockMs)
-    counters[window] = {hits, ttl, 1, tonumber(blockMs)}
-    return counters
-  end
-  counters[window] = {hits, ttl, 0, 0}
+  reply[countAt] = walked
 end
-return counters
+return reply
 `,
 };
+
+/** Requests per script: bounds how long one script holds Redis, which runs one command at a time. */
+const MAX_BATCH = 64;
+
+interface Queued {
+  spends: readonly WindowSpend[];
+  settle: (counters: RateCounter[] | undefined) => void;
+}
 
 const PEEK: LuaScript = {
   lua: `
@@ -57,30 +88,91 @@ function counterOf(reply: unknown): RateCounter | undefined {
   return { hits, resetInMs, blocked: blocked === 1, blockedForMs };
 }
 
+/** Each request's counters from the batch script's flat reply; undefined unless the reply is whole. */
+function countersByRequest(reply: unknown, batch: readonly Queued[]): RateCounter[][] | undefined {
+  if (!Array.isArray(reply)) {
+    return undefined;
+  }
+  const answers: RateCounter[][] = [];
+  let at = 0;
+  for (const { spends } of batch) {
+    const walked = Number(reply[at]);
+    if (
+      !Number.isInteger(walked) ||
+      walked < 1 ||
+      walked > spends.length ||
+      at + 1 + walked * 4 > reply.length
+    ) {
+      return undefined;
+    }
+    const counters: RateCounter[] = [];
+    for (let window = 0; window < walked; window += 1) {
+      const [hits, resetInMs, blocked, blockedForMs] = reply
+        .slice(at + 1 + window * 4, at + 5 + window * 4)
+        .map(Number);
+      counters.push({ hits, resetInMs, blocked: blocked === 1, blockedForMs });
+    }
+    answers.push(counters);
+    at += 1 + walked * 4;
+  }
+  return at === reply.length ? answers : undefined;
+}
+
 /** Shared windows in Redis. Resolves undefined when Redis cannot answer; the caller decides what that means. */
 export class RedisRateLimitStore {
+  private queue: Queued[] = [];
+
   constructor(
     private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 
-  /** Undefined when Redis cannot answer. */
-  async consumeInOrder(spends: readonly WindowSpend[]): Promise<RateCounter[] | undefined> {
-    const reply = await this.redis.runScript(
-      CONSUME_IN_ORDER,
-      spends.flatMap(({ key }) => [this.counterKey(key), this.blockKey(key)]),
-      spends.flatMap(({ cost, windowMs, limit, blockMs }) => [cost, windowMs, limit, blockMs]),
-    );
-    if (!Array.isArray(reply) || reply.length === 0) {
-      return undefined;
+  /**
+   * Undefined when Redis cannot answer. Spends wait for the end of the
+   * event loop's turn and go with every other request's from that turn in
+   * one script: per request, one script call cost the gateway 12.5 µs of
+   * CPU and Redis 7.4 µs; ten in one, 6.7 and 5.5 µs each (measured alone).
+   * The reply would only be read on the next turn anyway, so waiting for
+   * the end of this one adds next to nothing. Hand-written: ioredis's
+   * auto-pipelining batches the writes but still runs one script per call.
+   */
+  consumeInOrder(spends: readonly WindowSpend[]): Promise<RateCounter[] | undefined> {
+    if (spends.length === 0) {
+      return Promise.resolve([]);
     }
-    const counters = reply.map(counterOf);
-    return counters.every((counter) => counter !== undefined) ? counters : undefined;
+    return new Promise((settle) => {
+      if (this.queue.length === 0) {
+        setImmediate(() => this.sendQueued());
+      }
+      this.queue.push({ spends, settle });
+    });
   }
 
   /** Undefined both when the key has no window and when Redis cannot answer. */
   async peek(key: string): Promise<RateCounter | undefined> {
     return counterOf(await this.redis.runScript(PEEK, [this.counterKey(key), this.blockKey(key)], []));
+  }
+
+  private sendQueued(): void {
+    const queued = this.queue;
+    this.queue = [];
+    for (let start = 0; start < queued.length; start += MAX_BATCH) {
+      void this.send(queued.slice(start, start + MAX_BATCH));
+    }
+  }
+
+  private async send(batch: readonly Queued[]): Promise<void> {
+    const keys: string[] = [];
+    const args: number[] = [batch.length];
+    for (const { spends } of batch) {
+      args.push(spends.length);
+      for (const { key, cost, windowMs, limit, blockMs } of spends) {
+        keys.push(this.counterKey(key), this.blockKey(key));
+        args.push(cost, windowMs, limit, blockMs);
+      }
+    }
+    const answers = countersByRequest(await this.redis.runScript(CONSUME_BATCH, keys, args), batch);
+    batch.forEach(({ settle }, index) => settle(answers?.[index]));
   }
 
   private counterKey(key: string): string {
