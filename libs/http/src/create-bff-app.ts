@@ -12,6 +12,7 @@ import { Logger } from 'nestjs-pino';
 import { gatewayLogger, logAccess, nestLoggingModule } from './access-log.js';
 import { DOCS_PATH, serveOpenApi } from './openapi.js';
 import { trackInFlight } from './in-flight.js';
+import { writeAtTurnEnd } from './write-at-turn-end.js';
 import { recordHttpMetrics } from './http-metrics.hook.js';
 import { answerParserError, answerRouterError } from './early-problem.js';
 import { connectionLimits } from './connection-limits.js';
@@ -145,6 +146,7 @@ export async function createBffApp(
   });
   const fastify = app.getHttpAdapter().getInstance();
   trackInFlight(fastify);
+  writeAtTurnEnd(fastify);
   logAccess(fastify, logger);
   recordHttpMetrics(app);
   fastify.decorateRequest('context');
