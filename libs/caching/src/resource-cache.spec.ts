@@ -97,4 +97,34 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(await admin.exists(`${prefix}lock:user:grace`)).toBe(0);
     });
   });
+
+  it('keeps each of many sections read at the same moment apart: its own entry, owner index and lock', async () => {
+    await withTwoInstances(async (first, second) => {
+      const reads = {
+        a: countedRead('user:a', { id: 'a' }, { owner: 'x' }),
+        b: countedRead('preferences:b', { theme: 'dark' }),
+        c: countedRead('orders:c', { items: [] }, { owner: 'x' }),
+        d: countedRead('user:d', { id: 'd' }, { owner: 'y' }),
+      };
+
+      expect(await Promise.all([reads.a.read(first), reads.b.read(first), reads.c.read(first)])).toEqual([
+        { id: 'a' },
+        { theme: 'dark' },
+        { items: [] },
+      ]);
+      expect(
+        await Promise.all([
+          reads.a.read(second),
+          reads.b.read(second),
+          reads.c.read(second),
+          reads.d.read(second),
+        ]),
+      ).toEqual([{ id: 'a' }, { theme: 'dark' }, { items: [] }, { id: 'd' }]);
+
+      expect(Object.values(reads).map(({ counter }) => counter.loads)).toEqual([1, 1, 1, 1]);
+      expect((await admin.smembers(`${prefix}cache-index:x`)).sort()).toEqual(['orders:c', 'user:a']);
+      expect(await admin.smembers(`${prefix}cache-index:y`)).toEqual(['user:d']);
+      expect(await admin.keys(`${prefix}lock:*`)).toEqual([]);
+    });
+  });
 });

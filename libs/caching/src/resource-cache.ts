@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheInvalidator } from './cache-invalidator.js';
 import { CacheLayers } from './cache-layers.js';
 import { freshnessOf, isCacheEntry, retentionMs, type CacheEntry } from './cache-entry.js';
-import { RedisConnection, type LuaScript } from '@app/redis';
+import { RedisConnection, TurnBatch, type LuaScript } from '@app/redis';
 import { SingleFlight } from './single-flight.js';
 
 /** How a load runs: for a caller waiting on it, or in the background to refresh an entry served stale. */
@@ -34,47 +34,82 @@ const RELEASE_LOCK: LuaScript = {
   lua: "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
 };
 /*
- * An entry's whole write to Redis in one command, where the Keyv SET, the
- * owner index's SADD and PEXPIRE and the lock's release made three: the
- * entry (KEYS[1], text ARGV[1], kept ARGV[2] ms); when ARGV[3] is not
- * empty, the owner index that lists it (next key, kept ARGV[4] ms); when
- * ARGV[5] is not empty, the load's lock (last key), released if this load
- * still holds it.
+ * Entries' whole writes to Redis, every write of one turn of the event loop
+ * in one command; for one entry, the Keyv SET, the owner index's SADD and
+ * PEXPIRE and the lock's release made three. Five ARGV per entry: its text
+ * and how long it is kept; the owner index's member and lifetime, or '' and
+ * 0 without an owner; the load's lock token, or '' without a lock. KEYS per
+ * entry: the entry, then its owner index and its lock when it has them.
+ * The lock is released only if this load still holds it.
  */
-const STORE: LuaScript = {
+const STORE_BATCH: LuaScript = {
   lua: `
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-local next = 2
-if ARGV[3] ~= '' then
-  redis.call('SADD', KEYS[next], ARGV[3])
-  redis.call('PEXPIRE', KEYS[next], ARGV[4])
-  next = next + 1
-end
-if ARGV[5] ~= '' and redis.call('GET', KEYS[next]) == ARGV[5] then
-  redis.call('DEL', KEYS[next])
+local key = 1
+for entry = 0, #ARGV / 5 - 1 do
+  local text, keepMs, member, indexMs, token = ARGV[entry * 5 + 1], ARGV[entry * 5 + 2], ARGV[entry * 5 + 3], ARGV[entry * 5 + 4], ARGV[entry * 5 + 5]
+  redis.call('SET', KEYS[key], text, 'PX', keepMs)
+  key = key + 1
+  if member ~= '' then
+    redis.call('SADD', KEYS[key], member)
+    redis.call('PEXPIRE', KEYS[key], indexMs)
+    key = key + 1
+  end
+  if token ~= '' then
+    if redis.call('GET', KEYS[key]) == token then
+      redis.call('DEL', KEYS[key])
+    end
+    key = key + 1
+  end
 end
 return 1
 `,
 };
 
 /*
- * A section's Redis lookup and, when Redis holds no entry, the lock for the
- * load that must follow, in one round trip where they were two in a row on
- * the request's critical path: the entry (KEYS[1]) as its text, or nil and
- * whether the lock (KEYS[2], token ARGV[1], kept ARGV[2] ms) was taken.
+ * Sections' Redis lookups and, for each that Redis holds no entry for, the
+ * lock for the load that must follow, every lookup of one turn of the event
+ * loop in one round trip: they were two in a row per section on the
+ * request's critical path. KEYS: each section's entry and lock; ARGV: the
+ * locks' lifetime, then each section's lock token. Two values per section:
+ * the entry's text, or false and whether its lock was taken (1) or not (0).
  */
-const LOOKUP_OR_LOCK: LuaScript = {
+const LOOKUP_OR_LOCK_BATCH: LuaScript = {
   lua: `
-local entry = redis.call('GET', KEYS[1])
-if entry then
-  return {entry}
+local reply = {}
+for section = 1, #KEYS / 2 do
+  local entry = redis.call('GET', KEYS[section * 2 - 1])
+  if entry then
+    reply[section * 2 - 1], reply[section * 2] = entry, 0
+  elseif redis.call('SET', KEYS[section * 2], ARGV[section + 1], 'PX', ARGV[1], 'NX') then
+    reply[section * 2 - 1], reply[section * 2] = false, 1
+  else
+    reply[section * 2 - 1], reply[section * 2] = false, 0
+  end
 end
-if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then
-  return {false, 1}
-end
-return {false, 0}
+return reply
 `,
 };
+
+/** Entries per batched script: bounds how long one script holds Redis, which runs one command at a time. */
+const MAX_BATCH = 64;
+
+/** An entry's write to Redis, as {@link STORE_BATCH} takes it. */
+interface SharedWrite {
+  record: { key: string; text: string };
+  keepMs: number;
+  /** The owner index that lists the entry, and the entry's key as listed there. */
+  index: { key: string; ttlMs: number; member: string } | undefined;
+  lock: HeldLock | undefined;
+}
+
+/** A section's lookup, as {@link LOOKUP_OR_LOCK_BATCH} takes it. */
+interface SharedLookup {
+  entryKey: string;
+  lock: HeldLock;
+}
+
+/** What Redis held for a section: the entry's text, or none and whether this load took the lock. */
+type LookupReply = { text: string } | { text: undefined; locked: boolean };
 
 /** The lock a load took in Redis, released with the entry it stores. */
 interface HeldLock {
@@ -103,6 +138,14 @@ export class ResourceCache {
   private readonly logger = new Logger(ResourceCache.name);
   private readonly flights = new SingleFlight();
   private readonly settings: CacheConfig;
+  private readonly lookups = new TurnBatch(
+    (sections: readonly SharedLookup[]) => this.lookupShared(sections),
+    MAX_BATCH,
+  );
+  private readonly writes = new TurnBatch(
+    (entries: readonly SharedWrite[]) => this.writeShared(entries),
+    MAX_BATCH,
+  );
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -207,7 +250,7 @@ export class ResourceCache {
     };
   }
 
-  /** Writes to Redis, which the caller knows is configured. */
+  /** Writes to Redis, which the caller knows is configured, with every other entry written in this turn. */
   private async storeShared(
     key: string,
     entry: CacheEntry<unknown>,
@@ -215,22 +258,30 @@ export class ResourceCache {
     owner: string | undefined,
     lock: HeldLock | undefined,
   ): Promise<void> {
-    const record = this.layers.sharedRecord(key, entry, keepMs);
     const index = owner === undefined ? undefined : this.invalidator.sharedIndex(owner);
-    const keys = [record.key];
-    if (index !== undefined) {
-      keys.push(index.key);
-    }
-    if (lock !== undefined) {
-      keys.push(lock.key);
-    }
-    await this.redis.runScript(STORE, keys, [
-      record.text,
+    await this.writes.add({
+      record: this.layers.sharedRecord(key, entry, keepMs),
       keepMs,
-      index === undefined ? '' : key,
-      index?.ttlMs ?? 0,
-      lock?.token ?? '',
-    ]);
+      index: index === undefined ? undefined : { ...index, member: key },
+      lock,
+    });
+  }
+
+  private async writeShared(entries: readonly SharedWrite[]): Promise<true[] | undefined> {
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const { record, keepMs, index, lock } of entries) {
+      keys.push(record.key);
+      if (index !== undefined) {
+        keys.push(index.key);
+      }
+      if (lock !== undefined) {
+        keys.push(lock.key);
+      }
+      args.push(record.text, keepMs, index?.member ?? '', index?.ttlMs ?? 0, lock?.token ?? '');
+    }
+    const written = await this.redis.runScript(STORE_BATCH, keys, args);
+    return written === 1 ? entries.map(() => true) : undefined;
   }
 
   private async lookup<T>(key: string): Promise<CacheEntry<T> | undefined> {
@@ -255,19 +306,29 @@ export class ResourceCache {
       return {};
     }
     const lock = { key: this.lockKey(key), token: randomUUID() };
-    const reply = await this.redis.runScript(
-      LOOKUP_OR_LOCK,
-      [this.layers.sharedKey(key), lock.key],
-      [lock.token, this.settings.lockMs],
-    );
-    if (!Array.isArray(reply)) {
+    const reply = await this.lookups.add({ entryKey: this.layers.sharedKey(key), lock });
+    if (reply === undefined) {
       return { lock: 'unavailable' };
     }
-    const [text, locked] = reply as [string | null, number | undefined];
-    if (text !== null) {
-      return { entry: this.adoptShared<T>(key, this.layers.readSharedRecord(text)) };
+    if (reply.text !== undefined) {
+      return { entry: this.adoptShared<T>(key, this.layers.readSharedRecord(reply.text)) };
     }
-    return { lock: locked === 1 ? lock : 'busy' };
+    return { lock: reply.locked ? lock : 'busy' };
+  }
+
+  private async lookupShared(sections: readonly SharedLookup[]): Promise<LookupReply[] | undefined> {
+    const reply = await this.redis.runScript(
+      LOOKUP_OR_LOCK_BATCH,
+      sections.flatMap(({ entryKey, lock }) => [entryKey, lock.key]),
+      [this.settings.lockMs, ...sections.map(({ lock }) => lock.token)],
+    );
+    if (!Array.isArray(reply) || reply.length !== sections.length * 2) {
+      return undefined;
+    }
+    return sections.map((_, index) => {
+      const text: unknown = reply[index * 2];
+      return typeof text === 'string' ? { text } : { text: undefined, locked: reply[index * 2 + 1] === 1 };
+    });
   }
 
   /** Copies what another instance loaded into this one's memory, for as long as it stays useful. */
