@@ -161,7 +161,7 @@ export async function createBffApp(
     };
     done();
   });
-  const tracing = startTracing(config.tracing, about.name);
+  const tracing = await startTracing(config.tracing, about.name);
   if (tracing !== undefined) {
     traceRequests(fastify, tracing);
   }

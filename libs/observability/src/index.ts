@@ -12,7 +12,8 @@ export {
   type SectionOutcome,
   type TraceSpan,
 } from './spans.js';
-export { startTracing, Tracing } from './tracing.js';
+export { startTracing } from './start-tracing.js';
+export type { Tracing } from './tracing.js';
 export { ProcessLifecycle, processLifecycle } from './process-lifecycle.js';
 export {
   Metrics,

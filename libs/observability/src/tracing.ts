@@ -99,11 +99,8 @@ export class Tracing {
   }
 }
 
-/** Tracing for one app, or undefined when no collector is configured: then nothing is built and nothing is sent. */
-export function startTracing(config: TracingConfig | undefined, appName: string): Tracing | undefined {
-  if (config === undefined) {
-    return undefined;
-  }
+/** One app's tracing, its SDK problems sent to the app's log; loaded by {@link startTracing} only when a collector is configured. */
+export function createTracing(config: TracingConfig, appName: string): Tracing {
   logSdkProblems();
   return new Tracing(config, appName);
 }
