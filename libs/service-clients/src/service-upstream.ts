@@ -4,7 +4,7 @@ import type { Metrics } from '@app/observability';
 import type { AxiosInstance } from 'axios';
 import type { BulkheadPolicy, CircuitBreakerPolicy } from 'cockatiel';
 import { lookup } from 'node:dns/promises';
-import { Agent } from 'undici';
+import { Agent } from './undici-agent.js';
 import { attemptOn } from './attempt.js';
 import { axiosTransport } from './axios-transport.js';
 import { circuitStateName, serviceBreaker, withBreaker } from './breaker.wrapper.js';
