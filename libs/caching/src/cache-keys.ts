@@ -23,5 +23,6 @@ export function normalizeQuery(query: unknown): string {
  * authenticated answer can only ever be found again by the same caller.
  */
 export function responseCacheKey(route: string, principal: string, query: unknown): string {
-  return `response:${route}:${encodeURIComponent(principal)}:${normalizeQuery(query)}`;
+  // One flat string, kept as long as the entry: a template literal would keep a tree of concatenations.
+  return ['response', route, encodeURIComponent(principal), normalizeQuery(query)].join(':');
 }

@@ -14,7 +14,8 @@ export function withResourceCache(service: ServiceConfig, cache: ResourceCache):
       return next(request);
     }
     return cache.read({
-      key: `${service.name}:${request.cache.key}`,
+      // One flat string: the memory cache keeps every key as long as its entry, and a template literal's tree of concatenations weighs about twice as much.
+      key: [service.name, request.cache.key].join(':'),
       ttlMs: service.cacheTtlMs,
       owner: request.cache.owner,
       onStale: request.onStale,
