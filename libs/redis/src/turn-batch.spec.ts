@@ -49,9 +49,13 @@ describe(TurnBatch.name, () => {
 
   it('answers every caller undefined when the call fails or its sender throws, rather than leaving them waiting', async () => {
     const failing = new TurnBatch<number, number>(() => Promise.resolve(undefined), 10);
-    const throwing = new TurnBatch<number, number>(() => Promise.reject(new Error('bug')), 10);
+    const rejecting = new TurnBatch<number, number>(() => Promise.reject(new Error('bug')), 10);
+    const throwing = new TurnBatch<number, number>(() => {
+      throw new Error('bug');
+    }, 10);
 
-    expect(await Promise.all([failing.add(1), failing.add(2), throwing.add(3)])).toEqual([
+    expect(await Promise.all([failing.add(1), failing.add(2), rejecting.add(3), throwing.add(4)])).toEqual([
+      undefined,
       undefined,
       undefined,
       undefined,

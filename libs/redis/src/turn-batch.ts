@@ -1,3 +1,9 @@
+/** A caller waiting for its item's answer. */
+interface Waiting<Item, Answer> {
+  item: Item;
+  settle: (answer: Answer | undefined) => void;
+}
+
 /**
  * Sends one call for everything asked of it during a turn of the event
  * loop, in chunks of at most `maxItems`, and answers each caller from that
@@ -14,7 +20,7 @@
  * call failed, which every item of the chunk then gets.
  */
 export class TurnBatch<Item, Answer> {
-  private queue: { item: Item; settle: (answer: Answer | undefined) => void }[] = [];
+  private queue: Waiting<Item, Answer>[] = [];
 
   constructor(
     private readonly send: (items: readonly Item[]) => Promise<readonly Answer[] | undefined>,
@@ -34,13 +40,18 @@ export class TurnBatch<Item, Answer> {
     const queued = this.queue;
     this.queue = [];
     for (let start = 0; start < queued.length; start += this.maxItems) {
-      const chunk = queued.slice(start, start + this.maxItems);
-      void this.send(chunk.map(({ item }) => item))
-        // A sender that throws is a bug, but never one that takes the process down or leaves a caller waiting.
-        .catch(() => undefined)
-        .then((answers) => {
-          chunk.forEach(({ settle }, index) => settle(answers?.[index]));
-        });
+      void this.sendChunk(queued.slice(start, start + this.maxItems));
     }
+  }
+
+  private async sendChunk(chunk: readonly Waiting<Item, Answer>[]): Promise<void> {
+    let answers: readonly Answer[] | undefined;
+    try {
+      answers = await this.send(chunk.map(({ item }) => item));
+    } catch {
+      // A sender that throws is a bug, but never one that takes the process down or leaves a caller waiting.
+      answers = undefined;
+    }
+    chunk.forEach(({ settle }, index) => settle(answers?.[index]));
   }
 }
