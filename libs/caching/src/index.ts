@@ -1,5 +1,5 @@
 export { CacheInvalidator } from './cache-invalidator.js';
-export { normalizeQuery, responseCacheKey } from './cache-keys.js';
+export { cacheKey, normalizeQuery, responseCacheKey } from './cache-keys.js';
 export { CachingModule } from './caching.module.js';
 export { IdempotentReplay } from './idempotent-replay.js';
 export { ResourceCache, type CachedRead, type LoadMode } from './resource-cache.js';

@@ -296,15 +296,13 @@ export class ResourceCache {
   }
 
   /**
-   * The Redis entry, for a key the memory layer does not hold; when Redis
-   * holds none either, a load follows, so its lock is asked for in the same
-   * round trip. No lock is asked for beside an entry: a fresh or stale one
-   * needs no load, and an expired one asks for its lock when it loads.
+   * The Redis entry, for a key the memory layer does not hold; asked only
+   * when Redis is configured. When Redis holds none either, a load follows,
+   * so its lock is asked for in the same round trip. No lock is asked for
+   * beside an entry: a fresh or stale one needs no load, and an expired one
+   * asks for its lock when it loads.
    */
   private async lookupOrLock<T>(key: string): Promise<{ entry?: CacheEntry<T>; lock?: LockAttempt }> {
-    if (this.layers.shared === undefined) {
-      return {};
-    }
     const lock = { key: this.lockKey(key), token: randomUUID() };
     const reply = await this.lookups.add({ entryKey: this.layers.sharedKey(key), lock });
     if (reply === undefined) {

@@ -1,5 +1,5 @@
 import type { ServiceConfig } from '@app/config';
-import type { ResourceCache } from '@app/caching';
+import { cacheKey, type ResourceCache } from '@app/caching';
 import type { UpstreamWrapper } from './upstream-call.js';
 
 /**
@@ -14,8 +14,7 @@ export function withResourceCache(service: ServiceConfig, cache: ResourceCache):
       return next(request);
     }
     return cache.read({
-      // One flat string: the memory cache keeps every key as long as its entry, and a template literal's tree of concatenations weighs about twice as much.
-      key: [service.name, request.cache.key].join(':'),
+      key: cacheKey(service.name, request.cache.key),
       ttlMs: service.cacheTtlMs,
       owner: request.cache.owner,
       onStale: request.onStale,
