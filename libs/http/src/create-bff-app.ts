@@ -13,6 +13,7 @@ import { gatewayLogger, logAccess, nestLoggingModule } from './access-log.js';
 import { DOCS_PATH, serveOpenApi } from './openapi.js';
 import { trackInFlight } from './in-flight.js';
 import { writeAtTurnEnd } from './write-at-turn-end.js';
+import { releaseMemoryWhenIdle } from './release-memory-when-idle.js';
 import { recordHttpMetrics } from './http-metrics.hook.js';
 import { answerParserError, answerRouterError } from './early-problem.js';
 import { connectionLimits } from './connection-limits.js';
@@ -147,6 +148,7 @@ export async function createBffApp(
   const fastify = app.getHttpAdapter().getInstance();
   trackInFlight(fastify);
   writeAtTurnEnd(fastify);
+  releaseMemoryWhenIdle(fastify);
   logAccess(fastify, logger);
   recordHttpMetrics(app);
   fastify.decorateRequest('context');
