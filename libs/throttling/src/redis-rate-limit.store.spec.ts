@@ -1,6 +1,7 @@
 import { loadConfig } from '@app/config';
 import { RedisConnection } from '@app/redis';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisRateLimitStore } from './redis-rate-limit.store.js';
@@ -83,6 +84,20 @@ describe.skipIf(url === undefined)('RedisRateLimitStore (real Redis)', () => {
       [],
     ]);
     expect(await store.peek('sustained:cy')).toMatchObject({ hits: 2 });
+  });
+
+  it('keeps a caller blocked for the whole block even when it outlasts the window, then gives them a new window', async () => {
+    const spend = { key: 'burst:fay', cost: 1, windowMs: 150, limit: 1, blockMs: 600 };
+    await store.consumeInOrder([spend]);
+    expect(await store.consumeInOrder([spend])).toMatchObject([{ hits: 2, blocked: true }]);
+
+    await sleep(300);
+    const afterWindow = await store.consumeInOrder([spend]);
+    expect(afterWindow).toMatchObject([{ hits: 2, blocked: true }]);
+    expect(afterWindow?.[0].blockedForMs).toBeGreaterThan(0);
+
+    await sleep(450);
+    expect(await store.consumeInOrder([spend])).toMatchObject([{ hits: 1, blocked: false }]);
   });
 
   it('counts every one of a crowd of requests arriving at once', async () => {

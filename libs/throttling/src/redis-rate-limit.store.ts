@@ -4,20 +4,27 @@ import type { RateCounter, WindowSpend } from './rate-counter.js';
 /*
  * The windows of every request queued in one turn of the event loop, in
  * one script, atomic across every gateway instance. Request by request and
- * window by window: a blocked key stays blocked and ends that request's
- * walk; otherwise the window's counter grows by the request's cost
- * (starting its expiry on first use), and a counter past the limit blocks
- * the key and ends the walk. ARGV: the number of requests, then for each
- * its number of windows and each window's cost, length, limit and block;
- * KEYS: each window's counter and block key, in the same order. The reply is
- * flat: per request, how many windows it went through, then four numbers
- * per window. Ours rather than @nest-lab/throttler-storage-redis because a
+ * window by window: the window's counter grows by the request's cost
+ * (starting its expiry on first use); a counter past the limit blocks the
+ * key, unless it is blocked already, when the cost is given back: a
+ * blocked request counts for nothing. Either way the walk ends there.
+ * Blocking stretches the counter's life to at least the block's, so a
+ * blocked key always has a counter past its limit, and a request under the
+ * limit (nearly every one) costs two calls: INCRBY and PTTL. ARGV: the
+ * number of requests, then for each its number of windows and each
+ * window's cost, length, limit and block; KEYS: each window's counter, in
+ * the same order, its block key being the counter's name with `:blocked`
+ * (one key per window to send rather than two; the batch already spans
+ * callers, so it was never one cluster slot's script). The reply is flat:
+ * per request, how many windows it went through, then four numbers per
+ * window. Ours rather than @nest-lab/throttler-storage-redis because a
  * request may cost several units, which that storage cannot count.
  */
 const CONSUME_BATCH: LuaScript = {
   lua: `
 local reply = {}
-local key, arg = 1, 2
+local arg = 2
+local key = 1
 for request = 1, tonumber(ARGV[1]) do
   local windows = tonumber(ARGV[arg])
   arg = arg + 1
@@ -25,33 +32,34 @@ for request = 1, tonumber(ARGV[1]) do
   local walked, refused = 0, false
   reply[countAt] = 0
   for window = 1, windows do
-    local counterKey, blockKey = KEYS[key], KEYS[key + 1]
+    local counterKey = KEYS[key]
     local cost, windowMs, limit, blockMs = ARGV[arg], ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3]
-    key, arg = key + 2, arg + 4
+    key, arg = key + 1, arg + 4
     if not refused then
       walked = walked + 1
       local n = #reply
-      local blockTtl = redis.call('PTTL', blockKey)
-      if blockTtl > 0 then
-        reply[n + 1] = tonumber(redis.call('GET', counterKey) or '0')
-        reply[n + 2] = math.max(redis.call('PTTL', counterKey), 0)
-        reply[n + 3], reply[n + 4] = 1, blockTtl
+      local hits = redis.call('INCRBY', counterKey, cost)
+      local ttl = redis.call('PTTL', counterKey)
+      if ttl < 0 then
+        redis.call('PEXPIRE', counterKey, windowMs)
+        ttl = tonumber(windowMs)
+      end
+      if hits > tonumber(limit) then
+        local blockKey = counterKey .. ':blocked'
+        local blockTtl = redis.call('PTTL', blockKey)
+        if blockTtl > 0 then
+          hits = redis.call('DECRBY', counterKey, cost)
+        else
+          blockTtl = tonumber(blockMs)
+          redis.call('SET', blockKey, '1', 'PX', blockTtl)
+          if ttl < blockTtl then
+            redis.call('PEXPIRE', counterKey, blockTtl)
+          end
+        end
+        reply[n + 1], reply[n + 2], reply[n + 3], reply[n + 4] = hits, ttl, 1, blockTtl
         refused = true
       else
-        local hits = redis.call('INCRBY', counterKey, cost)
-        local ttl = redis.call('PTTL', counterKey)
-        if ttl < 0 then
-          redis.call('PEXPIRE', counterKey, windowMs)
-          ttl = tonumber(windowMs)
-        end
-        reply[n + 1], reply[n + 2] = hits, ttl
-        if hits > tonumber(limit) then
-          redis.call('SET', blockKey, '1', 'PX', blockMs)
-          reply[n + 3], reply[n + 4] = 1, tonumber(blockMs)
-          refused = true
-        else
-          reply[n + 3], reply[n + 4] = 0, 0
-        end
+        reply[n + 1], reply[n + 2], reply[n + 3], reply[n + 4] = hits, ttl, 0, 0
       end
     end
   end
@@ -145,7 +153,7 @@ export class RedisRateLimitStore {
     for (const spends of requests) {
       args.push(spends.length);
       for (const { key, cost, windowMs, limit, blockMs } of spends) {
-        keys.push(this.counterKey(key), this.blockKey(key));
+        keys.push(this.counterKey(key));
         args.push(cost, windowMs, limit, blockMs);
       }
     }
