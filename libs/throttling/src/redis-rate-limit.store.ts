@@ -23,8 +23,7 @@ import type { RateCounter, WindowSpend } from './rate-counter.js';
 const CONSUME_BATCH: LuaScript = {
   lua: `
 local reply = {}
-local arg = 2
-local key = 1
+local key, arg = 1, 2
 for request = 1, tonumber(ARGV[1]) do
   local windows = tonumber(ARGV[arg])
   arg = arg + 1
