@@ -1,6 +1,9 @@
 import { TurnBatch, type LuaScript, type RedisConnection } from '@app/redis';
 import type { RateCounter, WindowSpend } from './rate-counter.js';
 
+/** A window's block key is its counter's name with this after it, named inside the scripts rather than sent. */
+const BLOCKED_SUFFIX = ':blocked';
+
 /*
  * The windows of every request queued in one turn of the event loop, in
  * one script, atomic across every gateway instance. Request by request and
@@ -13,9 +16,10 @@ import type { RateCounter, WindowSpend } from './rate-counter.js';
  * limit (nearly every one) costs two calls: INCRBY and PTTL. ARGV: the
  * number of requests, then for each its number of windows and each
  * window's cost, length, limit and block; KEYS: each window's counter, in
- * the same order, its block key being the counter's name with `:blocked`
- * (one key per window to send rather than two; the batch already spans
- * callers, so it was never one cluster slot's script). The reply is flat:
+ * the same order, its block key being the counter's name with
+ * {@link BLOCKED_SUFFIX} (one key per window to send rather than two; the
+ * batch already spans callers, so it was never one cluster slot's
+ * script). The reply is flat:
  * per request, how many windows it went through, then four numbers per
  * window. Ours rather than @nest-lab/throttler-storage-redis because a
  * request may cost several units, which that storage cannot count.
@@ -44,7 +48,7 @@ for request = 1, tonumber(ARGV[1]) do
         ttl = tonumber(windowMs)
       end
       if hits > tonumber(limit) then
-        local blockKey = counterKey .. ':blocked'
+        local blockKey = counterKey .. '${BLOCKED_SUFFIX}'
         local blockTtl = redis.call('PTTL', blockKey)
         if blockTtl > 0 then
           hits = redis.call('DECRBY', counterKey, cost)
@@ -74,7 +78,7 @@ const MAX_BATCH = 64;
 const PEEK: LuaScript = {
   lua: `
 local hits = redis.call('GET', KEYS[1])
-local blockTtl = redis.call('PTTL', KEYS[2])
+local blockTtl = redis.call('PTTL', KEYS[1] .. '${BLOCKED_SUFFIX}')
 if not hits and blockTtl <= 0 then
   return false
 end
@@ -143,7 +147,7 @@ export class RedisRateLimitStore {
 
   /** Undefined both when the key has no window and when Redis cannot answer. */
   async peek(key: string): Promise<RateCounter | undefined> {
-    return counterOf(await this.redis.runScript(PEEK, [this.counterKey(key), this.blockKey(key)], []));
+    return counterOf(await this.redis.runScript(PEEK, [this.counterKey(key)], []));
   }
 
   private async send(requests: readonly (readonly WindowSpend[])[]): Promise<RateCounter[][] | undefined> {
@@ -161,9 +165,5 @@ export class RedisRateLimitStore {
 
   private counterKey(key: string): string {
     return `${this.prefix}${key}`;
-  }
-
-  private blockKey(key: string): string {
-    return `${this.prefix}${key}:blocked`;
   }
 }
