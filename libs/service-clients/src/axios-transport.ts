@@ -1,6 +1,6 @@
 import type { ServiceConfig } from '@app/config';
 import { formatTraceparent, newSpanId } from '@app/observability';
-import type { AxiosInstance } from 'axios';
+import type { AxiosInstance, AxiosRequestConfig } from 'axios';
 import { performance } from 'node:perf_hooks';
 import { classifyTransportError } from './classify-transport-error.js';
 import type { UpstreamInstance } from './upstream-instance.js';
@@ -82,6 +82,37 @@ function parseJson(text: unknown): unknown {
   return JSON.parse(text);
 }
 
+/**
+ * The call as axios takes it, with no key that says nothing: axios visits
+ * every key of a call's config several times (merge, checks, flattening),
+ * present or undefined, so a GET carries no method, body or signal key.
+ */
+function callConfig(
+  request: UpstreamRequest,
+  instance: UpstreamInstance,
+  timeoutMs: number,
+): AxiosRequestConfig {
+  const config: AxiosRequestConfig = {
+    baseURL: instance.endpoint.url,
+    // The query goes in the url rather than in `params`: axios deep-copies params on every call (a WeakMap
+    // and Sets per merge), 2 of the 18.5 µs a call took measured alone; the adapter encoded them the same way.
+    url: withQuery(request.path, request.query),
+    headerFields: callHeaders(request, instance, timeoutMs),
+    timeout: timeoutMs,
+  };
+  if (request.method !== 'GET') {
+    config.method = request.method;
+  }
+  const body = requestBody(request.body);
+  if (body !== undefined) {
+    config.data = body;
+  }
+  if (request.signal !== undefined) {
+    config.signal = request.signal;
+  }
+  return config;
+}
+
 /** The innermost call: one HTTP exchange with one instance, bounded by the call's timeout and the request's deadline. */
 export function axiosTransport(service: ServiceConfig, http: AxiosInstance): Transport {
   return async (request, instance) => {
@@ -91,17 +122,7 @@ export function axiosTransport(service: ServiceConfig, http: AxiosInstance): Tra
     }
     let response;
     try {
-      response = await http.request<string>({
-        baseURL: instance.endpoint.url,
-        // The query goes in the url rather than in `params`: axios deep-copies params on every call (a WeakMap
-        // and Sets per merge), 2 of the 18.5 µs a call took measured alone; the adapter encoded them the same way.
-        url: withQuery(request.path, request.query),
-        method: request.method,
-        data: requestBody(request.body),
-        headerFields: callHeaders(request, instance, timeoutMs),
-        timeout: timeoutMs,
-        signal: request.signal,
-      });
+      response = await http.request<string>(callConfig(request, instance, timeoutMs));
     } catch (error) {
       throw classifyTransportError(service.name, error, {
         deadlinePassed: request.deadlineAt !== undefined && performance.now() >= request.deadlineAt,

@@ -161,6 +161,11 @@ describe('undiciAdapter', () => {
     await expect(http.get('/chunked-large')).rejects.toMatchObject({ code: 'ERR_BAD_RESPONSE' });
   });
 
+  it("lets one call raise the client's body limit", async () => {
+    const large = await http.get<string>('/large', { maxContentLength: 10_000 });
+    expect(JSON.parse(large.data)).toEqual({ blob: 'x'.repeat(5000) });
+  });
+
   it('reports a refused connection with its system error code', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
