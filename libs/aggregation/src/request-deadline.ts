@@ -7,7 +7,7 @@ import {
   type PipeTransform,
 } from '@nestjs/common';
 import { Metrics, requestContextOf } from '@app/observability';
-import { perRoute } from '@app/route-metadata';
+import { httpReplyOf, httpRequestOf, perRoute } from '@app/route-metadata';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import { Deadline } from './deadline.js';
@@ -41,10 +41,9 @@ const budgetOf = perRoute(
 
 const readDeadlineRequest = createParamDecorator(
   (_data: unknown, context: ExecutionContext): DeadlineRequest => {
-    const http = context.switchToHttp();
     return {
-      request: http.getRequest<FastifyRequest>(),
-      reply: http.getResponse<FastifyReply>(),
+      request: httpRequestOf<FastifyRequest>(context),
+      reply: httpReplyOf<FastifyReply>(context),
       budgetMs: budgetOf(context),
     };
   },

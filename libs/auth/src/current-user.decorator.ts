@@ -1,9 +1,10 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ProblemError } from '@app/problem';
+import { httpRequestOf } from '@app/route-metadata';
 import { isCaller, type Caller } from './caller.js';
 
 function callerOf(context: ExecutionContext): Caller {
-  const { user } = context.switchToHttp().getRequest<{ user?: unknown }>();
+  const { user } = httpRequestOf<{ user?: unknown }>(context);
   if (!isCaller(user)) {
     // Only a @Public() route gets here without a caller: a wiring mistake, not a client error.
     throw new Error('@CurrentUser() and @CurrentCaller() need a route with an authenticated caller');

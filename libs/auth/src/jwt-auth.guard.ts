@@ -1,5 +1,5 @@
 import { requestContextOf } from '@app/observability';
-import { perRoute } from '@app/route-metadata';
+import { httpRequestOf, perRoute } from '@app/route-metadata';
 import { APP_CONFIG, MAX_API_KEY_LENGTH, type ApiKeyConsumer, type AppConfig } from '@app/config';
 import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -68,7 +68,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     if (this.isPublic(context)) {
       return true;
     }
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const request = httpRequestOf<AuthenticatedRequest>(context);
     if (request.headers[API_KEY_HEADER] !== undefined) {
       request.user = this.consumerFor(request.headers);
       noteCaller(request, request.user);

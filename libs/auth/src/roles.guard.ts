@@ -1,7 +1,7 @@
 import { ProblemError } from '@app/problem';
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { perRoute } from '@app/route-metadata';
+import { httpRequestOf, perRoute } from '@app/route-metadata';
 import { isCaller } from './caller.js';
 import { REQUIRED_ROLES } from './roles.decorator.js';
 
@@ -20,7 +20,7 @@ export class RolesGuard implements CanActivate {
     if (required.length === 0) {
       return true;
     }
-    const { user } = context.switchToHttp().getRequest<{ user?: unknown }>();
+    const { user } = httpRequestOf<{ user?: unknown }>(context);
     const held = isCaller(user) ? user.roles : [];
     const missing = required.filter((role) => !held.includes(role));
     if (missing.length > 0) {

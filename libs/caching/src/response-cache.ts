@@ -9,7 +9,7 @@ import {
 import { completenessOf } from '@app/aggregation';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Metrics, requestContextOf } from '@app/observability';
-import { perRoute } from '@app/route-metadata';
+import { httpReplyOf, httpRequestOf, perRoute } from '@app/route-metadata';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { responseCacheKey } from './cache-keys.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
@@ -125,10 +125,9 @@ const handlerNameOf = perRoute((handler, controller) => `${controller.name}.${ha
 
 const readResponseCacheRequest = createParamDecorator(
   (_data: unknown, context: ExecutionContext): ResponseCacheRequest => {
-    const http = context.switchToHttp();
     return {
-      request: http.getRequest<FastifyRequest>(),
-      reply: http.getResponse<FastifyReply>(),
+      request: httpRequestOf<FastifyRequest>(context),
+      reply: httpReplyOf<FastifyReply>(context),
       handler: handlerNameOf(context),
     };
   },

@@ -19,7 +19,7 @@ import {
   THROTTLER_TTL,
 } from '@nestjs/throttler/dist/throttler.constants.js';
 import { Metrics } from '@app/observability';
-import { perRoute } from '@app/route-metadata';
+import { httpReplyOf, httpRequestOf, perRoute } from '@app/route-metadata';
 import { ProblemError } from '@app/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
@@ -107,7 +107,7 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.routeLimits(context);
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const request = httpRequestOf<FastifyRequest>(context);
     const counted: Omit<ThrottlerOutcome, 'counter'>[] = [];
     const spends: WindowSpend[] = [];
     let tracker: string | undefined;
@@ -162,7 +162,7 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
         headers: { ...rateLimitHeaders(everyWindow), 'retry-after': String(retryAfter) },
       });
     }
-    void context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitHeaders(outcomes));
+    void httpReplyOf<FastifyReply>(context).headers(rateLimitHeaders(outcomes));
     return true;
   }
 

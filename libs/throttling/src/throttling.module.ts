@@ -8,9 +8,10 @@ import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
 import { GatewayThrottlerGuard } from './gateway-throttler.guard.js';
 import { RateLimitInspector } from './rate-limit-inspector.js';
 import { RateLimitPolicy, WINDOW_NAMES } from './rate-limit-policy.js';
+import { httpRequestOf } from '@app/route-metadata';
 
 function callerTier(context: ExecutionContext): unknown {
-  return context.switchToHttp().getRequest<FastifyRequest & { user?: { tier?: unknown } }>().user?.tier;
+  return httpRequestOf<FastifyRequest & { user?: { tier?: unknown } }>(context).user?.tier;
 }
 
 /**
