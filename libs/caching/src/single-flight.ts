@@ -23,15 +23,16 @@ export class SingleFlight {
     let flight = this.flights.get(key);
     if (flight === undefined) {
       const cancellation = new Cancellation();
-      const started: Flight = { result: Promise.resolve(), cancellation, waiters: 0 };
-      started.result = load(cancellation).finally(() => {
+      const started: Flight = { result: load(cancellation), cancellation, waiters: 0 };
+      const land = (): void => {
         if (this.flights.get(key) === started) {
           this.flights.delete(key);
         }
-      });
-      // Every caller may leave before the load settles; its failure then concerns nobody and must not
-      // surface as an unhandled rejection, which would end the process.
-      started.result.catch(() => undefined);
+      };
+      // Registered before any caller waits, so the flight is gone by the time they resume. Handling the
+      // rejection here too matters: every caller may leave before the load settles, and its failure, which
+      // then concerns nobody, must not surface as an unhandled rejection, which would end the process.
+      started.result.then(land, land);
       this.flights.set(key, started);
       flight = started;
     }

@@ -36,15 +36,17 @@ function worthAnotherTry(error: unknown, request: UpstreamRequest, delayMs: numb
 export function withRetries(config: RetryConfig, budget: RetryBudget): UpstreamWrapper {
   return (next) => async (request) => {
     budget.recordCall();
-    const tried = new Set<string>(request.avoid);
+    // Made on the first failure: most calls succeed at once and need no set of their own.
+    let tried: Set<string> | undefined;
     for (let retry = 0; ; retry += 1) {
       try {
-        return await next(tried.size === 0 ? request : { ...request, avoid: tried });
+        return await next(tried === undefined || tried.size === 0 ? request : { ...request, avoid: tried });
       } catch (error) {
         const delayMs = fullJitterDelay(config.baseDelayMs, retry);
         if (retry >= config.maxRetries || !worthAnotherTry(error, request, delayMs) || !budget.tryRetry()) {
           throw error;
         }
+        tried ??= new Set(request.avoid);
         if (error.instance !== undefined) {
           tried.add(error.instance);
         }
