@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } fro
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sparePort } from '../test/support/node-process.js';
-import { LOG_DIR, PRODUCT_ENV, ROOT, startDemo } from './harness/fleet.js';
+import { baselineEnv, LOG_DIR, PRODUCT_ENV, ROOT, startDemo } from './harness/fleet.js';
 import { drive } from './harness/load.js';
 import { envSettings, optionValue } from './harness/measure-options.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
@@ -17,13 +17,17 @@ import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
  * when GC runs) still shifts: two runs of one build differ by up to 5% on
  * the main thread, more on every thread. It tells whether a change of
  * several percent is real; it is not a benchmark, and time in the kernel
- * (socket writes) is not counted. `npm run measure:instructions -- [--hit]
+ * (socket writes) is not counted. `--baseline` counts the hand-written
+ * baseline instead (its cache on with `--hit`), the yardstick for the
+ * product's count. `npm run measure:instructions -- [--hit] [--baseline]
  * [--requests=N] [--dist=path/to/dist] [--env=NAME=VALUE ...]`; needs
  * valgrind.
  */
 
 interface Options {
   hit: boolean;
+  /** Count the baseline (`bench/baseline/`, from this checkout's dist) rather than mobile-bff. */
+  baseline: boolean;
   requests: number;
   dist: string;
   /** Settings that differ from the benchmark's product, to count what one feature costs (`--env=LOG_LEVEL=warn`). */
@@ -47,6 +51,7 @@ function optionsFrom(argv: readonly string[]): Options {
   }
   return {
     hit: argv.includes('--hit'),
+    baseline: argv.includes('--baseline'),
     requests,
     dist: optionValue(argv, 'dist') ?? join(ROOT, 'dist'),
     env: envSettings(argv),
@@ -102,6 +107,27 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
   const counts = join(LOG_DIR, `callgrind.${process.pid}.out`);
   const log = openSync(join(LOG_DIR, 'instructions-gateway.log'), 'w');
+  const upstreams = {
+    USER_SERVICE_URL: `http://127.0.0.1:${userPort}`,
+    ORDER_SERVICE_URL: `http://127.0.0.1:${orderPort}`,
+    PREFERENCE_SERVICE_URL: `http://127.0.0.1:${preferencePort}`,
+  };
+  const target = options.baseline
+    ? {
+        name: 'the baseline',
+        script: join(ROOT, 'dist', 'bench', 'baseline', 'main.js'),
+        env: baselineEnv(port, upstreams, options.hit),
+        // The baseline answers one health route, ready as soon as it listens.
+        readyPath: '/health',
+        livePath: '/health',
+      }
+    : {
+        name: 'mobile-bff',
+        script: join(options.dist, 'apps', 'mobile-bff', 'src', 'main.js'),
+        env: { ...PRODUCT_ENV, ...SLOW_PROCESS_TIMEOUTS, ...upstreams, MOBILE_BFF_PORT: String(port) },
+        readyPath: '/health/ready',
+        livePath: '/health/live',
+      };
   const gateway = spawn(
     'valgrind',
     [
@@ -111,19 +137,14 @@ async function main(): Promise<void> {
       '--separate-threads=yes',
       `--callgrind-out-file=${counts}`,
       process.execPath,
-      join(options.dist, 'apps', 'mobile-bff', 'src', 'main.js'),
+      target.script,
     ],
     {
       env: {
-        ...PRODUCT_ENV,
+        ...target.env,
         ...VGDB_IDENTITY,
-        ...SLOW_PROCESS_TIMEOUTS,
         ...options.env,
         PATH: process.env.PATH ?? '',
-        MOBILE_BFF_PORT: String(port),
-        USER_SERVICE_URL: `http://127.0.0.1:${userPort}`,
-        ORDER_SERVICE_URL: `http://127.0.0.1:${orderPort}`,
-        PREFERENCE_SERVICE_URL: `http://127.0.0.1:${preferencePort}`,
       },
       stdio: ['ignore', log, log],
     },
@@ -137,10 +158,10 @@ async function main(): Promise<void> {
       throw new Error('valgrind did not start');
     }
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (!(await answers(`${url}/health/ready`))) {
+    while (!(await answers(`${url}${target.readyPath}`))) {
       if (Date.now() > deadline || gateway.exitCode !== null) {
         throw new Error(
-          `mobile-bff under valgrind was not ready; see ${join(LOG_DIR, 'instructions-gateway.log')}`,
+          `${target.name} under valgrind was not ready; see ${join(LOG_DIR, 'instructions-gateway.log')}`,
         );
       }
       await sleep(500);
@@ -168,7 +189,7 @@ async function main(): Promise<void> {
     let settled = false;
     void dumped.finally(() => (settled = true));
     while (!settled) {
-      await answers(`${url}/health/live`);
+      await answers(`${url}${target.livePath}`);
     }
     await dumped;
     // The manual dump is part 1, one file per thread: `<counts>.1-01` is the main thread.
@@ -188,7 +209,7 @@ async function main(): Promise<void> {
     const settings = Object.entries(options.env).map(([name, value]) => ` ${name}=${value}`);
     const everyThread = threads.reduce((sum, total) => sum + total, 0);
     console.log(
-      `${options.hit ? 'cache hit' : 'cache miss'}, ${measured.requests} requests, ${options.dist}${settings.join('')}: ${perRequest(threads[0])} instructions per request on the main thread, ${perRequest(everyThread)} on every thread`,
+      `${options.hit ? 'cache hit' : 'cache miss'}, ${measured.requests} requests, ${options.baseline ? 'the baseline' : options.dist}${settings.join('')}: ${perRequest(threads[0])} instructions per request on the main thread, ${perRequest(everyThread)} on every thread`,
     );
   } finally {
     gateway.kill('SIGTERM');

@@ -124,6 +124,24 @@ export function startDemo(): Promise<Child> {
   });
 }
 
+/** The baseline's whole environment: the product's V8 flags and JWT settings, its port and upstreams, with or without its cache. */
+export function baselineEnv(
+  port: number,
+  upstreams: Record<string, string>,
+  cache: boolean,
+): Record<string, string> {
+  return {
+    ...NODE_TUNING,
+    HOST: '127.0.0.1',
+    BASELINE_PORT: String(port),
+    BASELINE_CACHE: String(cache),
+    ...upstreams,
+    JWT_SECRET: BENCH_AUTH.secret,
+    JWT_ISSUER: BENCH_AUTH.issuer,
+    JWT_AUDIENCE: BENCH_AUTH.audience,
+  };
+}
+
 async function startBaseline(
   name: string,
   upstreams: Record<string, string>,
@@ -134,16 +152,7 @@ async function startBaseline(
     script: script('bench', 'baseline', 'main.js'),
     portCount: 1,
     logFile: join(LOG_DIR, `${name}.log`),
-    env: ([port]) => ({
-      ...NODE_TUNING,
-      HOST: '127.0.0.1',
-      BASELINE_PORT: String(port),
-      BASELINE_CACHE: String(cache),
-      ...upstreams,
-      JWT_SECRET: BENCH_AUTH.secret,
-      JWT_ISSUER: BENCH_AUTH.issuer,
-      JWT_AUDIENCE: BENCH_AUTH.audience,
-    }),
+    env: ([port]) => baselineEnv(port, upstreams, cache),
     isReady: ([port]) => answers(`${local(port)}/health`),
   });
 }
