@@ -3,12 +3,12 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, type AppConfig, type AppName } from '@app/config';
 import { MetricsModule } from '@app/observability';
+import { httpRequestOf } from '@app/route-metadata';
 import type { FastifyRequest } from 'fastify';
 import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
 import { GatewayThrottlerGuard } from './gateway-throttler.guard.js';
 import { RateLimitInspector } from './rate-limit-inspector.js';
 import { RateLimitPolicy, WINDOW_NAMES } from './rate-limit-policy.js';
-import { httpRequestOf } from '@app/route-metadata';
 
 function callerTier(context: ExecutionContext): unknown {
   return httpRequestOf<FastifyRequest & { user?: { tier?: unknown } }>(context).user?.tier;
