@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GCProfilerResult } from 'node:v8';
 import { startChild } from './harness/child.js';
-import { LOG_DIR, PRODUCT_ENV, ROOT, startDemo } from './harness/fleet.js';
+import { LOG_DIR, PRODUCT_ENV, ROOT, startDemo, upstreamEnv } from './harness/fleet.js';
 import { drive } from './harness/load.js';
 import { envSettings, optionValue } from './harness/measure-options.js';
 import { cpuMs } from './harness/proc-stats.js';
@@ -110,7 +110,6 @@ async function main(): Promise<void> {
   const profileFile = join(LOG_DIR, `gc-profile.${process.pid}.json`);
   rmSync(profileFile, { force: true });
   const demo = await startDemo();
-  const [userPort, orderPort, preferencePort] = demo.ports;
   try {
     const gateway = await startChild({
       name: 'gc-gateway',
@@ -123,9 +122,7 @@ async function main(): Promise<void> {
         NODE_OPTIONS: `${options.env.NODE_OPTIONS ?? PRODUCT_ENV.NODE_OPTIONS} --import=${probe}`,
         GC_PROBE_OUT: profileFile,
         MOBILE_BFF_PORT: String(port),
-        USER_SERVICE_URL: `http://127.0.0.1:${userPort}`,
-        ORDER_SERVICE_URL: `http://127.0.0.1:${orderPort}`,
-        PREFERENCE_SERVICE_URL: `http://127.0.0.1:${preferencePort}`,
+        ...upstreamEnv(demo),
       }),
       isReady: async ([port]) => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok,
     });

@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } fro
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sparePort } from '../test/support/node-process.js';
-import { baselineEnv, LOG_DIR, PRODUCT_ENV, ROOT, startDemo } from './harness/fleet.js';
+import { baselineEnv, LOG_DIR, PRODUCT_ENV, ROOT, startDemo, upstreamEnv } from './harness/fleet.js';
 import { drive } from './harness/load.js';
 import { envSettings, optionValue } from './harness/measure-options.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
@@ -102,16 +102,11 @@ async function main(): Promise<void> {
   }
   mkdirSync(LOG_DIR, { recursive: true });
   const demo = await startDemo();
-  const [userPort, orderPort, preferencePort] = demo.ports;
   const port = await sparePort();
   const url = `http://127.0.0.1:${port}`;
   const counts = join(LOG_DIR, `callgrind.${process.pid}.out`);
   const log = openSync(join(LOG_DIR, 'instructions-gateway.log'), 'w');
-  const upstreams = {
-    USER_SERVICE_URL: `http://127.0.0.1:${userPort}`,
-    ORDER_SERVICE_URL: `http://127.0.0.1:${orderPort}`,
-    PREFERENCE_SERVICE_URL: `http://127.0.0.1:${preferencePort}`,
-  };
+  const upstreams = upstreamEnv(demo);
   const target = options.baseline
     ? {
         name: 'the baseline',

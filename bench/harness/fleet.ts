@@ -124,6 +124,16 @@ export function startDemo(): Promise<Child> {
   });
 }
 
+/** The demo services' addresses, as the product's and the baseline's configuration name them. */
+export function upstreamEnv(demo: Child): Record<string, string> {
+  const [userPort, orderPort, preferencePort] = demo.ports;
+  return {
+    USER_SERVICE_URL: local(userPort),
+    ORDER_SERVICE_URL: local(orderPort),
+    PREFERENCE_SERVICE_URL: local(preferencePort),
+  };
+}
+
 /** The baseline's whole environment: the product's V8 flags and JWT settings, its port and upstreams, with or without its cache. */
 export function baselineEnv(
   port: number,
@@ -210,25 +220,24 @@ export async function startFleet(runId: string, redisUrl: string | undefined): P
   try {
     const demo = await startDemo();
     children.push(demo);
-    const [userPort, orderPort, preferencePort] = demo.ports;
-    const upstreams = { user: local(userPort), order: local(orderPort), preference: local(preferencePort) };
-    const upstreamEnv = {
-      USER_SERVICE_URL: upstreams.user,
-      ORDER_SERVICE_URL: upstreams.order,
-      PREFERENCE_SERVICE_URL: upstreams.preference,
+    const upstreamUrls = upstreamEnv(demo);
+    const upstreams = {
+      user: upstreamUrls.USER_SERVICE_URL,
+      order: upstreamUrls.ORDER_SERVICE_URL,
+      preference: upstreamUrls.PREFERENCE_SERVICE_URL,
     };
     const redis = redisUrl === undefined ? undefined : { url: redisUrl, prefix: `bench:${runId}:` };
     const started = await Promise.allSettled([
-      startBaseline('baseline', upstreamEnv, false),
-      startBaseline('baseline-cached', upstreamEnv, true),
-      startProductApp('mobile-bff', 'mobile-bff', { ...PRODUCT_ENV, ...upstreamEnv }),
-      startProductApp('web-bff', 'web-bff', { ...PRODUCT_ENV, ...upstreamEnv }),
+      startBaseline('baseline', upstreamUrls, false),
+      startBaseline('baseline-cached', upstreamUrls, true),
+      startProductApp('mobile-bff', 'mobile-bff', { ...PRODUCT_ENV, ...upstreamUrls }),
+      startProductApp('web-bff', 'web-bff', { ...PRODUCT_ENV, ...upstreamUrls }),
       ...(redis === undefined
         ? []
         : (['mobile-bff', 'web-bff'] as const).map((app) =>
             startProductApp(`${app}-redis`, app, {
               ...PRODUCT_ENV,
-              ...upstreamEnv,
+              ...upstreamUrls,
               REDIS_URL: redis.url,
               REDIS_KEY_PREFIX: redis.prefix,
             }),
