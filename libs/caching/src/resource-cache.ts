@@ -120,6 +120,11 @@ interface HeldLock {
 /** How asking for a load's lock went: taken, held by another instance's load, or Redis did not answer. */
 type LockAttempt = HeldLock | 'busy' | 'unavailable';
 
+/** The entry while it is fresh, else nothing. */
+function freshOnly<T>(entry: CacheEntry<T> | undefined): CacheEntry<T> | undefined {
+  return entry !== undefined && entry.freshUntil > Date.now() ? entry : undefined;
+}
+
 /** An upstream failure (5xx), as opposed to an answer such as "not found" that stale data must not hide. */
 function isUpstreamFailure(error: unknown): boolean {
   return error instanceof ProblemError && error.status >= 500;
@@ -161,18 +166,33 @@ export class ResourceCache {
     return this.settings.enabled;
   }
 
-  async read<T>(read: CachedRead<T>): Promise<T> {
+  read<T>(read: CachedRead<T>): Promise<T> {
     if (!this.settings.enabled || read.ttlMs <= 0) {
       return read.load({ kind: 'foreground', signal: read.signal ?? NEVER_CANCELLED });
     }
     // A client asking for no-cache still gets the stored entry as a fallback if the reload fails.
     const local = this.layers.readMemory(read.key);
-    // Without Redis there is nothing more to look up: no await, whose suspension of this frame every section paid.
-    const { entry, lock }: { entry?: CacheEntry<T>; lock?: LockAttempt } = isCacheEntry(local)
-      ? { entry: local as CacheEntry<T> }
-      : this.layers.shared === undefined
-        ? {}
-        : await this.lookupOrLock<T>(read.key);
+    if (isCacheEntry(local)) {
+      return this.serve(read, local as CacheEntry<T>, undefined);
+    }
+    if (this.layers.shared === undefined) {
+      /*
+       * Nothing held and nowhere else to look: the read is the load,
+       * under its single flight. No frame waits on it as serve's would,
+       * since there is nothing to fall back on and no lock to release.
+       */
+      this.metrics.countCacheEvent('resource', 'miss');
+      return this.flights.run(read.key, (signal) => this.loadAndStore(read, signal, undefined), read.signal);
+    }
+    return this.lookupOrLock<T>(read.key).then(({ entry, lock }) => this.serve(read, entry, lock));
+  }
+
+  /** What a read does once it knows what the cache holds: serve it, or load under a single flight and fall back on it. */
+  private async serve<T>(
+    read: CachedRead<T>,
+    entry: CacheEntry<T> | undefined,
+    lock: LockAttempt | undefined,
+  ): Promise<T> {
     const revalidate = read.revalidate === true;
     const freshness = entry === undefined ? 'expired' : freshnessOf(entry, Date.now(), this.settings);
     if (entry !== undefined && freshness === 'fresh' && !revalidate) {
@@ -214,12 +234,19 @@ export class ResourceCache {
   }
 
   /** A fresh entry, if there is one; for the response cache, which serves nothing stale. */
-  async peekFresh<T>(key: string): Promise<CacheEntry<T> | undefined> {
-    const entry = await this.lookup<T>(key);
-    return entry !== undefined && entry.freshUntil > Date.now() ? entry : undefined;
+  peekFresh<T>(key: string): Promise<CacheEntry<T> | undefined> {
+    // Answered from memory alone when it can be: no frame waits on a lookup that is already done.
+    const local = this.layers.readMemory(key);
+    if (isCacheEntry(local)) {
+      return Promise.resolve(freshOnly(local as CacheEntry<T>));
+    }
+    if (this.layers.shared === undefined) {
+      return Promise.resolve(undefined);
+    }
+    return this.layers.shared.get(key).then((shared) => freshOnly(this.adoptShared<T>(key, shared)));
   }
 
-  async store<T>(
+  store<T>(
     key: string,
     value: T,
     ttlMs: number,
@@ -227,8 +254,7 @@ export class ResourceCache {
     lock?: HeldLock,
   ): Promise<CacheEntry<T>> {
     const { entry, shared } = this.write(key, value, ttlMs, owner, lock);
-    await shared;
-    return entry;
+    return shared === undefined ? Promise.resolve(entry) : shared.then(() => entry);
   }
 
   /** Writes the memory layer at once, and Redis if there is one: `shared` is that write, for whoever must wait on it. */
@@ -282,17 +308,6 @@ export class ResourceCache {
     }
     const written = await this.redis.runScript(STORE_BATCH, keys, args);
     return written === 1 ? entries.map(() => true) : undefined;
-  }
-
-  private async lookup<T>(key: string): Promise<CacheEntry<T> | undefined> {
-    const local = this.layers.readMemory(key);
-    if (isCacheEntry(local)) {
-      return local as CacheEntry<T>;
-    }
-    if (this.layers.shared === undefined) {
-      return undefined;
-    }
-    return this.adoptShared<T>(key, await this.layers.shared.get(key));
   }
 
   /**
