@@ -3,6 +3,7 @@ import type { AppConfig } from '@app/config';
 import type { FastifyInstance } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
+import { TurnBatchedLog } from './turn-batched-log.js';
 
 /** Routes that orchestrators and scrapers poll every few seconds: their lines would drown the rest. */
 const QUIET_PATHS = /^\/(health|metrics)(\/|$|\?)/;
@@ -17,10 +18,9 @@ const REDACTED = [
 
 /**
  * One pino logger per app: JSON lines, readable in development. Outside
- * development lines go to stdout asynchronously: a synchronous write per
- * access line blocks the event loop on a slow log pipe, and under load
- * writes that queue behind one in flight go out together. pino flushes
- * what is left when the process exits.
+ * development lines go to stdout asynchronously, a turn's lines in one
+ * write: a synchronous write per access line blocks the event loop on a
+ * slow log pipe. What is left is flushed when the process exits.
  */
 export function gatewayLogger(config: AppConfig, app: string): Logger {
   const options = {
@@ -34,7 +34,7 @@ export function gatewayLogger(config: AppConfig, app: string): Logger {
       transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } },
     });
   }
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  return pino(options, new TurnBatchedLog(pino.destination({ dest: 1, sync: false })));
 }
 
 /**

@@ -1,0 +1,115 @@
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as turnEnd } from 'node:timers/promises';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TurnBatchedLog } from './turn-batched-log.js';
+
+describe(TurnBatchedLog.name, () => {
+  let dir: string;
+  let file: string;
+  let destination: ReturnType<typeof pino.destination>;
+  /** Bytes of each write the destination made, in order. */
+  let writes: number[];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'turn-batched-log-'));
+    file = join(dir, 'log');
+    destination = pino.destination({ dest: file, sync: false });
+    await once(destination, 'ready');
+    writes = [];
+    destination.on('write', (bytes: number) => writes.push(bytes));
+  });
+
+  afterEach(() => {
+    destination.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const logged = (): string => readFileSync(file, 'utf8');
+
+  async function written(bytes: number): Promise<void> {
+    while (writes.reduce((sum, n) => sum + n, 0) < bytes) {
+      await once(destination, 'write');
+    }
+  }
+
+  it("writes a turn's lines together, in order, once that turn ends", async () => {
+    const log = new TurnBatchedLog(destination);
+
+    log.write('{"n":1}\n');
+    log.write('{"n":2}\n');
+    log.write('{"n":3}\n');
+    expect(logged()).toBe('');
+    await turnEnd();
+    await written(24);
+
+    expect(logged()).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+    expect(writes).toEqual([24]);
+  });
+
+  it("keeps later turns' lines after earlier ones, none lost while a write is in flight", async () => {
+    const log = new TurnBatchedLog(destination);
+
+    for (let turn = 0; turn < 20; turn += 1) {
+      log.write(`{"turn":${turn}}\n`);
+      await turnEnd();
+    }
+    await written(logLength(20));
+
+    expect(logged().trimEnd().split('\n')).toEqual(
+      Array.from({ length: 20 }, (_, turn) => `{"turn":${turn}}`),
+    );
+  });
+
+  it('puts every line on disk before flushSync returns, as it does when the process exits', () => {
+    const log = new TurnBatchedLog(destination);
+
+    log.write('{"last":true}\n');
+    log.flushSync();
+
+    expect(logged()).toBe('{"last":true}\n');
+  });
+
+  it('carries a whole pino logger, one JSON line per call', async () => {
+    const logger = pino({ base: {} }, new TurnBatchedLog(destination));
+
+    logger.info({ requestId: 'r-1' }, 'request completed');
+    logger.warn({ requestId: 'r-2' }, 'request refused');
+    await turnEnd();
+    await waitForLines(2);
+
+    const lines = logged()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toMatchObject([
+      { level: 30, requestId: 'r-1', msg: 'request completed' },
+      { level: 40, requestId: 'r-2', msg: 'request refused' },
+    ]);
+  });
+
+  it('drops, without throwing, lines written after the destination has ended', async () => {
+    const log = new TurnBatchedLog(destination);
+    destination.end();
+    await once(destination, 'close');
+
+    log.write('{"late":true}\n');
+    await turnEnd();
+
+    expect(logged()).toBe('');
+  });
+
+  async function waitForLines(count: number): Promise<void> {
+    while (logged().split('\n').length - 1 < count) {
+      await once(destination, 'write');
+    }
+  }
+});
+
+/** Bytes of `{"turn":0}\n` to `{"turn":<count - 1>}\n`. */
+function logLength(count: number): number {
+  return Array.from({ length: count }, (_, turn) => `{"turn":${turn}}\n`.length).reduce((a, b) => a + b, 0);
+}
