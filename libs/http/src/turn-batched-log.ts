@@ -8,8 +8,8 @@ type Destination = ReturnType<typeof pino.destination>;
  * Log lines leave at the end of the event loop's turn, the turn's lines in
  * one write, as answers do (write-at-turn-end.ts). pino's asynchronous
  * destination writes each line on its own whenever no write is in flight:
- * one thread-pool round trip per access line, which measured 16 µs of a
- * cache miss's 476 µs of CPU (bench/RESULTS.md). Its own batching waits for
+ * one thread-pool round trip per access line, about 13 µs of a cache
+ * miss's 473 µs of CPU (bench/RESULTS.md). Its own batching waits for
  * a byte count (`minLength`) or a timer (`periodicFlush`), so a quiet
  * instance's lines would wait with it; these wait only for the turn, and
  * nothing blocks on the write. Hand-written: neither pino nor sonic-boom
