@@ -48,7 +48,7 @@ export class TurnBatchedLog implements DestinationStream {
     this.pending += line;
   }
 
-  /** For `logger.flush()`: what this turn holds goes now, and the callback waits for the destination. */
+  /** For `logger.flush()`: what this turn holds goes to the destination now, then the destination flushes. */
   flush(callback?: (error?: Error) => void): void {
     this.handOver();
     this.target.flush(callback);
