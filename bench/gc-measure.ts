@@ -5,7 +5,7 @@ import type { GCProfilerResult } from 'node:v8';
 import { startChild } from './harness/child.js';
 import { LOG_DIR, PRODUCT_ENV, ROOT, startDemo, upstreamEnv } from './harness/fleet.js';
 import { drive } from './harness/load.js';
-import { envSettings, optionValue } from './harness/measure-options.js';
+import { countOption, envSettings, optionValue } from './harness/measure-options.js';
 import { cpuMs } from './harness/proc-stats.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
 
@@ -33,17 +33,10 @@ interface Options {
 const WARM_UP_REQUESTS = 4_000;
 
 function optionsFrom(argv: readonly string[]): Options {
-  const count = (name: string, fallback: number): number => {
-    const parsed = Number(optionValue(argv, name) ?? fallback);
-    if (!Number.isInteger(parsed) || parsed < 1) {
-      throw new Error(`--${name} must be a whole number of at least 1`);
-    }
-    return parsed;
-  };
   return {
     hit: argv.includes('--hit'),
-    requests: count('requests', 8_000),
-    connections: count('connections', 16),
+    requests: countOption(argv, 'requests', 8_000),
+    connections: countOption(argv, 'connections', 16),
     dist: optionValue(argv, 'dist') ?? join(ROOT, 'dist'),
     env: envSettings(argv),
   };

@@ -86,7 +86,7 @@ export async function redisAnswers(url: string): Promise<boolean> {
 }
 
 /** Deletes the run's keys: cache entries are kept a day for stale-if-error, which a shared Redis should not collect. */
-async function deleteKeys(url: string, prefix: string): Promise<void> {
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await client.connect();
   try {

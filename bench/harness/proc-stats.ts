@@ -11,17 +11,25 @@ const CLOCK_TICKS = (() => {
 })();
 
 /**
- * CPU time the process has used so far, user plus system, every thread
- * included (GC, libuv's pool), in milliseconds: /proc/<pid>/stat fields 14
- * and 15. The command name in field 2 may hold spaces, so fields are
- * counted from the closing parenthesis.
+ * CPU time the process has used so far, in milliseconds, in user space and
+ * in the kernel, every thread included (GC, libuv's pool): /proc/<pid>/stat
+ * fields 14 and 15. The command name in field 2 may hold spaces, so fields
+ * are counted from the closing parenthesis.
  */
-export function cpuMs(pid: number): number {
+export function cpuTimesMs(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state), so utime (14) and stime (15) are at 11 and 12.
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / CLOCK_TICKS;
+  return {
+    user: (Number(fields[11]) * 1000) / CLOCK_TICKS,
+    system: (Number(fields[12]) * 1000) / CLOCK_TICKS,
+  };
+}
+
+/** CPU time the process has used so far, user plus system, in milliseconds. */
+export function cpuMs(pid: number): number {
+  const { user, system } = cpuTimesMs(pid);
+  return user + system;
 }
 
 /** Resident set size now, in MiB (VmRSS of /proc/<pid>/status). */

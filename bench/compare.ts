@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startChild, type Child } from './harness/child.js';
+import {
+  baselineEnv,
+  deleteKeys,
+  LOG_DIR,
+  PRODUCT_ENV,
+  ROOT,
+  startDemo,
+  upstreamEnv,
+} from './harness/fleet.js';
+import { drive } from './harness/load.js';
+import { countOption, optionValue } from './harness/measure-options.js';
+import { cpuTimesMs, rssMiB } from './harness/proc-stats.js';
+import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
+
+/*
+ * Builds or settings held against each other in one run: each target is
+ * the baseline or a `dist` directory of the product, with environment
+ * settings of its own, and the targets take turns round by round (A B C,
+ * then C B A), so the machine's drift, which reaches 20% within a minute
+ * here, weighs on them alike. Prints per target the process CPU per
+ * request (user and kernel), the median of the rounds' CPU, req/s and
+ * every round's figures: what RESULTS.md's "alternating rounds" are.
+ *
+ * `npm run measure:compare -- [--scenario=miss|hit|dashboard] [--rounds=8]
+ * [--requests=5000] [--connections=32] NAME=TARGET[,VAR=VALUE...] ...`
+ * where TARGET is `baseline` or a path to a copy of `dist`, e.g.
+ * `before=/tmp/dist-before after=dist nocache=dist,CACHE_ENABLED=false`.
+ * A target given `REDIS_URL` gets a key prefix of this run's own, whose
+ * keys are deleted at the end.
+ */
+
+type ScenarioName = 'miss' | 'hit' | 'dashboard';
+
+interface TargetSpec {
+  name: string;
+  /** A `dist` directory of the product, or undefined for the baseline. */
+  dist: string | undefined;
+  env: Record<string, string>;
+}
+
+interface Options {
+  scenario: ScenarioName;
+  rounds: number;
+  requests: number;
+  connections: number;
+  targets: TargetSpec[];
+}
+
+interface Tally {
+  spec: TargetSpec;
+  child: Child;
+  url: string;
+  requests: number;
+  seconds: number;
+  userMs: number;
+  systemMs: number;
+  /** Each round's req/s and CPU µs per request. */
+  rounds: { rps: number; cpuUs: number }[];
+}
+
+const POOL_SIZE = 1_000;
+
+function targetSpec(arg: string): TargetSpec {
+  const [name, rest] = [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)];
+  const [target, ...settings] = rest.split(',');
+  if (arg.indexOf('=') < 1 || target === '') {
+    throw new Error(`a target is NAME=TARGET[,VAR=VALUE...], got ${arg}`);
+  }
+  const env: Record<string, string> = {};
+  for (const setting of settings) {
+    const at = setting.indexOf('=');
+    if (at < 1) {
+      throw new Error(`a setting is VAR=VALUE, got ${setting} in ${arg}`);
+    }
+    env[setting.slice(0, at)] = setting.slice(at + 1);
+  }
+  return { name, dist: target === 'baseline' ? undefined : join(ROOT, target), env };
+}
+
+function optionsFrom(argv: readonly string[]): Options {
+  const scenario = optionValue(argv, 'scenario') ?? 'miss';
+  if (scenario !== 'miss' && scenario !== 'hit' && scenario !== 'dashboard') {
+    throw new Error(`--scenario is miss, hit or dashboard, got ${scenario}`);
+  }
+  const targets = argv.filter((arg) => !arg.startsWith('--')).map(targetSpec);
+  if (targets.length === 0) {
+    throw new Error('name at least one target: NAME=TARGET[,VAR=VALUE...]');
+  }
+  return {
+    scenario,
+    rounds: countOption(argv, 'rounds', 8),
+    requests: countOption(argv, 'requests', 5_000),
+    connections: countOption(argv, 'connections', 32),
+    targets,
+  };
+}
+
+function start(
+  spec: TargetSpec,
+  options: Options,
+  upstreams: Record<string, string>,
+  run: string,
+): Promise<Child> {
+  const app = options.scenario === 'dashboard' ? 'web-bff' : 'mobile-bff';
+  const redisPrefix: Record<string, string> =
+    spec.env.REDIS_URL === undefined ? {} : { REDIS_KEY_PREFIX: `compare:${run}:${spec.name}:` };
+  return startChild({
+    name: spec.name,
+    script:
+      spec.dist === undefined
+        ? join(ROOT, 'dist', 'bench', 'baseline', 'main.js')
+        : join(spec.dist, 'apps', app, 'src', 'main.js'),
+    portCount: 1,
+    logFile: join(LOG_DIR, `compare-${spec.name}.log`),
+    env: ([port]) => ({
+      ...(spec.dist === undefined
+        ? baselineEnv(port, upstreams, options.scenario === 'hit')
+        : {
+            ...PRODUCT_ENV,
+            ...upstreams,
+            [app === 'web-bff' ? 'WEB_BFF_PORT' : 'MOBILE_BFF_PORT']: String(port),
+            ...redisPrefix,
+          }),
+      ...spec.env,
+    }),
+    isReady: async ([port]) => (await fetch(`http://127.0.0.1:${port}/health`)).status < 500,
+  });
+}
+
+const median = (values: readonly number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function main(): Promise<void> {
+  const options = optionsFrom(process.argv.slice(2));
+  const run = randomUUID().slice(0, 8);
+  mkdirSync(LOG_DIR, { recursive: true });
+  const demo = await startDemo();
+  const upstreams = upstreamEnv(demo);
+  const tallies: Tally[] = [];
+  try {
+    for (const spec of options.targets) {
+      const child = await start(spec, options, upstreams, run);
+      tallies.push({
+        spec,
+        child,
+        url: `http://127.0.0.1:${child.ports[0]}`,
+        requests: 0,
+        seconds: 0,
+        userMs: 0,
+        systemMs: 0,
+        rounds: [],
+      });
+    }
+    const fresh = new FreshUsers(`compare-${run}`);
+    const users: UserSource = options.scenario === 'hit' ? new UserPool(`compare-${run}`, POOL_SIZE) : fresh;
+    const path = options.scenario === 'dashboard' ? '/web/dashboard' : '/mobile/profile';
+    const kind = options.scenario === 'dashboard' ? 'dashboard' : 'profile';
+    const load = (tally: Tally, amount: number) =>
+      drive({
+        url: tally.url,
+        path,
+        kind,
+        users,
+        connections: options.connections,
+        amount,
+        sampleEvery: Number.MAX_SAFE_INTEGER,
+        maxSamples: 0,
+      });
+    // A warm-up each: the JIT's and the pools' state, and with a pool, every user loaded once.
+    for (const tally of tallies) {
+      await load(tally, options.scenario === 'hit' ? POOL_SIZE : Math.ceil(options.requests / 2));
+    }
+    let failed = false;
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const tally of round % 2 === 0 ? tallies : [...tallies].reverse()) {
+        if (options.scenario !== 'hit') {
+          fresh.prepare(options.requests);
+        }
+        const before = cpuTimesMs(tally.child.pid);
+        const result = await load(tally, options.requests);
+        const after = cpuTimesMs(tally.child.pid);
+        if (result.non2xx + result.errors + result.degraded > 0) {
+          failed = true;
+          console.error(
+            `${tally.spec.name}, round ${round + 1}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.degraded} degraded`,
+            result.failures[0],
+          );
+        }
+        const cpu = after.user + after.system - before.user - before.system;
+        tally.requests += result.requests;
+        tally.seconds += result.durationS;
+        tally.userMs += after.user - before.user;
+        tally.systemMs += after.system - before.system;
+        tally.rounds.push({ rps: result.requests / result.durationS, cpuUs: (cpu * 1000) / result.requests });
+      }
+    }
+    console.log(
+      `${options.scenario}, ${options.rounds} rounds of ${options.requests} at ${options.connections} connections; CPU in µs per request`,
+    );
+    for (const tally of tallies) {
+      const perRequest = (ms: number): number => Math.round((ms * 1000) / tally.requests);
+      console.log(
+        [
+          tally.spec.name.padEnd(14),
+          `CPU ${perRequest(tally.userMs + tally.systemMs)} (user ${perRequest(tally.userMs)}, kernel ${perRequest(tally.systemMs)})`,
+          `median ${Math.round(median(tally.rounds.map(({ cpuUs }) => cpuUs)))}`,
+          `${Math.round(tally.requests / tally.seconds)} req/s`,
+          `RSS ${Math.round(rssMiB(tally.child.pid))} MiB`,
+          `rounds ${tally.rounds.map(({ rps, cpuUs }) => `${Math.round(rps)}/${Math.round(cpuUs)}`).join(' ')}`,
+        ].join('  '),
+      );
+    }
+    process.exitCode = failed ? 1 : 0;
+  } finally {
+    await Promise.all([demo, ...tallies.map(({ child }) => child)].map((child) => child.stop()));
+    for (const { spec } of tallies) {
+      if (spec.env.REDIS_URL !== undefined) {
+        await deleteKeys(spec.env.REDIS_URL, spec.env.REDIS_KEY_PREFIX ?? `compare:${run}:${spec.name}:`);
+      }
+    }
+  }
+}
+
+await main();
