@@ -37,15 +37,22 @@ describe(TurnBatchedLog.name, () => {
   }
 
   it("writes a turn's lines together, in order, once that turn ends", async () => {
+    const handed: string[] = [];
+    const write = destination.write.bind(destination);
+    destination.write = (data: string) => {
+      handed.push(data);
+      return write(data);
+    };
     const log = new TurnBatchedLog(destination);
 
     log.write('{"n":1}\n');
     log.write('{"n":2}\n');
     log.write('{"n":3}\n');
-    expect(logged()).toBe('');
+    expect(handed).toEqual([]);
     await turnEnd();
     await written(24);
 
+    expect(handed).toEqual(['{"n":1}\n{"n":2}\n{"n":3}\n']);
     expect(logged()).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
     expect(writes).toEqual([24]);
   });
