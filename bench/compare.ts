@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { startChild, type Child } from './harness/child.js';
+import { resolve } from 'node:path';
+import type { Child } from './harness/child.js';
 import {
-  baselineEnv,
   deleteKeys,
   LOG_DIR,
   PRODUCT_ENV,
-  ROOT,
+  startBaseline,
   startDemo,
+  startProductApp,
   upstreamEnv,
 } from './harness/fleet.js';
 import { drive } from './harness/load.js';
@@ -78,7 +78,7 @@ function targetSpec(arg: string): TargetSpec {
     }
     env[setting.slice(0, at)] = setting.slice(at + 1);
   }
-  return { name, dist: target === 'baseline' ? undefined : join(ROOT, target), env };
+  return { name, dist: target === 'baseline' ? undefined : resolve(target), env };
 }
 
 function optionsFrom(argv: readonly string[]): Options {
@@ -99,36 +99,17 @@ function optionsFrom(argv: readonly string[]): Options {
   };
 }
 
-function start(
-  spec: TargetSpec,
-  options: Options,
-  upstreams: Record<string, string>,
-  run: string,
-): Promise<Child> {
+function start(spec: TargetSpec, options: Options, upstreams: Record<string, string>): Promise<Child> {
+  if (spec.dist === undefined) {
+    return startBaseline(`compare-${spec.name}`, upstreams, options.scenario === 'hit', spec.env);
+  }
   const app = options.scenario === 'dashboard' ? 'web-bff' : 'mobile-bff';
-  const redisPrefix: Record<string, string> =
-    spec.env.REDIS_URL === undefined ? {} : { REDIS_KEY_PREFIX: `compare:${run}:${spec.name}:` };
-  return startChild({
-    name: spec.name,
-    script:
-      spec.dist === undefined
-        ? join(ROOT, 'dist', 'bench', 'baseline', 'main.js')
-        : join(spec.dist, 'apps', app, 'src', 'main.js'),
-    portCount: 1,
-    logFile: join(LOG_DIR, `compare-${spec.name}.log`),
-    env: ([port]) => ({
-      ...(spec.dist === undefined
-        ? baselineEnv(port, upstreams, options.scenario === 'hit')
-        : {
-            ...PRODUCT_ENV,
-            ...upstreams,
-            [app === 'web-bff' ? 'WEB_BFF_PORT' : 'MOBILE_BFF_PORT']: String(port),
-            ...redisPrefix,
-          }),
-      ...spec.env,
-    }),
-    isReady: async ([port]) => (await fetch(`http://127.0.0.1:${port}/health`)).status < 500,
-  });
+  return startProductApp(
+    `compare-${spec.name}`,
+    app,
+    { ...PRODUCT_ENV, ...upstreams, ...spec.env },
+    spec.dist,
+  );
 }
 
 const median = (values: readonly number[]): number =>
@@ -143,7 +124,10 @@ async function main(): Promise<void> {
   const tallies: Tally[] = [];
   try {
     for (const spec of options.targets) {
-      const child = await start(spec, options, upstreams, run);
+      if (spec.env.REDIS_URL !== undefined) {
+        spec.env.REDIS_KEY_PREFIX ??= `compare:${run}:${spec.name}:`;
+      }
+      const child = await start(spec, options, upstreams);
       tallies.push({
         spec,
         child,
@@ -218,8 +202,8 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all([demo, ...tallies.map(({ child }) => child)].map((child) => child.stop()));
     for (const { spec } of tallies) {
-      if (spec.env.REDIS_URL !== undefined) {
-        await deleteKeys(spec.env.REDIS_URL, spec.env.REDIS_KEY_PREFIX ?? `compare:${run}:${spec.name}:`);
+      if (spec.env.REDIS_URL !== undefined && spec.env.REDIS_KEY_PREFIX !== undefined) {
+        await deleteKeys(spec.env.REDIS_URL, spec.env.REDIS_KEY_PREFIX);
       }
     }
   }

@@ -152,17 +152,19 @@ export function baselineEnv(
   };
 }
 
-async function startBaseline(
+/** The baseline on a spare port; `settings` go on top of its environment. */
+export async function startBaseline(
   name: string,
   upstreams: Record<string, string>,
   cache: boolean,
+  settings: Record<string, string> = {},
 ): Promise<Child> {
   return startChild({
     name,
     script: script('bench', 'baseline', 'main.js'),
     portCount: 1,
     logFile: join(LOG_DIR, `${name}.log`),
-    env: ([port]) => baselineEnv(port, upstreams, cache),
+    env: ([port]) => ({ ...baselineEnv(port, upstreams, cache), ...settings }),
     isReady: ([port]) => answers(`${local(port)}/health`),
   });
 }
@@ -183,14 +185,16 @@ async function productReady(port: number, shared: boolean): Promise<boolean> {
   return health.details?.redis?.status === 'up' && health.details.redis.mode === 'shared';
 }
 
-function startProductApp(
+/** One of the product's apps, from `dist` (another build's when given), ready once it serves as it will be measured. */
+export function startProductApp(
   name: string,
   app: 'mobile-bff' | 'web-bff',
   env: Record<string, string>,
+  dist = join(ROOT, 'dist'),
 ): Promise<Child> {
   return startChild({
     name,
-    script: script('apps', app, 'src', 'main.js'),
+    script: join(dist, 'apps', app, 'src', 'main.js'),
     portCount: 1,
     logFile: join(LOG_DIR, `${name}.log`),
     env: ([port]) => ({ ...env, [app === 'mobile-bff' ? 'MOBILE_BFF_PORT' : 'WEB_BFF_PORT']: String(port) }),
