@@ -171,3 +171,45 @@ describe.skipIf(sharedRedisUrl === undefined)('burst and sustained windows in Re
     expect((await services(second, 'ops-retry')).status).toBe(200);
   });
 });
+
+describe.skipIf(sharedRedisUrl === undefined)(
+  'a caller far from its limits, with instances leasing units ahead',
+  () => {
+    const BURST = 100_000;
+    let replicas: Replicas | undefined;
+
+    beforeAll(async () => {
+      replicas = await startReplicas({
+        THROTTLE_BURST_LIMIT: String(BURST),
+        THROTTLE_BURST_WINDOW_MS: '60000',
+        THROTTLE_SUSTAINED_LIMIT: '10000000',
+      });
+    });
+    afterAll(() => replicas?.close());
+
+    it('tells the caller exactly what it spent on every answer from one instance, and shows an operator there the same', async () => {
+      const [first, second] = replicas?.bases ?? [];
+      const remaining: number[] = [];
+      for (let call = 0; call < 30; call += 1) {
+        const response = await fetch(`${first}/mobile/profile`, { headers: bearer('steady') });
+        expect(response.status).toBe(200);
+        remaining.push(rateLimitOf(response).remaining);
+      }
+
+      // An aggregate costs three units, whether the request was counted in Redis or on the instance's lease.
+      expect(remaining).toEqual(Array.from({ length: 30 }, (_, call) => BURST - 3 * (call + 1)));
+      const standing = await fetch(`${first}/admin/rate-limits?key=user:steady`, {
+        headers: adminHeaders('ops-steady'),
+      });
+      expect((await standing.json()).windows[0]).toMatchObject({ name: 'burst', used: 90, blocked: false });
+
+      // Another instance sees the units the first holds ahead as spent: at most one lease more.
+      const elsewhere = await fetch(`${second}/admin/rate-limits?key=user:steady`, {
+        headers: adminHeaders('ops-steady'),
+      });
+      const used = (await elsewhere.json()).windows[0].used;
+      expect(used).toBeGreaterThanOrEqual(90);
+      expect(used).toBeLessThanOrEqual(90 + 64);
+    });
+  },
+);

@@ -87,6 +87,8 @@ export interface ThrottleConfig {
   apps: Record<AppName, { burst: RateWindow; sustained: RateWindow }>;
   /** While Redis cannot count: limit in this instance alone (open) or refuse with 503 (closed). */
   onRedisFailure: 'open' | 'closed';
+  /** Units an instance counts ahead in Redis for a caller far from its limits and spends without a round trip; 0: none. */
+  leaseUnits: number;
 }
 
 export interface CacheConfig {

@@ -201,6 +201,8 @@ const baseSchema = z.object({
   WEB_BFF_THROTTLE_BURST_LIMIT: optionalPositiveInt(1_000_000, 'requests'),
   WEB_BFF_THROTTLE_SUSTAINED_LIMIT: optionalPositiveInt(100_000_000, 'requests'),
   // Open keeps the gateway answering through a Redis outage, each instance limiting on its own.
+  // With Redis: what an instance may count ahead for a caller far from its limits, to admit its next requests without a round trip.
+  THROTTLE_LEASE_UNITS: nonNegativeInt(64, 1_000, 'units'),
   THROTTLE_ON_REDIS_FAILURE: z.enum(['open', 'closed'], { error: 'must be open or closed' }).default('open'),
   TRUSTED_PROXIES: commaList.refine((entries) => entries.every(isIpOrCidr), {
     error: 'must be a comma-separated list of IP addresses or CIDR ranges',

@@ -147,6 +147,12 @@ describe(loadConfig.name, () => {
     });
   });
 
+  it('leases 64 units of rate limit ahead by default, none when set to 0, and refuses a negative lease', () => {
+    expect(loadConfig({}).throttle.leaseUnits).toBe(64);
+    expect(loadConfig({ THROTTLE_LEASE_UNITS: '0' }).throttle.leaseUnits).toBe(0);
+    expect(() => loadConfig({ THROTTLE_LEASE_UNITS: '-1' })).toThrow(/THROTTLE_LEASE_UNITS/);
+  });
+
   it('refuses a headers timeout longer than the request timeout, which Node would not start with', () => {
     expect(problemsOf({ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' })).toEqual([
       'HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS: the headers timeout must not exceed the request timeout',

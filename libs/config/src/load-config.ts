@@ -203,6 +203,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     throttle: {
       enabled: env.THROTTLE_ENABLED,
       onRedisFailure: env.THROTTLE_ON_REDIS_FAILURE,
+      leaseUnits: env.THROTTLE_LEASE_UNITS,
       apps: { mobile: appLimits(env, 'MOBILE_BFF'), web: appLimits(env, 'WEB_BFF') },
     },
     cache: {

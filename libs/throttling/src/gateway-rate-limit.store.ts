@@ -4,6 +4,7 @@ import { ProblemError } from '@app/problem';
 import { RedisConnection } from '@app/redis';
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
 import type { RateCounter, RateLimitStore, WindowSpend } from './rate-counter.js';
+import { leasable, RateLeases } from './rate-leases.js';
 import { RedisRateLimitStore } from './redis-rate-limit.store.js';
 
 /**
@@ -12,13 +13,18 @@ import { RedisRateLimitStore } from './redis-rate-limit.store.js';
  * answer, the configured policy decides: fail open (the default) lets this
  * instance's memory windows stand in, so callers stay limited, if per
  * instance; fail closed answers 503 at once. Neither ever waits on Redis
- * past its command timeout.
+ * past its command timeout. With Redis, a caller far from its limits is
+ * admitted on a lease of units Redis counted ahead ({@link RateLeases}),
+ * without a round trip.
  */
 @Injectable()
 export class GatewayRateLimitStore implements RateLimitStore {
   private readonly logger = new Logger(GatewayRateLimitStore.name);
   private readonly memory = new MemoryRateLimitStore();
   private readonly shared: RedisRateLimitStore | undefined;
+  /** Callers' leases, when instances share windows and leasing is on. */
+  private readonly leases: RateLeases | undefined;
+  private readonly leaseUnits: number;
   private readonly failClosed: boolean;
   private standingIn = false;
 
@@ -27,17 +33,45 @@ export class GatewayRateLimitStore implements RateLimitStore {
       redis.client === undefined
         ? undefined
         : new RedisRateLimitStore(redis, `${config.redisKeyPrefix}ratelimit:`);
+    this.leaseUnits = config.throttle.leaseUnits;
+    this.leases = this.shared === undefined || this.leaseUnits === 0 ? undefined : new RateLeases();
     this.failClosed = config.throttle.onRedisFailure === 'closed';
   }
 
-  async consumeInOrder(spends: readonly WindowSpend[]): Promise<RateCounter[]> {
+  consumeInOrder(spends: readonly WindowSpend[]): Promise<RateCounter[]> {
     if (this.shared === undefined) {
       return this.memory.consumeInOrder(spends);
     }
-    const counters = await this.shared.consumeInOrder(spends);
-    if (counters !== undefined) {
+    const now = Date.now();
+    const leased = this.leases?.spend(spends, now);
+    return leased === undefined ? this.consumeShared(this.shared, spends, now) : Promise.resolve(leased);
+  }
+
+  async peek(key: string): Promise<RateCounter | undefined> {
+    const counter = await this.shared?.peek(key);
+    if (counter === undefined) {
+      return this.memory.peek(key);
+    }
+    // Units this instance holds ahead are not spent yet; other instances' show, as they would to any of them.
+    const unspent = this.leases?.unspent(key, Date.now()) ?? 0;
+    return { ...counter, hits: Math.max(0, counter.hits - unspent) };
+  }
+
+  private async consumeShared(
+    shared: RedisRateLimitStore,
+    spends: readonly WindowSpend[],
+    sentAt: number,
+  ): Promise<RateCounter[]> {
+    const leases = this.leases;
+    const standing =
+      leases === undefined || !leasable(spends)
+        ? await shared.consumeInOrder(spends)
+        : await shared.consumeInOrder(spends, this.leaseUnits, leases.giveBack(spends, sentAt));
+    // Units given back with a request Redis could not count stay counted: at most a lease, in windows that end.
+    if (standing !== undefined) {
       this.noteRedis(true);
-      return counters;
+      leases?.record(spends, sentAt, standing);
+      return standing.counters;
     }
     this.noteRedis(false);
     if (this.failClosed) {
@@ -50,10 +84,6 @@ export class GatewayRateLimitStore implements RateLimitStore {
       );
     }
     return this.memory.consumeInOrder(spends);
-  }
-
-  async peek(key: string): Promise<RateCounter | undefined> {
-    return (await this.shared?.peek(key)) ?? this.memory.peek(key);
   }
 
   private noteRedis(answering: boolean): void {

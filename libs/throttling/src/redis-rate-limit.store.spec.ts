@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WindowSpend } from './rate-counter.js';
 import { RedisRateLimitStore } from './redis-rate-limit.store.js';
 
 const url = process.env.REDIS_URL;
@@ -29,13 +30,15 @@ describe.skipIf(url === undefined)('RedisRateLimitStore (real Redis)', () => {
     await connection.onApplicationShutdown();
   });
 
+  const consume = async (spends: readonly WindowSpend[]) => (await store.consumeInOrder(spends))?.counters;
+
   const windows = (user: string) => [
     { key: `burst:${user}`, cost: 1, windowMs: 10_000, limit: 2, blockMs: 10_000 },
     { key: `sustained:${user}`, cost: 1, windowMs: 60_000, limit: 100, blockMs: 60_000 },
   ];
 
   it('spends in every window in one step and reports each standing', async () => {
-    const counters = await store.consumeInOrder(windows('ada'));
+    const counters = await consume(windows('ada'));
 
     expect(counters).toHaveLength(2);
     expect(counters?.[0]).toMatchObject({ hits: 1, blocked: false });
@@ -44,15 +47,15 @@ describe.skipIf(url === undefined)('RedisRateLimitStore (real Redis)', () => {
   });
 
   it('stops at the window that refuses: the later windows are not spent, then or while it blocks', async () => {
-    await store.consumeInOrder(windows('bob'));
-    await store.consumeInOrder(windows('bob'));
+    await consume(windows('bob'));
+    await consume(windows('bob'));
 
-    const refused = await store.consumeInOrder(windows('bob'));
+    const refused = await consume(windows('bob'));
     expect(refused).toHaveLength(1);
     expect(refused?.[0]).toMatchObject({ hits: 3, blocked: true });
     expect(refused?.[0].blockedForMs).toBeGreaterThan(9_000);
 
-    const stillRefused = await store.consumeInOrder(windows('bob'));
+    const stillRefused = await consume(windows('bob'));
     expect(stillRefused).toHaveLength(1);
     expect(stillRefused?.[0]).toMatchObject({ blocked: true });
     expect(await store.peek('sustained:bob')).toMatchObject({ hits: 2, blocked: false });
@@ -60,11 +63,11 @@ describe.skipIf(url === undefined)('RedisRateLimitStore (real Redis)', () => {
 
   it('answers requests sent in the same moment each with its own standing, in the order they came', async () => {
     const answers = await Promise.all([
-      store.consumeInOrder(windows('cy')),
-      store.consumeInOrder(windows('dee')),
-      store.consumeInOrder(windows('cy')),
-      store.consumeInOrder(windows('cy')),
-      store.consumeInOrder([]),
+      consume(windows('cy')),
+      consume(windows('dee')),
+      consume(windows('cy')),
+      consume(windows('cy')),
+      consume([]),
     ]);
 
     expect(answers.map((counters) => counters?.map(({ hits, blocked }) => ({ hits, blocked })))).toEqual([
@@ -88,25 +91,63 @@ describe.skipIf(url === undefined)('RedisRateLimitStore (real Redis)', () => {
 
   it('keeps a caller blocked for the whole block even when it outlasts the window, then gives them a new window', async () => {
     const spend = { key: 'burst:fay', cost: 1, windowMs: 150, limit: 1, blockMs: 600 };
-    await store.consumeInOrder([spend]);
-    expect(await store.consumeInOrder([spend])).toMatchObject([{ hits: 2, blocked: true }]);
+    await consume([spend]);
+    expect(await consume([spend])).toMatchObject([{ hits: 2, blocked: true }]);
 
     await sleep(300);
-    const afterWindow = await store.consumeInOrder([spend]);
+    const afterWindow = await consume([spend]);
     expect(afterWindow).toMatchObject([{ hits: 2, blocked: true }]);
     expect(afterWindow?.[0].blockedForMs).toBeGreaterThan(0);
 
     await sleep(450);
-    expect(await store.consumeInOrder([spend])).toMatchObject([{ hits: 1, blocked: false }]);
+    expect(await consume([spend])).toMatchObject([{ hits: 1, blocked: false }]);
   });
 
   it('counts every one of a crowd of requests arriving at once', async () => {
-    const crowd = Array.from({ length: 150 }, (_, n) => store.consumeInOrder(windows(`crowd-${n % 3}`)));
+    const crowd = Array.from({ length: 150 }, (_, n) => consume(windows(`crowd-${n % 3}`)));
     const answers = await Promise.all(crowd);
 
     expect(answers.every((counters) => counters !== undefined)).toBe(true);
     expect(await store.peek('burst:crowd-0')).toMatchObject({ hits: 3, blocked: true });
     expect(await store.peek('sustained:crowd-1')).toMatchObject({ hits: 2, blocked: false });
+  });
+
+  const roomy = (user: string): WindowSpend[] => [
+    { key: `burst:${user}`, cost: 3, windowMs: 10_000, limit: 10_000, blockMs: 10_000 },
+    { key: `sustained:${user}`, cost: 3, windowMs: 60_000, limit: 1_000_000, blockMs: 60_000 },
+  ];
+
+  it('leases units in every window to a caller it counted before, far from its limits, and none to a new one', async () => {
+    const first = await store.consumeInOrder(roomy('lee'), 64);
+    expect(first).toMatchObject({ granted: 0, counters: [{ hits: 3 }, { hits: 3 }] });
+
+    const second = await store.consumeInOrder(roomy('lee'), 64);
+    expect(second).toMatchObject({ granted: 64, counters: [{ hits: 6 }, { hits: 6 }] });
+    expect(await store.peek('burst:lee')).toMatchObject({ hits: 70 });
+    expect(await store.peek('sustained:lee')).toMatchObject({ hits: 70 });
+  });
+
+  it('leases nothing to a caller whose tightest window has less than 32 leases left, so near a limit every request counts here', async () => {
+    const tight: WindowSpend[] = [
+      { key: 'burst:max', cost: 1, windowMs: 10_000, limit: 64 * 32 + 2, blockMs: 10_000 },
+      { key: 'sustained:max', cost: 1, windowMs: 60_000, limit: 1_000_000, blockMs: 60_000 },
+    ];
+    await store.consumeInOrder(tight, 64);
+    expect(await store.consumeInOrder(tight, 64)).toMatchObject({ granted: 64 });
+    expect(await store.consumeInOrder(tight, 64)).toMatchObject({
+      granted: 0,
+      counters: [{ hits: 67 }, { hits: 67 }],
+    });
+  });
+
+  it('takes back the units an ended lease gives back, from the windows Redis still holds only', async () => {
+    await store.consumeInOrder(roomy('mo'));
+    await store.consumeInOrder(roomy('mo'), 64);
+    await connection.client?.del(`${prefix}ratelimit:burst:mo`);
+
+    const giving = await store.consumeInOrder(roomy('mo'), 0, [64, 60]);
+    expect(giving).toMatchObject({ granted: 0, counters: [{ hits: 3 }, { hits: 73 - 60 }] });
+    expect(await store.peek('burst:mo')).toMatchObject({ hits: 3 });
   });
 });
 

@@ -1,43 +1,58 @@
 import { TurnBatch, type LuaScript, type RedisConnection } from '@app/redis';
 import type { RateCounter, WindowSpend } from './rate-counter.js';
+import { LEASE_SHARE, type SharedStanding } from './rate-leases.js';
 
 /** A window's block key is its counter's name with this after it, named inside the scripts rather than sent. */
 const BLOCKED_SUFFIX = ':blocked';
 
 /*
  * The windows of every request queued in one turn of the event loop, in
- * one script, atomic across every gateway instance. Request by request and
- * window by window: the window's counter grows by the request's cost
- * (starting its expiry on first use); a counter past the limit blocks the
- * key, unless it is blocked already, when the cost is given back: a
- * blocked request counts for nothing. Either way the walk ends there.
- * Blocking stretches the counter's life to at least the block's, so a
- * blocked key always has a counter past its limit, and a request under the
- * limit (nearly every one) costs two calls: INCRBY and PTTL. ARGV: the
- * number of requests, then for each its number of windows and each
- * window's cost, length, limit and block; KEYS: each window's counter, in
- * the same order, its block key being the counter's name with
+ * one script, atomic across every gateway instance. Request by request:
+ * first, units an ended lease did not spend go back to their windows (a
+ * window that has started again gets none from the gateway, and one Redis
+ * no longer holds is left alone). Then window by window: the window's
+ * counter grows by the request's cost (starting its expiry on first use); a
+ * counter past the limit blocks the key, unless it is blocked already, when
+ * the cost is given back: a blocked request counts for nothing. Either way
+ * the walk ends there. Blocking stretches the counter's life to at least
+ * the block's, so a blocked key always has a counter past its limit, and a
+ * request under the limit (nearly every one) costs two calls: INCRBY and
+ * PTTL. Last, a request every window admitted, of a caller each window had
+ * counted before, that asks for a lease is granted one when every window
+ * has at least `share` leases' worth left: the units are added to every
+ * window. ARGV: the number of requests and the share, then for each request
+ * its number of windows and the lease it asks for, and each window's cost,
+ * length, limit, block and units given back; KEYS: each window's counter,
+ * in the same order, its block key being the counter's name with
  * {@link BLOCKED_SUFFIX} (one key per window to send rather than two; the
- * batch already spans callers, so it was never one cluster slot's
- * script). The reply is flat:
- * per request, how many windows it went through, then four numbers per
- * window. Ours rather than @nest-lab/throttler-storage-redis because a
- * request may cost several units, which that storage cannot count.
+ * batch already spans callers, so it was never one cluster slot's script).
+ * The reply is flat: per request, how many windows it went through and the
+ * units leased, then four numbers per window, its count without the lease.
+ * Ours rather than @nest-lab/throttler-storage-redis because a request may
+ * cost several units, which that storage cannot count.
  */
 const CONSUME_BATCH: LuaScript = {
   lua: `
 local reply = {}
-local key, arg = 1, 2
+local key, arg = 1, 3
+local share = tonumber(ARGV[2])
 for request = 1, tonumber(ARGV[1]) do
-  local windows = tonumber(ARGV[arg])
-  arg = arg + 1
+  local windows, lease = tonumber(ARGV[arg]), tonumber(ARGV[arg + 1])
+  arg = arg + 2
+  local firstKey = key
+  for window = 0, windows - 1 do
+    local givenBack = tonumber(ARGV[arg + window * 5 + 4])
+    if givenBack > 0 and redis.call('EXISTS', KEYS[key + window]) == 1 then
+      redis.call('DECRBY', KEYS[key + window], givenBack)
+    end
+  end
   local countAt = #reply + 1
-  local walked, refused = 0, false
-  reply[countAt] = 0
+  local walked, refused, seen, room = 0, false, true, math.huge
+  reply[countAt], reply[countAt + 1] = 0, 0
   for window = 1, windows do
     local counterKey = KEYS[key]
-    local cost, windowMs, limit, blockMs = ARGV[arg], ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3]
-    key, arg = key + 1, arg + 4
+    local cost, windowMs, limit, blockMs = ARGV[arg], ARGV[arg + 1], tonumber(ARGV[arg + 2]), ARGV[arg + 3]
+    key, arg = key + 1, arg + 5
     if not refused then
       walked = walked + 1
       local n = #reply
@@ -46,8 +61,9 @@ for request = 1, tonumber(ARGV[1]) do
       if ttl < 0 then
         redis.call('PEXPIRE', counterKey, windowMs)
         ttl = tonumber(windowMs)
+        seen = false
       end
-      if hits > tonumber(limit) then
+      if hits > limit then
         local blockKey = counterKey .. '${BLOCKED_SUFFIX}'
         local blockTtl = redis.call('PTTL', blockKey)
         if blockTtl > 0 then
@@ -63,10 +79,17 @@ for request = 1, tonumber(ARGV[1]) do
         refused = true
       else
         reply[n + 1], reply[n + 2], reply[n + 3], reply[n + 4] = hits, ttl, 0, 0
+        room = math.min(room, limit - hits)
       end
     end
   end
   reply[countAt] = walked
+  if lease > 0 and seen and not refused and room >= lease * share then
+    for window = firstKey, key - 1 do
+      redis.call('INCRBY', KEYS[window], lease)
+    end
+    reply[countAt + 1] = lease
+  end
 end
 return reply
 `,
@@ -94,35 +117,41 @@ function counterOf(reply: unknown): RateCounter | undefined {
   return { hits, resetInMs, blocked: blocked === 1, blockedForMs };
 }
 
-/** Each request's counters from the batch script's flat reply; undefined unless the reply is whole. */
-function countersByRequest(
-  reply: unknown,
-  batch: readonly (readonly WindowSpend[])[],
-): RateCounter[][] | undefined {
+/** A request for the batch script: its windows, the lease it asks for, and per window the units an ended lease gives back. */
+export interface SharedSpend {
+  spends: readonly WindowSpend[];
+  lease: number;
+  givenBack: readonly number[] | undefined;
+}
+
+/** Each request's standing from the batch script's flat reply; undefined unless the reply is whole. */
+function standingsByRequest(reply: unknown, batch: readonly SharedSpend[]): SharedStanding[] | undefined {
   if (!Array.isArray(reply)) {
     return undefined;
   }
-  const answers: RateCounter[][] = [];
+  const answers: SharedStanding[] = [];
   let at = 0;
-  for (const spends of batch) {
+  for (const { spends } of batch) {
     const walked = Number(reply[at]);
+    const granted = Number(reply[at + 1]);
     if (
       !Number.isInteger(walked) ||
       walked < 1 ||
       walked > spends.length ||
-      at + 1 + walked * 4 > reply.length
+      !Number.isInteger(granted) ||
+      at + 2 + walked * 4 > reply.length
     ) {
       return undefined;
     }
     const counters: RateCounter[] = [];
     for (let window = 0; window < walked; window += 1) {
       const [hits, resetInMs, blocked, blockedForMs] = reply
-        .slice(at + 1 + window * 4, at + 5 + window * 4)
+        .slice(at + 2 + window * 4, at + 6 + window * 4)
         .map(Number);
       counters.push({ hits, resetInMs, blocked: blocked === 1, blockedForMs });
     }
-    answers.push(counters);
-    at += 1 + walked * 4;
+    answers.push({ counters, granted });
+    at += 2 + walked * 4;
   }
   return at === reply.length ? answers : undefined;
 }
@@ -131,7 +160,7 @@ function countersByRequest(
 export class RedisRateLimitStore {
   /** Requests' spends from one turn of the event loop, in one script. */
   private readonly batches = new TurnBatch(
-    (requests: readonly (readonly WindowSpend[])[]) => this.send(requests),
+    (requests: readonly SharedSpend[]) => this.send(requests),
     MAX_BATCH,
   );
 
@@ -140,9 +169,20 @@ export class RedisRateLimitStore {
     private readonly prefix: string,
   ) {}
 
-  /** Undefined when Redis cannot answer. Goes to Redis with every other request's from this turn of the event loop. */
-  consumeInOrder(spends: readonly WindowSpend[]): Promise<RateCounter[] | undefined> {
-    return spends.length === 0 ? Promise.resolve([]) : this.batches.add(spends);
+  /**
+   * Undefined when Redis cannot answer. Goes to Redis with every other
+   * request's from this turn of the event loop. `lease` units are asked for
+   * on top, granted only to a caller far from every limit
+   * ({@link LEASE_SHARE}); `givenBack` returns an ended lease's units.
+   */
+  consumeInOrder(
+    spends: readonly WindowSpend[],
+    lease = 0,
+    givenBack?: readonly number[],
+  ): Promise<SharedStanding | undefined> {
+    return spends.length === 0
+      ? Promise.resolve({ counters: [], granted: 0 })
+      : this.batches.add({ spends, lease, givenBack });
   }
 
   /** Undefined both when the key has no window and when Redis cannot answer. */
@@ -150,17 +190,18 @@ export class RedisRateLimitStore {
     return counterOf(await this.redis.runScript(PEEK, [this.counterKey(key)], []));
   }
 
-  private async send(requests: readonly (readonly WindowSpend[])[]): Promise<RateCounter[][] | undefined> {
+  private async send(requests: readonly SharedSpend[]): Promise<SharedStanding[] | undefined> {
     const keys: string[] = [];
-    const args: number[] = [requests.length];
-    for (const spends of requests) {
-      args.push(spends.length);
-      for (const { key, cost, windowMs, limit, blockMs } of spends) {
+    const args: number[] = [requests.length, LEASE_SHARE];
+    for (const { spends, lease, givenBack } of requests) {
+      args.push(spends.length, lease);
+      for (let at = 0; at < spends.length; at += 1) {
+        const { key, cost, windowMs, limit, blockMs } = spends[at];
         keys.push(this.counterKey(key));
-        args.push(cost, windowMs, limit, blockMs);
+        args.push(cost, windowMs, limit, blockMs, givenBack?.[at] ?? 0);
       }
     }
-    return countersByRequest(await this.redis.runScript(CONSUME_BATCH, keys, args), requests);
+    return standingsByRequest(await this.redis.runScript(CONSUME_BATCH, keys, args), requests);
   }
 
   private counterKey(key: string): string {
