@@ -127,6 +127,18 @@ describe.skipIf(url === undefined)('RedisRateLimitStore (real Redis)', () => {
     expect(await store.peek('sustained:lee')).toMatchObject({ hits: 70 });
   });
 
+  it('leases units to a returning caller with the first request of a window that started again', async () => {
+    const spends = roomy('ned');
+    const shortBurst: WindowSpend[] = [{ ...spends[0], windowMs: 100 }, spends[1]];
+    await store.consumeInOrder(shortBurst, 64);
+    await sleep(150);
+
+    expect(await store.consumeInOrder(shortBurst, 64)).toMatchObject({
+      granted: 64,
+      counters: [{ hits: 3 }, { hits: 6 }],
+    });
+  });
+
   it('leases nothing to a caller whose tightest window has less than 32 leases left, so near a limit every request counts here', async () => {
     const tight: WindowSpend[] = [
       { key: 'burst:max', cost: 1, windowMs: 10_000, limit: 64 * 32 + 2, blockMs: 10_000 },

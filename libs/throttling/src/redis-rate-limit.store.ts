@@ -17,8 +17,9 @@ const BLOCKED_SUFFIX = ':blocked';
  * the walk ends there. Blocking stretches the counter's life to at least
  * the block's, so a blocked key always has a counter past its limit, and a
  * request under the limit (nearly every one) costs two calls: INCRBY and
- * PTTL. Last, a request every window admitted, of a caller each window had
- * counted before, that asks for a lease is granted one when every window
+ * PTTL. Last, a request every window admitted, of a caller a window had
+ * counted before (not a new one, who may never be back), that asks for a
+ * lease is granted one when every window
  * has at least `share` leases' worth left: the units are added to every
  * window. ARGV: the number of requests and the share, then for each request
  * its number of windows and the lease it asks for, and each window's cost,
@@ -47,7 +48,7 @@ for request = 1, tonumber(ARGV[1]) do
     end
   end
   local countAt = #reply + 1
-  local walked, refused, seen, room = 0, false, true, math.huge
+  local walked, refused, known, room = 0, false, false, math.huge
   reply[countAt], reply[countAt + 1] = 0, 0
   for window = 1, windows do
     local counterKey = KEYS[key]
@@ -61,7 +62,8 @@ for request = 1, tonumber(ARGV[1]) do
       if ttl < 0 then
         redis.call('PEXPIRE', counterKey, windowMs)
         ttl = tonumber(windowMs)
-        seen = false
+      else
+        known = true
       end
       if hits > limit then
         local blockKey = counterKey .. '${BLOCKED_SUFFIX}'
@@ -84,7 +86,7 @@ for request = 1, tonumber(ARGV[1]) do
     end
   end
   reply[countAt] = walked
-  if lease > 0 and seen and not refused and room >= lease * share then
+  if lease > 0 and known and not refused and room >= lease * share then
     for window = firstKey, key - 1 do
       redis.call('INCRBY', KEYS[window], lease)
     end
