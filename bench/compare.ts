@@ -12,6 +12,7 @@ import {
   upstreamEnv,
 } from './harness/fleet.js';
 import { drive } from './harness/load.js';
+import { setUpstreamLatency } from './harness/run-scenario.js';
 import { countOption, optionValue } from './harness/measure-options.js';
 import { cpuTimesMs, rssMiB } from './harness/proc-stats.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
@@ -25,7 +26,7 @@ import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
  * request (user and kernel), the median of the rounds' CPU, req/s and
  * every round's figures: what RESULTS.md's "alternating rounds" are.
  *
- * `npm run measure:compare -- [--scenario=miss|hit|dashboard] [--rounds=8]
+ * `npm run measure:compare -- [--scenario=miss|hit|dashboard|latency] [--rounds=8]
  * [--requests=5000] [--connections=32] NAME=TARGET[,VAR=VALUE...] ...`
  * where TARGET is `baseline` or a path to a copy of `dist`, e.g.
  * `before=/tmp/dist-before after=dist nocache=dist,CACHE_ENABLED=false`.
@@ -33,7 +34,7 @@ import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
  * keys are deleted at the end.
  */
 
-type ScenarioName = 'miss' | 'hit' | 'dashboard';
+type ScenarioName = 'miss' | 'hit' | 'dashboard' | 'latency';
 
 interface TargetSpec {
   name: string;
@@ -59,10 +60,14 @@ interface Tally {
   userMs: number;
   systemMs: number;
   /** Each round's req/s and CPU µs per request. */
-  rounds: { rps: number; cpuUs: number }[];
+  rounds: { rps: number; cpuUs: number; p50Ms: number }[];
 }
 
 const POOL_SIZE = 1_000;
+
+/** The benchmark's upstream-latency scenario: its upstreams' added latency and its connections, few enough that nothing queues. */
+const UPSTREAM_LATENCY_MS = { user: 20, order: 30, preference: 50 };
+const LATENCY_CONNECTIONS = 8;
 
 function targetSpec(arg: string): TargetSpec {
   const [name, rest] = [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)];
@@ -83,8 +88,8 @@ function targetSpec(arg: string): TargetSpec {
 
 function optionsFrom(argv: readonly string[]): Options {
   const scenario = optionValue(argv, 'scenario') ?? 'miss';
-  if (scenario !== 'miss' && scenario !== 'hit' && scenario !== 'dashboard') {
-    throw new Error(`--scenario is miss, hit or dashboard, got ${scenario}`);
+  if (scenario !== 'miss' && scenario !== 'hit' && scenario !== 'dashboard' && scenario !== 'latency') {
+    throw new Error(`--scenario is miss, hit, dashboard or latency, got ${scenario}`);
   }
   const targets = argv.filter((arg) => !arg.startsWith('--')).map(targetSpec);
   if (targets.length === 0) {
@@ -94,7 +99,7 @@ function optionsFrom(argv: readonly string[]): Options {
     scenario,
     rounds: countOption(argv, 'rounds', 8),
     requests: countOption(argv, 'requests', 5_000),
-    connections: countOption(argv, 'connections', 32),
+    connections: countOption(argv, 'connections', scenario === 'latency' ? LATENCY_CONNECTIONS : 32),
     targets,
   };
 }
@@ -121,6 +126,16 @@ async function main(): Promise<void> {
   mkdirSync(LOG_DIR, { recursive: true });
   const demo = await startDemo();
   const upstreams = upstreamEnv(demo);
+  if (options.scenario === 'latency') {
+    await setUpstreamLatency(
+      {
+        user: upstreams.USER_SERVICE_URL,
+        order: upstreams.ORDER_SERVICE_URL,
+        preference: upstreams.PREFERENCE_SERVICE_URL,
+      },
+      UPSTREAM_LATENCY_MS,
+    );
+  }
   const tallies: Tally[] = [];
   try {
     for (const spec of options.targets) {
@@ -179,7 +194,11 @@ async function main(): Promise<void> {
         tally.seconds += result.durationS;
         tally.userMs += after.user - before.user;
         tally.systemMs += after.system - before.system;
-        tally.rounds.push({ rps: result.requests / result.durationS, cpuUs: (cpu * 1000) / result.requests });
+        tally.rounds.push({
+          rps: result.requests / result.durationS,
+          cpuUs: (cpu * 1000) / result.requests,
+          p50Ms: result.p50Ms,
+        });
       }
     }
     console.log(
@@ -193,6 +212,7 @@ async function main(): Promise<void> {
           `CPU ${perRequest(tally.userMs + tally.systemMs)} (user ${perRequest(tally.userMs)}, kernel ${perRequest(tally.systemMs)})`,
           `median ${Math.round(median(tally.rounds.map(({ cpuUs }) => cpuUs)))}`,
           `${Math.round(tally.requests / tally.seconds)} req/s`,
+          `p50 ${median(tally.rounds.map(({ p50Ms }) => p50Ms))} ms`,
           `RSS ${Math.round(rssMiB(tally.child.pid))} MiB`,
           `rounds ${tally.rounds.map(({ rps, cpuUs }) => `${Math.round(rps)}/${Math.round(cpuUs)}`).join(' ')}`,
         ].join('  '),

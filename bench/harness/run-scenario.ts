@@ -10,7 +10,7 @@ import { FreshUsers, type UserPool, type UserSource } from './users.js';
 type Upstreams = Fleet['upstreams'];
 
 /** Sets every demo service's added latency (0 turns it off) through its `/__faults` knob. */
-async function setUpstreamLatency(
+export async function setUpstreamLatency(
   upstreams: Upstreams,
   latencyMs: Scenario['upstreamLatencyMs'],
 ): Promise<void> {
