@@ -75,6 +75,18 @@ describe.skipIf(url === undefined)('GatewayRateLimitStore, two instances on one 
     expect(await instances[0].peek('sustained:busy')).toMatchObject({ hits: 100 });
   });
 
+  it('counts a request to a route with a tighter limit of its own against what the caller spent, not what was leased', async () => {
+    const spends = windows('mixed', 1_000_000);
+    for (let n = 0; n < 3; n += 1) {
+      await instances[0].consumeInOrder(spends);
+    }
+    const strict = windows('mixed', 10);
+
+    const counters = await instances[0].consumeInOrder(strict);
+
+    expect(counters[0]).toMatchObject({ hits: 4, blocked: false });
+  });
+
   it('gives back the units a lease did not spend with the next request Redis counts, once the lease has ended', async () => {
     const spends = windows('returning', 1_000_000);
     const sustainedCount = async () => Number(await admin.get(`${prefix}ratelimit:sustained:returning`));

@@ -78,6 +78,18 @@ describe(RateLeases.name, () => {
     expect(leases.spend(windows('fay'), START + 1)?.[0].hits).toBe(6);
   });
 
+  it('never admits on a lease a request to a route with a limit of its own, though it counts in the same window', () => {
+    const leases = new RateLeases();
+    leases.record(windows('ida'), START, standing(3, 30));
+    const strict = windows('ida');
+    strict[0] = { ...strict[0], limit: 5 };
+
+    expect(leases.spend(strict, START + 1)).toBeUndefined();
+    // Counted in Redis, it takes the lease's units back with it, so its own limit sees what was spent.
+    expect(leases.giveBack(strict, START + 1)).toEqual([30, 30]);
+    expect(leases.spend(windows('ida'), START + 1)).toBeUndefined();
+  });
+
   it("tells how much of a window's count this instance holds unspent, until that window starts again", () => {
     const leases = new RateLeases();
     leases.record(windows('gus'), START, standing(3, 30, 400));

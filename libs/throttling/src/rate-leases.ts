@@ -17,6 +17,8 @@ const MAX_LEASES = 10_000;
 
 interface LeasedWindow {
   key: string;
+  /** The limit it was granted under: a route with a limit of its own counts in the same window, but not on this lease. */
+  limit: number;
   /** The window's count in Redis when the lease was granted, the lease included. */
   countAtGrant: number;
   /** When the window starts again, as this instance can tell: no later than Redis's own. */
@@ -36,11 +38,16 @@ export interface SharedStanding {
   granted: number;
 }
 
-function sameWindows(lease: Lease, spends: readonly WindowSpend[]): boolean {
+function sameKeys(lease: Lease, spends: readonly WindowSpend[]): boolean {
   return (
     lease.windows.length === spends.length &&
     lease.windows.every((window, at) => window.key === spends[at].key)
   );
+}
+
+/** The same windows under the same limits: only such a request spends from the lease. */
+function sameWindows(lease: Lease, spends: readonly WindowSpend[]): boolean {
+  return sameKeys(lease, spends) && lease.windows.every((window, at) => window.limit === spends[at].limit);
 }
 
 /** One cost for every window: a lease is the same units in each, so only such a request can spend from one. */
@@ -85,13 +92,15 @@ export class RateLeases {
   }
 
   /**
-   * Per window, the units of an ended lease to give back with a request
-   * Redis counts: none to a window that has started again, whose count the
-   * units left with. Taken once: the lease holds nothing afterwards.
+   * Per window, the units of a lease to give back with a request Redis
+   * counts (the lease ended, or the request is to a route with a limit of
+   * its own, which must see the count without them): none to a window that
+   * has started again, whose count the units left with. Taken once: the
+   * lease holds nothing afterwards.
    */
   giveBack(spends: readonly WindowSpend[], now: number): number[] | undefined {
     const lease = spends.length === 0 ? undefined : this.leases.peek(spends[0].key);
-    if (lease === undefined || lease.units === 0 || !sameWindows(lease, spends)) {
+    if (lease === undefined || lease.units === 0 || !sameKeys(lease, spends)) {
       return undefined;
     }
     const units = lease.units;
@@ -109,6 +118,7 @@ export class RateLeases {
       running !== undefined && sentAt < running.expiresAt && sameWindows(running, spends) ? running.units : 0;
     const windows = spends.map((spend, at) => ({
       key: spend.key,
+      limit: spend.limit,
       countAtGrant: standing.counters[at].hits + standing.granted,
       resetAt: sentAt + standing.counters[at].resetInMs,
     }));
