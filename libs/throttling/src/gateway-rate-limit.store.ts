@@ -67,12 +67,12 @@ export class GatewayRateLimitStore implements RateLimitStore {
       leases === undefined || !leasable(spends)
         ? await shared.consumeInOrder(spends)
         : await shared.consumeInOrder(spends, this.leaseUnits, leases.giveBack(spends, sentAt));
-    // Units given back with a request Redis could not count stay counted: at most a lease, in windows that end.
     if (standing !== undefined) {
       this.noteRedis(true);
       leases?.record(spends, sentAt, standing);
       return standing.counters;
     }
+    // Units given back with a request Redis could not count stay counted: at most a lease, in windows that end.
     this.noteRedis(false);
     if (this.failClosed) {
       throw new ProblemError(

@@ -6,9 +6,9 @@ import { LEASE_SHARE, type SharedStanding } from './rate-leases.js';
 const BLOCKED_SUFFIX = ':blocked';
 
 /*
- * The windows of every request queued in one turn of the event loop, in
- * one script, atomic across every gateway instance. Request by request:
- * first, units an ended lease did not spend go back to their windows (a
+ * The windows of every request queued in one turn of the event loop, in one
+ * script, atomic across every gateway instance. Request by request: first,
+ * the units of a lease an instance gives back go back to their windows (a
  * window that has started again gets none from the gateway, and one Redis
  * no longer holds is left alone). Then window by window: the window's
  * counter grows by the request's cost (starting its expiry on first use); a
@@ -19,18 +19,18 @@ const BLOCKED_SUFFIX = ':blocked';
  * request under the limit (nearly every one) costs two calls: INCRBY and
  * PTTL. Last, a request every window admitted, of a caller a window had
  * counted before (not a new one, who may never be back), that asks for a
- * lease is granted one when every window
- * has at least `share` leases' worth left: the units are added to every
- * window. ARGV: the number of requests and the share, then for each request
- * its number of windows and the lease it asks for, and each window's cost,
- * length, limit, block and units given back; KEYS: each window's counter,
- * in the same order, its block key being the counter's name with
- * {@link BLOCKED_SUFFIX} (one key per window to send rather than two; the
- * batch already spans callers, so it was never one cluster slot's script).
- * The reply is flat: per request, how many windows it went through and the
- * units leased, then four numbers per window, its count without the lease.
- * Ours rather than @nest-lab/throttler-storage-redis because a request may
- * cost several units, which that storage cannot count.
+ * lease is granted one when every window has at least `share` leases' worth
+ * left: the units are added to every window. ARGV: the number of requests
+ * and the share, then for each request its number of windows and the lease
+ * it asks for, and each window's cost, length, limit, block and units given
+ * back; KEYS: each window's counter, in the same order, its block key being
+ * the counter's name with {@link BLOCKED_SUFFIX} (one key per window to
+ * send rather than two; the batch already spans callers, so it was never
+ * one cluster slot's script). The reply is flat: per request, how many
+ * windows it went through and the units leased, then four numbers per
+ * window, its count without the lease. Ours rather than
+ * @nest-lab/throttler-storage-redis because a request may cost several
+ * units, which that storage cannot count.
  */
 const CONSUME_BATCH: LuaScript = {
   lua: `
