@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import compress from '@fastify/compress';
 import type { AppConfig } from '@app/config';
-import { startTracing, traceContextFor, type RequestContext } from '@app/observability';
+import { startTracing, type RequestContext } from '@app/observability';
 import type { FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Logger } from 'nestjs-pino';
 import { gatewayLogger, logAccess, nestLoggingModule } from './access-log.js';
 import { DOCS_PATH, serveOpenApi } from './openapi.js';
+import { HttpRequestContext } from './http-request-context.js';
 import { trackInFlight } from './in-flight.js';
 import { writeAtTurnEnd } from './write-at-turn-end.js';
 import { releaseMemoryWhenIdle } from './release-memory-when-idle.js';
@@ -153,14 +154,13 @@ export async function createBffApp(
   recordHttpMetrics(app);
   fastify.decorateRequest('context');
   fastify.addHook('onRequest', (request, _reply, done) => {
-    request.context = {
-      requestId: request.id,
-      trace: traceContextFor(header(request, 'traceparent'), request.id),
-      receivedAt: performance.now(),
-      noCache: /\bno-(cache|store)\b/i.test(header(request, 'cache-control') ?? ''),
-      route: request.routeOptions.url,
-      upstreamCalls: [],
-    };
+    request.context = new HttpRequestContext(
+      request.id,
+      header(request, 'traceparent'),
+      performance.now(),
+      /\bno-(cache|store)\b/i.test(header(request, 'cache-control') ?? ''),
+      request.routeOptions.url,
+    );
     done();
   });
   const tracing = await startTracing(config.tracing, about.name);
