@@ -12,7 +12,13 @@ describe('what crosses the boundary to upstreams', () => {
   beforeAll(async () => {
     users = await FakeUpstream.start();
     orders = await FakeUpstream.start();
-    stack = await startStack({ USER_SERVICE_URL: users.url, ORDER_SERVICE_URL: orders.url });
+    stack = await startStack({
+      USER_SERVICE_URL: users.url,
+      ORDER_SERVICE_URL: orders.url,
+      // Far beyond any wait below: a call that ends early was ended by the client leaving, not by a timeout.
+      ORDER_SERVICE_TIMEOUT_MS: '10000',
+      AGGREGATE_DEADLINE_MS: '10000',
+    });
   });
   afterAll(async () => {
     await stack.close();

@@ -24,29 +24,29 @@ export class ClientClosedError extends ProblemError {
 /**
  * One request's time budget. Its signal aborts when the time is up or the
  * client goes away, so every upstream call made under it stops with it.
+ * The clock starts watching when work first asks for the signal: a request
+ * answered without any (a cached answer) arms no timer, and `onStart`, the
+ * watch on the client's connection, is set up only then too. A deadline
+ * already cancelled stays cancelled.
  */
 export class Deadline {
-  private readonly cancellation = new Cancellation();
-  private readonly timer: NodeJS.Timeout;
+  private cancellation: Cancellation | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   /**
    * @param at `performance.now()` by which the request must have answered.
    * @param reporter hears every aggregate that settles under this deadline (the request's metrics).
    * @param span the request's span, when tracing is on: each section of an aggregate run under this deadline is its child.
    * @param context the request it is the budget of, handed to every call made under it (its id, its access log line).
+   * @param onStart called once, when work first asks for the signal: where the deadline's owner starts watching the client.
    */
   constructor(
     readonly at: number,
     private readonly reporter?: AggregateReporter,
     readonly span?: TraceSpan,
     readonly context?: RequestContext,
-  ) {
-    this.timer = setTimeout(
-      () => this.cancellation.abort(new DeadlineExceededError()),
-      Math.max(0, at - performance.now()),
-    );
-    this.timer.unref();
-  }
+    private readonly onStart?: (deadline: Deadline) => void,
+  ) {}
 
   static after(ms: number): Deadline {
     return new Deadline(performance.now() + ms);
@@ -58,7 +58,20 @@ export class Deadline {
   }
 
   get signal(): CancelSignal {
-    return this.cancellation;
+    if (this.cancellation !== undefined) {
+      return this.cancellation;
+    }
+    const cancellation = new Cancellation();
+    this.cancellation = cancellation;
+    const leftMs = this.at - performance.now();
+    if (leftMs <= 0) {
+      cancellation.abort(new DeadlineExceededError());
+      return cancellation;
+    }
+    this.timer = setTimeout(() => cancellation.abort(new DeadlineExceededError()), leftMs);
+    this.timer.unref();
+    this.onStart?.(this);
+    return cancellation;
   }
 
   /** What a service call made directly under this deadline (outside an aggregate) is given. */
@@ -67,7 +80,7 @@ export class Deadline {
   }
 
   get expired(): boolean {
-    return this.cancellation.reason instanceof DeadlineExceededError;
+    return this.cancellation?.reason instanceof DeadlineExceededError;
   }
 
   remainingMs(): number {
@@ -77,6 +90,7 @@ export class Deadline {
   /** The client is gone: stop every call still running for it. */
   cancel(): void {
     this.dispose();
+    this.cancellation ??= new Cancellation();
     if (!this.cancellation.aborted) {
       this.cancellation.abort(new ClientClosedError());
     }
@@ -84,6 +98,8 @@ export class Deadline {
 
   /** The answer has been sent: the timer is no longer needed. */
   dispose(): void {
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+    }
   }
 }

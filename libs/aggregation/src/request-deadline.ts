@@ -56,6 +56,22 @@ const readDeadlineRequest = createParamDecorator(
  * sent. The deadline reports each aggregate settled under it to the
  * section metrics.
  */
+/** Cancels the deadline when the client goes away before its answer is sent, and frees its timer once it is. */
+function watchClient(reply: FastifyReply, deadline: Deadline): void {
+  if (reply.raw.closed) {
+    // The client left before the work began: nothing made under this deadline should start.
+    deadline.cancel();
+    return;
+  }
+  reply.raw.once('close', () => {
+    if (reply.raw.writableFinished) {
+      deadline.dispose();
+    } else {
+      deadline.cancel();
+    }
+  });
+}
+
 @Injectable()
 export class StartDeadlinePipe implements PipeTransform<DeadlineRequest, Deadline> {
   constructor(
@@ -65,25 +81,13 @@ export class StartDeadlinePipe implements PipeTransform<DeadlineRequest, Deadlin
 
   transform({ request, reply, budgetMs }: DeadlineRequest): Deadline {
     const requestContext = requestContextOf(request);
-    const deadline = new Deadline(
+    return new Deadline(
       (requestContext?.receivedAt ?? performance.now()) + (budgetMs ?? this.options.defaultDeadlineMs),
       (meta) => countSections(this.metrics, meta),
       requestContext?.span,
       requestContext,
+      (deadline) => watchClient(reply, deadline),
     );
-    if (reply.raw.closed) {
-      // The client left while auth and throttling ran: nothing made under this deadline should start.
-      deadline.cancel();
-      return deadline;
-    }
-    reply.raw.once('close', () => {
-      if (reply.raw.writableFinished) {
-        deadline.dispose();
-      } else {
-        deadline.cancel();
-      }
-    });
-    return deadline;
   }
 }
 
