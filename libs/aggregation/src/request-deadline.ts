@@ -49,13 +49,6 @@ const readDeadlineRequest = createParamDecorator(
   },
 );
 
-/**
- * Starts a request's deadline, counted from the request's arrival rather
- * than from here, so time spent in auth and throttling is part of the
- * budget; cancels it when the client disconnects before the answer is
- * sent. The deadline reports each aggregate settled under it to the
- * section metrics.
- */
 /** Cancels the deadline when the client goes away before its answer is sent, and frees its timer once it is. */
 function watchClient(reply: FastifyReply, deadline: Deadline): void {
   if (reply.raw.closed) {
@@ -72,6 +65,13 @@ function watchClient(reply: FastifyReply, deadline: Deadline): void {
   });
 }
 
+/**
+ * Starts a request's deadline, counted from the request's arrival rather
+ * than from here, so time spent in auth and throttling is part of the
+ * budget; cancels it when the client disconnects before the answer is
+ * sent, watching from when work first runs under it. The deadline reports
+ * each aggregate settled under it to the section metrics.
+ */
 @Injectable()
 export class StartDeadlinePipe implements PipeTransform<DeadlineRequest, Deadline> {
   constructor(
