@@ -59,7 +59,7 @@ interface Tally {
   seconds: number;
   userMs: number;
   systemMs: number;
-  /** Each round's req/s and CPU µs per request. */
+  /** Each round's req/s, CPU µs per request and p50 latency. */
   rounds: { rps: number; cpuUs: number; p50Ms: number }[];
 }
 

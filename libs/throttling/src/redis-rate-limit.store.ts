@@ -120,7 +120,7 @@ function counterOf(reply: unknown): RateCounter | undefined {
 }
 
 /** A request for the batch script: its windows, the lease it asks for, and per window the units an ended lease gives back. */
-export interface SharedSpend {
+interface SharedSpend {
   spends: readonly WindowSpend[];
   lease: number;
   givenBack: readonly number[] | undefined;
@@ -175,7 +175,7 @@ export class RedisRateLimitStore {
    * Undefined when Redis cannot answer. Goes to Redis with every other
    * request's from this turn of the event loop. `lease` units are asked for
    * on top, granted only to a caller far from every limit
-   * ({@link LEASE_SHARE}); `givenBack` returns an ended lease's units.
+   * ({@link LEASE_SHARE}); `givenBack` returns a lease's unspent units.
    */
   consumeInOrder(
     spends: readonly WindowSpend[],
