@@ -1,7 +1,6 @@
 import { loadConfig } from '@app/config';
 import { RedisConnection } from '@app/redis';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
 import type { WindowSpend } from './rate-counter.js';
@@ -16,7 +15,6 @@ describe.skipIf(url === undefined)('GatewayRateLimitStore, two instances on one 
   const prefix = `test:${randomUUID()}:`;
   const connections: RedisConnection[] = [];
   const instances: GatewayRateLimitStore[] = [];
-  let admin: Redis;
 
   beforeAll(async () => {
     const config = loadConfig({ REDIS_URL: url, REDIS_KEY_PREFIX: prefix });
@@ -26,15 +24,23 @@ describe.skipIf(url === undefined)('GatewayRateLimitStore, two instances on one 
       connections.push(connection);
       instances.push(new GatewayRateLimitStore(config, connection));
     }
-    admin = new Redis(url as string);
   });
 
-  afterAll(async () => {
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) {
-      await admin.del(...keys);
+  /** Reads Redis as an operator would, on the first instance's own connection. */
+  const redis = () => {
+    const client = connections[0].client;
+    if (client === undefined) {
+      throw new Error('the first instance has no Redis connection');
     }
-    admin.disconnect();
+    return client;
+  };
+
+  afterAll(async () => {
+    for await (const keys of redis().scanStream({ match: `${prefix}*` })) {
+      if ((keys as string[]).length > 0) {
+        await redis().unlink(...(keys as string[]));
+      }
+    }
     await Promise.all(connections.map((connection) => connection.onApplicationShutdown()));
   });
 
@@ -69,7 +75,7 @@ describe.skipIf(url === undefined)('GatewayRateLimitStore, two instances on one 
 
     expect(hits).toEqual(Array.from({ length: 100 }, (_, n) => n + 1));
     // The two requests that started the lease, and one more for each 64 units it held.
-    const counted = Number(await admin.get(`${prefix}ratelimit:sustained:busy`));
+    const counted = Number(await redis().get(`${prefix}ratelimit:sustained:busy`));
     expect(counted).toBeGreaterThan(100);
     expect(counted).toBeLessThanOrEqual(100 + 64);
     expect(await instances[0].peek('sustained:busy')).toMatchObject({ hits: 100 });
@@ -89,7 +95,7 @@ describe.skipIf(url === undefined)('GatewayRateLimitStore, two instances on one 
 
   it('gives back the units a lease did not spend with the next request Redis counts, once the lease has ended', async () => {
     const spends = windows('returning', 1_000_000);
-    const sustainedCount = async () => Number(await admin.get(`${prefix}ratelimit:sustained:returning`));
+    const sustainedCount = async () => Number(await redis().get(`${prefix}ratelimit:sustained:returning`));
     for (let n = 0; n < 3; n += 1) {
       await instances[0].consumeInOrder(spends);
     }
