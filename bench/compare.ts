@@ -10,9 +10,11 @@ import {
   startDemo,
   startProductApp,
   upstreamEnv,
+  upstreamUrls,
 } from './harness/fleet.js';
 import { drive } from './harness/load.js';
 import { setUpstreamLatency } from './harness/run-scenario.js';
+import { SCENARIOS, settingsFor } from './harness/scenarios.js';
 import { countOption, optionValue } from './harness/measure-options.js';
 import { cpuTimesMs, rssMiB } from './harness/proc-stats.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
@@ -65,9 +67,9 @@ interface Tally {
 
 const POOL_SIZE = 1_000;
 
-/** The benchmark's upstream-latency scenario: its upstreams' added latency and its connections, few enough that nothing queues. */
-const UPSTREAM_LATENCY_MS = { user: 20, order: 30, preference: 50 };
-const LATENCY_CONNECTIONS = 8;
+/** `--scenario=latency` is the benchmark's own: its upstreams' added latency, at its connections. */
+const UPSTREAM_LATENCY_MS = SCENARIOS.find(({ id }) => id === 'upstream-latency')?.upstreamLatencyMs;
+const LATENCY_CONNECTIONS = settingsFor(false).latencyConnections;
 
 function targetSpec(arg: string): TargetSpec {
   const [name, rest] = [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)];
@@ -127,14 +129,10 @@ async function main(): Promise<void> {
   const demo = await startDemo();
   const upstreams = upstreamEnv(demo);
   if (options.scenario === 'latency') {
-    await setUpstreamLatency(
-      {
-        user: upstreams.USER_SERVICE_URL,
-        order: upstreams.ORDER_SERVICE_URL,
-        preference: upstreams.PREFERENCE_SERVICE_URL,
-      },
-      UPSTREAM_LATENCY_MS,
-    );
+    if (UPSTREAM_LATENCY_MS === undefined) {
+      throw new Error("the benchmark has no upstream-latency scenario to take the upstreams' latency from");
+    }
+    await setUpstreamLatency(upstreamUrls(demo), UPSTREAM_LATENCY_MS);
   }
   const tallies: Tally[] = [];
   try {

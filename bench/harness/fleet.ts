@@ -124,14 +124,16 @@ export function startDemo(): Promise<Child> {
   });
 }
 
+/** The demo services' base URLs, by service. */
+export function upstreamUrls(demo: Child): Fleet['upstreams'] {
+  const [userPort, orderPort, preferencePort] = demo.ports;
+  return { user: local(userPort), order: local(orderPort), preference: local(preferencePort) };
+}
+
 /** The demo services' addresses, as the product's and the baseline's configuration name them. */
 export function upstreamEnv(demo: Child): Record<string, string> {
-  const [userPort, orderPort, preferencePort] = demo.ports;
-  return {
-    USER_SERVICE_URL: local(userPort),
-    ORDER_SERVICE_URL: local(orderPort),
-    PREFERENCE_SERVICE_URL: local(preferencePort),
-  };
+  const { user, order, preference } = upstreamUrls(demo);
+  return { USER_SERVICE_URL: user, ORDER_SERVICE_URL: order, PREFERENCE_SERVICE_URL: preference };
 }
 
 /** The baseline's whole environment: the product's V8 flags and JWT settings, its port and upstreams, with or without its cache. */
@@ -224,24 +226,20 @@ export async function startFleet(runId: string, redisUrl: string | undefined): P
   try {
     const demo = await startDemo();
     children.push(demo);
-    const upstreamUrls = upstreamEnv(demo);
-    const upstreams = {
-      user: upstreamUrls.USER_SERVICE_URL,
-      order: upstreamUrls.ORDER_SERVICE_URL,
-      preference: upstreamUrls.PREFERENCE_SERVICE_URL,
-    };
+    const upstreams = upstreamUrls(demo);
+    const upstreamSettings = upstreamEnv(demo);
     const redis = redisUrl === undefined ? undefined : { url: redisUrl, prefix: `bench:${runId}:` };
     const started = await Promise.allSettled([
-      startBaseline('baseline', upstreamUrls, false),
-      startBaseline('baseline-cached', upstreamUrls, true),
-      startProductApp('mobile-bff', 'mobile-bff', { ...PRODUCT_ENV, ...upstreamUrls }),
-      startProductApp('web-bff', 'web-bff', { ...PRODUCT_ENV, ...upstreamUrls }),
+      startBaseline('baseline', upstreamSettings, false),
+      startBaseline('baseline-cached', upstreamSettings, true),
+      startProductApp('mobile-bff', 'mobile-bff', { ...PRODUCT_ENV, ...upstreamSettings }),
+      startProductApp('web-bff', 'web-bff', { ...PRODUCT_ENV, ...upstreamSettings }),
       ...(redis === undefined
         ? []
         : (['mobile-bff', 'web-bff'] as const).map((app) =>
             startProductApp(`${app}-redis`, app, {
               ...PRODUCT_ENV,
-              ...upstreamUrls,
+              ...upstreamSettings,
               REDIS_URL: redis.url,
               REDIS_KEY_PREFIX: redis.prefix,
             }),
