@@ -102,10 +102,16 @@ describe(RateLeases.name, () => {
     expect(leases.unspent('burst:nobody', START)).toBe(0);
   });
 
-  it('keeps nothing when Redis leased nothing', () => {
+  it("leaves a caller's running lease as it was when Redis counts a request of theirs without leasing more", () => {
     const leases = new RateLeases();
-    leases.record(windows('hal'), START, standing(3, 0));
-    expect(leases.spend(windows('hal'), START + 1)).toBeUndefined();
-    expect(leases.giveBack(windows('hal'), START + 1)).toBeUndefined();
+    leases.record(windows('new'), START, standing(3, 0));
+    expect(leases.spend(windows('new'), START + 1)).toBeUndefined();
+    expect(leases.giveBack(windows('new'), START + 1)).toBeUndefined();
+
+    leases.record(windows('hal'), START, standing(3, 30));
+    leases.record(windows('hal'), START + 1, standing(36, 0));
+
+    expect(leases.spend(windows('hal'), START + 2)?.[0].hits).toBe(6);
+    expect(leases.unspent('burst:hal', START + 2)).toBe(27);
   });
 });

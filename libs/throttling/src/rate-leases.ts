@@ -9,7 +9,7 @@ import type { RateCounter, WindowSpend } from './rate-counter.js';
  */
 export const LEASE_SHARE = 32;
 
-/** At most this long, so a block set by another instance, or a window an operator cleared, holds here within a second. */
+/** At most this long, so a block another instance sets holds here within a second. */
 const LEASE_HOLD_MS = 1_000;
 
 /** Callers holding a lease at once; a caller pushed out loses its lease and any units it would have given back. */
