@@ -159,6 +159,9 @@ export class RedisOutageSignal implements OutageSignal {
     subscriber: Number.NEGATIVE_INFINITY,
   };
   private readonly readyPromise: Promise<void>;
+  /** What ready() waits for: hearing the channel, and a publisher that can send at once (it queues nothing). */
+  private subscribed = false;
+  private canPublish = false;
   private resolveReady: () => void = () => undefined;
   private readyTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -187,11 +190,15 @@ export class RedisOutageSignal implements OutageSignal {
     // Without a listener ioredis prints every connection error to stderr, once per reconnect attempt.
     this.publisher.on('error', (error: unknown) => this.logError('publisher', error));
     this.subscriber.on('error', (error: unknown) => this.logError('subscriber', error));
+    this.publisher.on('ready', () => {
+      this.canPublish = true;
+      this.readyWhenBoth();
+    });
     this.subscriber.on('ready', () => this.subscribeOnReady());
     this.subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
   }
 
-  /** Resolves once subscribed, or after about a second if Redis is not there; never rejects. */
+  /** Resolves once subscribed and able to announce, or after about a second if Redis is not there; never rejects. */
   ready(): Promise<void> {
     return this.readyPromise;
   }
@@ -234,9 +241,19 @@ export class RedisOutageSignal implements OutageSignal {
       return;
     }
     this.subscriber.subscribe(this.channel).then(
-      () => this.markReady(),
+      () => {
+        this.subscribed = true;
+        this.readyWhenBoth();
+      },
       (error: unknown) => this.logError('subscriber', error),
     );
+  }
+
+  /** An announcement made before the publisher connects is dropped, not queued: ready() waits for it too. */
+  private readyWhenBoth(): void {
+    if (this.subscribed && this.canPublish) {
+      this.markReady();
+    }
   }
 
   private markReady(): void {
