@@ -104,7 +104,9 @@ export function settingsFor(short: boolean): Settings {
       }
     : {
         mode: 'default',
-        warmupS: 2,
+        // The product's JIT settles after some 3,500 cache misses (CPU per request measured every 500 from a cold
+        // start: 1,660 µs, then 960, 980, 680, 560, 560, 480), the baseline's after about 2,000.
+        warmupS: 3,
         // Short rounds, many: the targets take turns every few seconds, so a machine whose speed drifts within
         // a minute (seen: the baseline at 3,831, 4,713 and 5,365 req/s in three 3 s rounds) weighs on them alike.
         rounds: 5,
