@@ -124,6 +124,28 @@ function start(spec: TargetSpec, options: Options, upstreams: Record<string, str
 const median = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/*
+ * Each round's figure of one target over the reference's in the same
+ * round. Targets of a round run back to back, so the machine's drift over
+ * the run, which moves every target's totals by more than the changes
+ * measured here, mostly cancels in the ratio; the spread of the ratios says
+ * how far one figure can be trusted.
+ */
+function pairedRatios(
+  rounds: readonly Tally['rounds'][number][],
+  reference: readonly Tally['rounds'][number][],
+  figure: (round: Tally['rounds'][number]) => number,
+): number[] {
+  return rounds.map((round, index) => figure(round) / figure(reference[index]));
+}
+
+/** The median ratio, and the middle half of them: `1.12x (1.08-1.15)`. */
+function spread(ratios: readonly number[]): string {
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const at = (share: number): string => sorted[Math.round(share * (sorted.length - 1))].toFixed(2);
+  return `${median(sorted).toFixed(2)}x (${at(0.25)}-${at(0.75)})`;
+}
+
 async function main(): Promise<void> {
   const options = optionsFrom(process.argv.slice(2));
   const run = randomUUID().slice(0, 8);
@@ -221,6 +243,14 @@ async function main(): Promise<void> {
           `RSS ${Math.round(rssMiB(tally.child.pid))} MiB`,
           `rounds ${tally.rounds.map(({ rps, cpuUs }) => `${Math.round(rps)}/${Math.round(cpuUs)}`).join(' ')}`,
         ].join('  '),
+      );
+    }
+    const [reference, ...others] = tallies;
+    for (const tally of others) {
+      const cpu = pairedRatios(tally.rounds, reference.rounds, ({ cpuUs }) => cpuUs);
+      const rps = pairedRatios(tally.rounds, reference.rounds, ({ rps }) => rps);
+      console.log(
+        `${tally.spec.name} / ${reference.spec.name}, round by round: CPU ${spread(cpu)}, req/s ${spread(rps)}`,
       );
     }
     process.exitCode = failed ? 1 : 0;
