@@ -99,6 +99,8 @@ function callConfig(
     url: withQuery(request.path, request.query),
     headerFields: callHeaders(request, instance, timeoutMs),
     timeout: timeoutMs,
+    // The gateway reads an upstream's status and body, never its header fields.
+    answerHeaders: false,
   };
   if (request.method !== 'GET') {
     config.method = request.method;

@@ -96,6 +96,15 @@ describe('undiciAdapter', () => {
     });
   });
 
+  it('hands back no header fields to a call that reads none, and the status and body as ever', async () => {
+    const response = await http.request<string>({ url: '/things', answerHeaders: false });
+
+    expect(response.status).toBe(201);
+    expect(response.data).toBe('{"ok":true}');
+    expect(response.headers).toBeInstanceOf(AxiosHeaders);
+    expect((response.headers as AxiosHeaders).toJSON()).toEqual({});
+  });
+
   it('sends header fields handed over as a list as they are, and headers fields only where the list names none', async () => {
     received = [];
     await http.request<string>({

@@ -30,6 +30,14 @@ declare module 'axios' {
      * do not name.
      */
     headerFields?: string[];
+    /**
+     * `false` for a call that reads only the answer's status and body: its
+     * header fields are left out of the response. axios copies and
+     * normalizes every field of an answer again on its way back (2.3 of an
+     * 8.5 µs call with six fields, measured alone), for callers that never
+     * look at them.
+     */
+    answerHeaders?: boolean;
   }
 }
 
@@ -314,7 +322,7 @@ export function undiciAdapter(dispatcher: Dispatcher, defaultMaxBytes: number): 
         data: answer.text,
         status: answer.status,
         statusText: '',
-        headers: answerHeaders(answer.headers),
+        headers: config.answerHeaders === false ? new AxiosHeaders() : answerHeaders(answer.headers),
         config,
         request: undefined,
       };
