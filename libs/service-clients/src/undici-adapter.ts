@@ -33,9 +33,9 @@ declare module 'axios' {
     /**
      * `false` for a call that reads only the answer's status and body: its
      * header fields are left out of the response. axios copies and
-     * normalizes every field of an answer again on its way back (2.3 of an
-     * 8.5 µs call with six fields, measured alone), for callers that never
-     * look at them.
+     * normalizes every field of an answer again on its way back: a call
+     * answered with six fields took 8.1 µs with them and 6.6 without,
+     * measured alone, for callers that never look at them.
      */
     answerHeaders?: boolean;
   }
@@ -258,7 +258,7 @@ function onCallerAbort(signal: GenericAbortSignal | undefined, listener: () => v
  * normalize and sanitize each field again: 1.7 of the 17.1 µs a call took,
  * measured alone against a dispatcher that answers at once.
  */
-function answerHeaders(headers: IncomingHttpHeaders): AxiosHeaders {
+function axiosHeadersOf(headers: IncomingHttpHeaders): AxiosHeaders {
   return Object.assign(new AxiosHeaders(), headers);
 }
 
@@ -322,7 +322,7 @@ export function undiciAdapter(dispatcher: Dispatcher, defaultMaxBytes: number): 
         data: answer.text,
         status: answer.status,
         statusText: '',
-        headers: config.answerHeaders === false ? new AxiosHeaders() : answerHeaders(answer.headers),
+        headers: config.answerHeaders === false ? new AxiosHeaders() : axiosHeadersOf(answer.headers),
         config,
         request: undefined,
       };
