@@ -239,7 +239,7 @@ async function main(): Promise<void> {
           `CPU ${perRequest(tally.userMs + tally.systemMs)} (user ${perRequest(tally.userMs)}, kernel ${perRequest(tally.systemMs)})`,
           `median ${Math.round(median(tally.rounds.map(({ cpuUs }) => cpuUs)))}`,
           `${Math.round(tally.requests / tally.seconds)} req/s`,
-          `p50 ${median(tally.rounds.map(({ p50Ms }) => p50Ms))} ms`,
+          `p50 ${median(tally.rounds.map(({ p50Ms }) => p50Ms)).toFixed(1)} ms`,
           `RSS ${Math.round(rssMiB(tally.child.pid))} MiB`,
           `rounds ${tally.rounds.map(({ rps, cpuUs }) => `${Math.round(rps)}/${Math.round(cpuUs)}`).join(' ')}`,
         ].join('  '),

@@ -61,6 +61,15 @@ declare module 'autocannon' {
     statusCodeStats: Record<string, { count: number }>;
   }
 
-  function autocannon(options: Options): Promise<Result>;
+  /** A run in progress: its events as they happen, its result once it ends. */
+  interface Run extends PromiseLike<Result> {
+    /** Every answer, with its latency in milliseconds as autocannon timed it, before its histogram rounds it to whole ones. */
+    on(
+      event: 'response',
+      listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void,
+    ): this;
+  }
+
+  function autocannon(options: Options): Run;
   export default autocannon;
 }

@@ -99,7 +99,7 @@ export function renderChart(scenarios: readonly ScenarioFigures[], subtitle: str
         targets,
         (f) => f.p50Ms,
         (f) => f.p99Ms,
-        (f) => `${f.p50Ms} / ${f.p99Ms}`,
+        (f) => `${f.p50Ms.toFixed(1)} / ${f.p99Ms.toFixed(1)}`,
       ),
     );
   });

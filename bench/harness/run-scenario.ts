@@ -161,7 +161,7 @@ export async function runScenario(scenario: Scenario, context: ScenarioContext):
         samples.get(target)?.push(...result.samples, ...result.failures);
         lastRps.set(target, rpsOf(result));
         context.log(
-          `  round ${round} ${target.label}: ${Math.round(rpsOf(result))} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+          `  round ${round} ${target.label}: ${Math.round(rpsOf(result))} req/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
         );
         const [failure] = result.failures;
         if (failure !== undefined) {

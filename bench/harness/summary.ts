@@ -127,7 +127,7 @@ export function scenarioChecks({ scenario, baseline, products }: ScenarioFigures
             'p50 within 10% of baseline',
             p50,
             Math.abs(p50 - 1) <= 0.1,
-            `${times(p50)} (${product.p50Ms} vs ${baseline.p50Ms} ms)`,
+            `${times(p50)} (${product.p50Ms.toFixed(1)} vs ${baseline.p50Ms.toFixed(1)} ms)`,
           ),
         );
         break;
