@@ -48,7 +48,6 @@ declare module 'autocannon' {
   }
 
   interface Result {
-    latency: Histogram;
     requests: Histogram & { total: number; sent: number };
     /** Seconds, to hundredths. */
     duration: number;

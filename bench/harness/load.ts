@@ -50,7 +50,7 @@ export interface LoadResult {
 const MAX_FAILURES_KEPT = 5;
 
 /** The nearest-rank percentile of sorted values (`share` 0.5 for the median); 0 when there are none. */
-export function percentile(sorted: readonly number[], share: number): number {
+function percentile(sorted: readonly number[], share: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)];
 }
 
