@@ -98,8 +98,6 @@ export class Deadline {
 
   /** The answer has been sent: the timer is no longer needed. */
   dispose(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-    }
+    clearTimeout(this.timer);
   }
 }
