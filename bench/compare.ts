@@ -17,6 +17,7 @@ import { setUpstreamLatency } from './harness/run-scenario.js';
 import { SCENARIOS, settingsFor } from './harness/scenarios.js';
 import { countOption, optionValue } from './harness/measure-options.js';
 import { cpuTimesMs, rssMiB } from './harness/proc-stats.js';
+import { median } from './harness/summary.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
 
 /*
@@ -53,6 +54,13 @@ interface Options {
   targets: TargetSpec[];
 }
 
+/** One round of one target: its req/s, CPU µs per request and p50 latency. */
+interface RoundFigures {
+  rps: number;
+  cpuUs: number;
+  p50Ms: number;
+}
+
 interface Tally {
   spec: TargetSpec;
   child: Child;
@@ -61,8 +69,7 @@ interface Tally {
   seconds: number;
   userMs: number;
   systemMs: number;
-  /** Each round's req/s, CPU µs per request and p50 latency. */
-  rounds: { rps: number; cpuUs: number; p50Ms: number }[];
+  rounds: RoundFigures[];
 }
 
 const POOL_SIZE = 1_000;
@@ -121,9 +128,6 @@ function start(spec: TargetSpec, options: Options, upstreams: Record<string, str
   );
 }
 
-const median = (values: readonly number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 /*
  * Each round's figure of one target over the reference's in the same
  * round. Targets of a round run back to back, so the machine's drift over
@@ -132,9 +136,9 @@ const median = (values: readonly number[]): number =>
  * how far one figure can be trusted.
  */
 function pairedRatios(
-  rounds: readonly Tally['rounds'][number][],
-  reference: readonly Tally['rounds'][number][],
-  figure: (round: Tally['rounds'][number]) => number,
+  rounds: readonly RoundFigures[],
+  reference: readonly RoundFigures[],
+  figure: (round: RoundFigures) => number,
 ): number[] {
   return rounds.map((round, index) => figure(round) / figure(reference[index]));
 }
