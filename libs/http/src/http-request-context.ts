@@ -37,7 +37,7 @@ export class HttpRequestContext implements RequestContext {
     this.knownTrace = trace;
   }
 
-  /** As the interface shows it, should it be written out: the trace itself, not the header it comes from. */
+  /** Written out (a route that answers with its request's context), it shows the trace itself, not the header it comes from. */
   toJSON(): RequestContext {
     const { requestId, trace, receivedAt, noCache, route, callerId, upstreamCalls, span } = this;
     return { requestId, trace, receivedAt, noCache, route, callerId, upstreamCalls, span };
