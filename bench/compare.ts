@@ -14,7 +14,7 @@ import {
 } from './harness/fleet.js';
 import { drive } from './harness/load.js';
 import { setUpstreamLatency } from './harness/run-scenario.js';
-import { SCENARIOS, settingsFor } from './harness/scenarios.js';
+import { MIN_WARM_UP_REQUESTS, SCENARIOS, settingsFor } from './harness/scenarios.js';
 import { countOption, optionValue } from './harness/measure-options.js';
 import { cpuTimesMs, rssMiB } from './harness/proc-stats.js';
 import { median } from './harness/summary.js';
@@ -73,8 +73,6 @@ interface Tally {
 }
 
 const POOL_SIZE = 1_000;
-/** The product's JIT settles after some 3,500 cache misses from a cold start (bench/harness/scenarios.ts). */
-const MIN_WARM_UP_REQUESTS = 4_000;
 
 /** `--scenario=latency` is the benchmark's own: its upstreams' added latency, at its connections. */
 const UPSTREAM_LATENCY_MS = SCENARIOS.find(({ id }) => id === 'upstream-latency')?.upstreamLatencyMs;
