@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ServiceName } from '@app/config';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { TalliedHistogram } from './tallied-histogram.js';
 
 /** How one attempt on one upstream instance ended. */
 export type UpstreamOutcome =
@@ -86,21 +87,19 @@ class Tally<A extends string, B extends string> {
 export class Metrics {
   private readonly registry = new Registry();
 
-  private readonly httpDuration = new Histogram<'route' | 'method' | 'status_code'>({
-    name: 'http_request_duration_seconds',
-    help: 'Time from the request arriving to the answer sent, by route pattern, method and status.',
-    labelNames: ['route', 'method', 'status_code'],
-    buckets: LATENCY_BUCKETS_S,
-    registers: [this.registry],
-  });
+  private readonly httpDuration = new TalliedHistogram<string, string, number>(
+    'http_request_duration_seconds',
+    'Time from the request arriving to the answer sent, by route pattern, method and status.',
+    ['route', 'method', 'status_code'],
+    LATENCY_BUCKETS_S,
+  );
 
-  private readonly upstreamDuration = new Histogram<'service' | 'instance' | 'outcome'>({
-    name: 'upstream_request_duration_seconds',
-    help: 'Time of one attempt on one upstream instance (host:port), by outcome.',
-    labelNames: ['service', 'instance', 'outcome'],
-    buckets: LATENCY_BUCKETS_S,
-    registers: [this.registry],
-  });
+  private readonly upstreamDuration = new TalliedHistogram<ServiceName, string, UpstreamOutcome>(
+    'upstream_request_duration_seconds',
+    'Time of one attempt on one upstream instance (host:port), by outcome.',
+    ['service', 'instance', 'outcome'],
+    LATENCY_BUCKETS_S,
+  );
 
   private readonly breakerState = new Gauge<'service'>({
     name: 'circuit_breaker_state',
@@ -129,6 +128,9 @@ export class Metrics {
   });
 
   constructor() {
+    // The registry reads a metric through its name, help, type and get() alone (see TalliedHistogram).
+    this.registry.registerMetric(this.httpDuration as unknown as Metric);
+    this.registry.registerMetric(this.upstreamDuration as unknown as Metric);
     const { cacheEvents, sections } = this;
     // Held by the registry, which calls `collect` on every read of `/metrics`.
     new Counter({
@@ -162,7 +164,7 @@ export class Metrics {
   }
 
   recordHttpRequest(route: string, method: string, statusCode: number, seconds: number): void {
-    this.httpDuration.observe({ route, method, status_code: String(statusCode) }, seconds);
+    this.httpDuration.observe(route, method, statusCode, seconds);
   }
 
   recordUpstreamAttempt(
@@ -171,7 +173,7 @@ export class Metrics {
     outcome: UpstreamOutcome,
     seconds: number,
   ): void {
-    this.upstreamDuration.observe({ service, instance, outcome }, seconds);
+    this.upstreamDuration.observe(service, instance, outcome, seconds);
   }
 
   setBreakerState(service: ServiceName, state: BreakerState): void {
