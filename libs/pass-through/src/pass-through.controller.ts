@@ -5,13 +5,13 @@ import { CurrentCaller, type Caller } from '@app/auth';
 import type { PassThroughRoute } from '@app/config';
 import { normalizeQuery } from '@app/caching';
 import { ProblemError } from '@app/problem';
-import { UpstreamRegistry } from '@app/service-clients';
+import { expectAnswer, UpstreamRegistry } from '@app/service-clients';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { relayBody } from './relay-body.js';
 import { relayPath } from './relay-path.js';
 
-const ANY_JSON = { schema: z.unknown(), missing: 'The resource' };
+const ANY_JSON = expectAnswer(z.unknown(), 'The resource');
 
 function queryOf(request: FastifyRequest): Record<string, string> {
   const query: Record<string, string> = {};

@@ -9,7 +9,7 @@ const hedge: HedgeConfig = { enabled: true, delayMs: 20 };
 const get: UpstreamRequest = {
   method: 'GET',
   path: '/users/u1',
-  expect: { schema: {} as never, missing: 'The user' },
+  expect: { read: () => undefined, missing: 'The user' },
 };
 const roomyBudget = (): RetryBudget => new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 10 });
 

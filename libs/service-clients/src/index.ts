@@ -17,6 +17,7 @@ export {
   type PreferencesPatch,
   type User,
 } from './models.js';
+export { expectAnswer } from './expected-answer.js';
 export { OrderClient } from './order.client.js';
 export { PreferenceClient } from './preference.client.js';
 export { ServiceClientsModule } from './service-clients.module.js';

@@ -78,11 +78,13 @@ export function toOrderSummary(order: Order): OrderSummary {
   };
 }
 
+/** A page of orders as summaries. */
+export function toOrderSummaryPage(page: OrderPage): OrderSummaryPage {
+  return { items: page.items.map(toOrderSummary), nextCursor: page.nextCursor };
+}
+
 /** The order service's page, checked against its contract, as summaries. */
-export const orderSummaryPageSchema = orderPageSchema.transform((page): OrderSummaryPage => ({
-  items: page.items.map(toOrderSummary),
-  nextCursor: page.nextCursor,
-}));
+export const orderSummaryPageSchema = orderPageSchema.transform(toOrderSummaryPage);
 
 export const preferencesSchema = z.object({
   userId: z.string().min(1),

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { normalizeQuery } from '@app/caching';
 import { ProblemError } from '@app/problem';
+import { expectAnswer } from './expected-answer.js';
 import {
+  orderPageSchema,
   orderSchema,
-  orderSummaryPageSchema,
+  toOrderSummaryPage,
   type Order,
   type OrderQuery,
   type OrderSummaryPage,
@@ -14,10 +16,10 @@ import type { CallOptions } from './upstream-call.js';
 import { UpstreamBadResponseError, UpstreamNotFoundError } from './upstream.error.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
-const ORDER = { schema: orderSchema, missing: 'The order' };
+const ORDER = expectAnswer(orderSchema, 'The order');
 /** What an order id may look like before any URL is built from it. */
 const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
-const ORDER_PAGE = { schema: orderSummaryPageSchema, missing: 'The order list' };
+const ORDER_PAGE = expectAnswer(orderPageSchema, 'The order list', toOrderSummaryPage);
 const CURSOR_RULE = 'must be a cursor from a previous page';
 
 /**

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { expectAnswer } from './expected-answer.js';
 import { preferencesSchema, type Preferences, type PreferencesPatch } from './models.js';
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
-const PREFERENCES = { schema: preferencesSchema, missing: "The user's preferences" };
+const PREFERENCES = expectAnswer(preferencesSchema, "The user's preferences");
 
 @Injectable()
 export class PreferenceClient {

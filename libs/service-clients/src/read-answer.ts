@@ -1,5 +1,5 @@
 import type { ServiceName } from '@app/config';
-import type { z } from 'zod';
+import { ContractBreach, type ExpectedAnswer } from './expected-answer.js';
 import {
   UpstreamBadResponseError,
   UpstreamNotFoundError,
@@ -7,12 +7,6 @@ import {
   UpstreamUnavailableError,
 } from './upstream.error.js';
 import type { UpstreamResponse } from './upstream-call.js';
-
-export interface ExpectedAnswer<T> {
-  schema: z.ZodType<T>;
-  /** What a 404 means, for the client: "The user", "The order". */
-  missing: string;
-}
 
 /**
  * Turns an upstream answer into a typed value or a typed failure: 2xx must
@@ -26,11 +20,11 @@ export function readAnswer<T>(
 ): T {
   const { status } = response;
   if (status >= 200 && status < 300) {
-    const parsed = expected.schema.safeParse(response.body);
-    if (!parsed.success) {
-      throw new UpstreamBadResponseError(service, { cause: parsed.error });
+    const value = expected.read(response.body);
+    if (value instanceof ContractBreach) {
+      throw new UpstreamBadResponseError(service, { cause: value });
     }
-    return parsed.data;
+    return value;
   }
   const cause = new Error(`upstream answered ${status}`);
   if (status === 404) {

@@ -21,7 +21,7 @@ const config: RetryConfig = {
 const get: UpstreamRequest = {
   method: 'GET',
   path: '/users/u1',
-  expect: { schema: {} as never, missing: 'The user' },
+  expect: { read: () => undefined, missing: 'The user' },
 };
 
 const onInstance = (error: UpstreamError, instance: string): UpstreamError => {

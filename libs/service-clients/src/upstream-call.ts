@@ -1,6 +1,6 @@
 import type { CancelSignal } from '@app/cancellation';
 import type { RequestContext, TraceSpan } from '@app/observability';
-import type { ExpectedAnswer } from './read-answer.js';
+import type { ExpectedAnswer } from './expected-answer.js';
 
 /**
  * The whole client pipeline is two types: a call, and a wrapper that takes a

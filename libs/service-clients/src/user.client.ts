@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { expectAnswer } from './expected-answer.js';
 import { userSchema, type User } from './models.js';
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
-const USER = { schema: userSchema, missing: 'The user' };
+const USER = expectAnswer(userSchema, 'The user');
 
 @Injectable()
 export class UserClient {
