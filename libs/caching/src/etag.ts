@@ -2,9 +2,9 @@
  * The tag is the text's length and a 53-bit hash of its UTF-16 units (two
  * 32-bit multiply-xorshift lanes, after the public-domain cyrb53), written
  * here rather than taken from node:crypto: its one-shot SHA-1 took 13.5 µs
- * per answer inside the running gateway, against about 1 µs in a loop,
- * since each answer reaches it with OpenSSL's code and state gone cold
- * (bench/RESULTS.md). A tag only ever meets the same caller's earlier copy
+ * per answer inside the running gateway, against about 1 µs in a loop
+ * (the text arrives as a concatenation to flatten, and OpenSSL's code has
+ * gone cold since the last answer; bench/RESULTS.md). A tag only ever meets the same caller's earlier copy
  * of the same route, so it needs no strength against a forger, only against
  * chance; Fastify's own @fastify/etag hashes with a 32-bit FNV-1a for the
  * same reason.

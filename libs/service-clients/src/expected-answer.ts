@@ -24,7 +24,7 @@ export interface ExpectedAnswer<T> {
  */
 const ajv = new Ajv({ removeAdditional: 'all' });
 
-function describe(errors: ErrorObject[] | null | undefined): string {
+function whereItBreaks(errors: ErrorObject[] | null | undefined): string {
   const [first] = errors ?? [];
   return first === undefined
     ? 'does not fit the contract'
@@ -48,7 +48,7 @@ export function expectAnswer<Body, T = Body>(
     missing,
     read(body) {
       if (!fits(body)) {
-        return new ContractBreach(describe(fits.errors));
+        return new ContractBreach(whereItBreaks(fits.errors));
       }
       return shape === undefined ? (body as unknown as T) : shape(body);
     },
