@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ContractBreach, expectAnswer } from './expected-answer.js';
-import { orderPageSchema, toOrderSummaryPage, userSchema } from './models.js';
+import { orderPageSchema, orderSummaryPageSchema, toOrderSummaryPage, userSchema } from './models.js';
 
 const user = () => ({
   id: 'u1',
@@ -61,6 +61,10 @@ describe(expectAnswer.name, () => {
       ],
       nextCursor: null,
     });
+  });
+
+  it("gives the same summaries as the order page's zod schema, which the benchmark checks answers with", () => {
+    expect(pages.read(page())).toEqual(orderSummaryPageSchema.parse(page()));
   });
 
   it.each([
