@@ -3,7 +3,7 @@ import type { AppConfig } from '@app/config';
 import type { FastifyInstance } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
-import { TurnBatchedLog } from './turn-batched-log.js';
+import { byteDestination, TurnBatchedLog } from './turn-batched-log.js';
 
 /** Routes that orchestrators and scrapers poll every few seconds: their lines would drown the rest. */
 const QUIET_PATHS = /^\/(health|metrics)(\/|$|\?)/;
@@ -34,7 +34,7 @@ export function gatewayLogger(config: AppConfig, app: string): Logger {
       transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } },
     });
   }
-  return pino(options, new TurnBatchedLog(pino.destination({ dest: 1, sync: false })));
+  return pino(options, new TurnBatchedLog(byteDestination(1)));
 }
 
 /**
