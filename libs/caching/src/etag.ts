@@ -4,10 +4,10 @@
  * here rather than taken from node:crypto: its one-shot SHA-1 took 13.5 µs
  * per answer inside the running gateway, against about 1 µs in a loop
  * (the text arrives as a concatenation to flatten, and OpenSSL's code has
- * gone cold since the last answer; bench/RESULTS.md). A tag only ever meets the same caller's earlier copy
- * of the same route, so it needs no strength against a forger, only against
- * chance; Fastify's own @fastify/etag hashes with a 32-bit FNV-1a for the
- * same reason.
+ * gone cold since the last answer; bench/RESULTS.md). A tag only ever
+ * meets the same caller's earlier copy of the same route, so it needs no
+ * strength against a forger, only against chance; Fastify's own
+ * @fastify/etag hashes with a 32-bit FNV-1a for the same reason.
  */
 function hash53(text: string): number {
   let h1 = 0xdeadbeef;
