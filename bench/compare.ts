@@ -17,7 +17,7 @@ import { setUpstreamLatency } from './harness/run-scenario.js';
 import { MIN_WARM_UP_REQUESTS, SCENARIOS, settingsFor } from './harness/scenarios.js';
 import { countOption, optionValue } from './harness/measure-options.js';
 import { cpuTimesMs, rssMiB } from './harness/proc-stats.js';
-import { median } from './harness/summary.js';
+import { median, percentile } from './harness/summary.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
 
 /*
@@ -144,7 +144,7 @@ function pairedRatios(
 /** The median ratio, and the middle half of them: `1.12x (1.08-1.15)`. */
 function spread(ratios: readonly number[]): string {
   const sorted = [...ratios].sort((a, b) => a - b);
-  const at = (share: number): string => sorted[Math.round(share * (sorted.length - 1))].toFixed(2);
+  const at = (share: number): string => percentile(sorted, share).toFixed(2);
   return `${median(sorted).toFixed(2)}x (${at(0.25)}-${at(0.75)})`;
 }
 

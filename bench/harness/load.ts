@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
 import { isStaleOnly, type AnswerKind } from './answer-check.js';
+import { percentile } from './summary.js';
 import type { UserSource } from './users.js';
 
 export interface Sample {
@@ -48,11 +49,6 @@ export interface LoadResult {
 }
 
 const MAX_FAILURES_KEPT = 5;
-
-/** The nearest-rank percentile of sorted values (`share` 0.5 for the median); 0 when there are none. */
-function percentile(sorted: readonly number[], share: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)];
-}
 
 function header(headers: Record<string, string | string[]>, name: string): string | string[] | undefined {
   if (name in headers) {

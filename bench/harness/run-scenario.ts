@@ -126,7 +126,7 @@ export async function runScenario(scenario: Scenario, context: ScenarioContext):
     const warm = (): boolean =>
       elapsedS() >= settings.warmupMaxS || (elapsedS() >= settings.warmupS && answered >= minRequests);
     while (!warm()) {
-      const sliceS = Math.min(WARM_UP_SLICE_S, Math.max(settings.warmupS, settings.warmupMaxS) - elapsedS());
+      const sliceS = Math.min(WARM_UP_SLICE_S, settings.warmupMaxS - elapsedS());
       const slice = await load(target, amountFor(rps, sliceS));
       rps = rpsOf(slice);
       answered += slice.requests;

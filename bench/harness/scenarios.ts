@@ -94,6 +94,7 @@ export interface Settings {
    * seconds leave the slower target colder.
    */
   warmupRequests: number;
+  /** At least `warmupS`. */
   warmupMaxS: number;
   rounds: number;
   roundS: number;

@@ -39,6 +39,11 @@ export interface ScenarioFigures {
   products: TargetFigures[];
 }
 
+/** The nearest-rank percentile of sorted values (`share` 0.5 for the median); 0 when there are none. */
+export function percentile(sorted: readonly number[], share: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)];
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
