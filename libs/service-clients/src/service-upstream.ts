@@ -1,7 +1,6 @@
 import type { ResourceCache } from '@app/caching';
 import type { ServiceConfig, ServiceName } from '@app/config';
 import type { Metrics } from '@app/observability';
-import type { AxiosInstance } from 'axios';
 import type { BulkheadPolicy, CircuitBreakerPolicy } from 'cockatiel';
 import { lookup } from 'node:dns/promises';
 import { Agent } from './undici-agent.js';
@@ -17,7 +16,7 @@ import type { OutageSignal } from './outage-signal.js';
 import { RetryBudget } from './retry-budget.js';
 import { withResourceCache } from './resource-cache.wrapper.js';
 import { withRetries } from './retry.wrapper.js';
-import { leanAxios } from './undici-adapter.js';
+import { leanAxios, type LeanAxios } from './undici-adapter.js';
 import type { UpstreamCall, UpstreamRequest } from './upstream-call.js';
 import type { UpstreamInstance } from './upstream-instance.js';
 
@@ -73,7 +72,7 @@ export class ServiceUpstream {
   readonly latencies = new LatencyWindow();
   private readonly resolver: InstanceResolver;
   private readonly pools: Agent;
-  private readonly http: AxiosInstance;
+  private readonly http: LeanAxios;
   private readonly stack: UpstreamCall;
 
   constructor(
@@ -152,7 +151,8 @@ export class ServiceUpstream {
   async probe(instance: UpstreamInstance, timeoutMs: number): Promise<boolean> {
     const { url, hostHeader } = instance.endpoint;
     try {
-      const response = await this.http.get(`${url}/health`, {
+      const response = await this.http.client.get(`${url}/health`, {
+        adapter: this.http.adapter,
         timeout: timeoutMs,
         headers: hostHeader === undefined ? {} : { host: hostHeader },
       });

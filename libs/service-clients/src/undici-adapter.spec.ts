@@ -4,7 +4,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leanAxios, targetOf, withQuery } from './undici-adapter.js';
+import { leanAxios, targetOf, withQuery, type LeanAxios } from './undici-adapter.js';
+
+/** The client with its adapter in the defaults, so these calls need not name it as the gateway's do. */
+function clientOf({ client, adapter }: LeanAxios): AxiosInstance {
+  client.defaults.adapter = adapter;
+  return client;
+}
 
 describe('targetOf', () => {
   it('appends a path to a base URL with one slash, keeping the base path', () => {
@@ -64,7 +70,7 @@ describe('undiciAdapter', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    http = leanAxios(pools, 4096);
+    http = clientOf(leanAxios(pools, 4096));
     http.defaults.baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
@@ -142,7 +148,7 @@ describe('undiciAdapter', () => {
   it('gives up at once on a call still queued for a connection when its caller leaves', async () => {
     // One connection, busy with a slow call: the second waits in undici's queue and never gets a socket.
     const single = new Agent({ connections: 1 });
-    const queued = leanAxios(single, 4096);
+    const queued = clientOf(leanAxios(single, 4096));
     queued.defaults.baseURL = http.defaults.baseURL;
     try {
       const settled: string[] = [];
