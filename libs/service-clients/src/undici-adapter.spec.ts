@@ -1,5 +1,5 @@
 import { Cancellation } from '@app/cancellation';
-import { AxiosHeaders, isCancel, type AxiosInstance } from 'axios';
+import { AxiosHeaders, isCancel, type Axios } from 'axios';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leanAxios, targetOf, withQuery, type LeanAxios } from './undici-adapter.js';
 
 /** The client with its adapter in the defaults, so these calls need not name it as the gateway's do. */
-function clientOf({ client, adapter }: LeanAxios): AxiosInstance {
+function clientOf({ client, adapter }: LeanAxios): Axios {
   client.defaults.adapter = adapter;
   return client;
 }
@@ -45,7 +45,7 @@ describe('withQuery', () => {
 
 describe('undiciAdapter', () => {
   let server: Server;
-  let http: AxiosInstance;
+  let http: Axios;
   let received: { url?: string; headers: Record<string, unknown>; body: string }[] = [];
   const pools = new Agent({ connections: 4 });
 
