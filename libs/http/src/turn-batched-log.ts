@@ -78,8 +78,8 @@ export class TurnBatchedLog implements DestinationStream {
    * the same descriptor, since handed to the asynchronous one they would
    * start a thread-pool write that neither its flushSync nor the exit waits
    * for (its spec lost them in 4 of 20 runs, 1 of 20 before the log took
-   * bytes). A write the
-   * destination already has in flight is still its own to finish.
+   * bytes). A write the destination already has in flight is still its own
+   * to finish.
    */
   flushSync(): void {
     const lines = this.pending;

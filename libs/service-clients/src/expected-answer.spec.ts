@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ContractBreach, expectAnswer } from './expected-answer.js';
-import { orderPageSchema, orderSummaryPageSchema, toOrderSummaryPage, userSchema } from './models.js';
+import { orderPageSchema, toOrderSummaryPage, userSchema } from './models.js';
 
 const user = () => ({
   id: 'u1',
@@ -63,8 +63,8 @@ describe(expectAnswer.name, () => {
     });
   });
 
-  it("gives the same summaries as the order page's zod schema, which the benchmark checks answers with", () => {
-    expect(pages.read(page())).toEqual(orderSummaryPageSchema.parse(page()));
+  it("gives the same summaries as zod's own parse of the page, mapped alike, which the benchmark checks answers with", () => {
+    expect(pages.read(page())).toEqual(toOrderSummaryPage(orderPageSchema.parse(page())));
   });
 
   it.each([

@@ -83,9 +83,6 @@ export function toOrderSummaryPage(page: OrderPage): OrderSummaryPage {
   return { items: page.items.map(toOrderSummary), nextCursor: page.nextCursor };
 }
 
-/** The order service's page, checked against its contract, as summaries. */
-export const orderSummaryPageSchema = orderPageSchema.transform(toOrderSummaryPage);
-
 export const preferencesSchema = z.object({
   userId: z.string().min(1),
   language: z.string(),
