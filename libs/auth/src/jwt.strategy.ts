@@ -38,19 +38,20 @@ function authorizationProblem(header: string | undefined): InvalidTokenReason | 
  * checked against the configured list. Keys are KeyObjects built once:
  * handed a string, jsonwebtoken tries to parse it as a public key for every
  * token (and, for a secret, fails and falls back), which cost more CPU than
- * the rest of a request.
+ * the rest of a request. A configured key is handed over as it is; only a
+ * JWKS key may have to be fetched first.
  */
 function keySource(
   key: JwtKeyConfig,
   jwks: JwksKeyStore | null,
-): (header: TokenHeader) => Promise<KeyObject> {
+): (header: TokenHeader) => KeyObject | Promise<KeyObject> {
   switch (key.kind) {
     case 'secret': {
-      const secret = Promise.resolve(createSecretKey(Buffer.from(key.secret)));
+      const secret = createSecretKey(Buffer.from(key.secret));
       return () => secret;
     }
     case 'public-key': {
-      const publicKey = Promise.resolve(createPublicKey(key.publicKeyPem));
+      const publicKey = createPublicKey(key.publicKeyPem);
       return () => publicKey;
     }
     case 'jwks':
@@ -66,12 +67,15 @@ function keySource(
  * before a key is chosen: HS256 only with a secret, the key's own algorithm
  * with a public key or JWKS, never `none`. That closes the
  * algorithm-confusion attack (an HS256 token "signed" with our public key)
- * even before jsonwebtoken checks `algorithms` again.
+ * even before jsonwebtoken checks `algorithms` again. A key at hand goes
+ * to passport-jwt at once, as its own `secretOrKey` option does: through a
+ * promise it cost every request three more and two turns of the microtask
+ * queue.
  */
 function keyProvider(key: JwtKeyConfig, jwks: JwksKeyStore | null): SecretOrKeyProvider {
   const source = keySource(key, jwks);
   const allowed: readonly string[] = key.algorithms;
-  const keyForToken = async (token: unknown): Promise<KeyObject> => {
+  const keyForToken = (token: unknown): KeyObject | Promise<KeyObject> => {
     if (typeof token !== 'string') {
       throw new InvalidTokenError('malformed');
     }
@@ -84,12 +88,25 @@ function keyProvider(key: JwtKeyConfig, jwks: JwksKeyStore | null): SecretOrKeyP
     }
     return source(header);
   };
+  // jsonwebtoken takes a KeyObject; @types/passport-jwt only lists string | Buffer.
+  const handOver = (done: (error: unknown, key?: string | Buffer) => void, found: KeyObject): void =>
+    done(null, found as unknown as Buffer);
   return (_request, token: unknown, done) => {
-    keyForToken(token).then(
-      // jsonwebtoken takes a KeyObject; @types/passport-jwt only lists string | Buffer.
-      (secretOrKey) => done(null, secretOrKey as unknown as Buffer),
-      (error: unknown) => done(error),
-    );
+    let found: KeyObject | Promise<KeyObject>;
+    try {
+      found = keyForToken(token);
+    } catch (error) {
+      done(error);
+      return;
+    }
+    if (found instanceof Promise) {
+      found.then(
+        (fetched) => handOver(done, fetched),
+        (error: unknown) => done(error),
+      );
+    } else {
+      handOver(done, found);
+    }
   };
 }
 
