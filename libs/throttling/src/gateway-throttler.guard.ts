@@ -57,6 +57,15 @@ function toNumber(value: unknown, option: string, window: string): number {
   return number;
 }
 
+/** An option's value for this request: a function is called with it, and may answer with a promise. */
+function optionFor(option: Resolvable<number>, context: ExecutionContext): unknown {
+  return typeof option === 'function' ? option(context) : option;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
 function ignoresUserAgent(patterns: RegExp[] | undefined, request: FastifyRequest): boolean {
   const userAgent = request.headers['user-agent'];
   return (
@@ -90,8 +99,12 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override getTracker(request: Record<string, unknown>): Promise<string> {
+    return Promise.resolve(this.trackerOf(request));
+  }
+
+  private trackerOf(request: Record<string, unknown>): string {
     const fastifyRequest = request as unknown as FastifyRequest & { user?: unknown };
-    return Promise.resolve(trackerFor(fastifyRequest.user, fastifyRequest.ip));
+    return trackerFor(fastifyRequest.user, fastifyRequest.ip);
   }
 
   /** Per app, window and caller: all of a caller's requests to one app share its limits, on every instance of that app. */
@@ -103,7 +116,10 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
    * The library's loop, with two changes measured on the hot path: what the
    * route's decorators say is read once per route rather than on every
    * request (ten metadata lookups a request), and every window is spent in
-   * one store step, so Redis is asked once, not once per window.
+   * one store step, so Redis is asked once, not once per window. A value
+   * an option may give as a promise is awaited only when it is one: each
+   * await of a plain number is a turn of the microtask queue, three a
+   * request with the gateway's own tracker and per-tier limits.
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.routeLimits(context);
@@ -115,27 +131,19 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
       if (window.skipIf?.(context) === true || ignoresUserAgent(window.ignoreUserAgents, request)) {
         continue;
       }
-      tracker ??= await window.getTracker(request as unknown as Record<string, unknown>, context);
-      const limit = toNumber(
-        typeof window.limit === 'function' ? await window.limit(context) : window.limit,
-        'limit',
-        window.name,
-      );
-      const ttl = toNumber(
-        typeof window.ttl === 'function' ? await window.ttl(context) : window.ttl,
-        'ttl',
-        window.name,
-      );
-      const blockMs =
-        window.blockDuration === undefined
-          ? ttl
-          : toNumber(
-              typeof window.blockDuration === 'function'
-                ? await window.blockDuration(context)
-                : window.blockDuration,
-              'blockDuration',
-              window.name,
-            );
+      if (tracker === undefined) {
+        const found = window.getTracker(request as unknown as Record<string, unknown>, context);
+        tracker = typeof found === 'string' ? found : await found;
+      }
+      const options = [
+        optionFor(window.limit, context),
+        optionFor(window.ttl, context),
+        window.blockDuration === undefined ? undefined : optionFor(window.blockDuration, context),
+      ];
+      const [rawLimit, rawTtl, rawBlock] = options.some(isThenable) ? await Promise.all(options) : options;
+      const limit = toNumber(rawLimit, 'limit', window.name);
+      const ttl = toNumber(rawTtl, 'ttl', window.name);
+      const blockMs = rawBlock === undefined ? ttl : toNumber(rawBlock, 'blockDuration', window.name);
       counted.push({ name: window.name, limit, windowMs: ttl });
       spends.push({
         key: window.generateKey(context, tracker, window.name),
@@ -186,7 +194,7 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
           read<ThrottlerGetTrackerFunction>(THROTTLER_TRACKER + name) ??
           throttler.getTracker ??
           this.commonOptions.getTracker ??
-          ((request) => this.getTracker(request)),
+          ((request) => this.trackerOf(request)),
         generateKey:
           read<ThrottlerGenerateKeyFunction>(THROTTLER_KEY_GENERATOR + name) ??
           throttler.generateKey ??
