@@ -106,6 +106,16 @@ describe(GatewayThrottlerGuard.name, () => {
     await expect(guard.canActivate(requestTo('plain', 'b').context)).rejects.toMatchObject({ status: 429 });
   });
 
+  it('refuses to count with a block duration that works out to nothing, as the library does', async () => {
+    const guard = await guardWith(() => ({
+      throttlers: [
+        { name: 'burst', ttl: 1_000, limit: 5, blockDuration: () => undefined as unknown as number },
+      ],
+    }));
+
+    await expect(guard.canActivate(requestTo('plain', 'u4').context)).rejects.toThrow(/blockDuration/);
+  });
+
   it('counts nothing when the module says to skip', async () => {
     const guard = await guardWith(() => ({
       throttlers: [{ name: 'burst', ttl: 1_000, limit: 0 }],

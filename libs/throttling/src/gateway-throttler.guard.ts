@@ -143,7 +143,8 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
       const [rawLimit, rawTtl, rawBlock] = options.some(isThenable) ? await Promise.all(options) : options;
       const limit = toNumber(rawLimit, 'limit', window.name);
       const ttl = toNumber(rawTtl, 'ttl', window.name);
-      const blockMs = rawBlock === undefined ? ttl : toNumber(rawBlock, 'blockDuration', window.name);
+      const blockMs =
+        window.blockDuration === undefined ? ttl : toNumber(rawBlock, 'blockDuration', window.name);
       counted.push({ name: window.name, limit, windowMs: ttl });
       spends.push({
         key: window.generateKey(context, tracker, window.name),
