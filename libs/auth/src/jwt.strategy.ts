@@ -68,9 +68,9 @@ function keySource(
  * with a public key or JWKS, never `none`. That closes the
  * algorithm-confusion attack (an HS256 token "signed" with our public key)
  * even before jsonwebtoken checks `algorithms` again. A key at hand goes
- * to passport-jwt at once, as its own `secretOrKey` option does: through a
- * promise it cost every request three more and two turns of the microtask
- * queue.
+ * to passport-jwt at once, as its own `secretOrKey` option does: through
+ * an async function and a `then`, every request waited three turns of the
+ * microtask queue for a key it already had (counted from the code).
  */
 function keyProvider(key: JwtKeyConfig, jwks: JwksKeyStore | null): SecretOrKeyProvider {
   const source = keySource(key, jwks);

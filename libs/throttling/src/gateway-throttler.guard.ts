@@ -118,8 +118,9 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
    * request (ten metadata lookups a request), and every window is spent in
    * one store step, so Redis is asked once, not once per window. A value
    * an option may give as a promise is awaited only when it is one: each
-   * await of a plain number is a turn of the microtask queue, three a
-   * request with the gateway's own tracker and per-tier limits.
+   * await is a turn of the microtask queue, and the gateway's own tracker
+   * and its two windows' per-tier limits made three a request (counted
+   * from the code).
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.routeLimits(context);
