@@ -3,7 +3,7 @@ import type { AppConfig } from '@app/config';
 import type { FastifyInstance } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
-import { byteDestination, TurnBatchedLog } from './turn-batched-log.js';
+import { byteDestination, TurnBatchedLog, writesWithoutWaiting } from './turn-batched-log.js';
 
 /** Routes that orchestrators and scrapers poll every few seconds: their lines would drown the rest. */
 const QUIET_PATHS = /^\/(health|metrics)(\/|$|\?)/;
@@ -18,9 +18,10 @@ const REDACTED = [
 
 /**
  * One pino logger per app: JSON lines, readable in development. Outside
- * development lines go to stdout asynchronously, a turn's lines in one
- * write: a synchronous write per access line blocks the event loop on a
- * slow log pipe. What is left is flushed when the process exits.
+ * development lines go to stdout a turn's lines in one write: synchronously
+ * to a file or /dev/null, which never make a writer wait, asynchronously to
+ * a pipe, where a synchronous write would block the event loop while a slow
+ * reader catches up. What is left is flushed when the process exits.
  */
 export function gatewayLogger(config: AppConfig, app: string): Logger {
   const options = {
@@ -34,7 +35,7 @@ export function gatewayLogger(config: AppConfig, app: string): Logger {
       transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } },
     });
   }
-  return pino(options, new TurnBatchedLog(byteDestination(1)));
+  return pino(options, new TurnBatchedLog(byteDestination(1, writesWithoutWaiting(1))));
 }
 
 /**

@@ -1,11 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as turnEnd } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { byteDestination, TurnBatchedLog, type ByteDestination } from './turn-batched-log.js';
+import {
+  byteDestination,
+  TurnBatchedLog,
+  writesWithoutWaiting,
+  type ByteDestination,
+} from './turn-batched-log.js';
 
 describe(TurnBatchedLog.name, () => {
   let dir: string;
@@ -110,11 +116,58 @@ describe(TurnBatchedLog.name, () => {
     expect(logged()).toBe('');
   });
 
+  it("writes a turn's lines in one go through a synchronous destination, on disk as soon as the turn ends", async () => {
+    const syncDestination = byteDestination(join(dir, 'sync-log'), true);
+    const log = new TurnBatchedLog(syncDestination);
+
+    log.write('{"turn":0,"line":0}\n');
+    log.write('{"turn":0,"line":1}\n');
+    await turnEnd();
+
+    expect(readFileSync(join(dir, 'sync-log'), 'utf8')).toBe('{"turn":0,"line":0}\n{"turn":0,"line":1}\n');
+  });
+
   async function waitForLines(count: number): Promise<void> {
     while (logged().split('\n').length - 1 < count) {
       await once(destination, 'write');
     }
   }
+});
+
+describe(writesWithoutWaiting.name, () => {
+  let dir: string;
+  const opened: number[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'writes-without-waiting-'));
+  });
+
+  afterEach(() => {
+    opened.splice(0).forEach((fd) => closeSync(fd));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function open(path: string, flags: string): number {
+    const fd = openSync(path, flags);
+    opened.push(fd);
+    return fd;
+  }
+
+  it('writes to a regular file and to /dev/null synchronously: no reader can hold such a write up', () => {
+    expect(writesWithoutWaiting(open(join(dir, 'log'), 'w'))).toBe(true);
+    expect(writesWithoutWaiting(open('/dev/null', 'w'))).toBe(true);
+  });
+
+  it('keeps writes to a pipe asynchronous, so a reader that lags never stalls the requests', () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    // Read-write, so the open does not wait for a reader.
+    expect(writesWithoutWaiting(open(fifo, 'r+'))).toBe(false);
+  });
+
+  it('keeps writes asynchronous to a descriptor it cannot inspect', () => {
+    expect(writesWithoutWaiting(-1)).toBe(false);
+  });
 });
 
 /** Bytes of `{"turn":0}\n` to `{"turn":<count - 1>}\n`. */
