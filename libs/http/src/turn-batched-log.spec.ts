@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
+import { once, type EventEmitter } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as turnEnd } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as turnEnd } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   byteDestination,
+  MAX_UNWRITTEN_LOG_BYTES,
   TurnBatchedLog,
   writesWithoutWaiting,
   type ByteDestination,
@@ -125,6 +126,38 @@ describe(TurnBatchedLog.name, () => {
     await turnEnd();
 
     expect(readFileSync(join(dir, 'sync-log'), 'utf8')).toBe('{"turn":0,"line":0}\n{"turn":0,"line":1}\n');
+  });
+
+  it('keeps the process up when its destination fails a write, as on a full disk', async () => {
+    for (const sync of [false, true]) {
+      const full = byteDestination('/dev/full', sync);
+      const log = new TurnBatchedLog(full);
+
+      log.write('{"disk":"full"}\n');
+      await turnEnd();
+      // Time for the thread pool's write to fail; an 'error' event nobody heard would end this process.
+      await sleep(100);
+
+      // Vitest fails the run on an error nobody handled; the log itself must go on taking lines.
+      expect(() => log.write('{"disk":"still full"}\n')).not.toThrow();
+      await turnEnd();
+      await sleep(100);
+    }
+  });
+
+  it('drops lines past its bound rather than keep them for a destination that takes none', async () => {
+    const full = byteDestination('/dev/full', true);
+    const dropped: number[] = [];
+    (full as unknown as EventEmitter).on('drop', (data: Buffer) => dropped.push(data.length));
+    const log = new TurnBatchedLog(full);
+    const half = MAX_UNWRITTEN_LOG_BYTES / 2;
+
+    log.write('x'.repeat(half - 1) + '\n');
+    await turnEnd();
+    log.write('y'.repeat(half) + '\n');
+    await turnEnd();
+
+    expect(dropped).toEqual([half + 1]);
   });
 
   async function waitForLines(count: number): Promise<void> {
