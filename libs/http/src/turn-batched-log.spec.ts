@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { once, type EventEmitter } from 'node:events';
+import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,15 @@ describe(TurnBatchedLog.name, () => {
   let destination: Omit<ReturnType<typeof pino.destination>, 'write'> & ByteDestination;
   /** Bytes of each write the destination made, in order. */
   let writes: number[];
+  /** Destinations a test made of its own, closed after it. */
+  let others: (typeof destination)[];
+
+  /** A destination of the test's own, closed with the others after it. */
+  function otherDestination(dest: string, sync: boolean): typeof destination {
+    const made = byteDestination(dest, sync) as typeof destination;
+    others.push(made);
+    return made;
+  }
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'turn-batched-log-'));
@@ -29,10 +38,12 @@ describe(TurnBatchedLog.name, () => {
     await once(destination, 'ready');
     writes = [];
     destination.on('write', (bytes: number) => writes.push(bytes));
+    others = [];
   });
 
   afterEach(() => {
     destination.destroy();
+    others.forEach((other) => other.destroy());
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -118,7 +129,7 @@ describe(TurnBatchedLog.name, () => {
   });
 
   it("writes a turn's lines in one go through a synchronous destination, on disk as soon as the turn ends", async () => {
-    const syncDestination = byteDestination(join(dir, 'sync-log'), true);
+    const syncDestination = otherDestination(join(dir, 'sync-log'), true);
     const log = new TurnBatchedLog(syncDestination);
 
     log.write('{"turn":0,"line":0}\n');
@@ -130,7 +141,7 @@ describe(TurnBatchedLog.name, () => {
 
   it('keeps the process up when its destination fails a write, as on a full disk', async () => {
     for (const sync of [false, true]) {
-      const full = byteDestination('/dev/full', sync);
+      const full = otherDestination('/dev/full', sync);
       const log = new TurnBatchedLog(full);
 
       log.write('{"disk":"full"}\n');
@@ -146,9 +157,9 @@ describe(TurnBatchedLog.name, () => {
   });
 
   it('drops lines past its bound rather than keep them for a destination that takes none', async () => {
-    const full = byteDestination('/dev/full', true);
+    const full = otherDestination('/dev/full', true);
     const dropped: number[] = [];
-    (full as unknown as EventEmitter).on('drop', (data: Buffer) => dropped.push(data.length));
+    full.on('drop', (data: Buffer) => dropped.push(data.length));
     const log = new TurnBatchedLog(full);
     const half = MAX_UNWRITTEN_LOG_BYTES / 2;
 
