@@ -151,6 +151,10 @@ describe(TurnBatchedLog.name, () => {
 
       // Vitest fails the run on an error nobody handled; the log itself must go on taking lines.
       expect(() => log.write('{"disk":"still full"}\n')).not.toThrow();
+      // An 'error' event nobody hears throws where it is emitted.
+      expect(() =>
+        full.emit('error', Object.assign(new Error('no space left'), { code: 'ENOSPC' })),
+      ).not.toThrow();
       await turnEnd();
       await sleep(100);
     }
