@@ -105,4 +105,22 @@ describe(MemoryRateLimitStore.name, () => {
     expect(await limits.peek('user:c')).toMatchObject({ hits: 1 });
     expect(await limits.peek('user:d')).toMatchObject({ hits: 1 });
   });
+
+  it('starts a new caller from nothing when their window takes the place of an evicted, blocked one', async () => {
+    const limits = new MemoryRateLimitStore(() => now, 1);
+    await consume(limits, 'user:flooder', 5, 60_000, 3, 60_000);
+    expect(await limits.peek('user:flooder')).toMatchObject({ blocked: true });
+
+    expect(await consume(limits, 'user:newcomer', 1, 1000, 3, 1000)).toEqual({
+      hits: 1,
+      resetInMs: 1000,
+      blocked: false,
+      blockedForMs: 0,
+    });
+    expect(await limits.peek('user:flooder')).toBeUndefined();
+    expect(await consume(limits, 'user:flooder', 1, 60_000, 3, 60_000)).toMatchObject({
+      hits: 1,
+      blocked: false,
+    });
+  });
 });
