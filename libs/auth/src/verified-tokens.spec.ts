@@ -34,4 +34,22 @@ describe('VerifiedTokens', () => {
     expect(() => caller.roles.push('admin')).toThrow(TypeError);
     expect(tokens.get('t')?.roles).toEqual(['reader']);
   });
+
+  it('keeps a verdict for at most a minute, however long the token has left', () => {
+    let now = 1_000_000;
+    const tokens = new VerifiedTokens(0, () => now);
+    tokens.remember('t', now / 1000 + 3600, alice);
+    now += 60_000;
+    expect(tokens.get('t')).toEqual(alice);
+    now += 1;
+    expect(tokens.get('t')).toBeUndefined();
+  });
+
+  it('hands out a caller without roles that nobody can give one', () => {
+    const tokens = new VerifiedTokens(0);
+    tokens.remember('t', Date.now() / 1000 + 300, { ...alice, roles: [] });
+    const caller = tokens.get('t') as Caller;
+    expect(() => caller.roles.push('admin')).toThrow(TypeError);
+    expect(tokens.get('t')?.roles).toEqual([]);
+  });
 });
