@@ -28,7 +28,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
    * young-generation collections, and its object and the boxed timestamp in
    * it were two heap objects for the collector to copy, promote and mark
    * until the window left the cache. With a new caller on every request,
-   * scavenges took 22-23 µs a cache miss against 29-38 (bench/RESULTS.md).
+   * scavenges took 22-26 µs a cache miss against 28-42 (bench/RESULTS.md).
    */
   private readonly slots: LRUCache<string, number>;
   private readonly slab: Float64Array;
