@@ -59,16 +59,15 @@ export class MemoryRateLimitStore implements RateLimitStore {
   private spend(key: string, cost: number, windowMs: number, limit: number, blockMs: number): RateCounter {
     const now = this.now();
     const slab = this.slab;
-    let at = this.slots.get(key);
-    if (at === undefined) {
-      at = this.newSlot() * FIELDS;
-      this.slots.set(key, at / FIELDS);
-      slab[at + HITS] = 0;
-      slab[at + RESET_AT] = now + windowMs;
-      slab[at + BLOCKED_UNTIL] = 0;
-    } else {
-      at *= FIELDS;
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.newSlot();
+      this.slots.set(key, slot);
+      // A slot given back still holds its last window's numbers.
+      slab.fill(0, slot * FIELDS, slot * FIELDS + FIELDS);
+      slab[slot * FIELDS + RESET_AT] = now + windowMs;
     }
+    const at = slot * FIELDS;
     if (slab[at + BLOCKED_UNTIL] > now) {
       return counterAt(slab, at, now);
     }
