@@ -32,16 +32,13 @@ export class MemoryRateLimitStore implements RateLimitStore {
    */
   private readonly slots: LRUCache<string, number>;
   private readonly slab: Float64Array;
-  /** Slots given back by evicted windows, to be used before `neverUsed`. */
-  private readonly freed: number[] = [];
-  private neverUsed = 0;
 
   constructor(
     private readonly now: () => number = Date.now,
     private readonly maxKeys = MAX_RATE_LIMIT_KEYS,
   ) {
     this.slab = new Float64Array(maxKeys * FIELDS);
-    this.slots = new LRUCache<string, number>({ max: maxKeys, dispose: (slot) => this.freed.push(slot) });
+    this.slots = new LRUCache<string, number>({ max: maxKeys });
   }
 
   consumeInOrder(spends: readonly WindowSpend[]): Promise<RateCounter[]> {
@@ -82,13 +79,14 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return counterAt(slab, at, now);
   }
 
-  /** A slot for a new key: one given back, else one never used; when all are taken, the least recently used key's. */
+  /**
+   * A slot for a new key. Keys leave only when this evicts one, so while
+   * there is room the slots in use are exactly 0 to size - 1; once full,
+   * the least recently used key goes and its slot is the new key's.
+   */
   private newSlot(): number {
-    if (this.freed.length === 0 && this.neverUsed === this.maxKeys) {
-      // Evicting disposes of the key, which gives its slot back.
-      this.slots.pop();
-    }
-    return this.freed.pop() ?? this.neverUsed++;
+    const used = this.slots.size;
+    return used < this.maxKeys ? used : (this.slots.pop() ?? used);
   }
 
   peek(key: string): Promise<RateCounter | undefined> {
