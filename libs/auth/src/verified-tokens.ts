@@ -21,12 +21,13 @@ const NO_ROLES: string[] = Object.freeze([]) as unknown as string[];
  */
 export class VerifiedTokens {
   /*
-   * Each entry's lifetime is lru-cache's own ttl, which it keeps in typed
-   * arrays, rather than a timestamp in a wrapper object: an entry outlives
-   * many young-generation collections, and the wrapper and its boxed
-   * timestamp were two more heap objects a token for the collector to copy,
-   * promote and mark. `ttlResolution: 0` reads the clock on each check,
-   * where the default would arm a timer every millisecond to forget it.
+   * Each entry's lifetime is lru-cache's own ttl, which it keeps in two
+   * arrays of numbers beside its keys, rather than a timestamp in a wrapper
+   * object: an entry outlives many young-generation collections, and the
+   * wrapper and its boxed timestamp were two more heap objects a token for
+   * the collector to copy, promote and mark. `ttlResolution: 0` reads the
+   * clock on each check, where the default would arm a timer every
+   * millisecond to forget it.
    */
   private readonly entries: LRUCache<string, Caller>;
 
@@ -49,7 +50,8 @@ export class VerifiedTokens {
   /** `expiresAt` is the token's `exp` claim, in seconds. */
   remember(token: string, expiresAt: number, caller: Caller): void {
     const ttlMs = Math.min(expiresAt * 1000 + this.clockToleranceMs - this.now(), MAX_REMEMBER_MS);
-    if (ttlMs >= 1) {
+    // lru-cache reads a ttl of 0 as "never expires": an expired token is not remembered at all.
+    if (ttlMs > 0) {
       // Written out rather than spread: a spread copy got a hidden class of its own, and 10,000 remembered callers kept 10,000 (about 2 MB in a heap snapshot).
       const frozen: Caller = Object.freeze({
         kind: caller.kind,
@@ -57,8 +59,7 @@ export class VerifiedTokens {
         roles: caller.roles.length === 0 ? NO_ROLES : (Object.freeze([...caller.roles]) as string[]),
         tier: caller.tier,
       });
-      // lru-cache takes whole milliseconds; a part of one more is not worth a verdict kept past the token's end.
-      this.entries.set(token, frozen, { ttl: Math.floor(ttlMs) });
+      this.entries.set(token, frozen, { ttl: ttlMs });
     }
   }
 }
