@@ -3,6 +3,7 @@ import type { AppConfig } from '@app/config';
 import type { FastifyInstance } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { byteDestination, TurnBatchedLog, writesWithoutWaiting } from './turn-batched-log.js';
 
 /** Routes that orchestrators and scrapers poll every few seconds: their lines would drown the rest. */
@@ -22,6 +23,12 @@ const REDACTED = [
  * to a file or /dev/null, which never make a writer wait, asynchronously to
  * a pipe, where a synchronous write would block the event loop while a slow
  * reader catches up. What is left is flushed when the process exits.
+ *
+ * Development's pretty lines are formatted in the process, not by a pino
+ * transport: a transport's worker thread, writing into a pipe whose reader
+ * had gone (`npm start | grep ...`, then Ctrl-C), held the exit 10 s in a
+ * flush that could never finish, then threw. pino-pretty's own destination
+ * drops a broken pipe's writes.
  */
 export function gatewayLogger(config: AppConfig, app: string): Logger {
   const options = {
@@ -30,10 +37,7 @@ export function gatewayLogger(config: AppConfig, app: string): Logger {
     redact: { paths: REDACTED, censor: '[redacted]' },
   };
   if (config.environment === 'development') {
-    return pino({
-      ...options,
-      transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } },
-    });
+    return pino(options, pretty({ singleLine: true, translateTime: 'SYS:HH:MM:ss.l' }));
   }
   return pino(options, new TurnBatchedLog(byteDestination(1, writesWithoutWaiting(1))));
 }
