@@ -3,7 +3,8 @@ import type { AppConfig } from '@app/config';
 import type { FastifyInstance } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { byteDestination, TurnBatchedLog, writesWithoutWaiting } from './turn-batched-log.js';
 
 /** Routes that orchestrators and scrapers poll every few seconds: their lines would drown the rest. */
@@ -37,6 +38,8 @@ export function gatewayLogger(config: AppConfig, app: string): Logger {
     redact: { paths: REDACTED, censor: '[redacted]' },
   };
   if (config.environment === 'development') {
+    // Required here, not imported above: production never loads the pretty printer's module graph.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
     return pino(options, pretty({ singleLine: true, translateTime: 'SYS:HH:MM:ss.l' }));
   }
   return pino(options, new TurnBatchedLog(byteDestination(1, writesWithoutWaiting(1))));
