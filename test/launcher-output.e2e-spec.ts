@@ -19,7 +19,26 @@ const READY_TIMEOUT_MS = 20_000;
 
 type Launcher = ChildProcessByStdio<null, Readable, Readable>;
 
-async function startLauncher(): Promise<{ launcher: Launcher; mobileUrl: string; stderr: () => string }> {
+interface StartedLauncher {
+  launcher: Launcher;
+  mobileUrl: string;
+  stderr: () => string;
+}
+
+/** Spare ports can be taken by another process before the launcher binds them: a failed start tries new ones. */
+async function startLauncher(attempts = 3): Promise<StartedLauncher> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startLauncherOnce();
+    } catch (error) {
+      if (attempt >= attempts) {
+        throw error;
+      }
+    }
+  }
+}
+
+async function startLauncherOnce(): Promise<StartedLauncher> {
   const [mobile, web, user, order, preference] = await Promise.all(
     Array.from({ length: 5 }, () => sparePort()),
   );
@@ -43,10 +62,10 @@ async function startLauncher(): Promise<{ launcher: Launcher; mobileUrl: string;
   });
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`not ready in time:\n${output}\n${errors}`)),
-      READY_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => {
+      launcher.kill('SIGKILL');
+      reject(new Error(`not ready in time:\n${output}\n${errors}`));
+    }, READY_TIMEOUT_MS);
     launcher.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
       if (output.includes('ready in')) {
