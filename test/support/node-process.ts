@@ -59,6 +59,10 @@ export interface NodeProcess {
   output(): string;
   /** Sends `signal` and resolves once the process is gone; past `graceMs`, SIGKILL. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+  /** Stops reading its stdout, as a reader at the end of a shell pipeline that has gone: its writes there fail with EPIPE. */
+  closeStdout(): void;
+  /** Its exit code once it has exited on its own; null while it runs, or when a signal ended it. */
+  exitCode(): number | null;
 }
 
 /** A child that was never spawned (its `error` event) has no pid and never emits `exit`. */
@@ -142,6 +146,8 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Nod
         ports,
         output,
         stop: (signal = 'SIGTERM', graceMs = 5_000) => stopChild(child, closed, signal, graceMs),
+        closeStdout: () => child.stdout?.destroy(),
+        exitCode: () => child.exitCode,
       };
     }
 
