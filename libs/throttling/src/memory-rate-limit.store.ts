@@ -60,9 +60,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
     if (slot === undefined) {
       slot = this.newSlot();
       this.slots.set(key, slot);
-      // A slot given back still holds its last window's numbers.
+      // A slot given back still holds its last window's numbers; cleared, its window starts below like an expired one.
       slab.fill(0, slot * FIELDS, slot * FIELDS + FIELDS);
-      slab[slot * FIELDS + RESET_AT] = now + windowMs;
     }
     const at = slot * FIELDS;
     if (slab[at + BLOCKED_UNTIL] > now) {
@@ -86,7 +85,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
    */
   private newSlot(): number {
     const used = this.slots.size;
-    return used < this.maxKeys ? used : (this.slots.pop() ?? used);
+    // Full, the LRU always has a least recently used key to give up.
+    return used < this.maxKeys ? used : (this.slots.pop() as number);
   }
 
   peek(key: string): Promise<RateCounter | undefined> {
