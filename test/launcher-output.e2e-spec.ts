@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startNodeProcess, type NodeProcess } from './support/node-process.js';
+import { answering, startNodeProcess, type NodeProcess } from './support/node-process.js';
 
 /*
  * `npm start | grep ...`, then Ctrl-C: the shell signals the whole
@@ -43,12 +43,8 @@ describe('the launcher writing to a pipe', () => {
         DEMO_ORDER_PORT: String(order),
         DEMO_PREFERENCE_PORT: String(preference),
       }),
-      isReady: async ([mobile, web], signal) => {
-        const answers = await Promise.all(
-          [mobile, web].map((port) => fetch(`http://127.0.0.1:${port}/health/live`, { signal })),
-        );
-        return answers.every((answer) => answer.ok);
-      },
+      // The two BFFs' ports come first.
+      isReady: answering('/health/live', 2),
     });
     const mobileUrl = `http://127.0.0.1:${launcher.ports[0]}`;
     launcher.closeStdout();

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { THEMES } from '../apps/demo-services/src/demo-data.js';
-import { startNodeProcess, type NodeProcess } from './support/node-process.js';
+import { answering, startNodeProcess, type NodeProcess } from './support/node-process.js';
 import { deleteKeysWithPrefix, redisEnv, sharedRedisUrl } from './support/redis.js';
 import { adminHeaders, alternate } from './support/throttling.js';
 import { bearer, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './support/tokens.js';
@@ -60,11 +60,7 @@ function startDemo(): Promise<NodeProcess> {
       DEMO_ORDER_PORT: String(order),
       DEMO_PREFERENCE_PORT: String(preference),
     }),
-    isReady: async (ports, signal) => {
-      const answers = await Promise.all(ports.map((port) => fetch(`${local(port)}/health`, { signal })));
-      await Promise.all(answers.map((answer) => answer.arrayBuffer()));
-      return answers.every((answer) => answer.ok);
-    },
+    isReady: answering('/health'),
   });
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startDemoServices, type DemoServices } from '../apps/demo-services/src/demo-services.js';
-import { sparePort, startNodeProcess, type NodeProcess } from './support/node-process.js';
+import { answering, sparePort, startNodeProcess, type NodeProcess } from './support/node-process.js';
 import { mintToken, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './support/tokens.js';
 
 /*
@@ -72,7 +72,7 @@ describe('credentials in logs, answers and metrics', () => {
           { name: 'ops-robot', keyHash: hashApiKey(SECRETS.adminKey), roles: ['admin'], tier: 'partner' },
         ]),
       }),
-      isReady: async ([port], signal) => (await fetch(`http://127.0.0.1:${port}/health/live`, { signal })).ok,
+      isReady: answering('/health/live'),
     });
     base = `http://127.0.0.1:${bff.ports[0]}`;
 

@@ -51,6 +51,18 @@ export interface NodeProcessOptions {
   attempts?: number;
 }
 
+/** A readiness probe: the process's first `portCount` ports (all of them by default) answer `path` with a 2xx. */
+export function answering(path: string, portCount?: number): NodeProcessOptions['isReady'] {
+  return async (ports, signal) => {
+    const answers = await Promise.all(
+      ports.slice(0, portCount).map((port) => fetch(`http://127.0.0.1:${port}${path}`, { signal })),
+    );
+    // Read whole, so no unread body holds its connection.
+    await Promise.all(answers.map((answer) => answer.arrayBuffer()));
+    return answers.every((answer) => answer.ok);
+  };
+}
+
 export interface NodeProcess {
   readonly name: string;
   readonly pid: number;
