@@ -19,9 +19,14 @@ async function instance(prefix: string): Promise<{ cache: ResourceCache; close: 
   await redis.onModuleInit();
   const layers = new CacheLayers(config, redis);
   const invalidator = new CacheInvalidator(createCache({ stores: layers.stores }), layers, redis);
+  const cache = new ResourceCache(config, layers, redis, invalidator, new Metrics());
   return {
-    cache: new ResourceCache(config, layers, redis, invalidator, new Metrics()),
-    close: () => redis.onApplicationShutdown(),
+    cache,
+    // In Nest's order: every provider's beforeApplicationShutdown, then every onApplicationShutdown.
+    close: async () => {
+      await cache.beforeApplicationShutdown();
+      await redis.onApplicationShutdown();
+    },
   };
 }
 
@@ -75,6 +80,7 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       const { read, counter } = countedRead('user:ada', { id: 'ada', name: 'Ada' }, { owner: 'ada' });
 
       expect(await read(first)).toEqual({ id: 'ada', name: 'Ada' });
+      await first.writesLanded();
       expect(await read(second)).toEqual({ id: 'ada', name: 'Ada' });
 
       expect(counter.loads).toBe(1);
@@ -82,6 +88,18 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(await admin.pttl(`${prefix}cache-index:ada`)).toBeGreaterThan(0);
       expect(await admin.exists(`${prefix}lock:user:ada`)).toBe(0);
     });
+  });
+
+  it('keeps an entry loaded just before a shutdown: it reaches Redis before the connection closes', async () => {
+    const { cache, close } = await instance(prefix);
+    const { read } = countedRead('user:hedy', { id: 'hedy' }, { owner: 'hedy' });
+
+    expect(await read(cache)).toEqual({ id: 'hedy' });
+    await close();
+
+    expect(await admin.exists(`${prefix}cache:v2:user:hedy`)).toBe(1);
+    expect(await admin.smembers(`${prefix}cache-index:hedy`)).toEqual(['user:hedy']);
+    expect(await admin.exists(`${prefix}lock:user:hedy`)).toBe(0);
   });
 
   it('lets one instance load a missing entry while another waits for it, rather than both asking the upstream', async () => {
@@ -112,6 +130,7 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
         { theme: 'dark' },
         { items: [] },
       ]);
+      await first.writesLanded();
       expect(
         await Promise.all([
           reads.a.read(second),
@@ -120,6 +139,7 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
           reads.d.read(second),
         ]),
       ).toEqual([{ id: 'a' }, { theme: 'dark' }, { items: [] }, { id: 'd' }]);
+      await second.writesLanded();
 
       expect(Object.values(reads).map(({ counter }) => counter.loads)).toEqual([1, 1, 1, 1]);
       expect((await admin.smembers(`${prefix}cache-index:x`)).sort()).toEqual(['orders:c', 'user:a']);

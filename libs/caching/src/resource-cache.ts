@@ -1,5 +1,5 @@
 import { NEVER_CANCELLED, type CancelSignal } from '@app/cancellation';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type CacheConfig } from '@app/config';
 import { Metrics, type CacheEvent } from '@app/observability';
 import { ProblemError } from '@app/problem';
@@ -139,7 +139,7 @@ function isUpstreamFailure(error: unknown): boolean {
  * instances, behind a short lock whose loss only costs an extra load.
  */
 @Injectable()
-export class ResourceCache {
+export class ResourceCache implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ResourceCache.name);
   private readonly flights = new SingleFlight();
   private readonly settings: CacheConfig;
@@ -147,6 +147,8 @@ export class ResourceCache {
     (sections: readonly SharedLookup[]) => this.lookupShared(sections),
     MAX_BATCH,
   );
+  /** Redis writes of loads that returned their value without waiting on them (see loadAndStore). */
+  private readonly writesInFlight = new Set<Promise<void>>();
   private readonly writes = new TurnBatch(
     (entries: readonly SharedWrite[]) => this.writeShared(entries),
     MAX_BATCH,
@@ -160,6 +162,16 @@ export class ResourceCache {
     private readonly metrics: Metrics,
   ) {
     this.settings = config.cache;
+  }
+
+  /** Settles once every Redis write this cache has sent without waiting on it has landed. */
+  async writesLanded(): Promise<void> {
+    await Promise.allSettled(this.writesInFlight);
+  }
+
+  /** Entries loaded just before the shutdown still reach Redis before its connection closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.writesLanded();
   }
 
   get enabled(): boolean {
@@ -419,11 +431,34 @@ export class ResourceCache {
     lock: HeldLock | undefined,
   ): Promise<T> {
     const value = await read.load({ kind: 'foreground', signal });
+    /*
+     * The Redis write is not waited for here. It leaves at the end of this
+     * turn of the event loop, which is when the response cache stores the
+     * answer built from this value, so both go in one script and the answer
+     * waits for one round trip instead of two in a row; Redis runs a
+     * connection's commands in order, so the entry is there before the
+     * answer is. Redis failures never reject (the connection logs them);
+     * only an entry that cannot be written as JSON can, a bug that is
+     * logged rather than left an unhandled rejection. {@link writesLanded}
+     * says when such writes are done, and shutdown waits for it.
+     */
     const { shared } = this.write(read.key, value, read.ttlMs, read.owner, lock);
     if (shared !== undefined) {
-      await shared;
+      this.inFlight(read.key, shared);
     }
     return value;
+  }
+
+  /** Keeps a Redis write nobody waits on in view until it lands, for {@link writesLanded}. */
+  private inFlight(key: string, write: Promise<void>): void {
+    this.writesInFlight.add(write);
+    write.then(
+      () => this.writesInFlight.delete(write),
+      (error: unknown) => {
+        this.writesInFlight.delete(write);
+        this.logger.warn(`cache write of ${key} failed: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
   }
 
   private async waitForOtherInstance<T>(key: string, signal: CancelSignal): Promise<T | undefined> {
