@@ -436,11 +436,13 @@ export class ResourceCache implements BeforeApplicationShutdown {
      * turn of the event loop, which is when the response cache stores the
      * answer built from this value, so both go in one script and the answer
      * waits for one round trip instead of two in a row; Redis runs a
-     * connection's commands in order, so the entry is there before the
-     * answer is. Redis failures never reject (the connection logs them);
-     * only an entry that cannot be written as JSON can, a bug that is
-     * logged rather than left an unhandled rejection. {@link writesLanded}
-     * says when such writes are done, and shutdown waits for it.
+     * connection's commands in order, so a cached answer leaves after its
+     * sections' entries are in Redis (one that is not cached, such as a
+     * degraded answer, may leave a moment before them). Redis failures
+     * never reject (the connection logs them); only an entry that cannot
+     * be written as JSON can, a bug that is logged rather than left an
+     * unhandled rejection. {@link writesLanded} says when such writes are
+     * done, and shutdown waits for it.
      */
     const { shared } = this.write(read.key, value, read.ttlMs, read.owner, lock);
     if (shared !== undefined) {
@@ -456,7 +458,9 @@ export class ResourceCache implements BeforeApplicationShutdown {
       () => this.writesInFlight.delete(write),
       (error: unknown) => {
         this.writesInFlight.delete(write);
-        this.logger.warn(`cache write of ${key} failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(
+          `cache write of ${key} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       },
     );
   }
