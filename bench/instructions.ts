@@ -19,7 +19,12 @@ import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
  * several percent is real; it is not a benchmark, and time in the kernel
  * (socket writes) is not counted. `--baseline` counts the hand-written
  * baseline instead (its cache on with `--hit`), the yardstick for the
- * product's count. `npm run measure:instructions -- [--hit] [--baseline]
+ * product's count. `--simulate` adds callgrind's cache and branch
+ * simulation and prints the main thread's first-level cache misses and
+ * mispredicted branches per request as well (callgrind models the first
+ * and last cache levels the machine reports; no second level, TLB or
+ * prefetcher).
+ * `npm run measure:instructions -- [--hit] [--baseline] [--simulate]
  * [--requests=N] [--dist=path/to/dist] [--env=NAME=VALUE ...]`; needs
  * valgrind.
  */
@@ -28,6 +33,8 @@ interface Options {
   hit: boolean;
   /** Count the baseline (`bench/baseline/`, from this checkout's dist) rather than mobile-bff. */
   baseline: boolean;
+  /** Simulate the caches and branch prediction too (several times slower). */
+  simulate: boolean;
   requests: number;
   dist: string;
   /** Settings that differ from the benchmark's product, to count what one feature costs (`--env=LOG_LEVEL=warn`). */
@@ -52,6 +59,7 @@ function optionsFrom(argv: readonly string[]): Options {
   return {
     hit: argv.includes('--hit'),
     baseline: argv.includes('--baseline'),
+    simulate: argv.includes('--simulate'),
     requests,
     dist: optionValue(argv, 'dist') ?? join(ROOT, 'dist'),
     env: envSettings(argv),
@@ -74,6 +82,26 @@ function control(pid: number, flag: '-z' | '-d'): Promise<void> {
         code === 0 ? resolve() : reject(new Error(`callgrind_control ${flag} exited ${code}`)),
       );
   });
+}
+
+/** What `--simulate` prints per request, by callgrind's event names. */
+const SIMULATED_EVENTS: Record<string, string> = {
+  I1mr: 'instruction-cache misses',
+  D1mr: 'data-cache read misses',
+  D1mw: 'data-cache write misses',
+  Bcm: 'mispredicted conditional branches',
+  Bim: 'mispredicted indirect branches',
+};
+
+/** A dump's totals by event name (`Ir`, and with simulation `I1mr`, `Bcm` and the rest), or undefined for a dump without them. */
+function eventTotals(dump: string): Record<string, number> | undefined {
+  const names = /^events: (.+)$/m.exec(dump)?.[1].trim().split(/\s+/);
+  const totals = /^totals: (.+)$/m.exec(dump)?.[1].trim().split(/\s+/).map(Number);
+  if (names === undefined || totals === undefined || totals.some((total) => !Number.isFinite(total))) {
+    return undefined;
+  }
+  // callgrind leaves trailing zero events off a totals line.
+  return Object.fromEntries(names.map((name, index) => [name, totals[index] ?? 0]));
 }
 
 /** Every file callgrind wrote for this run: `<counts>`, `<counts>-01`, `<counts>.1-01` and so on. */
@@ -130,6 +158,7 @@ async function main(): Promise<void> {
       '--vgdb=yes',
       // One count per thread: the main thread's moves far less than V8's GC helpers', whose share depends on when a collection lands.
       '--separate-threads=yes',
+      ...(options.simulate ? ['--cache-sim=yes', '--branch-sim=yes'] : []),
       `--callgrind-out-file=${counts}`,
       process.execPath,
       target.script,
@@ -191,8 +220,8 @@ async function main(): Promise<void> {
     const threads = dumpFiles(counts)
       .filter((file) => file.includes('.1-'))
       .sort()
-      .map((file) => Number(/^totals: (\d+)$/m.exec(readFileSync(file, 'utf8'))?.[1] ?? Number.NaN));
-    if (threads.length === 0 || threads.some((total) => !Number.isFinite(total))) {
+      .map((file) => eventTotals(readFileSync(file, 'utf8')));
+    if (threads.length === 0 || threads.some((totals) => totals?.Ir === undefined)) {
       throw new Error(`callgrind wrote no usable counts to ${LOG_DIR}`);
     }
     if (measured.non2xx + measured.errors > 0) {
@@ -202,10 +231,17 @@ async function main(): Promise<void> {
     }
     const perRequest = (total: number): string => Math.round(total / measured.requests).toLocaleString('en');
     const settings = Object.entries(options.env).map(([name, value]) => ` ${name}=${value}`);
-    const everyThread = threads.reduce((sum, total) => sum + total, 0);
+    const [main, ...others] = threads as Record<string, number>[];
+    const everyThread = others.reduce((sum, totals) => sum + totals.Ir, main.Ir);
     console.log(
-      `${options.hit ? 'cache hit' : 'cache miss'}, ${measured.requests} requests, ${options.baseline ? 'the baseline' : options.dist}${settings.join('')}: ${perRequest(threads[0])} instructions per request on the main thread, ${perRequest(everyThread)} on every thread`,
+      `${options.hit ? 'cache hit' : 'cache miss'}, ${measured.requests} requests, ${options.baseline ? 'the baseline' : options.dist}${settings.join('')}: ${perRequest(main.Ir)} instructions per request on the main thread, ${perRequest(everyThread)} on every thread`,
     );
+    if (options.simulate) {
+      const simulated = Object.entries(SIMULATED_EVENTS).map(
+        ([event, label]) => `${perRequest(main[event] ?? 0)} ${label}`,
+      );
+      console.log(`main thread, per request: ${simulated.join(', ')}`);
+    }
   } finally {
     gateway.kill('SIGTERM');
     await new Promise((resolve) =>
