@@ -32,6 +32,6 @@ export class CacheAdminController {
   async invalidate(
     @Body(new ZodValidationPipe(invalidationSchema)) body: z.infer<typeof invalidationSchema>,
   ): Promise<{ userId: string; entriesRemoved: number }> {
-    return { userId: body.userId, entriesRemoved: await this.invalidator.invalidateOwner(body.userId) };
+    return { userId: body.userId, entriesRemoved: await this.invalidator.removeOwner(body.userId) };
   }
 }

@@ -32,10 +32,22 @@ describe('CacheInvalidator in one process', () => {
     store('ada', 'orders:ada');
     store('bob', 'user:bob');
 
-    expect(await invalidator.invalidateOwner('ada')).toBe(2);
+    await invalidator.invalidateOwner('ada');
 
     expect(await layers.memory.get('user:ada')).toBeUndefined();
     expect(await layers.memory.get('orders:ada')).toBeUndefined();
+    expect(await layers.memory.get('user:bob')).toBeDefined();
+  });
+
+  it('reports how many entries it removed, for the admin endpoint', async () => {
+    const { layers, invalidator, store } = embedded();
+    store('ada', 'user:ada');
+    store('ada', 'orders:ada');
+    store('bob', 'user:bob');
+
+    expect(await invalidator.removeOwner('ada')).toBe(2);
+
+    expect(await layers.memory.get('user:ada')).toBeUndefined();
     expect(await layers.memory.get('user:bob')).toBeDefined();
   });
 
@@ -49,17 +61,17 @@ describe('CacheInvalidator in one process', () => {
     }
     expect(layers.holdsInMemory('user:early')).toBe(false);
 
-    expect(await invalidator.invalidateOwner('early')).toBe(0);
-    expect(await invalidator.invalidateOwner('late-19')).toBe(1);
+    expect(await invalidator.removeOwner('early')).toBe(0);
+    expect(await invalidator.removeOwner('late-19')).toBe(1);
     expect(layers.holdsInMemory('user:late-19')).toBe(false);
   });
 
-  it('keeps tracking a key that is stored again, for as long as it is held', async () => {
+  it('counts a key stored twice once, and nothing the second time', async () => {
     const { invalidator, store } = embedded();
     store('ada', 'user:ada');
     store('ada', 'user:ada');
 
-    expect(await invalidator.invalidateOwner('ada')).toBe(1);
-    expect(await invalidator.invalidateOwner('ada')).toBe(0);
+    expect(await invalidator.removeOwner('ada')).toBe(1);
+    expect(await invalidator.removeOwner('ada')).toBe(0);
   });
 });

@@ -14,9 +14,9 @@ export interface SharedIndex {
 }
 
 /**
- * Knows which cache keys hold a user's data and drops them all when that
- * user's data changes: from both layers here, from Redis for everyone, and
- * — through a Redis pub/sub broadcast — from every other instance's memory
+ * Drops a user's cached data when it changes: from this instance's memory
+ * layer, from Redis for everyone (Redis lists each user's keys), and —
+ * through a Redis pub/sub broadcast — from every other instance's memory
  * layer, so the next answer anywhere shows the change.
  */
 @Injectable()
@@ -40,16 +40,39 @@ export class CacheInvalidator implements OnModuleInit {
     return { key: this.indexKey(owner), ttlMs: INDEX_TTL_MS };
   }
 
-  /** Drops every entry of `owner`, everywhere. Resolves once this instance and Redis are clean and the others told. */
-  async invalidateOwner(owner: string): Promise<number> {
+  /**
+   * Drops every entry of `owner`, everywhere: this instance's memory at
+   * once, Redis's entries by the owner's index, and the other instances'
+   * memory through the broadcast. Resolves once this instance and Redis are
+   * clean and the others told.
+   */
+  async invalidateOwner(owner: string): Promise<void> {
+    this.layers.invalidateOwner(owner);
+    await this.dropShared(owner);
+  }
+
+  /**
+   * The same, for a caller that reports what it removed: this instance's
+   * entries are deleted and counted one by one (a walk over its memory
+   * layer), so it resolves with how many entries this instance and Redis
+   * held for `owner`.
+   */
+  async removeOwner(owner: string): Promise<number> {
+    const held = this.layers.removeOwnedEntries(owner);
+    this.layers.invalidateOwner(owner);
+    const shared = await this.dropShared(owner);
+    return new Set([...held, ...shared]).size;
+  }
+
+  /** Deletes the owner's Redis entries (and this instance's copies of them) and tells the other instances; resolves with their keys. */
+  private async dropShared(owner: string): Promise<string[]> {
     const shared = (await this.redis.run((client) => client.smembers(this.indexKey(owner)))) ?? [];
-    const keys = new Set([...this.layers.memoryKeysOf(owner), ...shared]);
-    await Promise.all([...keys].map((key) => this.cache.del(key)));
+    await Promise.all(shared.map((key) => this.cache.del(key)));
     await this.redis.run((client) => client.del(this.indexKey(owner)));
     // Awaited, so the change's answer leaves only once Redis has handed the broadcast to the other instances:
     // a client's next request, to any of them, comes after it.
-    await this.redis.publish(this.channel, JSON.stringify({ owner, keys: [...keys], origin: this.origin }));
-    return keys.size;
+    await this.redis.publish(this.channel, JSON.stringify({ owner, keys: shared, origin: this.origin }));
+    return shared;
   }
 
   private onBroadcast(message: string): void {
@@ -66,7 +89,9 @@ export class CacheInvalidator implements OnModuleInit {
     const announced = Array.isArray(parsed.keys)
       ? parsed.keys.filter((key): key is string => typeof key === 'string')
       : [];
-    for (const key of new Set([...this.layers.memoryKeysOf(parsed.owner), ...announced])) {
+    this.layers.invalidateOwner(parsed.owner);
+    // Entries copied from Redis carry no owner here; the owner's index named them, and the broadcast does.
+    for (const key of new Set(announced)) {
       void this.layers.memory.delete(key);
     }
   }

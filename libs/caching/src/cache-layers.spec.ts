@@ -1,7 +1,7 @@
 import { loadConfig } from '@app/config';
 import { RedisConnection } from '@app/redis';
 import { describe, expect, it } from 'vitest';
-import { CacheLayers, entrySize } from './cache-layers.js';
+import { CacheLayers, entrySize, MAX_INVALIDATED_OWNERS } from './cache-layers.js';
 
 function memoryLayer(env: Record<string, string>): CacheLayers {
   const config = loadConfig(env);
@@ -63,46 +63,71 @@ describe('CacheLayers memory layer', () => {
   });
 });
 
-describe('CacheLayers owner index', () => {
-  it("lists a user's entries while they are held, and forgets those evicted or deleted", async () => {
-    const layers = memoryLayer({ CACHE_MEMORY_MAX_ENTRIES: '3' });
+describe('CacheLayers owner invalidation', () => {
+  it("makes a user's entries read as absent at once, through the direct reads and Keyv alike, and leaves other users' entries", async () => {
+    const layers = memoryLayer({});
     layers.writeMemory('user:ada', { id: 'ada' }, 60_000, 'ada');
     layers.writeMemory('orders:ada', { items: [] }, 60_000, 'ada');
     layers.writeMemory('user:bob', { id: 'bob' }, 60_000, 'bob');
-    expect(layers.memoryKeysOf('ada').sort()).toEqual(['orders:ada', 'user:ada']);
 
-    layers.writeMemory('orders:bob', { items: [] }, 60_000, 'bob');
-    expect(layers.memoryKeysOf('ada')).toEqual(['orders:ada']);
-    await layers.memory.delete('orders:ada');
-    expect(layers.memoryKeysOf('ada')).toEqual([]);
-    expect(layers.memoryKeysOf('bob').sort()).toEqual(['orders:bob', 'user:bob']);
+    layers.invalidateOwner('ada');
+
+    expect(layers.readMemory('user:ada')).toBeUndefined();
+    expect(await layers.memory.get('orders:ada')).toBeUndefined();
+    expect(await layers.memory.has('orders:ada')).toBe(false);
+    expect(layers.holdsInMemory('user:ada')).toBe(false);
+    expect(layers.readMemory('user:bob')).toEqual({ id: 'bob' });
   });
 
-  it('keeps a key listed once when its entry is stored again, and moves it when another owner overwrites it', () => {
+  it("serves a user's entry written after their invalidation", () => {
     const layers = memoryLayer({});
-    layers.writeMemory('shared', { v: 1 }, 60_000, 'ada');
-    layers.writeMemory('shared', { v: 2 }, 60_000, 'ada');
-    expect(layers.memoryKeysOf('ada')).toEqual(['shared']);
+    layers.writeMemory('user:ada', { v: 1 }, 60_000, 'ada');
+    layers.invalidateOwner('ada');
+    layers.writeMemory('user:ada', { v: 2 }, 60_000, 'ada');
 
-    layers.writeMemory('shared', { v: 3 }, 60_000, 'bob');
-    expect(layers.memoryKeysOf('ada')).toEqual([]);
-    expect(layers.memoryKeysOf('bob')).toEqual(['shared']);
+    expect(layers.readMemory('user:ada')).toEqual({ v: 2 });
   });
 
-  it('does not list an entry too large for the whole budget, nor keep listing what it replaced', () => {
-    const layers = memoryLayer({ CACHE_MEMORY_MAX_MB: '1' });
-    layers.writeMemory('orders:ada', { page: 1 }, 60_000, 'ada');
-    layers.writeMemory('orders:ada', { orders: 'x'.repeat(2 * 1024 * 1024) }, 60_000, 'ada');
-    expect(layers.holdsInMemory('orders:ada')).toBe(false);
-    expect(layers.memoryKeysOf('ada')).toEqual([]);
-  });
-
-  it('stops listing an entry that is found expired', async () => {
+  it('leaves an entry stored without an owner, such as one copied from Redis, to be deleted by its key', () => {
     const layers = memoryLayer({});
-    layers.writeMemory('short', { id: 1 }, 20, 'ada');
+    layers.writeMemory('user:ada', { id: 'ada' }, 60_000);
+    layers.invalidateOwner('ada');
+
+    expect(layers.readMemory('user:ada')).toEqual({ id: 'ada' });
+  });
+
+  it("removes and names only a user's entries still held and current", async () => {
+    const layers = memoryLayer({ CACHE_MEMORY_MAX_ENTRIES: '4' });
+    layers.writeMemory('evicted:ada', { n: 0 }, 60_000, 'ada');
+    layers.writeMemory('short:ada', { n: 1 }, 20, 'ada');
+    layers.writeMemory('user:ada', { n: 2 }, 60_000, 'ada');
+    layers.writeMemory('orders:ada', { n: 3 }, 60_000, 'ada');
+    layers.writeMemory('user:bob', { n: 4 }, 60_000, 'bob');
     await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(layers.readMemory('short')).toBeUndefined();
-    expect(layers.memoryKeysOf('ada')).toEqual([]);
+
+    expect(layers.removeOwnedEntries('ada').sort()).toEqual(['orders:ada', 'user:ada']);
+    expect(layers.holdsInMemory('user:ada')).toBe(false);
+    expect(layers.removeOwnedEntries('ada')).toEqual([]);
+    expect(layers.readMemory('user:bob')).toEqual({ n: 4 });
+
+    layers.writeMemory('user:bob', { n: 5 }, 60_000, 'bob');
+    layers.invalidateOwner('bob');
+    expect(layers.removeOwnedEntries('bob')).toEqual([]);
+  });
+
+  it('keeps every invalidation in force past its bound on how many users it lists, at the price of older entries of other users', () => {
+    const layers = memoryLayer({});
+    layers.writeMemory('user:ada', { id: 'ada' }, 60_000, 'ada');
+    layers.writeMemory('user:bob', { id: 'bob' }, 60_000, 'bob');
+    layers.invalidateOwner('ada');
+    for (let n = 0; n < MAX_INVALIDATED_OWNERS; n += 1) {
+      layers.invalidateOwner(`user-${n}`);
+    }
+    layers.writeMemory('user:carol', { id: 'carol' }, 60_000, 'carol');
+
+    expect(layers.readMemory('user:ada')).toBeUndefined();
+    expect(layers.readMemory('user:bob')).toBeUndefined();
+    expect(layers.readMemory('user:carol')).toEqual({ id: 'carol' });
   });
 });
 

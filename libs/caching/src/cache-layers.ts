@@ -67,18 +67,81 @@ interface MemoryRecord {
   expires?: number;
   /** The user whose data this is, for invalidation; set by {@link CacheLayers.writeMemory} alone. */
   owner?: string;
+  /** The invalidation clock when the entry was written, for an owned entry (see {@link OwnerInvalidations}). */
+  written?: number;
+}
+
+/**
+ * Past this many users invalidated since the last fold, every owned entry
+ * written until then goes stale at once and the list starts again: a
+ * bound on memory that costs, at worst, one reload of each user's entries.
+ */
+export const MAX_INVALIDATED_OWNERS = 100_000;
+
+/*
+ * Which owned entries an invalidation has made stale, without a list of
+ * each owner's keys. An owned entry carries the clock's reading when it was
+ * written; invalidating an owner moves the clock on and notes the new
+ * reading against the owner, and an entry written before its owner's last
+ * invalidation reads as absent (and is then dropped). A cache miss used to
+ * file every entry's key in a Set per owner, kept in step by lru-cache's
+ * dispose hook: with a new user per request that was a Set per request,
+ * promoted and collected: a miss costs 2-11% less CPU without it (five
+ * runs of alternating rounds, bench/RESULTS.md).
+ * Invalidations are rare beside reads, so a Map of the owners invalidated
+ * is small; past its bound it folds into `floor`.
+ */
+class OwnerInvalidations {
+  private clock = 0;
+  /** Owned entries written before this reading are stale, whoever owns them. */
+  private floor = 0;
+  private readonly invalidatedAt = new Map<string, number>();
+
+  /** The reading an entry written now carries. */
+  get now(): number {
+    return this.clock;
+  }
+
+  /** From now on, every entry of `owner` written before this call is stale. */
+  invalidate(owner: string): void {
+    this.clock += 1;
+    if (this.invalidatedAt.size >= MAX_INVALIDATED_OWNERS && !this.invalidatedAt.has(owner)) {
+      this.floor = this.clock;
+      this.invalidatedAt.clear();
+      return;
+    }
+    this.invalidatedAt.set(owner, this.clock);
+  }
+
+  isCurrent(record: MemoryRecord): boolean {
+    if (record.owner === undefined) {
+      return true;
+    }
+    const written = record.written ?? 0;
+    return written >= this.floor && written >= (this.invalidatedAt.get(record.owner) ?? 0);
+  }
 }
 
 /**
  * lru-cache as a Keyv store. Keyv hands a store the ttl as a third argument
  * to set(), which lru-cache would take for its options object; Keyv keeps
- * the expiry with the entry anyway, so the ttl is not passed on.
+ * the expiry with the entry anyway, so the ttl is not passed on. An entry
+ * its owner's invalidation made stale is dropped here as the direct reads
+ * drop it, so Keyv and cache-manager never see one either.
  */
 class LruKeyvStore {
-  constructor(private readonly lru: LRUCache<string, MemoryRecord>) {}
+  constructor(
+    private readonly lru: LRUCache<string, MemoryRecord>,
+    private readonly invalidations: OwnerInvalidations,
+  ) {}
 
   get(key: string): MemoryRecord | undefined {
-    return this.lru.get(key);
+    const record = this.lru.get(key);
+    if (record !== undefined && !this.invalidations.isCurrent(record)) {
+      this.lru.delete(key);
+      return undefined;
+    }
+    return record;
   }
 
   set(key: string, value: MemoryRecord): boolean {
@@ -95,7 +158,7 @@ class LruKeyvStore {
   }
 
   has(key: string): boolean {
-    return this.lru.has(key);
+    return this.get(key) !== undefined;
   }
 }
 
@@ -129,26 +192,16 @@ export class CacheLayers {
   readonly shared: Keyv | undefined;
   private readonly sharedPrefix: string;
   private readonly lru: LRUCache<string, MemoryRecord>;
-  private readonly maxEntryBytes: number;
-  /**
-   * The keys of each owner's entries, exactly while the layer holds them.
-   * Kept here, beside the entries, rather than by a listener with a map
-   * of its own: the owner travels in the record, so an eviction finds its
-   * list without a second lookup by key (about 7 µs of a cache miss went
-   * to the two maps that kept this in step; bench/RESULTS.md).
-   */
-  private readonly keysByOwner = new Map<string, Set<string>>();
+  private readonly invalidations = new OwnerInvalidations();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
-    this.maxEntryBytes = config.cache.memoryMaxBytes;
     // lru-cache bounds both the count and the bytes; Keyv keeps the expiry with each entry.
     this.lru = new LRUCache<string, MemoryRecord>({
       max: config.cache.memoryMaxEntries,
-      maxSize: this.maxEntryBytes,
+      maxSize: config.cache.memoryMaxBytes,
       sizeCalculation: (record, key) => entrySize(key, record),
-      disposeAfter: (record, key, reason) => this.released(record, key, reason),
     });
-    this.memory = new Keyv({ store: new LruKeyvStore(this.lru), useKeyPrefix: false });
+    this.memory = new Keyv({ store: new LruKeyvStore(this.lru, this.invalidations), useKeyPrefix: false });
     // Entries are never mutated after they are stored, so the memory layer hands out the stored object itself.
     this.memory.serialize = undefined;
     this.memory.deserialize = undefined;
@@ -201,56 +254,65 @@ export class CacheLayers {
    * section's read measured 1.9 µs less (bench/RESULTS.md).
    */
 
-  /** The value the memory layer holds for `key`, unless it has expired (then it is dropped, as Keyv would). */
+  /**
+   * The value the memory layer holds for `key`, unless it has expired or
+   * its owner's data has changed since (then it is dropped, as Keyv would).
+   */
   readMemory(key: string): unknown {
     const record = this.lru.get(key);
     if (record === undefined) {
       return undefined;
     }
-    if (typeof record.expires === 'number' && Date.now() > record.expires) {
+    if (
+      (typeof record.expires === 'number' && Date.now() > record.expires) ||
+      !this.invalidations.isCurrent(record)
+    ) {
       this.lru.delete(key);
       return undefined;
     }
     return record.value;
   }
 
-  /** Keeps `value` in the memory layer for `keepMs`, filed under `owner` when it is a user's data. */
+  /** Keeps `value` in the memory layer for `keepMs`, as `owner`'s data when it is a user's. */
   writeMemory(key: string, value: unknown, keepMs: number, owner?: string): void {
-    const record: MemoryRecord = { value, expires: Date.now() + keepMs, owner };
-    const size = entrySize(key, record);
-    this.lru.set(key, record, { size });
-    // lru-cache refuses an entry larger than its whole budget, and drops what the key held.
-    if (owner !== undefined && size <= this.maxEntryBytes) {
-      let keys = this.keysByOwner.get(owner);
-      if (keys === undefined) {
-        keys = new Set();
-        this.keysByOwner.set(owner, keys);
-      }
-      keys.add(key);
-    }
+    const record: MemoryRecord = {
+      value,
+      expires: Date.now() + keepMs,
+      owner,
+      written: this.invalidations.now,
+    };
+    this.lru.set(key, record, { size: entrySize(key, record) });
   }
 
-  /** Whether the memory layer holds `key` now, expired or not. */
+  /** Whether the memory layer holds `key` now, expired or stale or not. */
   holdsInMemory(key: string): boolean {
     return this.lru.has(key);
   }
 
-  /** The keys of `owner`'s entries that the memory layer holds now. */
-  memoryKeysOf(owner: string): string[] {
-    return [...(this.keysByOwner.get(owner) ?? [])];
+  /** Makes every entry of `owner` that the memory layer holds now read as absent, at once, whatever their number. */
+  invalidateOwner(owner: string): void {
+    this.invalidations.invalidate(owner);
   }
 
-  /** Unfiles a record the layer let go of: evicted, expired, deleted, or replaced by one of another owner. */
-  private released(record: MemoryRecord, key: string, reason: LRUCache.DisposeReason): void {
-    const { owner } = record;
-    if (owner === undefined || (reason === 'set' && this.lru.peek(key)?.owner === owner)) {
-      return;
+  /**
+   * Deletes `owner`'s live entries from the memory layer and names them: a
+   * walk over every entry, for a caller that reports what it removed (the
+   * admin endpoint), not for the write path, which {@link invalidateOwner}
+   * serves in constant time.
+   */
+  removeOwnedEntries(owner: string): string[] {
+    const now = Date.now();
+    const keys: string[] = [];
+    this.lru.forEach((record, key) => {
+      const live = typeof record.expires !== 'number' || now <= record.expires;
+      if (record.owner === owner && live && this.invalidations.isCurrent(record)) {
+        keys.push(key);
+      }
+    });
+    for (const key of keys) {
+      this.lru.delete(key);
     }
-    const keys = this.keysByOwner.get(owner);
-    keys?.delete(key);
-    if (keys?.size === 0) {
-      this.keysByOwner.delete(owner);
-    }
+    return keys;
   }
 
   get stores(): Keyv[] {
