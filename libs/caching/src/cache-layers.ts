@@ -4,6 +4,7 @@ import { Keyv } from 'keyv';
 import { LRUCache } from 'lru-cache';
 import { IoRedisKeyvStore } from './ioredis-keyv-store.js';
 import { RedisConnection } from '@app/redis';
+import { OwnerInvalidations, type OwnedRecord } from './owner-invalidations.js';
 
 /** Past this many objects and arrays, or this deep, an entry is not walked further: it only has to weigh something, and a cycle must end. */
 const MAX_NODES_WALKED = 100_000;
@@ -61,65 +62,10 @@ export function entrySize(key: string, value: unknown): number {
   return key.length + Math.max(1, jsonLength(value, { nodes: MAX_NODES_WALKED }, 0));
 }
 
-/** What the memory layer keeps under a key: Keyv's own record, and whose data it is. */
-interface MemoryRecord {
+/** What the memory layer keeps under a key: Keyv's own record, and whose data it is (set by {@link CacheLayers.writeMemory} alone). */
+interface MemoryRecord extends OwnedRecord {
   value: unknown;
   expires?: number;
-  /** The user whose data this is, for invalidation; set by {@link CacheLayers.writeMemory} alone. */
-  owner?: string;
-  /** The invalidation clock when the entry was written, for an owned entry (see {@link OwnerInvalidations}). */
-  written?: number;
-}
-
-/**
- * Past this many users invalidated since the last fold, every owned entry
- * written until then goes stale at once and the list starts again: a
- * bound on memory that costs, at worst, one reload of each user's entries.
- */
-export const MAX_INVALIDATED_OWNERS = 100_000;
-
-/*
- * Which owned entries an invalidation has made stale, without a list of
- * each owner's keys. An owned entry carries the clock's reading when it was
- * written; invalidating an owner moves the clock on and notes the new
- * reading against the owner, and an entry written before its owner's last
- * invalidation reads as absent (and is then dropped). A cache miss used to
- * file every entry's key in a Set per owner, kept in step by lru-cache's
- * dispose hook: with a new user per request that was a Set per request,
- * promoted and collected: a miss costs 2-11% less CPU without it (five
- * runs of alternating rounds, bench/RESULTS.md).
- * Invalidations are rare beside reads, so a Map of the owners invalidated
- * is small; past its bound it folds into `floor`.
- */
-class OwnerInvalidations {
-  private clock = 0;
-  /** Owned entries written before this reading are stale, whoever owns them. */
-  private floor = 0;
-  private readonly invalidatedAt = new Map<string, number>();
-
-  /** The reading an entry written now carries. */
-  get now(): number {
-    return this.clock;
-  }
-
-  /** From now on, every entry of `owner` written before this call is stale. */
-  invalidate(owner: string): void {
-    this.clock += 1;
-    if (this.invalidatedAt.size >= MAX_INVALIDATED_OWNERS && !this.invalidatedAt.has(owner)) {
-      this.floor = this.clock;
-      this.invalidatedAt.clear();
-      return;
-    }
-    this.invalidatedAt.set(owner, this.clock);
-  }
-
-  isCurrent(record: MemoryRecord): boolean {
-    if (record.owner === undefined) {
-      return true;
-    }
-    const written = record.written ?? 0;
-    return written >= this.floor && written >= (this.invalidatedAt.get(record.owner) ?? 0);
-  }
 }
 
 /**
