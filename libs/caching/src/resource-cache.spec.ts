@@ -147,4 +147,39 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(await admin.keys(`${prefix}lock:*`)).toEqual([]);
     });
   });
+
+  it('keeps an answer that is only ever served fresh for its ttl in Redis, not through the stale windows', async () => {
+    const { cache, close } = await instance(prefix);
+    try {
+      await cache.storeFresh('response:fresh', { text: '{}' }, 5_000, 'ada');
+      await cache.store('user:stale-too', { id: 'ada' }, 5_000, 'ada');
+      const freshFor = await admin.pttl(`${prefix}cache:v2:response:fresh`);
+      expect(freshFor).toBeGreaterThan(0);
+      expect(freshFor).toBeLessThanOrEqual(5_000);
+      expect(await admin.pttl(`${prefix}cache:v2:user:stale-too`)).toBeGreaterThan(5_000);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('ResourceCache in one process', () => {
+  function embedded(): { cache: ResourceCache; layers: CacheLayers } {
+    const config = loadConfig({});
+    const redis = new RedisConnection(config);
+    const layers = new CacheLayers(config, redis);
+    const invalidator = new CacheInvalidator(createCache({ stores: layers.stores }), layers, redis);
+    return { cache: new ResourceCache(config, layers, redis, invalidator, new Metrics()), layers };
+  }
+
+  it('lets an answer that is only ever served fresh go once its ttl is up, while a section is kept to be served stale', async () => {
+    const { cache, layers } = embedded();
+    await cache.storeFresh('response:fresh', { text: '{}' }, 20, 'ada');
+    await cache.store('user:stale-too', { id: 'ada' }, 20, 'ada');
+    await sleep(40);
+
+    expect(layers.readMemory('response:fresh')).toBeUndefined();
+    expect(await cache.peekFresh('response:fresh')).toBeUndefined();
+    expect(layers.readMemory('user:stale-too')).toMatchObject({ value: { id: 'ada' } });
+  });
 });

@@ -255,7 +255,16 @@ export class ResourceCache implements BeforeApplicationShutdown {
     if (this.layers.shared === undefined) {
       return Promise.resolve(undefined);
     }
-    return this.layers.shared.get(key).then((shared) => freshOnly(this.adoptShared<T>(key, shared)));
+    return this.layers.shared.get(key).then((shared) => this.adoptShared<T>(key, shared, 'fresh'));
+  }
+
+  /**
+   * Stores an entry read through {@link peekFresh} alone, which serves
+   * nothing stale: it is kept for its ttl, not through the stale windows
+   * (a day by default), in memory and in Redis alike.
+   */
+  storeFresh<T>(key: string, value: T, ttlMs: number, owner: string | undefined): Promise<CacheEntry<T>> {
+    return this.store(key, value, ttlMs, owner, undefined, ttlMs);
   }
 
   store<T>(
@@ -264,8 +273,9 @@ export class ResourceCache implements BeforeApplicationShutdown {
     ttlMs: number,
     owner: string | undefined,
     lock?: HeldLock,
+    keepMs?: number,
   ): Promise<CacheEntry<T>> {
-    const { entry, shared } = this.write(key, value, ttlMs, owner, lock);
+    const { entry, shared } = this.write(key, value, ttlMs, owner, lock, keepMs);
     return shared === undefined ? Promise.resolve(entry) : shared.then(() => entry);
   }
 
@@ -276,10 +286,10 @@ export class ResourceCache implements BeforeApplicationShutdown {
     ttlMs: number,
     owner: string | undefined,
     lock: HeldLock | undefined,
+    keepMs: number = retentionMs(ttlMs, this.settings),
   ): { entry: CacheEntry<T>; shared: Promise<void> | undefined } {
     const now = Date.now();
     const entry: CacheEntry<T> = { value, storedAt: now, freshUntil: now + ttlMs };
-    const keepMs = retentionMs(ttlMs, this.settings);
     this.layers.writeMemory(key, entry, keepMs, owner);
     return {
       entry,
@@ -359,16 +369,28 @@ export class ResourceCache implements BeforeApplicationShutdown {
     });
   }
 
-  /** Copies what another instance loaded into this one's memory, for as long as it stays useful. */
-  private adoptShared<T>(key: string, shared: unknown): CacheEntry<T> | undefined {
+  /**
+   * Copies what another instance loaded into this one's memory, for as long
+   * as it stays useful: through the stale windows, or only while fresh for
+   * an entry that is never served stale (then a stale one is not served).
+   */
+  private adoptShared<T>(
+    key: string,
+    shared: unknown,
+    served: 'fresh' | 'stale-too' = 'stale-too',
+  ): CacheEntry<T> | undefined {
     if (!isCacheEntry(shared)) {
       return undefined;
     }
+    const now = Date.now();
     const keepMs =
-      retentionMs(shared.freshUntil - shared.storedAt, this.settings) - (Date.now() - shared.storedAt);
-    if (keepMs > 0) {
-      this.layers.writeMemory(key, shared, keepMs);
+      served === 'fresh'
+        ? shared.freshUntil - now
+        : retentionMs(shared.freshUntil - shared.storedAt, this.settings) - (now - shared.storedAt);
+    if (keepMs <= 0) {
+      return served === 'fresh' ? undefined : (shared as CacheEntry<T>);
     }
+    this.layers.writeMemory(key, shared, keepMs);
     return shared as CacheEntry<T>;
   }
 

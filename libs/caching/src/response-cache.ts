@@ -172,7 +172,7 @@ export class CachedResponse {
     if (answer === undefined || answer.completeness === 'false') {
       return sendPrepared(request, reply, answer, 0);
     }
-    await this.cache.store<PreparedAnswer>(key, answer, this.ttlMs, ownerOf(request));
+    await this.cache.storeFresh<PreparedAnswer>(key, answer, this.ttlMs, ownerOf(request));
     return sendPrepared(request, reply, answer, this.ttlMs);
   }
 }
