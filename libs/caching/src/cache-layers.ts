@@ -104,7 +104,9 @@ class LruKeyvStore {
   }
 
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    // A look, as lru-cache's own has() is: it does not make the entry recently used.
+    const record = this.lru.peek(key);
+    return record !== undefined && this.invalidations.isCurrent(record);
   }
 }
 
@@ -209,14 +211,18 @@ export class CacheLayers {
     if (record === undefined) {
       return undefined;
     }
-    if (
-      (typeof record.expires === 'number' && Date.now() > record.expires) ||
-      !this.invalidations.isCurrent(record)
-    ) {
+    if (!this.servable(record, Date.now())) {
       this.lru.delete(key);
       return undefined;
     }
     return record.value;
+  }
+
+  /** Not expired, and not made stale by its owner's invalidation: what a read may hand out. */
+  private servable(record: MemoryRecord, now: number): boolean {
+    return (
+      (typeof record.expires !== 'number' || now <= record.expires) && this.invalidations.isCurrent(record)
+    );
   }
 
   /** Keeps `value` in the memory layer for `keepMs`, as `owner`'s data when it is a user's. */
@@ -250,8 +256,7 @@ export class CacheLayers {
     const now = Date.now();
     const keys: string[] = [];
     this.lru.forEach((record, key) => {
-      const live = typeof record.expires !== 'number' || now <= record.expires;
-      if (record.owner === owner && live && this.invalidations.isCurrent(record)) {
+      if (record.owner === owner && this.servable(record, now)) {
         keys.push(key);
       }
     });

@@ -120,6 +120,17 @@ interface HeldLock {
 /** How asking for a load's lock went: taken, held by another instance's load, or Redis did not answer. */
 type LockAttempt = HeldLock | 'busy' | 'unavailable';
 
+/** A write's entry, once its Redis write (if any) has landed. */
+function landed<T>({
+  entry,
+  shared,
+}: {
+  entry: CacheEntry<T>;
+  shared: Promise<void> | undefined;
+}): Promise<CacheEntry<T>> {
+  return shared === undefined ? Promise.resolve(entry) : shared.then(() => entry);
+}
+
 /** The entry while it is fresh, else nothing. */
 function freshOnly<T>(entry: CacheEntry<T> | undefined): CacheEntry<T> | undefined {
   return entry !== undefined && entry.freshUntil > Date.now() ? entry : undefined;
@@ -264,7 +275,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * (a day by default), in memory and in Redis alike.
    */
   storeFresh<T>(key: string, value: T, ttlMs: number, owner: string | undefined): Promise<CacheEntry<T>> {
-    return this.store(key, value, ttlMs, owner, undefined, ttlMs);
+    return landed(this.write(key, value, ttlMs, owner, undefined, ttlMs));
   }
 
   store<T>(
@@ -273,10 +284,8 @@ export class ResourceCache implements BeforeApplicationShutdown {
     ttlMs: number,
     owner: string | undefined,
     lock?: HeldLock,
-    keepMs?: number,
   ): Promise<CacheEntry<T>> {
-    const { entry, shared } = this.write(key, value, ttlMs, owner, lock, keepMs);
-    return shared === undefined ? Promise.resolve(entry) : shared.then(() => entry);
+    return landed(this.write(key, value, ttlMs, owner, lock));
   }
 
   /** Writes the memory layer at once, and Redis if there is one: `shared` is that write, for whoever must wait on it. */
