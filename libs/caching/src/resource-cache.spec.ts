@@ -148,6 +148,37 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     });
   });
 
+  it('serves a section looked up beside its answer from that lookup, without asking Redis again', async () => {
+    await withTwoInstances(async (first, second) => {
+      const { read, counter } = countedRead('user:ida', { id: 'ida' }, { owner: 'ida' });
+      await read(first);
+      await first.writesLanded();
+
+      expect(await second.peekFresh('response:ida', ['user:ida'])).toBeUndefined();
+      await sleep(20);
+      // Gone from Redis after the lookup: only a read that takes the lookup's result still finds it.
+      await admin.del(`${prefix}cache:v2:user:ida`);
+
+      expect(await read(second)).toEqual({ id: 'ida' });
+      expect(counter.loads).toBe(1);
+    });
+  });
+
+  it('gives back the locks of sections looked up beside an answer that no read took', async () => {
+    const { cache, close } = await instance(prefix);
+    try {
+      await cache.peekFresh('response:joan', ['user:joan']);
+      await sleep(20);
+      expect(await admin.exists(`${prefix}lock:user:joan`)).toBe(1);
+
+      cache.dropPrefetched(['user:joan']);
+      await sleep(20);
+      expect(await admin.exists(`${prefix}lock:user:joan`)).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+
   it('keeps an answer that is only ever served fresh for its ttl in Redis, not through the stale windows', async () => {
     const { cache, close } = await instance(prefix);
     try {

@@ -153,21 +153,38 @@ export class CachedResponse {
     private readonly ttlMs: number,
   ) {}
 
-  /** A fresh stored answer, else `produce`'s, stored when it is complete; the JSON text to send, or nothing for a 304. */
-  async answer(produce: () => Promise<unknown>): Promise<string | undefined> {
+  /**
+   * A fresh stored answer, else `produce`'s, stored when it is complete; the
+   * JSON text to send, or nothing for a 304. `sections` are the resource
+   * cache keys `produce` reads: looked up with the answer, in one round
+   * trip to Redis (see {@link ResourceCache.peekFresh}).
+   */
+  async answer(
+    produce: () => Promise<unknown>,
+    sections: readonly string[] = [],
+  ): Promise<string | undefined> {
     const { request, reply, key } = this;
     if (key === undefined) {
       return sendPrepared(request, reply, prepare(reply, await produce()), 0);
     }
-    const hit = bypassesCache(request) ? undefined : await this.cache.peekFresh<PreparedAnswer>(key);
+    const hit = bypassesCache(request)
+      ? undefined
+      : await this.cache.peekFresh<PreparedAnswer>(key, sections);
     if (hit !== undefined && isPreparedAnswer(hit.value)) {
+      this.cache.dropPrefetched(sections);
       this.metrics.countCacheEvent('response', 'hit');
       void reply.header('x-cache', 'hit');
       return sendPrepared(request, reply, hit.value, hit.freshUntil - Date.now());
     }
     this.metrics.countCacheEvent('response', 'miss');
     void reply.header('x-cache', 'miss');
-    const answer = prepare(reply, await produce());
+    let produced: unknown;
+    try {
+      produced = await produce();
+    } finally {
+      this.cache.dropPrefetched(sections);
+    }
+    const answer = prepare(reply, produced);
     // Only complete answers are kept: a degraded one would outlive the outage it reports.
     if (answer === undefined || answer.completeness === 'false') {
       return sendPrepared(request, reply, answer, 0);

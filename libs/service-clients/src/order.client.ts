@@ -22,6 +22,15 @@ const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 const ORDER_PAGE = expectAnswer(orderPageSchema, 'The order list', toOrderSummaryPage);
 const CURSOR_RULE = 'must be a cursor from a previous page';
 
+/** Where a page of a user's orders is cached, and whose data it is. */
+function pageCache(query: OrderQuery): { key: string; owner: string } {
+  return {
+    // `summary:`: instances that cached whole pages under the bare key may share Redis during a rolling deploy.
+    key: `summary:${encodeURIComponent(query.userId)}:${normalizeQuery({ limit: query.limit, cursor: query.cursor, status: query.status })}`,
+    owner: query.userId,
+  };
+}
+
 /**
  * Cursors are the order service's own and opaque to us, so only it can
  * tell a forged or stale one; its 400 to a call that carries the caller's
@@ -51,16 +60,17 @@ export class OrderClient {
         path: '/orders',
         query: { userId: query.userId, limit: query.limit, cursor: query.cursor, status: query.status },
         expect: ORDER_PAGE,
-        cache: {
-          // `summary:`: instances that cached whole pages under the bare key may share Redis during a rolling deploy.
-          key: `summary:${encodeURIComponent(query.userId)}:${normalizeQuery({ limit: query.limit, cursor: query.cursor, status: query.status })}`,
-          owner: query.userId,
-        },
+        cache: pageCache(query),
         ...options,
       })
       .catch((error: unknown) => {
         throw refusedCursor(error, query.cursor);
       });
+  }
+
+  /** The resource cache key {@link list} reads, for an answer that looks its sections up with itself. */
+  listCacheKeyOf(query: OrderQuery): string {
+    return this.upstream.cacheKeyOf(pageCache(query).key);
   }
 
   /**

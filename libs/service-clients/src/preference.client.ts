@@ -8,6 +8,11 @@ import { UpstreamRegistry } from './upstream-registry.js';
 
 const PREFERENCES = expectAnswer(preferencesSchema, "The user's preferences");
 
+/** Where a user's preferences are cached, and whose data they are. */
+function preferencesCache(userId: string): { key: string; owner: string } {
+  return { key: encodeURIComponent(userId), owner: userId };
+}
+
 @Injectable()
 export class PreferenceClient {
   private readonly upstream: ServiceUpstream;
@@ -21,9 +26,14 @@ export class PreferenceClient {
       method: 'GET',
       path: resourcePath('preference', '/preferences/', userId, PREFERENCES.missing),
       expect: PREFERENCES,
-      cache: { key: encodeURIComponent(userId), owner: userId },
+      cache: preferencesCache(userId),
       ...options,
     });
+  }
+
+  /** The resource cache key {@link get} reads, for an answer that looks its sections up with itself. */
+  cacheKeyOf(userId: string): string {
+    return this.upstream.cacheKeyOf(preferencesCache(userId).key);
   }
 
   /** Written once: retried only when the caller gives an idempotency key. */

@@ -2,6 +2,11 @@ import type { ServiceConfig } from '@app/config';
 import { cacheKey, type ResourceCache } from '@app/caching';
 import type { UpstreamWrapper } from './upstream-call.js';
 
+/** The resource cache's key for a call of `service` that names `key`. */
+export function resourceCacheKey(service: ServiceConfig, key: string): string {
+  return cacheKey(service.name, key);
+}
+
 /**
  * The outermost layer: GETs that name a cache key are answered from the
  * cache when it can, so a hit costs no bulkhead slot, breaker verdict or
@@ -14,7 +19,7 @@ export function withResourceCache(service: ServiceConfig, cache: ResourceCache):
       return next(request);
     }
     return cache.read({
-      key: cacheKey(service.name, request.cache.key),
+      key: resourceCacheKey(service, request.cache.key),
       ttlMs: service.cacheTtlMs,
       owner: request.cache.owner,
       onStale: request.onStale,

@@ -14,7 +14,7 @@ import { endpointsFor, InstanceResolver } from './instance-resolver.js';
 import { LatencyWindow } from './latency-window.js';
 import type { OutageSignal } from './outage-signal.js';
 import { RetryBudget } from './retry-budget.js';
-import { withResourceCache } from './resource-cache.wrapper.js';
+import { resourceCacheKey, withResourceCache } from './resource-cache.wrapper.js';
 import { withRetries } from './retry.wrapper.js';
 import { leanAxios, type LeanAxios } from './undici-adapter.js';
 import type { UpstreamCall, UpstreamRequest } from './upstream-call.js';
@@ -110,6 +110,11 @@ export class ServiceUpstream {
     const guarded = withBreaker(config, this.breaker)(retried);
     const bounded = withBulkhead(config, this.bulkhead)(guarded);
     this.stack = withResourceCache(config, resourceCache)(bounded);
+  }
+
+  /** The resource cache's key for a call of this service that names `key`, as its cache layer files it. */
+  cacheKeyOf(key: string): string {
+    return resourceCacheKey(this.config, key);
   }
 
   /** Resolves instance host names before the first call, then keeps them fresh. */

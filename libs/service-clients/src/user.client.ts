@@ -8,6 +8,11 @@ import { UpstreamRegistry } from './upstream-registry.js';
 
 const USER = expectAnswer(userSchema, 'The user');
 
+/** Where a user is cached, and whose data it is. */
+function userCache(userId: string): { key: string; owner: string } {
+  return { key: encodeURIComponent(userId), owner: userId };
+}
+
 @Injectable()
 export class UserClient {
   private readonly upstream: ServiceUpstream;
@@ -21,8 +26,13 @@ export class UserClient {
       method: 'GET',
       path: resourcePath('user', '/users/', userId, USER.missing),
       expect: USER,
-      cache: { key: encodeURIComponent(userId), owner: userId },
+      cache: userCache(userId),
       ...options,
     });
+  }
+
+  /** The resource cache key {@link get} reads, for an answer that looks its sections up with itself. */
+  cacheKeyOf(userId: string): string {
+    return this.upstream.cacheKeyOf(userCache(userId).key);
   }
 }

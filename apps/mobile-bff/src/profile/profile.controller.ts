@@ -46,8 +46,9 @@ export class ProfileController {
     @RequestDeadline() deadline: Deadline,
     @ResponseCache() cache: CachedResponse,
   ): Promise<string | undefined> {
-    return cache.answer(async (): Promise<MobileProfile> =>
-      toMobileProfile(await this.sections(caller, deadline)),
+    return cache.answer(
+      async (): Promise<MobileProfile> => toMobileProfile(await this.sections(caller, deadline)),
+      this.sectionKeys(caller),
     );
   }
 
@@ -65,9 +66,19 @@ export class ProfileController {
     @RequestDeadline() deadline: Deadline,
     @ResponseCache() cache: CachedResponse,
   ): Promise<string | undefined> {
-    return cache.answer(async (): Promise<MobileProfileV2> =>
-      toMobileProfileV2(await this.sections(caller, deadline)),
+    return cache.answer(
+      async (): Promise<MobileProfileV2> => toMobileProfileV2(await this.sections(caller, deadline)),
+      this.sectionKeys(caller),
     );
+  }
+
+  /** The resource cache keys {@link sections} reads, looked up with the cached answer. */
+  private sectionKeys(caller: Caller): string[] {
+    return [
+      this.users.cacheKeyOf(caller.id),
+      this.orders.listCacheKeyOf({ userId: caller.id, limit: RECENT_ORDER_COUNT }),
+      this.preferences.cacheKeyOf(caller.id),
+    ];
   }
 
   private sections(caller: Caller, deadline: Deadline) {

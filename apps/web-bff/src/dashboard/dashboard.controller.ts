@@ -33,7 +33,16 @@ export class DashboardController {
     @RequestDeadline() deadline: Deadline,
     @ResponseCache() cache: CachedResponse,
   ): Promise<string | undefined> {
-    return cache.answer(() => this.build(caller, deadline));
+    return cache.answer(() => this.build(caller, deadline), this.sectionKeys(caller));
+  }
+
+  /** The resource cache keys {@link build} reads, looked up with the cached answer. */
+  private sectionKeys(caller: Caller): string[] {
+    return [
+      this.users.cacheKeyOf(caller.id),
+      this.orders.listCacheKeyOf({ userId: caller.id, limit: DASHBOARD_PAGE_SIZE }),
+      this.preferences.cacheKeyOf(caller.id),
+    ];
   }
 
   private async build(caller: Caller, deadline: Deadline): Promise<WebDashboard> {
