@@ -154,7 +154,7 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       await read(first);
       await first.writesLanded();
 
-      expect(await second.peekFresh('response:ida', ['user:ida'])).toBeUndefined();
+      expect(await second.peekFresh('response:ida', () => ['user:ida'])).toBeUndefined();
       await sleep(20);
       // Gone from Redis after the lookup: only a read that takes the lookup's result still finds it.
       await admin.del(`${prefix}cache:v2:user:ida`);
@@ -167,7 +167,7 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
   it('gives back the locks of sections looked up beside an answer that no read took', async () => {
     const { cache, close } = await instance(prefix);
     try {
-      await cache.peekFresh('response:joan', ['user:joan']);
+      await cache.peekFresh('response:joan', () => ['user:joan']);
       await sleep(20);
       expect(await admin.exists(`${prefix}lock:user:joan`)).toBe(1);
 

@@ -274,18 +274,19 @@ export class ResourceCache implements BeforeApplicationShutdown {
 
   /**
    * A fresh entry, if there is one; for the response cache, which serves
-   * nothing stale. When it has to ask Redis, the entries `alongside` (the
-   * sections the answer is built from) are looked up, and locked for their
-   * loads, in the same script as the answer, with the other lookups of the
-   * turn, and the reads of those keys that follow take what it found
-   * instead of asking again; {@link dropPrefetched} forgets what no read
-   * took. Measured at 8 connections with upstreams at 20/30/50 ms: asked
-   * for only once the handler read them, the sections' lookups were the
-   * last wait before the fan-out, the requests one reply released left for
-   * their upstreams together, and the p50 paid 1 to 3 ms for it
-   * (bench/RESULTS.md, the twenty-ninth session).
+   * nothing stale. When it has to ask Redis, the entries `alongside` names
+   * (the sections the answer is built from; named only then, since building
+   * their keys would cost an answer served from memory for nothing) are
+   * looked up, and locked for their loads, in the same script as the
+   * answer, with the other lookups of the turn, and the reads of those keys
+   * that follow take what it found instead of asking again;
+   * {@link dropPrefetched} forgets what no read took. Measured at 8 connections
+   * with upstreams at 20/30/50 ms: asked for only once the handler read
+   * them, the sections' lookups were the last wait before the fan-out, the
+   * requests one reply released left for their upstreams together, and the
+   * p50 paid 1 to 3 ms for it (bench/RESULTS.md, the twenty-ninth session).
    */
-  peekFresh<T>(key: string, alongside: readonly string[] = []): Promise<CacheEntry<T> | undefined> {
+  peekFresh<T>(key: string, alongside?: () => readonly string[]): Promise<CacheEntry<T> | undefined> {
     // Answered from memory alone when it can be: no frame waits on a lookup that is already done.
     const local = this.layers.readMemory(key);
     if (isCacheEntry(local)) {
@@ -301,7 +302,9 @@ export class ResourceCache implements BeforeApplicationShutdown {
           ? undefined
           : this.adoptShared<T>(key, this.layers.readSharedRecord(reply.text), 'fresh'),
       );
-    this.prefetch(alongside);
+    if (alongside !== undefined) {
+      this.prefetch(alongside());
+    }
     return answer;
   }
 

@@ -61,6 +61,8 @@ function appendVary(reply: FastifyReply, field: string): void {
 
 const utf8 = new TextDecoder();
 
+const NO_SECTIONS = (): readonly string[] => [];
+
 /**
  * Serializes the body once, with the route's own response serializer, for
  * the ETag, the cache and the wire alike: Fastify sends JSON text as it is.
@@ -155,23 +157,24 @@ export class CachedResponse {
 
   /**
    * A fresh stored answer, else `produce`'s, stored when it is complete; the
-   * JSON text to send, or nothing for a 304. `sections` are the resource
-   * cache keys `produce` reads: looked up with the answer, in one round
-   * trip to Redis (see {@link ResourceCache.peekFresh}).
+   * JSON text to send, or nothing for a 304. `sections` names the resource
+   * cache keys `produce` reads, asked for only when the answer is looked up
+   * in Redis, and then looked up with it (see {@link ResourceCache.peekFresh}).
    */
   async answer(
     produce: () => Promise<unknown>,
-    sections: readonly string[] = [],
+    sections: () => readonly string[] = NO_SECTIONS,
   ): Promise<string | undefined> {
     const { request, reply, key } = this;
     if (key === undefined) {
       return sendPrepared(request, reply, prepare(reply, await produce()), 0);
     }
+    let asked: readonly string[] = [];
     const hit = bypassesCache(request)
       ? undefined
-      : await this.cache.peekFresh<PreparedAnswer>(key, sections);
+      : await this.cache.peekFresh<PreparedAnswer>(key, () => (asked = sections()));
     if (hit !== undefined && isPreparedAnswer(hit.value)) {
-      this.cache.dropPrefetched(sections);
+      this.cache.dropPrefetched(asked);
       this.metrics.countCacheEvent('response', 'hit');
       void reply.header('x-cache', 'hit');
       return sendPrepared(request, reply, hit.value, hit.freshUntil - Date.now());
@@ -182,7 +185,7 @@ export class CachedResponse {
     try {
       produced = await produce();
     } finally {
-      this.cache.dropPrefetched(sections);
+      this.cache.dropPrefetched(asked);
     }
     const answer = prepare(reply, produced);
     // Only complete answers are kept: a degraded one would outlive the outage it reports.

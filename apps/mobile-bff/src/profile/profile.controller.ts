@@ -48,7 +48,7 @@ export class ProfileController {
   ): Promise<string | undefined> {
     return cache.answer(
       async (): Promise<MobileProfile> => toMobileProfile(await this.sections(caller, deadline)),
-      this.sectionKeys(caller),
+      () => this.sectionKeys(caller),
     );
   }
 
@@ -68,7 +68,7 @@ export class ProfileController {
   ): Promise<string | undefined> {
     return cache.answer(
       async (): Promise<MobileProfileV2> => toMobileProfileV2(await this.sections(caller, deadline)),
-      this.sectionKeys(caller),
+      () => this.sectionKeys(caller),
     );
   }
 

@@ -33,7 +33,10 @@ export class DashboardController {
     @RequestDeadline() deadline: Deadline,
     @ResponseCache() cache: CachedResponse,
   ): Promise<string | undefined> {
-    return cache.answer(() => this.build(caller, deadline), this.sectionKeys(caller));
+    return cache.answer(
+      () => this.build(caller, deadline),
+      () => this.sectionKeys(caller),
+    );
   }
 
   /** The resource cache keys {@link build} reads, looked up with the cached answer. */
