@@ -413,18 +413,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
    */
   private async lookupOrLock<T>(key: string): Promise<SharedLookupResult<T>> {
     const lock = this.newLock(key);
-    return this.lookupResult<T>(
-      key,
-      lock,
-      await this.lookups.add({ entryKey: this.layers.sharedKey(key), lock }),
-    );
-  }
-
-  private lookupResult<T>(
-    key: string,
-    lock: HeldLock,
-    reply: LookupReply | undefined,
-  ): SharedLookupResult<T> {
+    const reply = await this.lookups.add({ entryKey: this.layers.sharedKey(key), lock });
     if (reply === undefined) {
       return { lock: 'unavailable' };
     }
