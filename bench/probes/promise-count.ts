@@ -20,6 +20,7 @@ function creatingFrames(): string {
   return (trace.stack ?? '')
     .split('\n')
     .filter((line) => line.includes(' at ') && !line.includes('node:internal/async_hooks'))
+    // The first frame left is the hook's own `init`; the creating site follows it.
     .slice(1, 4)
     .map((line) => line.trim().replace(/^at /, ''))
     .join(' < ');
