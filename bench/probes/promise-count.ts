@@ -17,13 +17,15 @@ let promises = 0;
 function creatingFrames(): string {
   const trace: { stack?: string } = {};
   Error.captureStackTrace(trace, creatingFrames);
-  return (trace.stack ?? '')
-    .split('\n')
-    .filter((line) => line.includes(' at ') && !line.includes('node:internal/async_hooks'))
-    // The first frame left is the hook's own `init`; the creating site follows it.
-    .slice(1, 4)
-    .map((line) => line.trim().replace(/^at /, ''))
-    .join(' < ');
+  return (
+    (trace.stack ?? '')
+      .split('\n')
+      .filter((line) => line.includes(' at ') && !line.includes('node:internal/async_hooks'))
+      // The first frame left is the hook's own `init`; the creating site follows it.
+      .slice(1, 4)
+      .map((line) => line.trim().replace(/^at /, ''))
+      .join(' < ')
+  );
 }
 
 const hook = createHook({
