@@ -9,9 +9,16 @@ import {
 import { completenessOf } from '@app/aggregation';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Metrics, requestContextOf } from '@app/observability';
-import { httpReplyOf, httpRequestOf, perRoute } from '@app/route-metadata';
+import {
+  httpReplyOf,
+  httpRequestOf,
+  markAdmitsInHandler,
+  pendingAdmission,
+  perRoute,
+} from '@app/route-metadata';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { responseCacheKey } from './cache-keys.js';
+import type { CacheEntry } from './cache-entry.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
 import { ResourceCache } from './resource-cache.js';
 
@@ -166,13 +173,24 @@ export class CachedResponse {
     sections: () => readonly string[] = NO_SECTIONS,
   ): Promise<string | undefined> {
     const { request, reply, key } = this;
+    // The rate limit's verdict, when the guard left it to this handler (see ResponseCache): nothing goes out before it.
+    const admission = pendingAdmission(request);
     if (key === undefined) {
+      await admission;
       return sendPrepared(request, reply, prepare(reply, await produce()), 0);
     }
     let asked: readonly string[] = [];
-    const hit = bypassesCache(request)
+    // Asked for in the turn the rate limit was counted, so that both reach Redis in one round trip.
+    const lookup = bypassesCache(request)
       ? undefined
-      : await this.cache.peekFresh<PreparedAnswer>(key, () => (asked = sections()));
+      : this.cache.peekFresh<PreparedAnswer>(key, () => (asked = sections()));
+    let hit: CacheEntry<PreparedAnswer> | undefined;
+    try {
+      [, hit] = await Promise.all([admission, lookup]);
+    } catch (error) {
+      this.cache.dropPrefetched(asked);
+      throw error;
+    }
     if (hit !== undefined && isPreparedAnswer(hit.value)) {
       this.cache.dropPrefetched(asked);
       this.metrics.countCacheEvent('response', 'hit');
@@ -239,7 +257,16 @@ export class ResponseCachePipe implements PipeTransform<ResponseCacheRequest, Ca
  * interceptor: Nest runs every request of a route with an interceptor
  * through a chain of rxjs operators, which cost about 12% of the
  * instructions of a cache miss (bench/RESULTS.md). Parameters are resolved
- * after the guards, so a cached answer is still only served to a caller
- * who is authenticated and within their rate limits.
+ * after the guards, so a cached answer is only served to an authenticated
+ * caller; the rate limit's verdict is left to `answer()`, which looks the
+ * answer up meanwhile and serves, loads or refuses only once it has it.
  */
-export const ResponseCache = (): ParameterDecorator => readResponseCacheRequest(undefined, ResponseCachePipe);
+export const ResponseCache =
+  (): ParameterDecorator =>
+  (target, handler, index): void => {
+    readResponseCacheRequest(undefined, ResponseCachePipe)(target, handler, index);
+    if (handler !== undefined) {
+      // answer() waits for the rate limit's verdict itself, beside its lookup.
+      markAdmitsInHandler(target, handler);
+    }
+  };

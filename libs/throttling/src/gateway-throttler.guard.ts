@@ -19,11 +19,11 @@ import {
   THROTTLER_TTL,
 } from '@nestjs/throttler/dist/throttler.constants.js';
 import { Metrics } from '@app/observability';
-import { httpReplyOf, httpRequestOf, perRoute } from '@app/route-metadata';
+import { admitsInHandler, deferAdmission, httpReplyOf, httpRequestOf, perRoute } from '@app/route-metadata';
 import { ProblemError } from '@app/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
-import type { WindowSpend } from './rate-counter.js';
+import type { RateCounter, WindowSpend } from './rate-counter.js';
 import { rateLimitHeaders, retryAfterSeconds, type ThrottlerOutcome } from './rate-limit-headers.js';
 import { rateLimitKey, RateLimitPolicy, WINDOW_NAMES } from './rate-limit-policy.js';
 import { THROTTLE_COST } from './throttle-cost.decorator.js';
@@ -120,7 +120,13 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
    * an option may give as a promise is awaited only when it is one: each
    * await is a turn of the microtask queue, and the gateway's own tracker
    * and its two windows' per-tier limits made three a request (counted
-   * from the code).
+   * from the code). A route whose handler takes the verdict itself (a
+   * cached answer's, which awaits it beside its own cache lookup) gets it
+   * deferred: the count and the lookup then reach Redis in one round trip,
+   * not two in a row, and nothing of the handler's reaches the caller or an
+   * upstream before the verdict; only a parameter's own check (a malformed
+   * query's 400) now comes before a 429. Measured with Redis at 8
+   * connections and upstreams at 20/30/50 ms: p50 2-3 ms lower (bench/RESULTS.md).
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.routeLimits(context);
@@ -158,7 +164,24 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
     if (tracker === undefined) {
       return true;
     }
-    const counters = await this.store.consumeInOrder(spends);
+    const verdict = this.admit(context, request, tracker, counted, this.store.consumeInOrder(spends));
+    if (admitsInHandler(context)) {
+      deferAdmission(request, verdict);
+    } else {
+      await verdict;
+    }
+    return true;
+  }
+
+  /** Resolves once the counters admit the request, with its RateLimit headers set; rejects with the 429 if they do not. */
+  private async admit(
+    context: ExecutionContext,
+    request: FastifyRequest,
+    tracker: string,
+    counted: readonly Omit<ThrottlerOutcome, 'counter'>[],
+    counting: Promise<RateCounter[]>,
+  ): Promise<void> {
+    const counters = await counting;
     const outcomes: ThrottlerOutcome[] = counters.map((counter, index) => {
       const { name, limit, windowMs } = counted[index];
       return { name, limit, windowMs, counter };
@@ -173,7 +196,6 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
       });
     }
     void httpReplyOf<FastifyReply>(context).headers(rateLimitHeaders(outcomes));
-    return true;
   }
 
   private readRouteLimits(handler: Function, classRef: Function): RouteLimits {
