@@ -43,7 +43,7 @@ const RELEASE_LOCK: LuaScript = {
  * The lock is released only if this load still holds it. An owner index
  * named by several entries (a miss writes its answer and its sections
  * together, all one user's) gets one SADD of all of them and one PEXPIRE:
- * four of each a miss were a third of the Redis commands it sent.
+ * four of each a miss were a quarter of the Redis commands it sent.
  */
 const STORE_BATCH: LuaScript = {
   lua: `

@@ -1,17 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { expectAnswer } from './expected-answer.js';
 import { preferencesSchema, type Preferences, type PreferencesPatch } from './models.js';
+import { userOwnedCache } from './resource-cache.wrapper.js';
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
 const PREFERENCES = expectAnswer(preferencesSchema, "The user's preferences");
-
-/** Where a user's preferences are cached, and whose data they are. */
-function preferencesCache(userId: string): { key: string; owner: string } {
-  return { key: encodeURIComponent(userId), owner: userId };
-}
 
 @Injectable()
 export class PreferenceClient {
@@ -26,14 +22,14 @@ export class PreferenceClient {
       method: 'GET',
       path: resourcePath('preference', '/preferences/', userId, PREFERENCES.missing),
       expect: PREFERENCES,
-      cache: preferencesCache(userId),
+      cache: userOwnedCache(userId),
       ...options,
     });
   }
 
   /** The resource cache key {@link get} reads, for an answer that looks its sections up with itself. */
   cacheKeyOf(userId: string): string {
-    return this.upstream.cacheKeyOf(preferencesCache(userId).key);
+    return this.upstream.cacheKeyOf(userOwnedCache(userId).key);
   }
 
   /** Written once: retried only when the caller gives an idempotency key. */

@@ -2,6 +2,11 @@ import type { ServiceConfig } from '@app/config';
 import { cacheKey, type ResourceCache } from '@app/caching';
 import type { UpstreamWrapper } from './upstream-call.js';
 
+/** Where one user's own resource (their record, their preferences) is cached, and whose data it is. */
+export function userOwnedCache(userId: string): { key: string; owner: string } {
+  return { key: encodeURIComponent(userId), owner: userId };
+}
+
 /** The resource cache's key for a call of `service` that names `key`. */
 export function resourceCacheKey(service: ServiceConfig, key: string): string {
   return cacheKey(service.name, key);

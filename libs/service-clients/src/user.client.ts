@@ -1,17 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { expectAnswer } from './expected-answer.js';
 import { userSchema, type User } from './models.js';
+import { userOwnedCache } from './resource-cache.wrapper.js';
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
 const USER = expectAnswer(userSchema, 'The user');
-
-/** Where a user is cached, and whose data it is. */
-function userCache(userId: string): { key: string; owner: string } {
-  return { key: encodeURIComponent(userId), owner: userId };
-}
 
 @Injectable()
 export class UserClient {
@@ -26,13 +22,13 @@ export class UserClient {
       method: 'GET',
       path: resourcePath('user', '/users/', userId, USER.missing),
       expect: USER,
-      cache: userCache(userId),
+      cache: userOwnedCache(userId),
       ...options,
     });
   }
 
   /** The resource cache key {@link get} reads, for an answer that looks its sections up with itself. */
   cacheKeyOf(userId: string): string {
-    return this.upstream.cacheKeyOf(userCache(userId).key);
+    return this.upstream.cacheKeyOf(userOwnedCache(userId).key);
   }
 }
