@@ -6,11 +6,15 @@ import { duringWindow, probeOut } from './window.js';
  * What the target allocates over the measuring window, by the JavaScript
  * function that allocated it: V8's sampling heap profiler (one sample per 4
  * KB on average), keeping the objects that were collected since, so the
- * figures are allocations rather than what survived. Written to ALLOCATION_PROFILE_OUT
- * as a `.heapprofile` with `requests` added; `summarize.js alloc` reads it.
+ * figures are allocations rather than what survived. With
+ * ALLOCATION_KEEP=survivors it leaves out what a young-generation
+ * collection freed, so the figures are what outlived a scavenge (what the
+ * collector copies). Written to ALLOCATION_PROFILE_OUT as a `.heapprofile`
+ * with `requests` added; `summarize.js alloc` reads it.
  */
 
 const out = probeOut('ALLOCATION_PROFILE_OUT');
+const survivorsOnly = process.env.ALLOCATION_KEEP === 'survivors';
 const session = new Session();
 session.connect();
 
@@ -20,7 +24,7 @@ duringWindow(
     await session.post('HeapProfiler.startSampling', {
       samplingInterval: 4096,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMinorGC: !survivorsOnly,
     });
   },
   async (_opened, requests) => {
