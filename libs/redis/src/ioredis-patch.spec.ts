@@ -10,6 +10,8 @@ import { describe, expect, it, vi } from 'vitest';
  * miss on Redis, and twice the collector's time. And every command copied
  * its arguments with Array.prototype.flat(), whose generic walk took about
  * 40 µs for a batched script's few hundred arguments (bench/RESULTS.md).
+ * The patch's third part, a command timeout decided only after the loop's
+ * next read of its sockets, needs a real Redis: redis-connection.spec.ts.
  */
 describe('ioredis pipelines (patched)', () => {
   const client = new Redis({ lazyConnect: true, enableOfflineQueue: false });
