@@ -13,6 +13,7 @@ import {
   upstreamUrls,
 } from './harness/fleet.js';
 import { drive } from './harness/load.js';
+import { loggedWarnings } from './harness/logged-warnings.js';
 import { setUpstreamLatency } from './harness/run-scenario.js';
 import { MIN_WARM_UP_REQUESTS, SCENARIOS, settingsFor } from './harness/scenarios.js';
 import { countOption, optionValue } from './harness/measure-options.js';
@@ -258,6 +259,14 @@ async function main(): Promise<void> {
     process.exitCode = failed ? 1 : 0;
   } finally {
     await Promise.all([demo, ...tallies.map(({ child }) => child)].map((child) => child.stop()));
+    // A target that went without Redis for a while, or opened a breaker, measured something else.
+    for (const { spec, child } of tallies.filter(({ spec }) => spec.dist !== undefined)) {
+      const warnings = loggedWarnings(child.logFile);
+      if (warnings.length > 0) {
+        process.exitCode = 1;
+        console.error(`${spec.name} logged ${warnings.length} lines at warn or above, first: ${warnings[0]}`);
+      }
+    }
     for (const { spec } of tallies) {
       if (spec.env.REDIS_URL !== undefined && spec.env.REDIS_KEY_PREFIX !== undefined) {
         await deleteKeys(spec.env.REDIS_URL, spec.env.REDIS_KEY_PREFIX);

@@ -8,7 +8,14 @@ import { rssMiB } from './harness/proc-stats.js';
 import { checksTable, resultsSection, scenarioTable, withResults, type RunFacts } from './harness/report.js';
 import { GatewayDiedError, runScenario } from './harness/run-scenario.js';
 import { SCENARIOS, settingsFor, type Settings } from './harness/scenarios.js';
-import { rssCheck, runFailures, scenarioChecks, type ScenarioFigures } from './harness/summary.js';
+import { loggedWarnings } from './harness/logged-warnings.js';
+import {
+  rssCheck,
+  runFailures,
+  scenarioChecks,
+  warningsCheck,
+  type ScenarioFigures,
+} from './harness/summary.js';
 import { UserPool } from './harness/users.js';
 
 /*
@@ -17,8 +24,10 @@ import { UserPool } from './harness/users.js';
  * baseline, every target measured in turn in the same run. Writes
  * bench/RESULTS.md and bench/results.svg; a short run writes them under
  * dist/bench/short/ instead, so a quick check never replaces the committed
- * figures. Exits 1 on any wrong answer, non-2xx, error, degraded answer or
- * dead gateway; a missed performance target is printed, not a failure.
+ * figures. Exits 1 on any wrong answer, non-2xx, error, degraded answer,
+ * dead gateway or warning in a product's log (a Redis flavour that went on
+ * without Redis is not measuring what it says); a missed performance
+ * target is printed, not a failure.
  */
 
 const log = (line: string): void => console.log(line);
@@ -27,6 +36,8 @@ interface Measured {
   scenarios: ScenarioFigures[];
   rss: { name: string; rssMiB: number }[];
   products: string[];
+  /** Each product process's log, read once the fleet has stopped. */
+  productLogs: { name: string; logFile: string }[];
   redis: RunFacts['redis'];
 }
 
@@ -51,6 +62,7 @@ async function measure(settings: Settings, runId: string): Promise<Measured> {
       scenarios,
       rss: fleet.children.map((child) => ({ name: child.name, rssMiB: rssMiB(child.pid) })),
       products: fleet.products.map((child) => child.name),
+      productLogs: fleet.products.map(({ name, logFile }) => ({ name, logFile })),
       redis: fleet.redis,
     };
   } finally {
@@ -74,10 +86,15 @@ async function main(): Promise<number> {
     throw error;
   }
   const { scenarios, rss, products } = measured;
+  const warnings = measured.productLogs.map(({ name, logFile }) => ({
+    name,
+    warnings: loggedWarnings(logFile),
+  }));
 
   const checks = [
     ...scenarios.flatMap(scenarioChecks),
     ...rss.filter(({ name }) => products.includes(name)).map(({ name, rssMiB: mib }) => rssCheck(name, mib)),
+    ...warnings.map(({ name, warnings: logged }) => warningsCheck(name, logged)),
   ];
   for (const figures of scenarios) {
     log(`\n${figures.scenario.title} (${figures.connections} connections)`);
@@ -121,7 +138,7 @@ async function main(): Promise<number> {
   );
   log(`\nWrote ${resultsFile} and results.svg (${facts.durationS.toFixed(0)} s in all).`);
 
-  const failures = runFailures(scenarios);
+  const failures = runFailures(scenarios, warnings);
   if (failures.length > 0) {
     log('\nThe run FAILED:');
     for (const line of failures) {

@@ -165,13 +165,33 @@ export function rssCheck(name: string, rssMiB: number): TargetCheck {
   };
 }
 
+/** A product process that logged nothing at warn or above: otherwise its figures are not what they claim. */
+export function warningsCheck(name: string, warnings: readonly string[]): TargetCheck {
+  return {
+    scenario: 'run',
+    target: name,
+    goal: 'nothing logged at warn or above',
+    actual: warnings.length === 0 ? 'nothing' : `${warnings.length} lines, first: ${warnings[0]}`,
+    met: warnings.length === 0,
+  };
+}
+
 /**
  * Why the run fails, one line each: a non-2xx answer, an error or timeout,
- * a degraded answer or a wrong sampled answer, from any target. A missed
- * performance target is reported, never a failure.
+ * a degraded answer or a wrong sampled answer, from any target, or a
+ * product process that logged a warning. A missed performance target is
+ * reported, never a failure.
  */
-export function runFailures(scenarios: readonly ScenarioFigures[]): string[] {
+export function runFailures(
+  scenarios: readonly ScenarioFigures[],
+  warnings: readonly { name: string; warnings: readonly string[] }[],
+): string[] {
   const lines: string[] = [];
+  for (const { name, warnings: logged } of warnings) {
+    if (logged.length > 0) {
+      lines.push(`${name} logged ${logged.length} lines at warn or above, first: ${logged[0]}`);
+    }
+  }
   for (const { scenario, baseline, products } of scenarios) {
     for (const figures of [baseline, ...products]) {
       const where = `${scenario.id}, ${figures.label}`;
