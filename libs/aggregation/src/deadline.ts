@@ -1,4 +1,4 @@
-import { Cancellation, type CancelSignal } from '@app/cancellation';
+import { Cancellation, timeoutAfterReads, type CancelSignal } from '@app/cancellation';
 import type { RequestContext, TraceSpan } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import { performance } from 'node:perf_hooks';
@@ -31,7 +31,7 @@ export class ClientClosedError extends ProblemError {
  */
 export class Deadline {
   private cancellation: Cancellation | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
 
   /**
    * @param at `performance.now()` by which the request must have answered.
@@ -68,8 +68,7 @@ export class Deadline {
       cancellation.abort(new DeadlineExceededError());
       return cancellation;
     }
-    this.timer = setTimeout(() => cancellation.abort(new DeadlineExceededError()), leftMs);
-    this.timer.unref();
+    this.stopTimer = timeoutAfterReads(leftMs, () => cancellation.abort(new DeadlineExceededError()));
     this.onStart?.(this);
     return cancellation;
   }
@@ -98,6 +97,6 @@ export class Deadline {
 
   /** The answer has been sent: the timer is no longer needed. */
   dispose(): void {
-    clearTimeout(this.timer);
+    this.stopTimer?.();
   }
 }

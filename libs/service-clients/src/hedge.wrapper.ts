@@ -1,4 +1,4 @@
-import { Cancellation } from '@app/cancellation';
+import { Cancellation, timeoutAfterReads } from '@app/cancellation';
 import type { HedgeConfig } from '@app/config';
 import type { LatencyWindow } from './latency-window.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -35,7 +35,7 @@ export function withHedging(
 
       const finish = (outcome: () => void): void => {
         settled = true;
-        clearTimeout(hedgeTimer);
+        stopHedgeTimer();
         for (const attempt of attempts) {
           attempt.abort();
         }
@@ -67,12 +67,12 @@ export function withHedging(
           },
         );
       };
-      const hedgeTimer = setTimeout(() => {
+      // Not while the first attempt's answer waits to be read: a hedge then only adds load.
+      const stopHedgeTimer = timeoutAfterReads(delayMs, () => {
         if (!settled && running > 0 && budget.tryRetry()) {
           launch();
         }
-      }, delayMs);
-      hedgeTimer.unref();
+      });
       launch();
     });
   };

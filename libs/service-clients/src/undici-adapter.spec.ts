@@ -1,5 +1,6 @@
 import { Cancellation } from '@app/cancellation';
 import { AxiosHeaders, isCancel, type Axios } from 'axios';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
@@ -187,5 +188,51 @@ describe('undiciAdapter', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     await expect(http.get(`http://127.0.0.1:${port}/x`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+/** An upstream in a process of its own, so it answers while this one's event loop is blocked. */
+const UPSTREAM = `
+const server = require('node:http').createServer((request, response) => response.end('{"ok":true}'));
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+/** Keeps the event loop from reading anything for `ms`, as a gateway under a few hundred connections does. */
+function blockEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // Busy on purpose: nothing else may run.
+  }
+}
+
+describe('undiciAdapter with its event loop busy past a call’s timeout', () => {
+  let upstream: ChildProcess;
+  let http: Axios;
+  const pools = new Agent({ connections: 1 });
+
+  beforeAll(async () => {
+    upstream = spawn(process.execPath, ['-e', UPSTREAM], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const port = await new Promise<number>((resolve) =>
+      upstream.stdout?.once('data', (data: Buffer) => resolve(Number(data.toString().trim()))),
+    );
+    http = clientOf(leanAxios(pools, 4096));
+    http.defaults.baseURL = `http://127.0.0.1:${port}`;
+    // The connection is made and kept alive: the call below is written to its socket at once.
+    await http.get('/');
+  });
+
+  afterAll(async () => {
+    await pools.close();
+    upstream.kill();
+  });
+
+  it('answers a call whose answer came in while the loop was busy, rather than timing it out', async () => {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const call = http.get<string>('/', { timeout: 100 });
+      // Blocked from the turn's last phase, after the request has left and while the upstream answers: the next
+      // turn starts with the call's timer due, before its poll reads the answer.
+      setImmediate(() => blockEventLoop(250));
+      expect((await call).data).toBe('{"ok":true}');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { CancelSignal } from '@app/cancellation';
+import { timeoutAfterReads, type CancelSignal } from '@app/cancellation';
 import {
   Axios,
   AxiosError,
@@ -293,14 +293,10 @@ export function undiciAdapter(dispatcher: Dispatcher, defaultMaxBytes: number): 
         new AxiosError(`maxContentLength size of ${maxBytes} exceeded`, AxiosError.ERR_BAD_RESPONSE, config),
     );
     const timeoutMs = config.timeout ?? 0;
-    const timer =
+    const stopTimer =
       timeoutMs > 0
-        ? setTimeout(
-            () =>
-              exchange.stop(
-                new AxiosError(`timeout of ${timeoutMs}ms exceeded`, AxiosError.ETIMEDOUT, config),
-              ),
-            timeoutMs,
+        ? timeoutAfterReads(timeoutMs, () =>
+            exchange.stop(new AxiosError(`timeout of ${timeoutMs}ms exceeded`, AxiosError.ETIMEDOUT, config)),
           )
         : undefined;
     const stopListening = onCallerAbort(config.signal, () =>
@@ -329,7 +325,7 @@ export function undiciAdapter(dispatcher: Dispatcher, defaultMaxBytes: number): 
     } catch (error) {
       throw error instanceof AxiosError ? error : transportError(error, config);
     } finally {
-      clearTimeout(timer);
+      stopTimer?.();
       stopListening();
     }
   };
