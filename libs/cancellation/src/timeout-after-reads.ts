@@ -7,10 +7,10 @@
  * turns run long (a few hundred connections), a bare timer timed out calls
  * whose answers were already in their sockets: healthy upstreams failed,
  * their breakers opened, and the overload turned into an outage (at 1,024
- * connections, 798 upstream timeouts and every service's breaker open,
+ * connections, 1,283 upstream timeouts and every service's breaker open,
  * against none with this; bench/RESULTS.md, the thirty-second session).
  * Left to `setImmediate`, which runs after the poll, the verdict sees those
- * answers first; work that has not answered times out a turn later.
+ * answers first; work that has not answered times out right after that poll.
  * Unreferenced: a pending timeout never holds the process open by itself.
  */
 export function timeoutAfterReads(ms: number, onTimeout: () => void): () => void {
