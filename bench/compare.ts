@@ -13,7 +13,7 @@ import {
   upstreamUrls,
 } from './harness/fleet.js';
 import { drive } from './harness/load.js';
-import { loggedWarnings } from './harness/logged-warnings.js';
+import { describeWarnings, loggedWarnings } from './harness/logged-warnings.js';
 import { setUpstreamLatency } from './harness/run-scenario.js';
 import { MIN_WARM_UP_REQUESTS, SCENARIOS, settingsFor } from './harness/scenarios.js';
 import { countOption, optionValue } from './harness/measure-options.js';
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
       const warnings = loggedWarnings(child.logFile);
       if (warnings.length > 0) {
         process.exitCode = 1;
-        console.error(`${spec.name} logged ${warnings.length} lines at warn or above, first: ${warnings[0]}`);
+        console.error(`${spec.name} logged ${describeWarnings(warnings)}`);
       }
     }
     for (const { spec } of tallies) {

@@ -34,3 +34,8 @@ export function warningsIn(log: string): string[] {
 export function loggedWarnings(logFile: string): string[] {
   return warningsIn(readFileSync(logFile, 'utf8'));
 }
+
+/** How many lines a process logged at warn or above, and the first: what a report prints. */
+export function describeWarnings(warnings: readonly string[]): string {
+  return `${warnings.length} lines at warn or above, first: ${warnings[0]}`;
+}

@@ -1,4 +1,5 @@
 import type { TargetId } from './fleet.js';
+import { describeWarnings } from './logged-warnings.js';
 import type { LoadResult } from './load.js';
 import type { Scenario, ScenarioId } from './scenarios.js';
 
@@ -171,7 +172,7 @@ export function warningsCheck(name: string, warnings: readonly string[]): Target
     scenario: 'run',
     target: name,
     goal: 'nothing logged at warn or above',
-    actual: warnings.length === 0 ? 'nothing' : `${warnings.length} lines, first: ${warnings[0]}`,
+    actual: warnings.length === 0 ? 'nothing' : describeWarnings(warnings),
     met: warnings.length === 0,
   };
 }
@@ -189,7 +190,7 @@ export function runFailures(
   const lines: string[] = [];
   for (const { name, warnings: logged } of warnings) {
     if (logged.length > 0) {
-      lines.push(`${name} logged ${logged.length} lines at warn or above, first: ${logged[0]}`);
+      lines.push(`${name} logged ${describeWarnings(logged)}`);
     }
   }
   for (const { scenario, baseline, products } of scenarios) {
