@@ -90,7 +90,7 @@ export class CacheInvalidator implements OnModuleInit {
       ? parsed.keys.filter((key): key is string => typeof key === 'string')
       : [];
     this.layers.invalidateOwner(parsed.owner);
-    // Entries copied from Redis carry no owner here; the owner's index named them, and the broadcast does.
+    // An entry copied from Redis for a read that named no owner carries none here; the owner's index named it, and the broadcast does.
     for (const key of new Set(announced)) {
       void this.layers.memory.delete(key);
     }

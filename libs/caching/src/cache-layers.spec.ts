@@ -88,7 +88,7 @@ describe('CacheLayers owner invalidation', () => {
     expect(layers.readMemory('user:ada')).toEqual({ v: 2 });
   });
 
-  it('leaves an entry stored without an owner, such as one copied from Redis, to be deleted by its key', () => {
+  it("leaves an entry stored without an owner, such as an idempotent replay's, to be deleted by its key", () => {
     const layers = memoryLayer({});
     layers.writeMemory('user:ada', { id: 'ada' }, 60_000);
     layers.invalidateOwner('ada');

@@ -129,10 +129,10 @@ function sharedLayer(redis: RedisConnection, keyPrefix: string): Keyv {
 /**
  * The cache's two layers, as Keyv stores: a bounded in-memory LRU in every
  * process, and, with `REDIS_URL`, Redis shared by every instance. The
- * resource cache reads them in this order and writes both (Redis in one
- * script with the entry's index and lock, in the record format below);
- * cache-manager deletes from both; an invalidation from another instance
- * clears the memory layer alone.
+ * resource cache reads them in this order and writes Redis (in one script
+ * with the entry's index and lock, in the record format below), keeping in
+ * memory what it reads back; cache-manager deletes from both; an
+ * invalidation from another instance clears the memory layer alone.
  */
 @Injectable()
 export class CacheLayers {
@@ -141,6 +141,8 @@ export class CacheLayers {
   private readonly sharedPrefix: string;
   private readonly lru: LRUCache<string, MemoryRecord>;
   private readonly invalidations = new OwnerInvalidations();
+  /** Entries on their way to Redis, which reads find here until their write has landed (see {@link holdWhileLanding}). */
+  private readonly landing = new Map<string, MemoryRecord>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
     // lru-cache bounds both the count and the bytes; Keyv keeps the expiry with each entry.
@@ -207,6 +209,10 @@ export class CacheLayers {
    * its owner's data has changed since (then it is dropped, as Keyv would).
    */
   readMemory(key: string): unknown {
+    const landing = this.landing.get(key);
+    if (landing !== undefined && this.servable(landing, Date.now())) {
+      return landing.value;
+    }
     const record = this.lru.get(key);
     if (record === undefined) {
       return undefined;
@@ -227,13 +233,29 @@ export class CacheLayers {
 
   /** Keeps `value` in the memory layer for `keepMs`, as `owner`'s data when it is a user's. */
   writeMemory(key: string, value: unknown, keepMs: number, owner?: string): void {
-    const record: MemoryRecord = {
-      value,
-      expires: Date.now() + keepMs,
-      owner,
-      written: this.invalidations.now,
-    };
+    const record = this.recordOf(value, keepMs, owner);
     this.lru.set(key, record, { size: entrySize(key, record) });
+  }
+
+  /**
+   * Lets reads of this process find `value` while its write to Redis is
+   * under way, as if the memory layer held it, without filing it in the
+   * LRU; the returned function ends that once the write has landed (or
+   * failed), and Redis, or the memory layer, answers from then on.
+   */
+  holdWhileLanding(key: string, value: unknown, keepMs: number, owner?: string): () => void {
+    const record = this.recordOf(value, keepMs, owner);
+    this.landing.set(key, record);
+    return () => {
+      // A later write of the same key may hold it by now; that one ends its own hold.
+      if (this.landing.get(key) === record) {
+        this.landing.delete(key);
+      }
+    };
+  }
+
+  private recordOf(value: unknown, keepMs: number, owner: string | undefined): MemoryRecord {
+    return { value, expires: Date.now() + keepMs, owner, written: this.invalidations.now };
   }
 
   /** Whether the memory layer holds `key` now, expired or stale or not. */

@@ -12,9 +12,12 @@ import { ResourceCache } from './resource-cache.js';
 
 const url = process.env.REDIS_URL;
 
-/** One gateway instance's cache, on the shared Redis. */
-async function instance(prefix: string): Promise<{ cache: ResourceCache; close: () => Promise<void> }> {
-  const config = loadConfig({ REDIS_URL: url, REDIS_KEY_PREFIX: prefix });
+/** One gateway instance's cache, on the shared Redis (or on `redisUrl`, a Redis that may not be there). */
+async function instance(
+  prefix: string,
+  redisUrl = url,
+): Promise<{ cache: ResourceCache; layers: CacheLayers; close: () => Promise<void> }> {
+  const config = loadConfig({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
   const redis = new RedisConnection(config);
   await redis.onModuleInit();
   const layers = new CacheLayers(config, redis);
@@ -22,6 +25,7 @@ async function instance(prefix: string): Promise<{ cache: ResourceCache; close: 
   const cache = new ResourceCache(config, layers, redis, invalidator, new Metrics());
   return {
     cache,
+    layers,
     // In Nest's order: every provider's beforeApplicationShutdown, then every onApplicationShutdown.
     close: async () => {
       await cache.beforeApplicationShutdown();
@@ -88,6 +92,79 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(await admin.pttl(`${prefix}cache-index:ada`)).toBeGreaterThan(0);
       expect(await admin.exists(`${prefix}lock:user:ada`)).toBe(0);
     });
+  });
+
+  it('keeps in memory what it reads back from Redis, not every entry it loads, so users seen once push out no one', async () => {
+    const { cache, layers, close } = await instance(prefix);
+    try {
+      const { read, counter } = countedRead('user:lin', { id: 'lin' }, { owner: 'lin' });
+
+      expect(await read(cache)).toEqual({ id: 'lin' });
+      // Until its write lands, the entry is found here without asking Redis.
+      expect(layers.readMemory('user:lin')).toMatchObject({ value: { id: 'lin' } });
+      await cache.writesLanded();
+      expect(layers.holdsInMemory('user:lin')).toBe(false);
+
+      expect(await read(cache)).toEqual({ id: 'lin' });
+      expect(layers.holdsInMemory('user:lin')).toBe(true);
+      expect(await read(cache)).toEqual({ id: 'lin' });
+      expect(counter.loads).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it("drops an entry it read back from Redis on its owner's invalidation alone, as it must while Redis is away", async () => {
+    const { cache, layers, close } = await instance(prefix);
+    try {
+      const { read } = countedRead('user:may', { id: 'may' }, { owner: 'may' });
+      await read(cache);
+      await cache.writesLanded();
+      await read(cache);
+      expect(layers.holdsInMemory('user:may')).toBe(true);
+
+      // This instance's own memory, as an invalidation with Redis down still clears it.
+      layers.invalidateOwner('may');
+
+      expect(layers.readMemory('user:may')).toBeUndefined();
+    } finally {
+      await close();
+    }
+  });
+
+  it('serves the newer entry once a write replaces one it held in memory, not the older one again', async () => {
+    const { cache, layers, close } = await instance(prefix);
+    try {
+      const { read } = countedRead('user:ines', { id: 'ines', name: 'Ines' }, { owner: 'ines' });
+      await read(cache);
+      await cache.writesLanded();
+      await read(cache);
+      expect(layers.holdsInMemory('user:ines')).toBe(true);
+
+      // As a background refresh stores what it reloaded.
+      await cache.store('user:ines', { id: 'ines', name: 'Inès' }, 60_000, 'ines');
+
+      expect(await read(cache)).toEqual({ id: 'ines', name: 'Inès' });
+    } finally {
+      await close();
+    }
+  });
+
+  it('keeps a load in memory when Redis cannot take it, and still spares the upstream the repeat', async () => {
+    // Nothing listens on port 1: Redis is configured but unreachable.
+    const { cache, layers, close } = await instance(prefix, 'redis://127.0.0.1:1');
+    try {
+      const { read, counter } = countedRead('user:noor', { id: 'noor' }, { owner: 'noor' });
+
+      expect(await read(cache)).toEqual({ id: 'noor' });
+      await cache.writesLanded();
+
+      expect(layers.holdsInMemory('user:noor')).toBe(true);
+      expect(await read(cache)).toEqual({ id: 'noor' });
+      expect(counter.loads).toBe(1);
+    } finally {
+      await close();
+    }
   });
 
   it('keeps an entry loaded just before a shutdown: it reaches Redis before the connection closes', async () => {

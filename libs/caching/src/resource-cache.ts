@@ -230,12 +230,15 @@ export class ResourceCache implements BeforeApplicationShutdown {
       this.metrics.countCacheEvent('resource', 'miss');
       return this.flights.run(read.key, (signal) => this.loadAndStore(read, signal, undefined), read.signal);
     }
-    const prefetched = this.prefetched.get(read.key);
-    if (prefetched !== undefined) {
+    let lookup = this.prefetched.get(read.key) as Promise<SharedLookupResult<T>> | undefined;
+    if (lookup === undefined) {
+      lookup = this.lookupOrLock<T>(read.key);
+    } else {
       this.prefetched.delete(read.key);
-      return prefetched.then(({ entry, lock }) => this.serve(read, entry as CacheEntry<T> | undefined, lock));
     }
-    return this.lookupOrLock<T>(read.key).then(({ entry, lock }) => this.serve(read, entry, lock));
+    return lookup.then(({ entry, lock }) =>
+      this.serve(read, this.adoptShared(read.key, entry, read.owner, 'stale-too'), lock),
+    );
   }
 
   /** What a read does once it knows what the cache holds: serve it, or load under a single flight and fall back on it. */
@@ -298,7 +301,11 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * requests one reply released left for their upstreams together, and the
    * p50 paid 1 to 3 ms for it (bench/RESULTS.md, the twenty-ninth session).
    */
-  peekFresh<T>(key: string, alongside?: () => readonly string[]): Promise<CacheEntry<T> | undefined> {
+  peekFresh<T>(
+    key: string,
+    alongside?: () => readonly string[],
+    owner?: string,
+  ): Promise<CacheEntry<T> | undefined> {
     // Answered from memory alone when it can be: no frame waits on a lookup that is already done.
     const local = this.layers.readMemory(key);
     if (isCacheEntry(local)) {
@@ -312,7 +319,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
       .then((reply) =>
         reply?.text === undefined
           ? undefined
-          : this.adoptShared<T>(key, this.layers.readSharedRecord(reply.text), 'fresh'),
+          : this.adoptShared(key, this.sharedEntry<T>(reply.text), owner, 'fresh'),
       );
     if (alongside !== undefined) {
       this.prefetch(alongside());
@@ -363,7 +370,17 @@ export class ResourceCache implements BeforeApplicationShutdown {
     return landed(this.write(key, value, ttlMs, owner, lock));
   }
 
-  /** Writes the memory layer at once, and Redis if there is one: `shared` is that write, for whoever must wait on it. */
+  /**
+   * Writes the entry where reads find it: the memory layer without Redis;
+   * with Redis, Redis, and the memory layer only for a key it already holds
+   * (so it never serves an older entry) or once Redis turns the write down.
+   * Other entries reach this process's memory when a later read takes them
+   * back from Redis ({@link adoptShared}): under a stream of new users most
+   * entries a miss writes are never read here again, and filing each in the
+   * LRU until it was pushed out cost 8% of a Redis miss's CPU (bench/RESULTS.md,
+   * the thirty-third session). `shared` is the Redis write, for whoever must
+   * wait on it.
+   */
   private write<T>(
     key: string,
     value: T,
@@ -374,7 +391,9 @@ export class ResourceCache implements BeforeApplicationShutdown {
   ): { entry: CacheEntry<T>; shared: Promise<void> | undefined } {
     const now = Date.now();
     const entry: CacheEntry<T> = { value, storedAt: now, freshUntil: now + ttlMs };
-    this.layers.writeMemory(key, entry, keepMs, owner);
+    if (this.layers.shared === undefined || this.layers.holdsInMemory(key)) {
+      this.layers.writeMemory(key, entry, keepMs, owner);
+    }
     return {
       entry,
       shared:
@@ -382,7 +401,11 @@ export class ResourceCache implements BeforeApplicationShutdown {
     };
   }
 
-  /** Writes to Redis, which the caller knows is configured, with every other entry written in this turn. */
+  /**
+   * Writes to Redis, which the caller knows is configured, with every other
+   * entry written in this turn; meanwhile reads here find the entry as if
+   * memory held it, and if Redis does not take it, memory keeps it.
+   */
   private async storeShared(
     key: string,
     entry: CacheEntry<unknown>,
@@ -391,12 +414,18 @@ export class ResourceCache implements BeforeApplicationShutdown {
     lock: HeldLock | undefined,
   ): Promise<void> {
     const index = owner === undefined ? undefined : this.invalidator.sharedIndex(owner);
-    await this.writes.add({
-      record: this.layers.sharedRecord(key, entry, keepMs),
+    const record = this.layers.sharedRecord(key, entry, keepMs);
+    const landed = this.layers.holdWhileLanding(key, entry, keepMs, owner);
+    const written = await this.writes.add({
+      record,
       keepMs,
       index: index === undefined ? undefined : { ...index, member: key },
       lock,
     });
+    landed();
+    if (written === undefined) {
+      this.layers.writeMemory(key, entry, entry.storedAt + keepMs - Date.now(), owner);
+    }
   }
 
   private async writeShared(entries: readonly SharedWrite[]): Promise<true[] | undefined> {
@@ -430,7 +459,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
       return { lock: 'unavailable' };
     }
     if (reply.text !== undefined) {
-      return { entry: this.adoptShared<T>(key, this.layers.readSharedRecord(reply.text)) };
+      return { entry: this.sharedEntry<T>(reply.text) };
     }
     return { lock: reply.locked ? lock : 'busy' };
   }
@@ -454,17 +483,27 @@ export class ResourceCache implements BeforeApplicationShutdown {
     });
   }
 
+  /** The entry a record read from Redis holds, if it is one. */
+  private sharedEntry<T>(text: string): CacheEntry<T> | undefined {
+    const shared = this.layers.readSharedRecord(text);
+    return isCacheEntry(shared) ? (shared as CacheEntry<T>) : undefined;
+  }
+
   /**
-   * Copies what another instance loaded into this one's memory, for as long
-   * as it stays useful: through the stale windows, or only while fresh for
-   * an entry that is never served stale (then a stale one is not served).
+   * Copies an entry a read took from Redis (another instance's load, or an
+   * earlier one of this instance) into this one's memory, as `owner`'s data,
+   * for as long as it stays useful: through the stale windows, or only while
+   * fresh for an entry that is never served stale (then a stale one is not
+   * served). Only a read adopts an entry: one looked up beside an answer
+   * that no read takes stays out of memory.
    */
   private adoptShared<T>(
     key: string,
-    shared: unknown,
-    served: 'fresh' | 'stale-too' = 'stale-too',
+    shared: CacheEntry<T> | undefined,
+    owner: string | undefined,
+    served: 'fresh' | 'stale-too',
   ): CacheEntry<T> | undefined {
-    if (!isCacheEntry(shared)) {
+    if (shared === undefined) {
       return undefined;
     }
     const now = Date.now();
@@ -473,10 +512,10 @@ export class ResourceCache implements BeforeApplicationShutdown {
         ? shared.freshUntil - now
         : retentionMs(shared.freshUntil - shared.storedAt, this.settings) - (now - shared.storedAt);
     if (keepMs <= 0) {
-      return served === 'fresh' ? undefined : (shared as CacheEntry<T>);
+      return served === 'fresh' ? undefined : shared;
     }
-    this.layers.writeMemory(key, shared, keepMs);
-    return shared as CacheEntry<T>;
+    this.layers.writeMemory(key, shared, keepMs, owner);
+    return shared;
   }
 
   private lockKey(key: string): string {

@@ -183,7 +183,7 @@ export class CachedResponse {
     // Asked for in the turn the rate limit was counted, so that both reach Redis in one round trip.
     const lookup = bypassesCache(request)
       ? undefined
-      : this.cache.peekFresh<PreparedAnswer>(key, () => (asked = sections()));
+      : this.cache.peekFresh<PreparedAnswer>(key, () => (asked = sections()), ownerOf(request));
     let hit: CacheEntry<PreparedAnswer> | undefined;
     try {
       [, hit] = await Promise.all([admission, lookup]);
