@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEMO_MISSING_USER } from '../apps/demo-services/src/demo-data.js';
 import type { MobileProfile } from '../apps/mobile-bff/src/profile/mobile-profile.js';
 import { FakeUpstream } from './support/fake-upstream.js';
@@ -90,6 +91,59 @@ describe('the order service breaker', () => {
       expect(await ordersStatusOf(await profile())).toBe('ok');
     }
     expect(stack.demo.faults.order.requestCount()).toBe(before + 5);
+  });
+});
+
+describe('a profile refused without calling the user service', () => {
+  const cooldownS = 30;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '3',
+      USER_SERVICE_BREAKER_COOLDOWN_MS: String(cooldownS * 1000),
+      USER_SERVICE_MAX_IN_FLIGHT: '1',
+      // Room for a slow call that holds the one slot.
+      USER_SERVICE_TIMEOUT_MS: '3000',
+      AGGREGATE_DEADLINE_MS: '3000',
+    });
+  });
+  afterAll(() => stack.close());
+  afterEach(() => {
+    stack.demo.faults.user.reset();
+  });
+
+  it('tells the client to come back in a moment, not that the user service is down, when the gateway is at capacity', async () => {
+    stack.demo.faults.user.set({ latencyMs: 1_000 });
+    const first = profileOf(stack, 'u1');
+    // The first call holds the one slot for a second.
+    await sleep(200);
+    const refused = await profileOf(stack, 'u2');
+    expect((await first).status).toBe(200);
+
+    const problem = await expectProblem(refused, 503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(problem.detail).toMatch(/capacity/);
+    expect(problem.detail).not.toMatch(/is unavailable/);
+    // The gateway's own limit says nothing about the service: its breaker stays closed.
+    expect((await profileOf(stack, 'u3')).status).toBe(200);
+  });
+
+  it("tells the client how long the user service's open breaker has left before it tries again", async () => {
+    stack.demo.faults.user.set({ errorRate: 1 });
+    for (let call = 0; call < 3; call += 1) {
+      // Each a 500 from the service: a bad gateway, and a failure the breaker counts.
+      await expectProblem(await profileOf(stack, 'u1'), 502);
+    }
+    stack.demo.faults.user.resetCount();
+
+    const refused = await profileOf(stack, 'u1');
+
+    await expectProblem(refused, 503);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(cooldownS - 5);
+    expect(retryAfter).toBeLessThanOrEqual(cooldownS);
+    expect(stack.demo.faults.user.requestCount()).toBe(0);
   });
 });
 

@@ -72,16 +72,36 @@ export function serviceBreaker(
 }
 
 /**
+ * Whole seconds until the breaker's cool-down ends, at least one: what a
+ * client refused meanwhile is told to wait. cockatiel says when a breaker
+ * opens, not when it will let a probe through, so the end is kept here.
+ */
+function cooldownLeft(policy: CircuitBreakerPolicy, cooldownMs: number): () => number {
+  let endsAt = 0;
+  policy.onBreak(() => {
+    endsAt = Date.now() + cooldownMs;
+  });
+  return () => Math.max(1, Math.ceil((endsAt - Date.now()) / 1000));
+}
+
+/**
  * While the breaker is open, calls fail at once without opening a socket,
- * and after the cool-down one probe at a time decides whether it closes.
+ * with a `Retry-After` of the cool-down's remaining seconds (one while a
+ * probe decides), and after the cool-down one probe at a time decides
+ * whether it closes.
  */
 export function withBreaker(config: ServiceConfig, policy: CircuitBreakerPolicy): UpstreamWrapper {
+  const retryAfterSeconds = cooldownLeft(policy, config.breaker.cooldownMs);
   return (next) => async (request) => {
     try {
       return await policy.execute(() => next(request));
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        throw new UpstreamUnavailableError(config.name, { failedFast: true, cause: error });
+        throw new UpstreamUnavailableError(config.name, {
+          failedFast: true,
+          retryAfterSeconds: retryAfterSeconds(),
+          cause: error,
+        });
       }
       throw error;
     }

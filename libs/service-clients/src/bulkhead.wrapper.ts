@@ -1,6 +1,6 @@
 import type { ServiceConfig } from '@app/config';
 import { BulkheadRejectedError, bulkhead, type BulkheadPolicy } from 'cockatiel';
-import { UpstreamUnavailableError } from './upstream.error.js';
+import { UpstreamAtCapacityError } from './upstream.error.js';
 import type { UpstreamWrapper } from './upstream-call.js';
 
 export function serviceBulkhead(config: ServiceConfig): BulkheadPolicy {
@@ -15,7 +15,7 @@ export function withBulkhead(config: ServiceConfig, policy: BulkheadPolicy): Ups
       return await policy.execute(() => next(request));
     } catch (error) {
       if (error instanceof BulkheadRejectedError) {
-        throw new UpstreamUnavailableError(config.name, { failedFast: true, cause: error });
+        throw new UpstreamAtCapacityError(config.name, error);
       }
       throw error;
     }

@@ -27,6 +27,8 @@ export interface FailureTraits {
   failedFast?: boolean;
   /** The call was abandoned for the caller's sake (client gone, a required sibling failed): no verdict on the upstream. */
   cancelled?: boolean;
+  /** When a client may try again with a chance of success, sent as `Retry-After` (RFC 9110) with the problem. */
+  retryAfterSeconds?: number;
   cause?: unknown;
 }
 
@@ -43,7 +45,14 @@ export abstract class UpstreamError extends ProblemError {
     detail: string,
     traits: FailureTraits,
   ) {
-    super(kind, detail, { cause: traits.cause, failedFast: traits.failedFast });
+    super(kind, detail, {
+      cause: traits.cause,
+      failedFast: traits.failedFast,
+      headers:
+        traits.retryAfterSeconds === undefined
+          ? undefined
+          : { 'retry-after': String(traits.retryAfterSeconds) },
+    });
     this.upstreamStatus = traits.status;
     this.connectionFailed = traits.connection ?? false;
     this.cancelled = traits.cancelled ?? false;
@@ -96,6 +105,28 @@ export class UpstreamUnavailableError extends UpstreamError {
       return false;
     }
     return this.connectionFailed || this.upstreamStatus === undefined || this.upstreamStatus >= 500;
+  }
+}
+
+/**
+ * No call was made because the gateway already has as many calls in flight
+ * to the service as it allows (the bulkhead): the gateway shedding its own
+ * load, which says nothing about the service's health, so a client is told
+ * to come back in a moment rather than that the service is down.
+ */
+export class UpstreamAtCapacityError extends UpstreamError {
+  constructor(service: ServiceName, cause?: unknown) {
+    super(
+      'service-unavailable',
+      service,
+      `The gateway is at capacity for calls to the ${SERVICE_LABEL[service]}; try again in a moment.`,
+      { failedFast: true, retryAfterSeconds: 1, cause },
+    );
+    this.name = 'UpstreamAtCapacityError';
+  }
+
+  get breakerFailure(): boolean {
+    return false;
   }
 }
 
