@@ -62,6 +62,32 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     }
   }
 
+  /** One gateway instance, closed after `use`. */
+  async function withInstance(
+    use: (cache: ResourceCache, layers: CacheLayers) => Promise<void>,
+    redisUrl = url,
+  ): Promise<void> {
+    const { cache, layers, close } = await instance(prefix, redisUrl);
+    try {
+      await use(cache, layers);
+    } finally {
+      await close();
+    }
+  }
+
+  /** Loads an entry, then reads it back from Redis as a later request would: from then on memory holds it. */
+  async function loadAndReadBack(
+    cache: ResourceCache,
+    layers: CacheLayers,
+    key: string,
+    read: (cache: ResourceCache) => Promise<unknown>,
+  ): Promise<void> {
+    const loaded = await read(cache);
+    await cache.writesLanded();
+    expect(await read(cache)).toEqual(loaded);
+    expect(layers.holdsInMemory(key)).toBe(true);
+  }
+
   /** A read of `key` whose loads are counted. */
   function countedRead<T>(key: string, value: T, options: { owner?: string; loadMs?: number } = {}) {
     const counter = { loads: 0 };
@@ -95,8 +121,7 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
   });
 
   it('keeps in memory what it reads back from Redis, not every entry it loads, so users seen once push out no one', async () => {
-    const { cache, layers, close } = await instance(prefix);
-    try {
+    await withInstance(async (cache, layers) => {
       const { read, counter } = countedRead('user:lin', { id: 'lin' }, { owner: 'lin' });
 
       expect(await read(cache)).toEqual({ id: 'lin' });
@@ -109,51 +134,36 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(layers.holdsInMemory('user:lin')).toBe(true);
       expect(await read(cache)).toEqual({ id: 'lin' });
       expect(counter.loads).toBe(1);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("drops an entry it read back from Redis on its owner's invalidation alone, as it must while Redis is away", async () => {
-    const { cache, layers, close } = await instance(prefix);
-    try {
+    await withInstance(async (cache, layers) => {
       const { read } = countedRead('user:may', { id: 'may' }, { owner: 'may' });
-      await read(cache);
-      await cache.writesLanded();
-      await read(cache);
-      expect(layers.holdsInMemory('user:may')).toBe(true);
+      await loadAndReadBack(cache, layers, 'user:may', read);
 
       // This instance's own memory, as an invalidation with Redis down still clears it.
       layers.invalidateOwner('may');
 
       expect(layers.readMemory('user:may')).toBeUndefined();
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('serves the newer entry once a write replaces one it held in memory, not the older one again', async () => {
-    const { cache, layers, close } = await instance(prefix);
-    try {
+    await withInstance(async (cache, layers) => {
       const { read } = countedRead('user:ines', { id: 'ines', name: 'Ines' }, { owner: 'ines' });
-      await read(cache);
-      await cache.writesLanded();
-      await read(cache);
-      expect(layers.holdsInMemory('user:ines')).toBe(true);
+      await loadAndReadBack(cache, layers, 'user:ines', read);
 
       // As a background refresh stores what it reloaded.
       await cache.store('user:ines', { id: 'ines', name: 'Inès' }, 60_000, 'ines');
 
       expect(await read(cache)).toEqual({ id: 'ines', name: 'Inès' });
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('keeps a load in memory when Redis cannot take it, and still spares the upstream the repeat', async () => {
     // Nothing listens on port 1: Redis is configured but unreachable.
-    const { cache, layers, close } = await instance(prefix, 'redis://127.0.0.1:1');
-    try {
+    await withInstance(async (cache, layers) => {
       const { read, counter } = countedRead('user:noor', { id: 'noor' }, { owner: 'noor' });
 
       expect(await read(cache)).toEqual({ id: 'noor' });
@@ -162,9 +172,7 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(layers.holdsInMemory('user:noor')).toBe(true);
       expect(await read(cache)).toEqual({ id: 'noor' });
       expect(counter.loads).toBe(1);
-    } finally {
-      await close();
-    }
+    }, 'redis://127.0.0.1:1');
   });
 
   it('keeps an entry loaded just before a shutdown: it reaches Redis before the connection closes', async () => {
