@@ -195,6 +195,40 @@ describe('the user service breaker and answers in the 4xx range', () => {
     users.respond(demoUserAnswer);
     expect(await readProfile(await profileOf(usersBehindFake, 'u2'))).toEqual(expectedProfile('u2'));
   });
+
+  it("passes the user service's Retry-After on to the client, and does not call it again meanwhile", async () => {
+    const before = users.received.length;
+    users.respond(() => ({ kind: 'json', status: 503, body: {}, headers: { 'retry-after': '7' } }));
+
+    const refused = await profileOf(usersBehindFake, 'u3');
+
+    await expectProblem(refused, 503);
+    expect(refused.headers.get('retry-after')).toBe('7');
+    // A 503 is otherwise retried: this one asked for a pause.
+    expect(users.received.length - before).toBe(1);
+    users.respond(demoUserAnswer);
+    expect((await profileOf(usersBehindFake, 'u3')).status).toBe(200);
+  });
+
+  it('answers 503, not 502, when the user service is unavailable with a page that is not JSON', async () => {
+    users.respond(() => ({ kind: 'text', status: 503, body: '<html><h1>Service Unavailable</h1></html>' }));
+
+    await expectProblem(await profileOf(usersBehindFake, 'u5'), 503);
+    users.respond(demoUserAnswer);
+  });
+
+  it('passes on a Retry-After given as a date as the seconds left until it', async () => {
+    const at = new Date(Date.now() + 30_000).toUTCString();
+    users.respond(() => ({ kind: 'json', status: 429, body: {}, headers: { 'retry-after': at } }));
+
+    const refused = await profileOf(usersBehindFake, 'u4');
+
+    await expectProblem(refused, 503);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(25);
+    expect(retryAfter).toBeLessThanOrEqual(30);
+    users.respond(demoUserAnswer);
+  });
 });
 
 describe('retries', () => {

@@ -10,7 +10,7 @@ export interface ReceivedRequest {
 }
 
 export type FakeBehaviour =
-  | { kind: 'json'; status?: number; body: unknown; delayMs?: number }
+  | { kind: 'json'; status?: number; body: unknown; delayMs?: number; headers?: Record<string, string> }
   | { kind: 'text'; status?: number; body: string }
   /**
    * Sends a 200 whose headers announce the whole body, then only its first
@@ -81,7 +81,10 @@ export class FakeUpstream {
     switch (behaviour.kind) {
       case 'json': {
         const send = (): void => {
-          response.writeHead(behaviour.status ?? 200, { 'content-type': 'application/json' });
+          response.writeHead(behaviour.status ?? 200, {
+            ...behaviour.headers,
+            'content-type': 'application/json',
+          });
           response.end(JSON.stringify(behaviour.body));
         };
         if (behaviour.delayMs === undefined) {

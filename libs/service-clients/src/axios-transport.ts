@@ -4,7 +4,7 @@ import type { AxiosRequestConfig } from 'axios';
 import { performance } from 'node:perf_hooks';
 import { classifyTransportError } from './classify-transport-error.js';
 import type { UpstreamInstance } from './upstream-instance.js';
-import { withQuery, type LeanAxios } from './undici-adapter.js';
+import { ASKS_TO_WAIT, withQuery, type LeanAxios } from './undici-adapter.js';
 import { UpstreamBadResponseError, UpstreamTimeoutError } from './upstream.error.js';
 import type { UpstreamRequest, UpstreamResponse } from './upstream-call.js';
 
@@ -134,7 +134,17 @@ export function axiosTransport(service: ServiceConfig, http: LeanAxios): Transpo
       });
     }
     try {
-      return { status: response.status, body: parseJson(response.data) };
+      // Only a 2xx body is ever read: a 503's HTML page is still a 503, not an answer the gateway cannot use.
+      const { status } = response;
+      const answer: UpstreamResponse = {
+        status,
+        body: status >= 200 && status < 300 ? parseJson(response.data) : undefined,
+      };
+      const retryAfter: unknown = ASKS_TO_WAIT.has(status) ? response.headers['retry-after'] : undefined;
+      if (typeof retryAfter === 'string') {
+        answer.retryAfter = retryAfter;
+      }
+      return answer;
     } catch (error) {
       throw new UpstreamBadResponseError(service.name, { cause: error });
     }

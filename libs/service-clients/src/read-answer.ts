@@ -1,5 +1,6 @@
 import type { ServiceName } from '@app/config';
 import { ContractBreach, type ExpectedAnswer } from './expected-answer.js';
+import { retryAfterSeconds } from './retry-after.js';
 import {
   UpstreamBadResponseError,
   UpstreamNotFoundError,
@@ -34,7 +35,11 @@ export function readAnswer<T>(
     throw new UpstreamTimeoutError(service, { status, cause });
   }
   if (status === 502 || status === 503 || status === 429) {
-    throw new UpstreamUnavailableError(service, { status, cause });
+    throw new UpstreamUnavailableError(service, {
+      status,
+      cause,
+      retryAfterSeconds: retryAfterSeconds(response.retryAfter, Date.now()),
+    });
   }
   throw new UpstreamBadResponseError(service, { status, cause });
 }

@@ -48,8 +48,10 @@ export interface UpstreamRequest extends CallOptions {
 
 export interface UpstreamResponse {
   status: number;
-  /** The parsed JSON body, or undefined when the body was empty. */
+  /** The parsed JSON body of a 2xx answer, or undefined when it was empty; nothing for any other status. */
   body: unknown;
+  /** The upstream's `Retry-After`, on an answer that asks the caller to wait (429, 503). */
+  retryAfter?: string;
 }
 
 /** Resolves to the answer read with `request.expect`, or rejects with an UpstreamError. */

@@ -36,6 +36,8 @@ export abstract class UpstreamError extends ProblemError {
   readonly upstreamStatus: number | undefined;
   readonly connectionFailed: boolean;
   readonly cancelled: boolean;
+  /** How long the client is told to wait, when it is told (an upstream's or the gateway's own `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined;
   /** The instance the failed attempt went to, when one was picked. */
   instance: string | undefined;
 
@@ -54,15 +56,22 @@ export abstract class UpstreamError extends ProblemError {
           : { 'retry-after': String(traits.retryAfterSeconds) },
     });
     this.upstreamStatus = traits.status;
+    this.retryAfterSeconds = traits.retryAfterSeconds;
     this.connectionFailed = traits.connection ?? false;
     this.cancelled = traits.cancelled ?? false;
   }
 
-  /** Connection failures and 502/503/504 only: anything else would fail the same way again. */
+  /**
+   * Connection failures and 502/503/504 only: anything else would fail the
+   * same way again. Not an upstream that asked for a pause (a `Retry-After`
+   * above zero): calling it again within the same request is what it asked
+   * the gateway not to do.
+   */
   get retryable(): boolean {
     return (
       !this.failedFast &&
       !this.cancelled &&
+      (this.retryAfterSeconds ?? 0) === 0 &&
       (this.connectionFailed ||
         (this.upstreamStatus !== undefined && RETRYABLE_STATUSES.has(this.upstreamStatus)))
     );
