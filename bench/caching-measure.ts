@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deleteKeys } from './harness/fleet.js';
+import { deleteKeysWithPrefix } from '../test/support/redis-keys.js';
 import { mintToken } from '../test/support/tokens.js';
 import { startStack, type Stack } from '../test/support/stack.js';
 
@@ -147,7 +147,7 @@ const lines = [
   '',
 ];
 // Entries are kept a day for stale-if-error: the shared Redis should not collect every run's.
-await deleteKeys(redisUrl, sharedPrefix);
+await deleteKeysWithPrefix(redisUrl, sharedPrefix);
 const report = lines.join('\n');
 writeFileSync(new URL('./CACHING.md', import.meta.url).pathname.replace('/dist/bench/', '/bench/'), report);
 console.log(report);

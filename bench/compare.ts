@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { deleteKeysWithPrefix } from '../test/support/redis-keys.js';
 import type { Child } from './harness/child.js';
 import {
-  deleteKeys,
   LOG_DIR,
   PRODUCT_ENV,
   startBaseline,
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
     }
     for (const { spec } of tallies) {
       if (spec.env.REDIS_URL !== undefined && spec.env.REDIS_KEY_PREFIX !== undefined) {
-        await deleteKeys(spec.env.REDIS_URL, spec.env.REDIS_KEY_PREFIX);
+        await deleteKeysWithPrefix(spec.env.REDIS_URL, spec.env.REDIS_KEY_PREFIX);
       }
     }
   }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from '../../test/support/redis-keys.js';
 import { startChild, type Child } from './child.js';
 import { BENCH_AUTH } from './users.js';
 
@@ -82,24 +83,6 @@ export async function redisAnswers(url: string): Promise<boolean> {
     return false;
   } finally {
     client.disconnect();
-  }
-}
-
-/** Deletes the run's keys: cache entries are kept a day for stale-if-error, which a shared Redis should not collect. */
-export async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) {
-        await client.unlink(...keys);
-      }
-    } while (cursor !== '0');
-  } finally {
-    await client.quit();
   }
 }
 
@@ -282,7 +265,7 @@ export async function startFleet(runId: string, redisUrl: string | undefined): P
       stop: async () => {
         await stop();
         if (redis !== undefined) {
-          await deleteKeys(redis.url, redis.prefix);
+          await deleteKeysWithPrefix(redis.url, redis.prefix);
         }
       },
     };

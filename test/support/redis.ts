@@ -2,11 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import type { Stack } from './stack.js';
 
 /** The Redis the whole run shares, or undefined: suites that need it skip without it. */
 export const sharedRedisUrl = process.env.REDIS_URL;
+
+export { deleteKeysWithPrefix } from './redis-keys.js';
 
 /**
  * The env that points a stack at `url` under a key prefix of its own, so
@@ -14,28 +15,6 @@ export const sharedRedisUrl = process.env.REDIS_URL;
  */
 export function redisEnv(url: string): { REDIS_URL: string; REDIS_KEY_PREFIX: string } {
   return { REDIS_URL: url, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
-}
-
-/**
- * Deletes what a run left under its prefix: cache entries are kept for a day
- * (their stale-if-error window) and owner indexes for a week, which a shared
- * development Redis should not collect.
- */
-export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) {
-        await client.del(...keys);
-      }
-    } while (cursor !== '0');
-  } finally {
-    await client.quit();
-  }
 }
 
 /**
