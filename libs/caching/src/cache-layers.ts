@@ -240,16 +240,27 @@ export class CacheLayers {
   /**
    * Lets reads of this process find `value` while its write to Redis is
    * under way, as if the memory layer held it, without filing it in the
-   * LRU; the returned function ends that once the write has landed (or
-   * failed), and Redis, or the memory layer, answers from then on.
+   * LRU. The returned function ends that once the write has settled: Redis
+   * answers from then on, or, told that Redis did not take the entry, the
+   * memory layer files it as it was held, so an invalidation of its owner
+   * made meanwhile still applies.
    */
-  holdWhileLanding(key: string, value: unknown, keepMs: number, owner?: string): () => void {
+  holdWhileLanding(
+    key: string,
+    value: unknown,
+    keepMs: number,
+    owner?: string,
+  ): (redisTookIt: boolean) => void {
     const record = this.recordOf(value, keepMs, owner);
     this.landing.set(key, record);
-    return () => {
-      // A later write of the same key may hold it by now; that one ends its own hold.
-      if (this.landing.get(key) === record) {
-        this.landing.delete(key);
+    return (redisTookIt) => {
+      // A later write of the same key may hold it by now: it is the newer entry, and ends its own hold.
+      if (this.landing.get(key) !== record) {
+        return;
+      }
+      this.landing.delete(key);
+      if (!redisTookIt) {
+        this.lru.set(key, record, { size: entrySize(key, record) });
       }
     };
   }

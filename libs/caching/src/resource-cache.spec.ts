@@ -175,6 +175,19 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     }, 'redis://127.0.0.1:1');
   });
 
+  it("does not keep a load its owner's invalidation overtook while Redis was turning its write down", async () => {
+    await withInstance(async (cache, layers) => {
+      const { read } = countedRead('user:omar', { id: 'omar' }, { owner: 'omar' });
+
+      await read(cache);
+      // The user's data changes before the failed write settles.
+      layers.invalidateOwner('omar');
+      await cache.writesLanded();
+
+      expect(layers.readMemory('user:omar')).toBeUndefined();
+    }, 'redis://127.0.0.1:1');
+  });
+
   it('keeps an entry loaded just before a shutdown: it reaches Redis before the connection closes', async () => {
     const { cache, close } = await instance(prefix);
     const { read } = countedRead('user:hedy', { id: 'hedy' }, { owner: 'hedy' });

@@ -377,8 +377,8 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * Other entries reach this process's memory when a later read takes them
    * back from Redis ({@link adoptShared}): under a stream of new users most
    * entries a miss writes are never read here again, and filing each in the
-   * LRU until it was pushed out cost 8% of a Redis miss's CPU (bench/RESULTS.md,
-   * the thirty-third session). `shared` is the Redis write, for whoever must
+   * LRU until it was pushed out cost 7-8% of a Redis miss's CPU in two runs
+   * of three (bench/RESULTS.md, the thirty-third session). `shared` is the Redis write, for whoever must
    * wait on it.
    */
   private write<T>(
@@ -415,17 +415,14 @@ export class ResourceCache implements BeforeApplicationShutdown {
   ): Promise<void> {
     const index = owner === undefined ? undefined : this.invalidator.sharedIndex(owner);
     const record = this.layers.sharedRecord(key, entry, keepMs);
-    const landed = this.layers.holdWhileLanding(key, entry, keepMs, owner);
+    const endHold = this.layers.holdWhileLanding(key, entry, keepMs, owner);
     const written = await this.writes.add({
       record,
       keepMs,
       index: index === undefined ? undefined : { ...index, member: key },
       lock,
     });
-    landed();
-    if (written === undefined) {
-      this.layers.writeMemory(key, entry, entry.storedAt + keepMs - Date.now(), owner);
-    }
+    endHold(written !== undefined);
   }
 
   private async writeShared(entries: readonly SharedWrite[]): Promise<true[] | undefined> {
