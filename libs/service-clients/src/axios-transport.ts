@@ -4,7 +4,7 @@ import type { AxiosRequestConfig } from 'axios';
 import { performance } from 'node:perf_hooks';
 import { classifyTransportError } from './classify-transport-error.js';
 import type { UpstreamInstance } from './upstream-instance.js';
-import { ASKS_TO_WAIT, withQuery, type LeanAxios } from './undici-adapter.js';
+import { withQuery, type LeanAxios } from './undici-adapter.js';
 import { UpstreamBadResponseError, UpstreamTimeoutError } from './upstream.error.js';
 import type { UpstreamRequest, UpstreamResponse } from './upstream-call.js';
 
@@ -140,7 +140,8 @@ export function axiosTransport(service: ServiceConfig, http: LeanAxios): Transpo
         status,
         body: status >= 200 && status < 300 ? parseJson(response.data) : undefined,
       };
-      const retryAfter: unknown = ASKS_TO_WAIT.has(status) ? response.headers['retry-after'] : undefined;
+      // The adapter keeps header fields only on an answer that asks the caller to wait (429, 503).
+      const retryAfter: unknown = response.headers['retry-after'];
       if (typeof retryAfter === 'string') {
         answer.retryAfter = retryAfter;
       }

@@ -47,7 +47,7 @@ type Query = Record<string, string | number | boolean | null | undefined>;
 const ABSOLUTE_URL = /^[a-z][a-z\d+.-]*:\/\//i;
 
 /** Statuses by which an upstream may ask to be left alone for a while (RFC 9110 `Retry-After`). */
-export const ASKS_TO_WAIT = new Set([429, 503]);
+const ASKS_TO_WAIT = new Set([429, 503]);
 
 /** Where a request goes, in the two parts undici takes. */
 export interface Target {
