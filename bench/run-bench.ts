@@ -35,9 +35,8 @@ const log = (line: string): void => console.log(line);
 interface Measured {
   scenarios: ScenarioFigures[];
   rss: { name: string; rssMiB: number }[];
-  products: string[];
-  /** Each product process's log, read once the fleet has stopped. */
-  productLogs: { name: string; logFile: string }[];
+  /** Each product process, by name, and its log, read once the fleet has stopped. */
+  products: { name: string; logFile: string }[];
   redis: RunFacts['redis'];
 }
 
@@ -61,8 +60,7 @@ async function measure(settings: Settings, runId: string): Promise<Measured> {
     return {
       scenarios,
       rss: fleet.children.map((child) => ({ name: child.name, rssMiB: rssMiB(child.pid) })),
-      products: fleet.products.map((child) => child.name),
-      productLogs: fleet.products.map(({ name, logFile }) => ({ name, logFile })),
+      products: fleet.products.map(({ name, logFile }) => ({ name, logFile })),
       redis: fleet.redis,
     };
   } finally {
@@ -86,14 +84,16 @@ async function main(): Promise<number> {
     throw error;
   }
   const { scenarios, rss, products } = measured;
-  const warnings = measured.productLogs.map(({ name, logFile }) => ({
+  const warnings = products.map(({ name, logFile }) => ({
     name,
     warnings: loggedWarnings(logFile),
   }));
 
   const checks = [
     ...scenarios.flatMap(scenarioChecks),
-    ...rss.filter(({ name }) => products.includes(name)).map(({ name, rssMiB: mib }) => rssCheck(name, mib)),
+    ...rss
+      .filter(({ name }) => products.some((product) => product.name === name))
+      .map(({ name, rssMiB: mib }) => rssCheck(name, mib)),
     ...warnings.map(({ name, warnings: logged }) => warningsCheck(name, logged)),
   ];
   for (const figures of scenarios) {
