@@ -4,8 +4,8 @@ const MAX_SECONDS = 86_400;
 /**
  * Whole seconds an upstream's `Retry-After` asks to wait (RFC 9110 10.2.3:
  * delay-seconds or an HTTP date), or nothing for a value that is neither.
- * Hand-written: two forms, a few lines, and no library of the stack parses
- * the header on its own.
+ * Hand-written: two forms, a few lines; undici's RetryHandler reads the
+ * header only inside its own retries and exports no parser.
  */
 export function retryAfterSeconds(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) {
