@@ -50,6 +50,19 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     admin.disconnect();
   });
 
+  /** Whether Redis holds `key`'s entry itself: a record with its value, not a load's lock in its place or nothing. */
+  async function holdsRecord(key: string): Promise<boolean> {
+    const text = await admin.get(`${prefix}cache:v2:${key}`);
+    return text !== null && (JSON.parse(text) as { value?: unknown }).value !== undefined;
+  }
+
+  /** Whether a load's lock is left anywhere: in an entry's place or on a key of its own. */
+  async function locksLeft(): Promise<string[]> {
+    const keys = await admin.keys(`${prefix}*`);
+    const texts = keys.length === 0 ? [] : await admin.mget(...keys);
+    return keys.filter((key, at) => key.includes(':lock:') || texts[at]?.startsWith('{"lock":') === true);
+  }
+
   /** Two gateway instances on the shared Redis, both closed after `use`. */
   async function withTwoInstances(
     use: (first: ResourceCache, second: ResourceCache) => Promise<void>,
@@ -116,7 +129,8 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(counter.loads).toBe(1);
       expect(await admin.smembers(`${prefix}cache-index:ada`)).toEqual(['user:ada']);
       expect(await admin.pttl(`${prefix}cache-index:ada`)).toBeGreaterThan(0);
-      expect(await admin.exists(`${prefix}lock:user:ada`)).toBe(0);
+      expect(await holdsRecord('user:ada')).toBe(true);
+      expect(await locksLeft()).toEqual([]);
     });
   });
 
@@ -195,9 +209,8 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     expect(await read(cache)).toEqual({ id: 'hedy' });
     await close();
 
-    expect(await admin.exists(`${prefix}cache:v2:user:hedy`)).toBe(1);
+    expect(await holdsRecord('user:hedy')).toBe(true);
     expect(await admin.smembers(`${prefix}cache-index:hedy`)).toEqual(['user:hedy']);
-    expect(await admin.exists(`${prefix}lock:user:hedy`)).toBe(0);
   });
 
   it('lets one instance load a missing entry while another waits for it, rather than both asking the upstream', async () => {
@@ -210,7 +223,47 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
 
       expect(await Promise.all([loading, waiting])).toEqual([{ id: 'grace' }, { id: 'grace' }]);
       expect(counter.loads).toBe(1);
-      expect(await admin.exists(`${prefix}lock:user:grace`)).toBe(0);
+      expect(await holdsRecord('user:grace')).toBe(true);
+    });
+  });
+
+  it("takes a load's lock in the entry's place for no entry at all, in a lookup or a plain read, until the load lands", async () => {
+    const first = await instance(prefix);
+    try {
+      await withInstance(async (second, secondLayers) => {
+        const { read } = countedRead('user:kim', { id: 'kim' }, { loadMs: 150 });
+
+        const loading = read(first.cache);
+        await sleep(30);
+        expect(await locksLeft()).toEqual([`${prefix}cache:v2:user:kim`]);
+        expect(await second.peekFresh('user:kim')).toBeUndefined();
+        expect(await secondLayers.shared?.get('user:kim')).toBeUndefined();
+
+        await loading;
+        await first.cache.writesLanded();
+        expect(await second.peekFresh('user:kim')).toMatchObject({ value: { id: 'kim' } });
+      });
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('gives back the lock of a load that fails, so the next read loads at once instead of waiting on it', async () => {
+    await withTwoInstances(async (first, second) => {
+      const failing = first.read({
+        key: 'user:lou',
+        ttlMs: 60_000,
+        load: () => Promise.reject(new Error('upstream down')),
+      });
+      await expect(failing).rejects.toThrow('upstream down');
+      for (let tries = 0; tries < 50 && (await locksLeft()).length > 0; tries += 1) {
+        await sleep(20);
+      }
+      expect(await locksLeft()).toEqual([]);
+
+      const { read, counter } = countedRead('user:lou', { id: 'lou' });
+      expect(await read(second)).toEqual({ id: 'lou' });
+      expect(counter.loads).toBe(1);
     });
   });
 
@@ -242,7 +295,7 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(Object.values(reads).map(({ counter }) => counter.loads)).toEqual([1, 1, 1, 1]);
       expect((await admin.smembers(`${prefix}cache-index:x`)).sort()).toEqual(['orders:c', 'user:a']);
       expect(await admin.smembers(`${prefix}cache-index:y`)).toEqual(['user:d']);
-      expect(await admin.keys(`${prefix}lock:*`)).toEqual([]);
+      expect(await locksLeft()).toEqual([]);
     });
   });
 
@@ -266,14 +319,14 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     const { cache, close } = await instance(prefix);
     try {
       await cache.peekFresh('response:joan', () => ['user:joan']);
-      expect(await admin.exists(`${prefix}lock:user:joan`)).toBe(1);
+      expect(await locksLeft()).toEqual([`${prefix}cache:v2:user:joan`]);
 
       cache.dropPrefetched(['user:joan']);
       // The release is not waited for by the caller: wait for it here, up to a second.
-      for (let tries = 0; tries < 50 && (await admin.exists(`${prefix}lock:user:joan`)) === 1; tries += 1) {
+      for (let tries = 0; tries < 50 && (await locksLeft()).length > 0; tries += 1) {
         await sleep(20);
       }
-      expect(await admin.exists(`${prefix}lock:user:joan`)).toBe(0);
+      expect(await locksLeft()).toEqual([]);
     } finally {
       await close();
     }

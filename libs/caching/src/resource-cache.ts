@@ -38,12 +38,13 @@ const RELEASE_LOCK: LuaScript = {
  * in one command; for one entry, the Keyv SET, the owner index's SADD and
  * PEXPIRE and the lock's release made three. Five ARGV per entry: its text
  * and how long it is kept; the owner index's member and lifetime, or '' and
- * 0 without an owner; the load's lock token, or '' without a lock. KEYS per
- * entry: the entry, then its owner index and its lock when it has them.
- * The lock is released only if this load still holds it. An owner index
- * named by several entries (a miss writes its answer and its sections
- * together, all one user's) gets one SADD of all of them and one PEXPIRE:
- * four of each a miss were a quarter of the Redis commands it sent.
+ * 0 without an owner; the load's lock token, or '' without a lock of its
+ * own key (a lock in the entry's place is replaced by the entry's SET).
+ * KEYS per entry: the entry, then its owner index and its lock when it has
+ * them. The lock is released only if this load still holds it. An owner
+ * index named by several entries (a miss writes its answer and its
+ * sections together, all one user's) gets one SADD of all of them and one
+ * PEXPIRE: four of each a miss were a quarter of the Redis commands it sent.
  */
 const STORE_BATCH: LuaScript = {
   lua: `
@@ -78,23 +79,35 @@ return 1
 };
 
 /*
+ * What a lock in an entry's place starts with: an entry's record is
+ * `{"value":…`, so neither this script nor a Keyv read takes one for the
+ * other (Keyv reads a marker as a record without a value: absent).
+ */
+const LOCK_MARKER_START = '{"lock":';
+
+/*
  * Sections' Redis lookups and, for each that Redis holds no entry for, the
  * lock for the load that must follow, every lookup of one turn of the event
  * loop in one round trip: they were two in a row per section on the
- * request's critical path. KEYS: each section's entry and lock; ARGV: the
- * locks' lifetime, then each section's lock token, empty for an entry that
- * is only looked at (a cached answer, which no lock guards). Two values per
- * section: the entry's text, or false and whether its lock was taken (1)
- * or not (0).
+ * request's critical path. The lock is a marker in the entry's own place,
+ * kept the locks' lifetime, which the entry's write replaces: a lock of its
+ * own key cost every missing section three more commands in Redis (its
+ * GET and DEL on release, a SET beside the lookup's GET) and two more keys
+ * sent. KEYS: each section's entry; ARGV: the locks' lifetime, then each
+ * section's marker, empty for an entry that is only looked at (a cached
+ * answer, which no lock guards). Two values per section: the entry's text,
+ * or false and whether its lock was taken (1) or not (0: another load holds
+ * it, or none was asked for).
  */
 const LOOKUP_OR_LOCK_BATCH: LuaScript = {
   lua: `
 local reply = {}
-for section = 1, #KEYS / 2 do
-  local entry = redis.call('GET', KEYS[section * 2 - 1])
-  if entry then
+for section = 1, #KEYS do
+  local entry = redis.call('GET', KEYS[section])
+  if entry and string.sub(entry, 1, ${LOCK_MARKER_START.length}) ~= '${LOCK_MARKER_START}' then
     reply[section * 2 - 1], reply[section * 2] = entry, 0
-  elseif ARGV[section + 1] ~= '' and redis.call('SET', KEYS[section * 2], ARGV[section + 1], 'PX', ARGV[1], 'NX') then
+  elseif not entry and ARGV[section + 1] ~= '' then
+    redis.call('SET', KEYS[section], ARGV[section + 1], 'PX', ARGV[1])
     reply[section * 2 - 1], reply[section * 2] = false, 1
   else
     reply[section * 2 - 1], reply[section * 2] = false, 0
@@ -119,17 +132,23 @@ interface SharedWrite {
 /** A section's lookup, as {@link LOOKUP_OR_LOCK_BATCH} takes it. */
 interface SharedLookup {
   entryKey: string;
-  /** None for an entry that is only looked at. */
+  /** The lock in the entry's place to take if Redis holds no entry; none for an entry that is only looked at. */
   lock: HeldLock | undefined;
 }
 
 /** What Redis held for a section: the entry's text, or none and whether this load took the lock. */
 type LookupReply = { text: string } | { text: undefined; locked: boolean };
 
-/** The lock a load took in Redis, released with the entry it stores. */
+/**
+ * The lock a load took in Redis: in the entry's place while Redis held no
+ * entry (`token` is then the marker itself, and the entry's write replaces
+ * it), else on a key of its own, released with the entry's write. Either is
+ * released alone by a load that stores nothing.
+ */
 interface HeldLock {
   key: string;
   token: string;
+  inPlace: boolean;
 }
 
 /** How asking for a load's lock went: taken, held by another instance's load, or Redis did not answer. */
@@ -420,7 +439,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
       record,
       keepMs,
       index: index === undefined ? undefined : { ...index, member: key },
-      lock,
+      lock: lock?.inPlace === true ? undefined : lock,
     });
     endHold(written !== undefined);
   }
@@ -450,8 +469,9 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * asks for its lock when it loads.
    */
   private async lookupOrLock<T>(key: string): Promise<SharedLookupResult<T>> {
-    const lock = this.newLock(key);
-    const reply = await this.lookups.add({ entryKey: this.layers.sharedKey(key), lock });
+    const entryKey = this.layers.sharedKey(key);
+    const lock: HeldLock = { key: entryKey, token: `${LOCK_MARKER_START}"${randomUUID()}"}`, inPlace: true };
+    const reply = await this.lookups.add({ entryKey, lock });
     if (reply === undefined) {
       return { lock: 'unavailable' };
     }
@@ -466,8 +486,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
     const keys: string[] = [];
     const args: (string | number)[] = [this.settings.lockMs];
     for (const { entryKey, lock } of sections) {
-      // A lookup without a lock still names a second key, the entry's again, so every section takes two.
-      keys.push(entryKey, lock?.key ?? entryKey);
+      keys.push(entryKey);
       args.push(lock?.token ?? '');
     }
     const reply = await this.redis.runScript(LOOKUP_OR_LOCK_BATCH, keys, args);
@@ -515,16 +534,9 @@ export class ResourceCache implements BeforeApplicationShutdown {
     return shared;
   }
 
-  private lockKey(key: string): string {
-    return `${this.redis.keyPrefix}lock:${key}`;
-  }
-
-  private newLock(key: string): HeldLock {
-    return { key: this.lockKey(key), token: randomUUID() };
-  }
-
+  /** A lock of its own key, for a load of an entry Redis still holds (expired, or asked past by no-cache). */
   private async takeLock(key: string): Promise<LockAttempt> {
-    const lock = this.newLock(key);
+    const lock: HeldLock = { key: `${this.redis.keyPrefix}lock:${key}`, token: randomUUID(), inPlace: false };
     const locked = await this.redis.run((client) =>
       client.set(lock.key, lock.token, 'PX', this.settings.lockMs, 'NX'),
     );
