@@ -16,14 +16,17 @@ const BLOCKED_SUFFIX = ':blocked';
  * the cost is given back: a blocked request counts for nothing. Either way
  * the walk ends there. Blocking stretches the counter's life to at least
  * the block's, so a blocked key always has a counter past its limit, and a
- * request under the limit (nearly every one) costs two calls: INCRBY and
- * PTTL. Last, a request every window admitted, of a caller a window had
- * counted before (not a new one, who may never be back), that asks for a
- * lease is granted one when every window has at least `share` leases' worth
- * left: the units are added to every window. ARGV: the number of requests
- * and the share, then for each request its number of windows and the lease
- * it asks for, and each window's cost, length, limit, block and units given
- * back; KEYS: each window's counter, in the same order, its block key being
+ * request under the limit (nearly every one) costs two calls: INCRBY, then
+ * PEXPIRE when it made the counter (its count is then the cost alone; a
+ * counter an ended lease gave back to nothing starts its window again,
+ * which holds nothing), else PTTL; asking PTTL of a new counter too cost
+ * Redis a third call for each window of every new caller. Last, a request
+ * every window admitted, of a caller a window had counted before (not a
+ * new one, who may never be back), that asks for a lease is granted one
+ * when every window has at least `share` leases' worth left: the units are
+ * added to every window. ARGV: the number of requests and the share, then
+ * for each request its number of windows and the lease it asks for, and
+ * each window's cost, length, limit, block and units given back; KEYS: each window's counter, in the same order, its block key being
  * the counter's name with {@link BLOCKED_SUFFIX} (one key per window to
  * send rather than two; the batch already spans callers, so it was never
  * one cluster slot's script). The reply is flat: per request, how many
@@ -58,12 +61,17 @@ for request = 1, tonumber(ARGV[1]) do
       walked = walked + 1
       local n = #reply
       local hits = redis.call('INCRBY', counterKey, cost)
-      local ttl = redis.call('PTTL', counterKey)
-      if ttl < 0 then
+      local ttl = tonumber(windowMs)
+      if hits == tonumber(cost) then
         redis.call('PEXPIRE', counterKey, windowMs)
-        ttl = tonumber(windowMs)
       else
-        known = true
+        ttl = redis.call('PTTL', counterKey)
+        if ttl < 0 then
+          redis.call('PEXPIRE', counterKey, windowMs)
+          ttl = tonumber(windowMs)
+        else
+          known = true
+        end
       end
       if hits > limit then
         local blockKey = counterKey .. '${BLOCKED_SUFFIX}'
