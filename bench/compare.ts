@@ -18,6 +18,8 @@ import { setUpstreamLatency } from './harness/run-scenario.js';
 import { MIN_WARM_UP_REQUESTS, SCENARIOS, settingsFor } from './harness/scenarios.js';
 import { countOption, optionValue } from './harness/measure-options.js';
 import { cpuTimesMs, rssMiB } from './harness/proc-stats.js';
+import { redisCpuMs } from './harness/redis-cpu.js';
+import { Redis } from 'ioredis';
 import { median, percentile } from './harness/summary.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
 
@@ -28,7 +30,9 @@ import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
  * then C B A), so the machine's drift, which reaches 20% within a minute
  * here, weighs on them alike. Prints per target the process CPU per
  * request (user and kernel), the median of the rounds' CPU, req/s and
- * every round's figures: what RESULTS.md's "alternating rounds" are.
+ * every round's figures: what RESULTS.md's "alternating rounds" are. A
+ * target on Redis also gets the Redis server's CPU per request over its
+ * rounds (targets take turns, so Redis works for one at a time).
  *
  * `npm run measure:compare -- [--scenario=miss|hit|dashboard|latency] [--rounds=8]
  * [--requests=5000] [--connections=32] NAME=TARGET[,VAR=VALUE...] ...`
@@ -55,10 +59,11 @@ interface Options {
   targets: TargetSpec[];
 }
 
-/** One round of one target: its req/s, CPU µs per request and p50 latency. */
+/** One round of one target: its req/s, CPU µs per request (its own, and the Redis server's if it has one) and p50 latency. */
 interface RoundFigures {
   rps: number;
   cpuUs: number;
+  redisCpuUs: number;
   p50Ms: number;
 }
 
@@ -70,6 +75,9 @@ interface Tally {
   seconds: number;
   userMs: number;
   systemMs: number;
+  /** The connection that asks the Redis server for its CPU time; none without Redis. */
+  redis: Redis | undefined;
+  redisCpuMs: number;
   rounds: RoundFigures[];
 }
 
@@ -168,6 +176,7 @@ async function main(): Promise<void> {
         spec.env.REDIS_KEY_PREFIX ??= `compare:${run}:${spec.name}:`;
       }
       const child = await start(spec, options, upstreams);
+      const redisUrl = spec.env.REDIS_URL;
       tallies.push({
         spec,
         child,
@@ -176,6 +185,8 @@ async function main(): Promise<void> {
         seconds: 0,
         userMs: 0,
         systemMs: 0,
+        redis: redisUrl === undefined ? undefined : new Redis(redisUrl),
+        redisCpuMs: 0,
         rounds: [],
       });
     }
@@ -209,9 +220,11 @@ async function main(): Promise<void> {
         if (options.scenario !== 'hit') {
           fresh.prepare(options.requests);
         }
+        const redisBefore = tally.redis === undefined ? 0 : await redisCpuMs(tally.redis);
         const before = cpuTimesMs(tally.child.pid);
         const result = await load(tally, options.requests);
         const after = cpuTimesMs(tally.child.pid);
+        const redisCpu = tally.redis === undefined ? 0 : (await redisCpuMs(tally.redis)) - redisBefore;
         if (result.non2xx + result.errors + result.degraded > 0) {
           failed = true;
           console.error(
@@ -224,9 +237,11 @@ async function main(): Promise<void> {
         tally.seconds += result.durationS;
         tally.userMs += after.user - before.user;
         tally.systemMs += after.system - before.system;
+        tally.redisCpuMs += redisCpu;
         tally.rounds.push({
           rps: result.requests / result.durationS,
           cpuUs: (cpu * 1000) / result.requests,
+          redisCpuUs: (redisCpu * 1000) / result.requests,
           p50Ms: result.p50Ms,
         });
       }
@@ -241,6 +256,7 @@ async function main(): Promise<void> {
           tally.spec.name.padEnd(14),
           `CPU ${perRequest(tally.userMs + tally.systemMs)} (user ${perRequest(tally.userMs)}, kernel ${perRequest(tally.systemMs)})`,
           `median ${Math.round(median(tally.rounds.map(({ cpuUs }) => cpuUs)))}`,
+          ...(tally.redis === undefined ? [] : [`Redis ${perRequest(tally.redisCpuMs)}`]),
           `${Math.round(tally.requests / tally.seconds)} req/s`,
           `p50 ${median(tally.rounds.map(({ p50Ms }) => p50Ms)).toFixed(1)} ms`,
           `RSS ${Math.round(rssMiB(tally.child.pid))} MiB`,
@@ -252,13 +268,19 @@ async function main(): Promise<void> {
     for (const tally of others) {
       const cpu = pairedRatios(tally.rounds, reference.rounds, ({ cpuUs }) => cpuUs);
       const rps = pairedRatios(tally.rounds, reference.rounds, ({ rps }) => rps);
+      const bothOnRedis = tally.redis !== undefined && reference.redis !== undefined;
+      const redisCpu = pairedRatios(tally.rounds, reference.rounds, ({ redisCpuUs }) => redisCpuUs);
       console.log(
-        `${tally.spec.name} / ${reference.spec.name}, round by round: CPU ${spread(cpu)}, req/s ${spread(rps)}`,
+        `${tally.spec.name} / ${reference.spec.name}, round by round: CPU ${spread(cpu)}, req/s ${spread(rps)}` +
+          (bothOnRedis ? `, Redis CPU ${spread(redisCpu)}` : ''),
       );
     }
     process.exitCode = failed ? 1 : 0;
   } finally {
     await Promise.all([demo, ...tallies.map(({ child }) => child)].map((child) => child.stop()));
+    for (const { redis } of tallies) {
+      redis?.disconnect();
+    }
     // A target that went without Redis for a while, or opened a breaker, measured something else.
     for (const { spec, child } of tallies.filter(({ spec }) => spec.dist !== undefined)) {
       const warnings = loggedWarnings(child.logFile);
