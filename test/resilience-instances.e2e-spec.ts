@@ -57,6 +57,41 @@ describe('two user service instances, one resetting every connection', () => {
   });
 });
 
+describe('two user service instances, one draining: 503 with Retry-After', () => {
+  let draining: FakeUpstream;
+  let serving: FakeUpstream;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    draining = await FakeUpstream.start();
+    serving = await FakeUpstream.start();
+    draining.respond(() => ({ kind: 'json', status: 503, body: {}, headers: { 'retry-after': '20' } }));
+    serving.respond(demoUserAnswer);
+    stack = await startStack({
+      // The draining instance first, so the very first call meets it.
+      USER_SERVICE_URL: `${draining.url},${serving.url}`,
+      // Its pause outlasts the test on any machine: it is asked once, then left alone.
+      USER_SERVICE_EJECTION_MAX_MS: '60000',
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await draining.close();
+    await serving.close();
+  });
+
+  it('serves every profile, complete, from the other instance, and leaves the draining one alone for its pause', async () => {
+    for (let call = 1; call <= 10; call += 1) {
+      const sub = `u${call}`;
+      const response = await profileOf(stack, sub);
+      expect(response.headers.get('x-response-complete')).toBe('true');
+      expect(await readProfile(response)).toEqual(expectedProfile(sub));
+    }
+    expect(draining.received).toHaveLength(1);
+    expect(serving.received).toHaveLength(10);
+  });
+});
+
 describe('hedged calls to two user service instances, one slow', () => {
   const hedgeDelayMs = 50;
   const slowMs = 800;

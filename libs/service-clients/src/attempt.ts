@@ -73,6 +73,14 @@ export function attemptOn(
       failure = error;
       if (error.breakerFailure) {
         pool.recordFailure(instance);
+        if (
+          error.upstreamStatus === 503 &&
+          error.retryAfterSeconds !== undefined &&
+          error.retryAfterSeconds > 0
+        ) {
+          // A 429 speaks for the whole service; a 503 with a pause is usually this instance draining.
+          error.instanceSetAside = pool.setAside(instance, error.retryAfterSeconds);
+        }
       } else if (!error.cancelled && !error.failedFast) {
         // A 404 or another 4xx is a healthy instance answering.
         pool.recordSuccess(instance);

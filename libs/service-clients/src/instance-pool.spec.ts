@@ -48,6 +48,30 @@ describe(InstancePool.name, () => {
     expect(a.ejectedUntil - now).toBe(2000);
   });
 
+  it('takes an instance that asked for a pause out of the rotation for that long, at most the longest ejection', () => {
+    const pool = new InstancePool('order', [endpoint('a'), endpoint('b')], ejection, clock);
+    const [a, b] = pool.all();
+
+    expect(pool.setAside(a, 5)).toBe(true);
+    expect(picks(pool, 3)).toEqual(['b', 'b', 'b']);
+    now += 5001;
+    expect(a.isEjected()).toBe(false);
+
+    expect(pool.setAside(b, 3600)).toBe(true);
+    expect(b.ejectedUntil - now).toBe(ejection.maxMs);
+    // Asking is not failing: a later ejection of the instance does not start longer for it.
+    expect(b.ejections).toBe(0);
+  });
+
+  it('keeps the last instance in rotation even when it asks for a pause, and says the call cannot go elsewhere', () => {
+    const pool = new InstancePool('order', [endpoint('a'), endpoint('b')], ejection, clock);
+    const [a, b] = pool.all();
+    pool.setAside(a, 5);
+
+    expect(pool.setAside(b, 5)).toBe(false);
+    expect(b.isEjected()).toBe(false);
+  });
+
   it('never ejects the last instance in rotation', () => {
     const pool = new InstancePool('order', [endpoint('a'), endpoint('b')], ejection, clock);
     const [a, b] = pool.all();

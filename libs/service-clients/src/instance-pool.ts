@@ -37,12 +37,33 @@ export class InstancePool {
   }
 
   recordFailure(instance: UpstreamInstance): void {
-    const othersInRotation = this.instances.some((other) => other !== instance && !other.isEjected());
-    if (instance.recordFailure(othersInRotation)) {
+    if (instance.recordFailure(this.othersInRotation(instance))) {
       this.logger.warn(
         `${this.service} service instance ${instance.id} ejected for ${instance.ejectedUntil - this.now()} ms after consecutive failures`,
       );
     }
+  }
+
+  /**
+   * Takes the instance out of the rotation for the `seconds` it asked for,
+   * at most the longest ejection (a wrong or hostile header does not remove
+   * it for a day), when another instance can take its calls. Returns
+   * whether it did: only then may the call go again, elsewhere.
+   */
+  setAside(instance: UpstreamInstance, seconds: number): boolean {
+    if (!this.othersInRotation(instance)) {
+      return false;
+    }
+    const ms = Math.min(seconds * 1_000, this.ejection.maxMs);
+    instance.setAside(ms);
+    this.logger.log(
+      `${this.service} service instance ${instance.id} asked for a pause: out of rotation for ${ms} ms`,
+    );
+    return true;
+  }
+
+  private othersInRotation(instance: UpstreamInstance): boolean {
+    return this.instances.some((other) => other !== instance && !other.isEjected());
   }
 
   /** Takes a new set of endpoints (host names resolved again), keeping what was learnt of the ones still there. */

@@ -56,6 +56,15 @@ export class UpstreamInstance {
     }
   }
 
+  /**
+   * Out of the rotation for `ms`, as the instance itself asked (a 503 with
+   * `Retry-After`, as a draining instance sends): not a failure-driven
+   * ejection, so later ones do not grow longer for it.
+   */
+  setAside(ms: number): void {
+    this.ejectedUntil = Math.max(this.ejectedUntil, this.now() + ms);
+  }
+
   /** Returns true when this failure ejects the instance. `mayEject` is false for the last instance in rotation. */
   recordFailure(mayEject: boolean): boolean {
     this.consecutiveFailures += 1;
