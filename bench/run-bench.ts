@@ -5,7 +5,14 @@ import { performance } from 'node:perf_hooks';
 import { renderChart } from './harness/chart.js';
 import { LOG_DIR, PRODUCT_ENV, redisAnswers, ROOT, startFleet } from './harness/fleet.js';
 import { rssMiB } from './harness/proc-stats.js';
-import { checksTable, resultsSection, scenarioTable, withResults, type RunFacts } from './harness/report.js';
+import {
+  checksTable,
+  redisCpuNote,
+  resultsSection,
+  scenarioTable,
+  withResults,
+  type RunFacts,
+} from './harness/report.js';
 import { GatewayDiedError, runScenario } from './harness/run-scenario.js';
 import { SCENARIOS, settingsFor, type Settings } from './harness/scenarios.js';
 import { loggedWarnings } from './harness/logged-warnings.js';
@@ -98,7 +105,7 @@ async function main(): Promise<number> {
   ];
   for (const figures of scenarios) {
     log(`\n${figures.scenario.title} (${figures.connections} connections)`);
-    log(scenarioTable(figures).join('\n'));
+    log([...scenarioTable(figures), ...redisCpuNote(figures)].join('\n'));
   }
   log('\nTargets');
   log(checksTable(checks).join('\n'));

@@ -28,6 +28,17 @@ function row(cells: readonly (string | number)[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
+/** What the Redis server spent beside the targets on Redis, which their own CPU column leaves out; nothing without one. */
+export function redisCpuNote({ products }: ScenarioFigures): string[] {
+  return products.flatMap(({ label, redisCpuMsPerRequest }) =>
+    redisCpuMsPerRequest === undefined
+      ? []
+      : [
+          `The Redis server spent ${fixed(redisCpuMsPerRequest, 3)} ms of CPU per request beside "${label}", on the same cores and not in its CPU column.`,
+        ],
+  );
+}
+
 /** One table per scenario: a row per target, ratios against the scenario's baseline. */
 export function scenarioTable({ baseline, products }: ScenarioFigures): string[] {
   const line = (figures: TargetFigures): string =>
@@ -104,7 +115,7 @@ export function resultsSection(
     `- Machine: ${facts.cpuModel}, ${facts.cores} cores, ${fixed(facts.memoryGiB, 1)} GiB memory, Linux ${facts.kernel}; load generator, gateways and demo services share it. 1-minute load average ${fixed(facts.loadAverage.start, 1)} at the start, ${fixed(facts.loadAverage.end, 1)} at the end (above ${facts.cores}, something else was running too).`,
     `- Node ${facts.node}; autocannon in the runner's process; each target its own OS process from \`dist/\`.`,
     `- Load: ${settings.throughputConnections} connections for the throughput scenarios (enough to keep both cores busy), ${settings.latencyConnections} for the latency one; each target warmed up ${settings.warmupS} s${settings.warmupRequests > 0 ? ` and, under throughput load, until it had answered ${settings.warmupRequests.toLocaleString('en-US')} requests (at most ${settings.warmupMaxS} s)` : ''}, then ${settings.rounds} rounds of ${settings.roundS} s per target, targets in turn within each round, the order reversed every other round (A B C, C B A).`,
-    `- Figures: req/s is all requests over all rounds' seconds; p50 and p99 are the median of the rounds' percentiles, over 2xx answers, each answer timed by autocannon from its request's write to its end (kept to the microsecond: autocannon's own histogram rounds down to whole milliseconds); CPU is the gateway process's user + system time (/proc/<pid>/stat) over the rounds divided by requests answered; upstream calls are counted by the demo services; RSS is VmRSS when the scenario ended.`,
+    `- Figures: req/s is all requests over all rounds' seconds; p50 and p99 are the median of the rounds' percentiles, over 2xx answers, each answer timed by autocannon from its request's write to its end (kept to the microsecond: autocannon's own histogram rounds down to whole milliseconds); CPU is the gateway process's user + system time (/proc/<pid>/stat) over the rounds divided by requests answered (the Redis server's, from its INFO, is given under each table for the Redis flavour); upstream calls are counted by the demo services; RSS is VmRSS when the scenario ended.`,
     `- Users: fresh users are \`bench-<run>-<scenario>-<n>\`, one per request and never repeated across targets and rounds; the cache-hit pool is ${settings.poolSize} users, each asked once per target before measuring.`,
     `- Answers: every answer's status and \`X-Response-Complete\` are checked; ${settings.samplesPerRound} answers per round and target are checked whole against the product's response schema and its own mapper applied to the upstreams' data. "Stale answers" are complete answers with a section served from cache past its freshness while it refreshes, which the product flags in \`meta\` by contract. Each product process's log is read after the run: anything at warn or above (Redis skipped after a timeout, a breaker opened) fails the run.`,
     "- Baseline (`bench/baseline/`): plain Fastify 5, an undici keep-alive pool of 128 connections per service, the same JWT checks (HS256, issuer, audience, expiry, subject), the same three calls in parallel, merge, answer shape and status codes; the cached variant keeps upstream answers in a Map for the product's TTLs (user 60 s, orders 15 s, preferences 300 s). It does not validate upstream bodies, log, count, throttle or carry request ids: the product's cost above it is the price of those.",
@@ -124,6 +135,10 @@ export function resultsSection(
       ...scenarioTable(figures),
       '',
     );
+    const redisNote = redisCpuNote(figures);
+    if (redisNote.length > 0) {
+      lines.push(...redisNote, '');
+    }
   }
   lines.push(
     '### Targets',

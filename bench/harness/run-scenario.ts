@@ -3,6 +3,8 @@ import type { Fleet, Gateway, Target } from './fleet.js';
 import { drive, type Sample } from './load.js';
 import { readFileSync } from 'node:fs';
 import { cpuMs, isRunning, rssMiB } from './proc-stats.js';
+import { redisCpuMs } from './redis-cpu.js';
+import { Redis } from 'ioredis';
 import type { Scenario, Settings } from './scenarios.js';
 import { summarize, type Round, type ScenarioFigures } from './summary.js';
 import { FreshUsers, type UserPool, type UserSource } from './users.js';
@@ -69,8 +71,8 @@ export interface ScenarioContext {
  * One scenario: a warm-up of each target, then rounds that take the
  * targets in turn (A B C, C B A, ...), so whatever else the machine does
  * falls on all of them alike. Around each round the gateway's CPU time and the
- * upstreams' request counts are read; after the last, the sampled answers
- * are checked.
+ * upstreams' request counts are read, and for the Redis flavour the Redis
+ * server's CPU time; after the last, the sampled answers are checked.
  */
 export async function runScenario(scenario: Scenario, context: ScenarioContext): Promise<ScenarioFigures> {
   const { fleet, settings } = context;
@@ -135,6 +137,9 @@ export async function runScenario(scenario: Scenario, context: ScenarioContext):
   };
 
   const rounds = new Map<Target, Round[]>(targets.map((target) => [target, []]));
+  const redis = fleet.redis === undefined ? undefined : new Redis(fleet.redis.url);
+  const redisCpuOf = (target: Target): Promise<number> | undefined =>
+    redis === undefined || target.id !== 'product-redis' ? undefined : redisCpuMs(redis);
   const samples = new Map<Target, Sample[]>(targets.map((target) => [target, []]));
   await setUpstreamLatency(fleet.upstreams, scenario.upstreamLatencyMs);
   try {
@@ -158,6 +163,7 @@ export async function runScenario(scenario: Scenario, context: ScenarioContext):
         const gateway = gatewayOf(target);
         assertRunning(gateway, `round ${round} of ${scenario.id}`);
         const callsBefore = await upstreamRequests(fleet.upstreams);
+        const redisBefore = await redisCpuOf(target);
         const cpuBefore = cpuMs(gateway.pid);
         const result = await load(
           target,
@@ -167,10 +173,15 @@ export async function runScenario(scenario: Scenario, context: ScenarioContext):
         );
         assertRunning(gateway, `round ${round} of ${scenario.id}`);
         const cpuAfter = cpuMs(gateway.pid);
+        const redisAfter = await redisCpuOf(target);
         const callsAfter = await upstreamRequests(fleet.upstreams);
-        rounds
-          .get(target)
-          ?.push({ ...result, cpuMs: cpuAfter - cpuBefore, upstreamCalls: callsAfter - callsBefore });
+        rounds.get(target)?.push({
+          ...result,
+          cpuMs: cpuAfter - cpuBefore,
+          upstreamCalls: callsAfter - callsBefore,
+          redisCpuMs:
+            redisBefore === undefined || redisAfter === undefined ? undefined : redisAfter - redisBefore,
+        });
         samples.get(target)?.push(...result.samples, ...result.failures);
         lastRps.set(target, rpsOf(result));
         context.log(
@@ -185,6 +196,7 @@ export async function runScenario(scenario: Scenario, context: ScenarioContext):
       }
     }
   } finally {
+    redis?.disconnect();
     await setUpstreamLatency(fleet.upstreams, undefined);
   }
 

@@ -3,10 +3,12 @@ import { describeWarnings } from './logged-warnings.js';
 import type { LoadResult } from './load.js';
 import type { Scenario, ScenarioId } from './scenarios.js';
 
-/** One measured round of one target, with what the gateway process and the upstreams did meanwhile. */
+/** One measured round of one target, with what the gateway process, the upstreams and Redis did meanwhile. */
 export interface Round extends LoadResult {
   cpuMs: number;
   upstreamCalls: number;
+  /** The Redis server's CPU over the round, for a target on Redis. */
+  redisCpuMs: number | undefined;
 }
 
 export interface TargetFigures {
@@ -27,6 +29,8 @@ export interface TargetFigures {
   degraded: number;
   cpuMsPerRequest: number;
   upstreamCallsPerRequest: number;
+  /** The Redis server's CPU per request, for a target on Redis: on the same cores, and not in `cpuMsPerRequest`. */
+  redisCpuMsPerRequest: number | undefined;
   /** The gateway's resident memory when the scenario ended. */
   rssMiB: number;
   /** Wrong answers among the samples, one line each. */
@@ -88,6 +92,9 @@ export function summarize(
     degraded: sum(rounds, (round) => round.degraded),
     cpuMsPerRequest: perRequest(sum(rounds, (round) => round.cpuMs)),
     upstreamCallsPerRequest: perRequest(sum(rounds, (round) => round.upstreamCalls)),
+    redisCpuMsPerRequest: rounds.every((round) => round.redisCpuMs !== undefined)
+      ? perRequest(sum(rounds, (round) => round.redisCpuMs ?? 0))
+      : undefined,
     rssMiB,
     wrongAnswers,
   };
