@@ -1,4 +1,5 @@
-import { FakeUpstream } from './support/fake-upstream.js';
+import type { IncomingMessage } from 'node:http';
+import { FakeUpstream, type FakeBehaviour } from './support/fake-upstream.js';
 import { demoUserAnswer, expectedProfile, readProfile } from './support/mobile-profile.fixture.js';
 import { timed, watchProcessFaults } from './support/process-faults.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -10,43 +11,65 @@ afterAll(() => faults.stop());
 const profileOf = (stack: Stack, sub: string): Promise<Response> =>
   fetch(`${stack.mobileUrl}/mobile/profile`, { headers: bearer(sub) });
 
-describe('two user service instances, one resetting every connection', () => {
-  const ejectAfter = 3;
-  let dead: FakeUpstream;
-  let healthy: FakeUpstream;
-  let stack: Stack;
+/** Profiles of users u1 to u`count`, one after another, each whole and complete. */
+async function expectCompleteProfiles(stack: Stack, count: number): Promise<void> {
+  for (let call = 1; call <= count; call += 1) {
+    const sub = `u${call}`;
+    const response = await profileOf(stack, sub);
+    expect(response.headers.get('x-response-complete')).toBe('true');
+    expect(await readProfile(response)).toEqual(expectedProfile(sub));
+  }
+}
 
+/** A stack whose user service is two fake instances, and the two; set up before a suite's tests, closed after them. */
+interface TwoUserInstances {
+  first: FakeUpstream;
+  second: FakeUpstream;
+  stack: Stack;
+}
+
+/**
+ * Registers the suite's setup and teardown: `first` is listed first, so
+ * round robin sends it the very first call.
+ */
+function twoUserInstances(
+  first: (request: IncomingMessage) => FakeBehaviour,
+  second: (request: IncomingMessage) => FakeBehaviour,
+  env: Record<string, string>,
+): TwoUserInstances {
+  const suite = {} as TwoUserInstances;
   beforeAll(async () => {
-    dead = await FakeUpstream.start();
-    healthy = await FakeUpstream.start();
-    dead.respond(() => ({ kind: 'reset' }));
-    healthy.respond(demoUserAnswer);
-    stack = await startStack({
-      // The dead instance first, so the very first call meets it.
-      USER_SERVICE_URL: `${dead.url},${healthy.url}`,
-      USER_SERVICE_EJECTION_CONSECUTIVE_FAILURES: String(ejectAfter),
-      // Out of rotation for longer than the test runs on any machine, so it is never tried again here.
-      USER_SERVICE_EJECTION_BASE_MS: '20000',
-    });
+    suite.first = await FakeUpstream.start();
+    suite.second = await FakeUpstream.start();
+    suite.first.respond(first);
+    suite.second.respond(second);
+    suite.stack = await startStack({ USER_SERVICE_URL: `${suite.first.url},${suite.second.url}`, ...env });
   });
   afterAll(async () => {
-    await stack.close();
-    await dead.close();
-    await healthy.close();
+    await suite.stack.close();
+    await suite.first.close();
+    await suite.second.close();
+  });
+  return suite;
+}
+
+describe('two user service instances, one resetting every connection', () => {
+  const ejectAfter = 3;
+  const suite = twoUserInstances(() => ({ kind: 'reset' }), demoUserAnswer, {
+    USER_SERVICE_EJECTION_CONSECUTIVE_FAILURES: String(ejectAfter),
+    // Out of rotation for longer than the test runs on any machine, so it is never tried again here.
+    USER_SERVICE_EJECTION_BASE_MS: '20000',
   });
 
   it('serves every profile, complete, retrying on the healthy instance until the dead one is ejected', async () => {
-    for (let call = 1; call <= 40; call += 1) {
-      const sub = `u${call}`;
-      const response = await profileOf(stack, sub);
-      expect(response.headers.get('x-response-complete')).toBe('true');
-      expect(await readProfile(response)).toEqual(expectedProfile(sub));
-    }
+    const { first: dead, second: healthy, stack } = suite;
+    await expectCompleteProfiles(stack, 40);
     expect(dead.received).toHaveLength(ejectAfter);
     expect(healthy.received).toHaveLength(40);
   });
 
   it('sends no more calls to the dead instance once it is ejected', async () => {
+    const { first: dead, second: healthy, stack } = suite;
     const deadBefore = dead.received.length;
     const healthyBefore = healthy.received.length;
     for (let call = 0; call < 20; call += 1) {
@@ -58,35 +81,16 @@ describe('two user service instances, one resetting every connection', () => {
 });
 
 describe('two user service instances, one draining: 503 with Retry-After', () => {
-  let draining: FakeUpstream;
-  let serving: FakeUpstream;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    draining = await FakeUpstream.start();
-    serving = await FakeUpstream.start();
-    draining.respond(() => ({ kind: 'json', status: 503, body: {}, headers: { 'retry-after': '20' } }));
-    serving.respond(demoUserAnswer);
-    stack = await startStack({
-      // The draining instance first, so the very first call meets it.
-      USER_SERVICE_URL: `${draining.url},${serving.url}`,
-      // Its pause outlasts the test on any machine: it is asked once, then left alone.
-      USER_SERVICE_EJECTION_MAX_MS: '60000',
-    });
-  });
-  afterAll(async () => {
-    await stack.close();
-    await draining.close();
-    await serving.close();
-  });
+  const suite = twoUserInstances(
+    () => ({ kind: 'json', status: 503, body: {}, headers: { 'retry-after': '20' } }),
+    demoUserAnswer,
+    // Its pause outlasts the test on any machine: it is asked once, then left alone.
+    { USER_SERVICE_EJECTION_MAX_MS: '60000' },
+  );
 
   it('serves every profile, complete, from the other instance, and leaves the draining one alone for its pause', async () => {
-    for (let call = 1; call <= 10; call += 1) {
-      const sub = `u${call}`;
-      const response = await profileOf(stack, sub);
-      expect(response.headers.get('x-response-complete')).toBe('true');
-      expect(await readProfile(response)).toEqual(expectedProfile(sub));
-    }
+    const { first: draining, second: serving, stack } = suite;
+    await expectCompleteProfiles(stack, 10);
     expect(draining.received).toHaveLength(1);
     expect(serving.received).toHaveLength(10);
   });
@@ -95,29 +99,14 @@ describe('two user service instances, one draining: 503 with Retry-After', () =>
 describe('hedged calls to two user service instances, one slow', () => {
   const hedgeDelayMs = 50;
   const slowMs = 800;
-  let slow: FakeUpstream;
-  let fast: FakeUpstream;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    slow = await FakeUpstream.start();
-    fast = await FakeUpstream.start();
-    slow.respond((request) => ({ ...demoUserAnswer(request), delayMs: slowMs }));
-    fast.respond(demoUserAnswer);
-    stack = await startStack({
-      // The slow instance first: round robin sends it the first call, and every other one after.
-      USER_SERVICE_URL: `${slow.url},${fast.url}`,
-      UPSTREAM_HEDGE: 'true',
-      UPSTREAM_HEDGE_DELAY_MS: String(hedgeDelayMs),
-    });
-  });
-  afterAll(async () => {
-    await stack.close();
-    await slow.close();
-    await fast.close();
-  });
+  const suite = twoUserInstances(
+    (request) => ({ ...demoUserAnswer(request), delayMs: slowMs }),
+    demoUserAnswer,
+    { UPSTREAM_HEDGE: 'true', UPSTREAM_HEDGE_DELAY_MS: String(hedgeDelayMs) },
+  );
 
   it('answers long before the slow instance would, and cancels the call still waiting there', async () => {
+    const { first: slow, second: fast, stack } = suite;
     for (const sub of ['u1', 'u2', 'u3', 'u4']) {
       const { value: response, ms } = await timed(() => profileOf(stack, sub));
       expect(await readProfile(response)).toEqual(expectedProfile(sub));
