@@ -90,6 +90,19 @@ describe(createBffApp.name, () => {
     await problemOf(response, 415);
   });
 
+  it.each([
+    ['text/plain;charset=UTF-8', '{"padding":"x"}'],
+    ['application/x-www-form-urlencoded', 'padding=x'],
+  ])('takes a %s body for no JSON route: a 415 that says to send JSON', async (type, text) => {
+    const response = await fetch(`${base}/probe/echo`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: text,
+    });
+    const body = await problemOf(response, 415);
+    expect(body.detail).toContain('application/json');
+  });
+
   it('keeps the status, detail and headers of a ProblemError', async () => {
     const response = await fetch(`${base}/probe/problem`);
     const body = await problemOf(response, 503);

@@ -145,8 +145,16 @@ export async function createBffApp(
   const app = await NestFactory.create<NestFastifyApplication>(root, gatewayAdapter(config), {
     logger: BOOTSTRAP_LOG_LEVELS,
     abortOnError: false,
+    // Fastify's own JSON parser alone: Nest would add a form parser, which no route of this JSON API wants.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  /*
+   * Every body a route takes is JSON. Fastify parses text/plain as a string,
+   * which fetch() sends a string body as by default: the client was told its
+   * body "received string" where the fix is its content type. Now a 415.
+   */
+  fastify.removeContentTypeParser('text/plain');
   trackInFlight(fastify);
   writeAtTurnEnd(fastify);
   releaseMemoryWhenIdle(fastify);

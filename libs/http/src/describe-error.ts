@@ -14,7 +14,8 @@ export interface ErrorDescription {
 /** Fastify's own client errors, by code, told in words that do not echo the parser's internals. */
 const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than this gateway accepts.',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The request body has a content type this route does not accept.',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE:
+    'The request body has a content type this route does not accept: send application/json.',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the request body.',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'The request declares a JSON body but sends none.',
   FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON.',
@@ -32,7 +33,8 @@ const GENERIC_DETAILS: Partial<Record<ProblemKind, string>> = {
   'not-found': 'No resource matches this request.',
   'method-not-allowed': 'This route does not accept that method.',
   'payload-too-large': 'The request body is larger than this gateway accepts.',
-  'unsupported-media-type': 'The request body has a content type this route does not accept.',
+  'unsupported-media-type':
+    'The request body has a content type this route does not accept: send application/json.',
   'too-many-requests': 'Too many requests; retry later.',
 };
 
