@@ -5,7 +5,7 @@ import type { GCProfilerResult } from 'node:v8';
 import { startChild } from './harness/child.js';
 import { LOG_DIR, PRODUCT_ENV, ROOT, startDemo, upstreamEnv } from './harness/fleet.js';
 import { drive } from './harness/load.js';
-import { countOption, envSettings, optionValue } from './harness/measure-options.js';
+import { countOption, envSettings, optionValue, runEnv } from './harness/measure-options.js';
 import { cpuMs } from './harness/proc-stats.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
 
@@ -102,6 +102,7 @@ async function main(): Promise<void> {
   const probe = join(ROOT, 'dist', 'bench', 'harness', 'gc-probe.js');
   const profileFile = join(LOG_DIR, `gc-profile.${process.pid}.json`);
   rmSync(profileFile, { force: true });
+  const run = runEnv(options.env, `measure-gc:${process.pid}`);
   const demo = await startDemo();
   try {
     const gateway = await startChild({
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
       logFile: join(LOG_DIR, 'gc-gateway.log'),
       env: ([port]) => ({
         ...PRODUCT_ENV,
-        ...options.env,
+        ...run.env,
         NODE_OPTIONS: `${options.env.NODE_OPTIONS ?? PRODUCT_ENV.NODE_OPTIONS} --import=${probe}`,
         GC_PROBE_OUT: profileFile,
         MOBILE_BFF_PORT: String(port),
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await demo.stop();
+    await run.deleteKeys();
     rmSync(profileFile, { force: true });
   }
 }

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sparePort } from '../test/support/node-process.js';
 import { baselineEnv, LOG_DIR, PRODUCT_ENV, ROOT, startDemo, upstreamEnv } from './harness/fleet.js';
 import { drive } from './harness/load.js';
-import { envSettings, optionValue } from './harness/measure-options.js';
+import { envSettings, optionValue, runEnv } from './harness/measure-options.js';
 import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
 
 /*
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     return;
   }
   mkdirSync(LOG_DIR, { recursive: true });
+  const run = runEnv(options.env, `measure-instructions:${process.pid}`);
   const demo = await startDemo();
   const port = await sparePort();
   const url = `http://127.0.0.1:${port}`;
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
       env: {
         ...target.env,
         ...VGDB_IDENTITY,
-        ...options.env,
+        ...run.env,
         PATH: process.env.PATH ?? '',
       },
       stdio: ['ignore', log, log],
@@ -250,6 +251,7 @@ async function main(): Promise<void> {
         : resolve(undefined),
     );
     await demo.stop();
+    await run.deleteKeys();
     for (const file of dumpFiles(counts)) {
       rmSync(file, { force: true });
     }

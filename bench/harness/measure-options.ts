@@ -1,3 +1,5 @@
+import { deleteKeysWithPrefix } from '../../test/support/redis-keys.js';
+
 /** `--name=value` from a measuring script's arguments, if given. */
 export function optionValue(argv: readonly string[], name: string): string | undefined {
   return argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -23,4 +25,25 @@ export function envSettings(argv: readonly string[]): Record<string, string> {
     env[name] = rest.join('=');
   }
   return env;
+}
+
+/**
+ * `--env` settings for one run: on Redis, a key prefix of the run's own
+ * unless one is given, so the run finds none of another's entries and
+ * leaves none under the product's default prefix (`bff:`, a deployment's
+ * own); `deleteKeys` removes the run's keys once it is over.
+ */
+export function runEnv(
+  env: Record<string, string>,
+  run: string,
+): { env: Record<string, string>; deleteKeys: () => Promise<void> } {
+  const url = env.REDIS_URL;
+  if (url === undefined) {
+    return { env, deleteKeys: () => Promise.resolve() };
+  }
+  const prefix = env.REDIS_KEY_PREFIX ?? `${run}:`;
+  return {
+    env: { ...env, REDIS_KEY_PREFIX: prefix },
+    deleteKeys: () => deleteKeysWithPrefix(url, prefix),
+  };
 }
