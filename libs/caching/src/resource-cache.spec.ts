@@ -227,7 +227,7 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     });
   });
 
-  it("takes a load's lock in the entry's place for no entry at all, in a lookup or a plain read, until the load lands", async () => {
+  it("holds a missing entry's place while one instance loads it, which no other instance reads as an entry", async () => {
     const first = await instance(prefix);
     try {
       await withInstance(async (second, secondLayers) => {
