@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { FakeUpstream, type FakeBehaviour } from './support/fake-upstream.js';
 import { demoUserAnswer, expectedProfile, readProfile } from './support/mobile-profile.fixture.js';
+import { expectProblem } from './support/problem.js';
 import { timed, watchProcessFaults } from './support/process-faults.js';
 import { startStack, type Stack } from './support/stack.js';
 import { bearer } from './support/tokens.js';
@@ -93,6 +94,24 @@ describe('two user service instances, one draining: 503 with Retry-After', () =>
     await expectCompleteProfiles(stack, 10);
     expect(draining.received).toHaveLength(1);
     expect(serving.received).toHaveLength(10);
+  });
+});
+
+describe('two user service instances, one draining, and no retries', () => {
+  const suite = twoUserInstances(
+    () => ({ kind: 'json', status: 503, body: {}, headers: { 'retry-after': '20' } }),
+    demoUserAnswer,
+    { USER_SERVICE_RETRY_MAX: '0', USER_SERVICE_EJECTION_MAX_MS: '60000' },
+  );
+
+  it("does not tell the client to wait out the draining instance's pause, and serves its next call from the other", async () => {
+    const { first: draining, stack } = suite;
+    const refused = await profileOf(stack, 'u1');
+    await expectProblem(refused, 503);
+    expect(refused.headers.get('retry-after')).toBeNull();
+
+    await expectCompleteProfiles(stack, 1);
+    expect(draining.received).toHaveLength(1);
   });
 });
 

@@ -5,9 +5,16 @@ import type { Transport } from './axios-transport.js';
 import type { InstancePool } from './instance-pool.js';
 import type { LatencyWindow } from './latency-window.js';
 import { readAnswer } from './read-answer.js';
-import { UpstreamError } from './upstream.error.js';
+import { UpstreamError, UpstreamUnavailableError } from './upstream.error.js';
 import type { UpstreamCall } from './upstream-call.js';
 import { instanceLabel, upstreamOutcome } from './upstream-outcome.js';
+
+/** A 503 whose `Retry-After` asks for a pause: what a draining instance answers. */
+function asksThisInstanceAPause(
+  error: UpstreamError,
+): error is UpstreamError & { retryAfterSeconds: number } {
+  return error.upstreamStatus === 503 && error.retryAfterSeconds !== undefined && error.retryAfterSeconds > 0;
+}
 
 /**
  * One try on one instance: pick it, send, read the answer, and tell the
@@ -68,23 +75,20 @@ export function attemptOn(
         gatewayFault = true;
         throw caught;
       }
-      const error = caught;
-      error.instance = instance.id;
-      failure = error;
+      let error = caught;
       if (error.breakerFailure) {
         pool.recordFailure(instance);
-        if (
-          error.upstreamStatus === 503 &&
-          error.retryAfterSeconds !== undefined &&
-          error.retryAfterSeconds > 0
-        ) {
-          // A 429 speaks for the whole service; a 503 with a pause is usually this instance draining.
-          error.instanceSetAside = pool.setAside(instance, error.retryAfterSeconds);
+        if (asksThisInstanceAPause(error) && pool.setAside(instance, error.retryAfterSeconds)) {
+          // The pause was this instance's, a draining one's: another may take the call at once (a retry, as
+          // for any 503), and the client is not told to wait for it. A 429 speaks for the whole service.
+          error = new UpstreamUnavailableError(service, { status: 503, cause: caught });
         }
       } else if (!error.cancelled && !error.failedFast) {
         // A 404 or another 4xx is a healthy instance answering.
         pool.recordSuccess(instance);
       }
+      error.instance = instance.id;
+      failure = error;
       throw error;
     } finally {
       instance.inFlight -= 1;

@@ -40,8 +40,6 @@ export abstract class UpstreamError extends ProblemError {
   readonly retryAfterSeconds: number | undefined;
   /** The instance the failed attempt went to, when one was picked. */
   instance: string | undefined;
-  /** That instance asked for a pause and left the rotation for it: another one may take the call. */
-  instanceSetAside = false;
 
   protected constructor(
     kind: ProblemKind,
@@ -66,15 +64,14 @@ export abstract class UpstreamError extends ProblemError {
   /**
    * Connection failures and 502/503/504 only: anything else would fail the
    * same way again. Not an upstream that asked for a pause (a `Retry-After`
-   * above zero), unless the instance that asked left the rotation for it
-   * and another can take the call: calling it again within the same
-   * request is what it asked the gateway not to do.
+   * above zero): calling it again within the same request is what it asked
+   * the gateway not to do.
    */
   get retryable(): boolean {
     return (
       !this.failedFast &&
       !this.cancelled &&
-      ((this.retryAfterSeconds ?? 0) === 0 || this.instanceSetAside) &&
+      (this.retryAfterSeconds ?? 0) === 0 &&
       (this.connectionFailed ||
         (this.upstreamStatus !== undefined && RETRYABLE_STATUSES.has(this.upstreamStatus)))
     );
