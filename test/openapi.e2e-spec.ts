@@ -129,6 +129,18 @@ describe('the OpenAPI documents match what the BFFs send', () => {
         body: '{"colour":"red"}',
       }),
     ).toBe(400);
+    expect(
+      await expectDocumented(w, 'patch', '/web/preferences', {
+        headers: { ...bearer('u1'), 'content-type': 'text/plain' },
+        body: '{"theme":"dark"}',
+      }),
+    ).toBe(415);
+    expect(
+      await expectDocumented(w, 'patch', '/web/preferences', {
+        headers: { ...bearer('u1'), ...json },
+        body: JSON.stringify({ theme: 'x'.repeat(100_000) }),
+      }),
+    ).toBe(413);
   });
 
   it('documents the admin routes on both BFFs', async () => {
@@ -153,6 +165,12 @@ describe('the OpenAPI documents match what the BFFs send', () => {
           body: '{"userId":"u1"}',
         }),
       ).toBe(200);
+      expect(
+        await expectDocumented(base, 'post', '/admin/cache/invalidate', {
+          headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'userId=u1',
+        }),
+      ).toBe(415);
     }
   });
 

@@ -24,7 +24,7 @@ export class CacheAdminController {
   @Post('invalidate')
   @ApiAnswer(cacheInvalidationAnswerSchema, {
     summary: "Drops a user's cached entries on every instance",
-    problems: ['validation', 'forbidden'],
+    problems: ['validation', 'payload-too-large', 'unsupported-media-type', 'forbidden'],
   })
   @ApiBody({
     schema: z.toJSONSchema(invalidationSchema, { target: 'openapi-3.0' }) as Record<string, unknown>,

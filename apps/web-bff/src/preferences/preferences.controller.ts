@@ -43,6 +43,8 @@ export class PreferencesController {
     summary: 'Changes some preferences; unknown fields and wrong values are refused, naming each',
     problems: [
       'validation',
+      'payload-too-large',
+      'unsupported-media-type',
       'forbidden',
       'not-found',
       'conflict',
