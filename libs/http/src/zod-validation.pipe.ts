@@ -14,7 +14,10 @@ export function fieldProblems(error: z.ZodError): FieldProblem[] {
     if (issue.code === 'unrecognized_keys') {
       return { field: [path, ...issue.keys].filter(Boolean).join('.'), message: 'is not a known field' };
     }
-    return { field: path || '(body)', message: issue.message };
+    // zod's own words ("Invalid input: expected object, received string") name its types, not the client's.
+    const message =
+      issue.code === 'invalid_type' && issue.expected === 'object' ? 'must be a JSON object' : issue.message;
+    return { field: path || '(body)', message };
   });
 }
 
