@@ -2,37 +2,53 @@ import { ProblemError } from '@app/problem';
 import { z } from 'zod';
 import { ZodValidationPipe } from './zod-validation.pipe.js';
 
-const schema = z.strictObject({
+const preferences = z.strictObject({
   theme: z.enum(['light', 'dark'], { error: 'must be light or dark' }),
   notifications: z.strictObject({ push: z.boolean({ error: 'must be true or false' }) }).partial(),
 });
 
-function problemFor(value: unknown): ProblemError {
+/** The field problems of the 400 the pipe answers `value` with. */
+function errorsFor(value: unknown, schema: z.ZodType = preferences): unknown {
   try {
     new ZodValidationPipe(schema).transform(value);
   } catch (error) {
-    return error as ProblemError;
+    expect(error).toBeInstanceOf(ProblemError);
+    expect((error as ProblemError).status).toBe(400);
+    return (error as ProblemError).extensions?.errors;
   }
   throw new Error('the value was accepted');
 }
 
 describe(ZodValidationPipe.name, () => {
   it('names every bad field in one 400, unknown ones included', () => {
-    const problem = problemFor({ theme: 'blue', notifications: { push: 'yes' }, colour: 'red' });
-
-    expect(problem.status).toBe(400);
-    expect(problem.extensions?.errors).toEqual([
+    expect(errorsFor({ theme: 'blue', notifications: { push: 'yes' }, colour: 'red' })).toEqual([
       { field: 'theme', message: 'must be light or dark' },
       { field: 'notifications.push', message: 'must be true or false' },
       { field: 'colour', message: 'is not a known field' },
     ]);
   });
 
-  it('says a body or a field must be a JSON object in the words of the API, not of zod', () => {
-    expect(problemFor('{"theme":"dark"}').extensions?.errors).toEqual([
-      { field: '(body)', message: 'must be a JSON object' },
+  it('says what JSON type a field must be in the words of the API, not of zod', () => {
+    const loose = z.strictObject({ name: z.string(), size: z.number(), tags: z.array(z.string()) }).partial();
+
+    expect(errorsFor({ name: 5, size: 'big', tags: 'a' }, loose)).toEqual([
+      { field: 'name', message: 'must be text' },
+      { field: 'size', message: 'must be a number' },
+      { field: 'tags', message: 'must be a list' },
     ]);
-    expect(problemFor({ theme: 'dark', notifications: true }).extensions?.errors).toEqual([
+  });
+
+  it("keeps a schema's own message for a value of the wrong type", () => {
+    const own = z.strictObject({ language: z.string({ error: 'must be a language tag such as en' }) });
+
+    expect(errorsFor({ language: 5 }, own)).toEqual([
+      { field: 'language', message: 'must be a language tag such as en' },
+    ]);
+  });
+
+  it('says a body or a field must be a JSON object in the words of the API, not of zod', () => {
+    expect(errorsFor('{"theme":"dark"}')).toEqual([{ field: '(body)', message: 'must be a JSON object' }]);
+    expect(errorsFor({ theme: 'dark', notifications: true })).toEqual([
       { field: 'notifications', message: 'must be a JSON object' },
     ]);
   });

@@ -7,6 +7,23 @@ export interface FieldProblem {
   message: string;
 }
 
+const EXPECTED_IN_JSON: Partial<Record<string, string>> = {
+  object: 'must be a JSON object',
+  array: 'must be a list',
+  string: 'must be text',
+  number: 'must be a number',
+  boolean: 'must be true or false',
+};
+
+/*
+ * A value of the wrong JSON type, in the API's words: zod's own ("Invalid
+ * input: expected string, received number") name its types. Given to the
+ * parse, it yields to any message a schema gives itself; undefined leaves
+ * zod's.
+ */
+const inApiWords = (issue: z.core.$ZodRawIssue): string | undefined =>
+  issue.code === 'invalid_type' ? EXPECTED_IN_JSON[issue.expected] : undefined;
+
 /** Each failed rule as a field path and a message, e.g. `notifications.push: expected a boolean`. */
 export function fieldProblems(error: z.ZodError): FieldProblem[] {
   return error.issues.map((issue) => {
@@ -14,10 +31,7 @@ export function fieldProblems(error: z.ZodError): FieldProblem[] {
     if (issue.code === 'unrecognized_keys') {
       return { field: [path, ...issue.keys].filter(Boolean).join('.'), message: 'is not a known field' };
     }
-    // zod's own words ("Invalid input: expected object, received string") name its types, not the client's.
-    const message =
-      issue.code === 'invalid_type' && issue.expected === 'object' ? 'must be a JSON object' : issue.message;
-    return { field: path || '(body)', message };
+    return { field: path || '(body)', message: issue.message };
   });
 }
 
@@ -33,7 +47,7 @@ export class ZodValidationPipe<T> implements PipeTransform<unknown, T> {
   ) {}
 
   transform(value: unknown): T {
-    const parsed = this.schema.safeParse(value);
+    const parsed = this.schema.safeParse(value, { error: inApiWords });
     if (parsed.success) {
       return parsed.data;
     }
