@@ -57,6 +57,22 @@ describe(createBffApp.name, () => {
     return body;
   };
 
+  it('answers a method a route does not take with a 405 problem whose Allow names the ones it does', async () => {
+    const response = await fetch(`${base}/probe/echo`, { method: 'DELETE' });
+    const body = await problemOf(response, 405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(body.detail).toBe('This route accepts POST.');
+
+    const get = await fetch(`${base}/probe/context`, { method: 'PUT' });
+    await problemOf(get, 405);
+    expect(get.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('keeps a 404 for a path no route has, under any method', async () => {
+    await problemOf(await fetch(`${base}/probe/nothing`, { method: 'DELETE' }), 404);
+    await problemOf(await fetch(`${base}/probe/echo/more`, { method: 'POST' }), 404);
+  });
+
   it('answers an unknown route with a 404 problem naming the path', async () => {
     const body = await problemOf(await fetch(`${base}/no/such/route?token=secret`), 404);
     expect(body.instance).toBe('/no/such/route');

@@ -19,6 +19,7 @@ import { recordHttpMetrics } from './http-metrics.hook.js';
 import { answerParserError, answerRouterError } from './early-problem.js';
 import { connectionLimits } from './connection-limits.js';
 import { ProblemFilter } from './problem.filter.js';
+import { RouteMethods } from './route-methods.js';
 import { requestIdFrom } from './request-id.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { traceRequests } from './request-span.hook.js';
@@ -155,6 +156,8 @@ export async function createBffApp(
    * body "received string" where the fix is its content type. Now a 415.
    */
   fastify.removeContentTypeParser('text/plain');
+  // Before any route is added: the filter below tells a 405 from a 404 by them.
+  const routes = RouteMethods.of(fastify);
   trackInFlight(fastify);
   writeAtTurnEnd(fastify);
   releaseMemoryWhenIdle(fastify);
@@ -180,7 +183,7 @@ export async function createBffApp(
     void reply.header('x-request-id', request.id);
     done(null, payload);
   });
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(new ProblemFilter(routes));
   // A route may exist in several versions; a request without the header gets the neutral (default) one.
   app.enableVersioning({ type: VersioningType.HEADER, header: API_VERSION_HEADER });
   if (config.http.corsOrigins.length > 0) {

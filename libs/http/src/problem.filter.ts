@@ -1,7 +1,8 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { PROBLEM_CATALOGUE, PROBLEM_CONTENT_TYPE, toProblemDocument } from '@app/problem';
+import { PROBLEM_CATALOGUE, PROBLEM_CONTENT_TYPE, ProblemError, toProblemDocument } from '@app/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { describeError } from './describe-error.js';
+import { describeError, type ErrorDescription } from './describe-error.js';
+import type { RouteMethods } from './route-methods.js';
 
 const MAX_INSTANCE_LENGTH = 512;
 
@@ -20,11 +21,16 @@ export function instanceOf(url: string): string {
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger(ProblemFilter.name);
 
+  /** `routes` tells a path that exists under other methods (405) from one that does not exist (404). */
+  constructor(private readonly routes?: RouteMethods) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const described = describeError(exception);
+    const found = describeError(exception);
+    const described =
+      found.kind === 'not-found' ? (this.methodNotAllowed(exception, request) ?? found) : found;
     const status = PROBLEM_CATALOGUE[described.kind].status;
 
     if (described.unexpected) {
@@ -58,5 +64,27 @@ export class ProblemFilter implements ExceptionFilter {
       .status(document.status)
       .headers({ ...described.headers, 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' })
       .send(JSON.stringify(document));
+  }
+
+  /**
+   * A 405 instead of the router's 404 for a path that some route answers
+   * under other methods (a DELETE of /web/preferences), with the `Allow`
+   * RFC 9110 requires. A handler's own 404 (an order that does not exist)
+   * is a ProblemError and stays a 404.
+   */
+  private methodNotAllowed(exception: unknown, request: FastifyRequest): ErrorDescription | undefined {
+    if (this.routes === undefined || exception instanceof ProblemError || request.method === 'OPTIONS') {
+      return undefined;
+    }
+    const allowed = this.routes.allowedFor(request.url.split('?', 1)[0]);
+    if (allowed.length === 0 || allowed.includes(request.method as (typeof allowed)[number])) {
+      return undefined;
+    }
+    return {
+      kind: 'method-not-allowed',
+      detail: `This route accepts ${allowed.join(', ')}.`,
+      headers: { allow: allowed.join(', ') },
+      unexpected: false,
+    };
   }
 }
