@@ -44,6 +44,15 @@ describe(ZodValidationPipe.name, () => {
     ]);
   });
 
+  it('says a value is missing, or given twice, rather than of the wrong type', () => {
+    const query = z.strictObject({ key: z.string(), cursor: z.string().optional() });
+
+    expect(errorsFor({ cursor: ['a', 'b'] }, query)).toEqual([
+      { field: 'key', message: 'is required' },
+      { field: 'cursor', message: 'must be a single value' },
+    ]);
+  });
+
   it("keeps a schema's own message for a value of the wrong type", () => {
     const own = z.strictObject({ language: z.string({ error: 'must be a language tag such as en' }) });
 

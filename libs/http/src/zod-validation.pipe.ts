@@ -16,13 +16,24 @@ const EXPECTED_IN_JSON: Partial<Record<string, string>> = {
 };
 
 /*
- * A value of the wrong JSON type, in the API's words: zod's own ("Invalid
- * input: expected string, received number") name its types. Given to the
- * parse, it yields to any message a schema gives itself; undefined leaves
- * zod's.
+ * A missing value, a repeated one or one of the wrong JSON type, in the
+ * API's words: zod's own ("Invalid input: expected string, received
+ * array") name its types. Given to the parse, it yields to any message a
+ * schema gives itself; undefined leaves zod's.
  */
-const inApiWords = (issue: z.core.$ZodRawIssue): string | undefined =>
-  issue.code === 'invalid_type' ? EXPECTED_IN_JSON[issue.expected] : undefined;
+function inApiWords(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'invalid_type') {
+    return undefined;
+  }
+  if (issue.input === undefined) {
+    return 'is required';
+  }
+  // A query parameter given twice arrives as a list.
+  if (Array.isArray(issue.input) && issue.expected !== 'array') {
+    return 'must be a single value';
+  }
+  return EXPECTED_IN_JSON[issue.expected];
+}
 
 /** Each failed rule as a field path and a message, e.g. `notifications.push: expected a boolean`. */
 export function fieldProblems(error: z.ZodError): FieldProblem[] {
