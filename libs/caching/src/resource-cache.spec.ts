@@ -5,7 +5,7 @@ import { createCache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CacheInvalidator } from './cache-invalidator.js';
 import { CacheLayers } from './cache-layers.js';
 import { ResourceCache } from './resource-cache.js';
@@ -231,14 +231,24 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     const first = await instance(prefix);
     try {
       await withInstance(async (second, secondLayers) => {
-        const { read } = countedRead('user:kim', { id: 'kim' }, { loadMs: 150 });
-
-        const loading = read(first.cache);
-        await sleep(30);
-        expect(await locksLeft()).toEqual([`${prefix}cache:v2:user:kim`]);
+        // The load waits until the checks below are done, however slow the machine.
+        let finishLoad = (): void => undefined;
+        const loadMayFinish = new Promise<void>((resolve) => (finishLoad = resolve));
+        const loading = first.cache.read({
+          key: 'user:kim',
+          ttlMs: 60_000,
+          load: async () => {
+            await loadMayFinish;
+            return { id: 'kim' };
+          },
+        });
+        await vi.waitFor(async () => expect(await locksLeft()).toEqual([`${prefix}cache:v2:user:kim`]), {
+          timeout: 2_000,
+        });
         expect(await second.peekFresh('user:kim')).toBeUndefined();
         expect(await secondLayers.shared?.get('user:kim')).toBeUndefined();
 
+        finishLoad();
         await loading;
         await first.cache.writesLanded();
         expect(await second.peekFresh('user:kim')).toMatchObject({ value: { id: 'kim' } });
