@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deleteKeysWithPrefix } from '../test/support/redis-keys.js';
+import { runEnv } from './harness/measure-options.js';
 import { mintToken } from '../test/support/tokens.js';
 import { startStack, type Stack } from '../test/support/stack.js';
 
@@ -121,8 +121,11 @@ async function redisUpAndDown(): Promise<string[]> {
   ];
 }
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const sharedPrefix = `measure:${Date.now()}:`;
+// Entries are kept a day for stale-if-error: the shared Redis should not collect every run's.
+const shared = runEnv(
+  { CACHE_ENABLED: 'true', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+  `measure:${Date.now()}`,
+);
 const lines = [
   '# Caching measurements',
   '',
@@ -133,11 +136,7 @@ const lines = [
   '| --- | --- | --- |',
   await upstreamCallsPerThousand('caching off', { CACHE_ENABLED: 'false' }),
   await upstreamCallsPerThousand('caching on, memory only', { CACHE_ENABLED: 'true' }),
-  await upstreamCallsPerThousand('caching on, memory + Redis', {
-    CACHE_ENABLED: 'true',
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: sharedPrefix,
-  }),
+  await upstreamCallsPerThousand('caching on, memory + Redis', shared.env),
   '',
   'Answer time with Redis up, frozen, killed and restarted (resource TTL 1 s, response cache off, so Redis is consulted throughout):',
   '',
@@ -146,8 +145,7 @@ const lines = [
   ...(await redisUpAndDown()),
   '',
 ];
-// Entries are kept a day for stale-if-error: the shared Redis should not collect every run's.
-await deleteKeysWithPrefix(redisUrl, sharedPrefix);
+await shared.deleteKeys();
 const report = lines.join('\n');
 writeFileSync(new URL('./CACHING.md', import.meta.url).pathname.replace('/dist/bench/', '/bench/'), report);
 console.log(report);

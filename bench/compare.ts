@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { deleteKeysWithPrefix } from '../test/support/redis-keys.js';
 import type { Child } from './harness/child.js';
 import {
   LOG_DIR,
@@ -16,7 +15,7 @@ import { drive } from './harness/load.js';
 import { describeWarnings, loggedWarnings } from './harness/logged-warnings.js';
 import { setUpstreamLatency } from './harness/run-scenario.js';
 import { MIN_WARM_UP_REQUESTS, SCENARIOS, settingsFor } from './harness/scenarios.js';
-import { countOption, optionValue } from './harness/measure-options.js';
+import { countOption, optionValue, runEnv } from './harness/measure-options.js';
 import { cpuTimesMs, rssMiB } from './harness/proc-stats.js';
 import { redisCpuMs } from './harness/redis-cpu.js';
 import { Redis } from 'ioredis';
@@ -170,11 +169,13 @@ async function main(): Promise<void> {
     await setUpstreamLatency(upstreamUrls(demo), UPSTREAM_LATENCY_MS);
   }
   const tallies: Tally[] = [];
+  // A target on Redis gets a key prefix of this run's own, its keys deleted at the end.
+  const keyDeletions: (() => Promise<void>)[] = [];
   try {
     for (const spec of options.targets) {
-      if (spec.env.REDIS_URL !== undefined) {
-        spec.env.REDIS_KEY_PREFIX ??= `compare:${run}:${spec.name}:`;
-      }
+      const targetRun = runEnv(spec.env, `compare:${run}:${spec.name}`);
+      spec.env = targetRun.env;
+      keyDeletions.push(targetRun.deleteKeys);
       const child = await start(spec, options, upstreams);
       const redisUrl = spec.env.REDIS_URL;
       tallies.push({
@@ -268,11 +269,12 @@ async function main(): Promise<void> {
     for (const tally of others) {
       const cpu = pairedRatios(tally.rounds, reference.rounds, ({ cpuUs }) => cpuUs);
       const rps = pairedRatios(tally.rounds, reference.rounds, ({ rps }) => rps);
-      const bothOnRedis = tally.redis !== undefined && reference.redis !== undefined;
-      const redisCpu = pairedRatios(tally.rounds, reference.rounds, ({ redisCpuUs }) => redisCpuUs);
+      const redisCpu =
+        tally.redis !== undefined && reference.redis !== undefined
+          ? `, Redis CPU ${spread(pairedRatios(tally.rounds, reference.rounds, ({ redisCpuUs }) => redisCpuUs))}`
+          : '';
       console.log(
-        `${tally.spec.name} / ${reference.spec.name}, round by round: CPU ${spread(cpu)}, req/s ${spread(rps)}` +
-          (bothOnRedis ? `, Redis CPU ${spread(redisCpu)}` : ''),
+        `${tally.spec.name} / ${reference.spec.name}, round by round: CPU ${spread(cpu)}, req/s ${spread(rps)}${redisCpu}`,
       );
     }
     process.exitCode = failed ? 1 : 0;
@@ -289,10 +291,8 @@ async function main(): Promise<void> {
         console.error(`${spec.name} logged ${describeWarnings(warnings)}`);
       }
     }
-    for (const { spec } of tallies) {
-      if (spec.env.REDIS_URL !== undefined && spec.env.REDIS_KEY_PREFIX !== undefined) {
-        await deleteKeysWithPrefix(spec.env.REDIS_URL, spec.env.REDIS_KEY_PREFIX);
-      }
+    for (const deleteKeys of keyDeletions) {
+      await deleteKeys();
     }
   }
 }
