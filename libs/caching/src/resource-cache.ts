@@ -397,8 +397,8 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * back from Redis ({@link adoptShared}): under a stream of new users most
    * entries a miss writes are never read here again, and filing each in the
    * LRU until it was pushed out cost 7-8% of a Redis miss's CPU in two runs
-   * of three (bench/RESULTS.md, the thirty-third session). `shared` is the Redis write, for whoever must
-   * wait on it.
+   * of three (bench/RESULTS.md, the thirty-third session). `shared` is the
+   * Redis write, for whoever must wait on it.
    */
   private write<T>(
     key: string,

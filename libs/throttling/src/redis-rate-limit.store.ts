@@ -26,8 +26,9 @@ const BLOCKED_SUFFIX = ':blocked';
  * when every window has at least `share` leases' worth left: the units are
  * added to every window. ARGV: the number of requests and the share, then
  * for each request its number of windows and the lease it asks for, and
- * each window's cost, length, limit, block and units given back; KEYS: each window's counter, in the same order, its block key being
- * the counter's name with {@link BLOCKED_SUFFIX} (one key per window to
+ * each window's cost, length, limit, block and units given back; KEYS:
+ * each window's counter, in the same order, its block key being the
+ * counter's name with {@link BLOCKED_SUFFIX} (one key per window to
  * send rather than two; the batch already spans callers, so it was never
  * one cluster slot's script). The reply is flat: per request, how many
  * windows it went through and the units leased, then four numbers per
