@@ -192,4 +192,13 @@ describe('the OpenAPI documents match what the BFFs send', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
   });
+
+  it('serves the document at /docs-json too, where Nest apps serve it by default', async () => {
+    for (const base of [stack.mobileUrl, stack.webUrl]) {
+      const answer = await fetch(`${base}/docs-json`);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await answer.json()).toEqual(documents.get(base));
+    }
+  });
 });
