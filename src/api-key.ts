@@ -1,20 +1,25 @@
 import { hashApiKey } from '@app/config';
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { cliArgsOrExit, readCliArgs } from './cli-args.js';
 
 /*
  * Makes a new API key for a server-to-server consumer: prints the key once
  * (hand it to the consumer) and the API_KEYS entry holding only its hash.
  */
-const { values } = parseArgs({
-  options: {
-    name: { type: 'string' },
-    tier: { type: 'string', default: 'partner' },
-    roles: { type: 'string', default: '' },
-  },
-});
+const USAGE = 'usage: npm run api-key -- --name <consumer> [--tier partner] [--roles admin,ops]';
+const values = cliArgsOrExit(
+  readCliArgs(
+    process.argv.slice(2),
+    {
+      name: { type: 'string' },
+      tier: { type: 'string', default: 'partner' },
+      roles: { type: 'string', default: '' },
+    },
+    USAGE,
+  ),
+);
 if (values.name === undefined || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(values.name)) {
-  console.error('usage: npm run api-key -- --name <consumer> [--tier partner] [--roles admin,ops]');
+  console.error(USAGE);
   process.exit(1);
 }
 const key = randomBytes(32).toString('base64url');

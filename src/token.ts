@@ -1,19 +1,23 @@
 import { loadConfigOrExit } from '@app/http';
 import jwt from 'jsonwebtoken';
-import { parseArgs } from 'node:util';
+import { cliArgsOrExit, readCliArgs } from './cli-args.js';
 
 /*
  * Mints a token for local use with the configured HS256 secret (the
  * development secret unless JWT_SECRET is set). Gateways that verify with a
  * public key or JWKS get their tokens from their identity provider.
  */
-const { values } = parseArgs({
-  options: {
-    sub: { type: 'string', default: 'u1' },
-    roles: { type: 'string', default: '' },
-    ttl: { type: 'string', default: '3600' },
-  },
-});
+const values = cliArgsOrExit(
+  readCliArgs(
+    process.argv.slice(2),
+    {
+      sub: { type: 'string', default: 'u1' },
+      roles: { type: 'string', default: '' },
+      ttl: { type: 'string', default: '3600' },
+    },
+    'usage: npm run token -- [--sub u1] [--roles admin,ops] [--ttl 3600]',
+  ),
+);
 const config = loadConfigOrExit(process.env);
 if (config.auth.key.kind !== 'secret') {
   console.error(
