@@ -1,3 +1,4 @@
+import type { Paramtype } from '@nestjs/common';
 import { ProblemError } from '@app/problem';
 import { z } from 'zod';
 import { ZodValidationPipe } from './zod-validation.pipe.js';
@@ -7,10 +8,10 @@ const preferences = z.strictObject({
   notifications: z.strictObject({ push: z.boolean({ error: 'must be true or false' }) }).partial(),
 });
 
-/** What the pipe throws for `value`; nothing when it accepts it. */
-function thrownFor(value: unknown, schema: z.ZodType): unknown {
+/** What the pipe throws for `value`, read from the request's body unless told otherwise; nothing when it accepts it. */
+function thrownFor(value: unknown, schema: z.ZodType, type: Paramtype = 'body'): unknown {
   try {
-    new ZodValidationPipe(schema).transform(value);
+    new ZodValidationPipe(schema).transform(value, { type });
   } catch (error) {
     return error;
   }
@@ -18,8 +19,8 @@ function thrownFor(value: unknown, schema: z.ZodType): unknown {
 }
 
 /** The field problems of the 400 the pipe answers `value` with. */
-function errorsFor(value: unknown, schema: z.ZodType = preferences): unknown {
-  const problem = thrownFor(value, schema);
+function errorsFor(value: unknown, schema: z.ZodType = preferences, type: Paramtype = 'body'): unknown {
+  const problem = thrownFor(value, schema, type);
   expect(problem).toBeInstanceOf(ProblemError);
   expect((problem as ProblemError).status).toBe(400);
   return (problem as ProblemError).extensions?.errors;
@@ -44,13 +45,20 @@ describe(ZodValidationPipe.name, () => {
     ]);
   });
 
-  it('says a value is missing, or given twice, rather than of the wrong type', () => {
+  it('says a value is missing, or a query parameter given twice, rather than of the wrong type', () => {
     const query = z.strictObject({ key: z.string(), cursor: z.string().optional() });
 
-    expect(errorsFor({ cursor: ['a', 'b'] }, query)).toEqual([
+    expect(errorsFor({ cursor: ['a', 'b'] }, query, 'query')).toEqual([
       { field: 'key', message: 'is required' },
       { field: 'cursor', message: 'must be a single value' },
     ]);
+  });
+
+  it('says a list in a body is of the wrong JSON type, not a value given twice', () => {
+    const body = z.strictObject({ name: z.string() }).partial();
+
+    expect(errorsFor([], body)).toEqual([{ field: '(body)', message: 'must be a JSON object' }]);
+    expect(errorsFor({ name: ['a'] }, body)).toEqual([{ field: 'name', message: 'must be text' }]);
   });
 
   it("keeps a schema's own message for a value of the wrong type", () => {

@@ -1,4 +1,4 @@
-import { Injectable, type PipeTransform } from '@nestjs/common';
+import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { ProblemError } from '@app/problem';
 import type { z } from 'zod';
 
@@ -19,21 +19,27 @@ const EXPECTED_IN_JSON: Partial<Record<string, string>> = {
  * A missing value, a repeated one or one of the wrong JSON type, in the
  * API's words: zod's own ("Invalid input: expected string, received
  * array") name its types. Given to the parse, it yields to any message a
- * schema gives itself; undefined leaves zod's.
+ * schema gives itself; undefined leaves zod's. A list where one value
+ * belongs is a parameter given twice in a query, and a list of the wrong
+ * JSON type in a body.
  */
-function inApiWords(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code !== 'invalid_type') {
-    return undefined;
-  }
-  if (issue.input === undefined) {
-    return 'is required';
-  }
-  // A query parameter given twice arrives as a list.
-  if (Array.isArray(issue.input) && issue.expected !== 'array') {
-    return 'must be a single value';
-  }
-  return EXPECTED_IN_JSON[issue.expected];
+function inApiWords(inQuery: boolean): (issue: z.core.$ZodRawIssue) => string | undefined {
+  return (issue) => {
+    if (issue.code !== 'invalid_type') {
+      return undefined;
+    }
+    if (issue.input === undefined) {
+      return 'is required';
+    }
+    if (inQuery && Array.isArray(issue.input) && issue.expected !== 'array') {
+      return 'must be a single value';
+    }
+    return EXPECTED_IN_JSON[issue.expected];
+  };
 }
+
+const IN_QUERY_WORDS = inApiWords(true);
+const IN_JSON_WORDS = inApiWords(false);
 
 /** Each failed rule as a field path and a message, e.g. `notifications.push: expected a boolean`. */
 export function fieldProblems(error: z.ZodError): FieldProblem[] {
@@ -57,8 +63,10 @@ export class ZodValidationPipe<T> implements PipeTransform<unknown, T> {
     private readonly what = 'The request body',
   ) {}
 
-  transform(value: unknown): T {
-    const parsed = this.schema.safeParse(value, { error: inApiWords });
+  transform(value: unknown, metadata?: ArgumentMetadata): T {
+    const parsed = this.schema.safeParse(value, {
+      error: metadata?.type === 'query' ? IN_QUERY_WORDS : IN_JSON_WORDS,
+    });
     if (parsed.success) {
       return parsed.data;
     }
