@@ -131,6 +131,13 @@ describe('the OpenAPI documents match what the BFFs send', () => {
     ).toBe(400);
     expect(
       await expectDocumented(w, 'patch', '/web/preferences', {
+        headers: { ...bearer('u1'), ...json },
+        // Within the gateway's rule for a language tag, refused by the preference service's.
+        body: '{"language":"xx-YY-ZZZZ"}',
+      }),
+    ).toBe(422);
+    expect(
+      await expectDocumented(w, 'patch', '/web/preferences', {
         headers: { ...bearer('u1'), 'content-type': 'text/plain' },
         body: '{"theme":"dark"}',
       }),

@@ -16,6 +16,8 @@ export const PROBLEM_CATALOGUE = {
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'uri-too-long': { status: 414, title: 'URI too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  // Well-formed and within the gateway's rules, but refused by the service that owns the data.
+  unprocessable: { status: 422, title: 'Unprocessable content' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'header-fields-too-large': { status: 431, title: 'Request header fields too large' },
   // nginx's code for a client that hung up first: never sent (nobody is listening), but it names the case in logs.

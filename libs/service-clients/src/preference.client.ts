@@ -1,13 +1,30 @@
 import { Injectable } from '@nestjs/common';
+import { ProblemError } from '@app/problem';
 import { expectAnswer } from './expected-answer.js';
 import { preferencesSchema, type Preferences, type PreferencesPatch } from './models.js';
 import { userOwnedCache } from './resource-cache.wrapper.js';
 import { resourcePath } from './resource-path.js';
 import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
+import { UpstreamBadResponseError } from './upstream.error.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
 const PREFERENCES = expectAnswer(preferencesSchema, "The user's preferences");
+
+/**
+ * The patch is the caller's, and the preference service has the last word
+ * on what it accepts: its 400 or 422 to one that passed the gateway's own
+ * checks is the caller's change refused, not a bad answer from the service.
+ * Its reasons stay in the logs, as every upstream's do.
+ */
+function refusedChange(error: unknown): unknown {
+  return error instanceof UpstreamBadResponseError &&
+    (error.upstreamStatus === 400 || error.upstreamStatus === 422)
+    ? new ProblemError('unprocessable', 'The preference service did not accept this change.', {
+        cause: error,
+      })
+    : error;
+}
 
 @Injectable()
 export class PreferenceClient {
@@ -38,12 +55,16 @@ export class PreferenceClient {
     patch: PreferencesPatch,
     options: CallOptions & { idempotencyKey?: string } = {},
   ): Promise<Preferences> {
-    return this.upstream.call<Preferences>({
-      method: 'PATCH',
-      path: resourcePath('preference', '/preferences/', userId, PREFERENCES.missing),
-      body: patch,
-      expect: PREFERENCES,
-      ...options,
-    });
+    return this.upstream
+      .call<Preferences>({
+        method: 'PATCH',
+        path: resourcePath('preference', '/preferences/', userId, PREFERENCES.missing),
+        body: patch,
+        expect: PREFERENCES,
+        ...options,
+      })
+      .catch((error: unknown) => {
+        throw refusedChange(error);
+      });
   }
 }

@@ -48,6 +48,7 @@ export class PreferencesController {
       'forbidden',
       'not-found',
       'conflict',
+      'unprocessable',
       'bad-gateway',
       'service-unavailable',
       'gateway-timeout',
