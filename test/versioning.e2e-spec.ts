@@ -50,8 +50,10 @@ describe('versions of /mobile/profile', () => {
     expect(body.meta.degraded).toEqual([]);
   });
 
-  it('answers a version that does not exist with a 404 problem', async () => {
-    await expectProblem(await profile('9'), 404);
+  it('answers a version that does not exist with a 404 problem naming the versions there are', async () => {
+    const problem = await expectProblem(await profile('9'), 404);
+
+    expect(problem.detail).toBe('This route has no such version: it answers versions 1, 2.');
   });
 
   it('leaves routes with one version alone whatever version is asked', async () => {

@@ -21,7 +21,7 @@ export function instanceOf(url: string): string {
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger(ProblemFilter.name);
 
-  /** `routes` tells a path that exists under other methods (405) from one that does not exist (404). */
+  /** `routes` tells a path that exists under other methods (405) or versions from one that does not exist (404). */
   constructor(private readonly routes?: RouteMethods) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -30,7 +30,7 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const found = describeError(exception);
     const described =
-      found.kind === 'not-found' ? (this.methodNotAllowed(exception, request) ?? found) : found;
+      found.kind === 'not-found' ? (this.routedElsewhere(exception, request) ?? found) : found;
     const status = PROBLEM_CATALOGUE[described.kind].status;
 
     if (described.unexpected) {
@@ -69,22 +69,35 @@ export class ProblemFilter implements ExceptionFilter {
   /**
    * A 405 instead of the router's 404 for a path that some route answers
    * under other methods (a DELETE of /web/preferences), with the `Allow`
-   * RFC 9110 requires. A handler's own 404 (an order that does not exist)
-   * is a ProblemError and stays a 404.
+   * RFC 9110 requires; and for one answered under this method but not in
+   * the version asked for, a 404 that names the versions there are. A
+   * handler's own 404 (an order that does not exist) is a ProblemError and
+   * stays as it is.
    */
-  private methodNotAllowed(exception: unknown, request: FastifyRequest): ErrorDescription | undefined {
+  private routedElsewhere(exception: unknown, request: FastifyRequest): ErrorDescription | undefined {
     if (this.routes === undefined || exception instanceof ProblemError || request.method === 'OPTIONS') {
       return undefined;
     }
-    const allowed = this.routes.allowedFor(request.url.split('?', 1)[0]);
-    if (allowed.length === 0 || allowed.includes(request.method as (typeof allowed)[number])) {
+    const path = request.url.split('?', 1)[0];
+    const allowed = this.routes.allowedFor(path);
+    if (allowed.length === 0) {
       return undefined;
     }
-    return {
-      kind: 'method-not-allowed',
-      detail: `This route accepts ${allowed.join(', ')}.`,
-      headers: { allow: allowed.join(', ') },
-      unexpected: false,
-    };
+    if (!allowed.includes(request.method as (typeof allowed)[number])) {
+      return {
+        kind: 'method-not-allowed',
+        detail: `This route accepts ${allowed.join(', ')}.`,
+        headers: { allow: allowed.join(', ') },
+        unexpected: false,
+      };
+    }
+    const versions = this.routes.versionsFor(request.method as (typeof allowed)[number], path);
+    return versions.length === 0
+      ? undefined
+      : {
+          kind: 'not-found',
+          detail: `This route has no such version: it answers versions ${versions.join(', ')}.`,
+          unexpected: false,
+        };
   }
 }

@@ -7,9 +7,9 @@ describe(RouteMethods.name, () => {
     known.add('GET', '/web/preferences');
     known.add('HEAD', '/web/preferences');
     known.add('PATCH', '/web/preferences');
-    // Two versions of one route: Fastify reports each, with its constraint.
-    known.add('GET', '/mobile/profile');
-    known.add('GET', '/mobile/profile');
+    // Two versions of one route: Fastify reports each, with its constraint (Nest's "no version" is a symbol).
+    known.add('GET', '/mobile/profile', [Symbol('no version'), '1']);
+    known.add('GET', '/mobile/profile', '2');
     // @fastify/cors answers preflights for every path.
     known.add('OPTIONS', '*');
     return known;
@@ -24,5 +24,11 @@ describe(RouteMethods.name, () => {
   it('names none for a path no route has, though CORS answers its preflight', () => {
     expect(routes().allowedFor('/web/nothing')).toEqual([]);
     expect(routes().allowedFor('/web/orders')).toEqual([]);
+  });
+
+  it('names the versions a versioned route answers under a method, and none for a route that takes any', () => {
+    expect(routes().versionsFor('GET', '/mobile/profile')).toEqual(['1', '2']);
+    expect(routes().versionsFor('GET', '/web/preferences')).toEqual([]);
+    expect(routes().versionsFor('DELETE', '/mobile/profile')).toEqual([]);
   });
 });

@@ -2,36 +2,47 @@ import FindMyWay from 'find-my-way';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 
 /**
- * The methods each route pattern of an app answers, for telling a path
- * that exists under other methods (405, with `Allow`) from one that does
- * not exist at all (404). Routes are matched with find-my-way, the router
- * Fastify itself routes with, so a path matches here exactly when it would
- * match there under that method (version constraints aside: any version of
- * a method counts). Fastify keeps its router to itself, and its
- * `hasRoute` takes a route's pattern rather than a request's path.
+ * The methods each route pattern of an app answers, and the versions each
+ * serves, for telling a path that exists under other methods (405, with
+ * `Allow`) or under other versions from one that does not exist at all
+ * (404). Routes are matched with find-my-way, the router Fastify itself
+ * routes with, so a path matches here exactly when it would match there
+ * under that method (version constraints aside: any version of a method
+ * counts). Fastify keeps its router to itself, and its `hasRoute` takes a
+ * route's pattern rather than a request's path.
  */
 export class RouteMethods {
   private readonly router = FindMyWay({ maxParamLength: 256 });
-  private readonly declared = new Set<string>();
+  /** The versions named for each method and pattern; empty for one that serves every version. */
+  private readonly declared = new Map<string, Set<string>>();
   private readonly methods = new Set<HTTPMethods>();
 
   /** Learns every route the app registers from now on: call it before the routes are added. */
   static of(fastify: FastifyInstance): RouteMethods {
     const routes = new RouteMethods();
-    fastify.addHook('onRoute', ({ method, url }) => {
+    fastify.addHook('onRoute', ({ method, url, constraints }) => {
+      const version: unknown = (constraints as { version?: unknown } | undefined)?.version;
       for (const each of Array.isArray(method) ? method : [method]) {
-        routes.add(each, url);
+        routes.add(each, url, version);
       }
     });
     return routes;
   }
 
-  add(method: HTTPMethods, url: string): void {
+  /** `version` as Nest constrains a versioned route: one version or a list (its "any version" symbol is not named). */
+  add(method: HTTPMethods, url: string, version?: unknown): void {
     const key = `${method} ${url}`;
-    if (!this.declared.has(key)) {
-      this.declared.add(key);
+    let versions = this.declared.get(key);
+    if (versions === undefined) {
+      versions = new Set();
+      this.declared.set(key, versions);
       this.methods.add(method);
-      this.router.on(method as FindMyWay.HTTPMethod, url, () => undefined);
+      this.router.on(method as FindMyWay.HTTPMethod, url, () => undefined, versions);
+    }
+    for (const each of Array.isArray(version) ? (version as unknown[]) : [version]) {
+      if (typeof each === 'string') {
+        versions.add(each);
+      }
     }
   }
 
@@ -45,5 +56,11 @@ export class RouteMethods {
         (method) => method !== 'OPTIONS' && this.router.find(method as FindMyWay.HTTPMethod, path) !== null,
       )
       .sort();
+  }
+
+  /** The versions a route answering `method` on `path` names, in order; empty when none does. */
+  versionsFor(method: HTTPMethods, path: string): string[] {
+    const found = this.router.find(method as FindMyWay.HTTPMethod, path);
+    return found === null ? [] : [...(found.store as Set<string>)].sort();
   }
 }
