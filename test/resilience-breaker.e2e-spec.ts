@@ -1,17 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEMO_MISSING_USER } from '../apps/demo-services/src/demo-data.js';
+import { DEMO_MISSING_USER, demoPreferences } from '../apps/demo-services/src/demo-data.js';
 import type { MobileProfile } from '../apps/mobile-bff/src/profile/mobile-profile.js';
 import { FakeUpstream } from './support/fake-upstream.js';
 import {
   demoOrderPageAnswer,
   demoUserAnswer,
   expectedProfile,
+  NEUTRAL_PREFERENCES,
   readProfile,
 } from './support/mobile-profile.fixture.js';
 import { expectProblem } from './support/problem.js';
 import { watchProcessFaults } from './support/process-faults.js';
 import { startStack, type Stack } from './support/stack.js';
-import { bearer } from './support/tokens.js';
+import { bearer, mintToken } from './support/tokens.js';
 
 const faults = watchProcessFaults();
 afterAll(() => faults.stop());
@@ -309,4 +310,95 @@ it('never left a promise rejection unhandled or an exception uncaught, teardown 
   // Node reports an unhandled rejection once the microtask queue has drained: let a macrotask pass first.
   await new Promise((resolve) => setImmediate(resolve));
   expect(faults.seen).toEqual([]);
+});
+
+describe('a service that answers 429 with Retry-After', () => {
+  let users: FakeUpstream;
+  let preferences: FakeUpstream;
+  let stack: Stack;
+  const admin = { authorization: `Bearer ${mintToken({ sub: 'ops', roles: ['admin'] })}` };
+
+  beforeAll(async () => {
+    users = await FakeUpstream.start();
+    preferences = await FakeUpstream.start();
+    stack = await startStack({
+      USER_SERVICE_URL: users.url,
+      PREFERENCE_SERVICE_URL: preferences.url,
+      // The longest pause the gateway grants, whatever a service asks for.
+      UPSTREAM_EJECTION_MAX_MS: '1500',
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await users.close();
+    await preferences.close();
+  });
+  beforeEach(() => {
+    users.received.length = 0;
+    preferences.received.length = 0;
+    users.respond(demoUserAnswer);
+    preferences.respond((request) => ({
+      kind: 'json',
+      body: demoPreferences(decodeURIComponent((request.url ?? '').replace(/^\/preferences\//, ''))),
+    }));
+  });
+
+  async function pausedForMs(service: string): Promise<number | undefined> {
+    const answer = (await (await fetch(`${stack.mobileUrl}/admin/services`, { headers: admin })).json()) as {
+      services: { service: string; pausedForMs: number }[];
+    };
+    return answer.services.find((each) => each.service === service)?.pausedForMs;
+  }
+
+  it('stops calling the user service for as long as it asked, answering 503 with the time left, then calls it again', async () => {
+    users.respond(() => ({ kind: 'json', status: 429, body: {}, headers: { 'retry-after': '1' } }));
+
+    const first = await profileOf(stack, 'u1');
+    await expectProblem(first, 503);
+    expect(first.headers.get('retry-after')).toBe('1');
+    expect(users.received).toHaveLength(1);
+    expect(await pausedForMs('user')).toBeGreaterThan(0);
+
+    for (const sub of ['u2', 'u3', 'u4']) {
+      const refused = await profileOf(stack, sub);
+      await expectProblem(refused, 503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+    }
+    expect(users.received).toHaveLength(1);
+
+    users.respond(demoUserAnswer);
+    await sleep(1_100);
+    expect(await pausedForMs('user')).toBe(0);
+    expect(await readProfile(await profileOf(stack, 'u5'))).toEqual(expectedProfile('u5'));
+    expect(users.received).toHaveLength(2);
+  });
+
+  it('keeps answering profiles with neutral preferences, never calling the preference service, while it pauses for no longer than EJECTION_MAX_MS', async () => {
+    preferences.respond(() => ({ kind: 'json', status: 429, body: {}, headers: { 'retry-after': '3600' } }));
+
+    for (const sub of ['u6', 'u7', 'u8']) {
+      const body = await readProfile(await profileOf(stack, sub));
+      expect(body.preferences).toEqual(NEUTRAL_PREFERENCES);
+      expect(body.meta.degraded).toEqual(['preferences']);
+    }
+    expect(preferences.received).toHaveLength(1);
+    expect(await pausedForMs('preference')).toBeLessThanOrEqual(1_500);
+
+    preferences.respond((request) => ({
+      kind: 'json',
+      body: demoPreferences(decodeURIComponent((request.url ?? '').replace(/^\/preferences\//, ''))),
+    }));
+    await sleep(1_600);
+    expect(await readProfile(await profileOf(stack, 'u9'))).toEqual(expectedProfile('u9'));
+    expect(preferences.received).toHaveLength(2);
+  });
+
+  it('does not pause for a 429 that gives no Retry-After', async () => {
+    users.respond(() => ({ kind: 'json', status: 429, body: {} }));
+    await expectProblem(await profileOf(stack, 'u10'), 503);
+
+    users.respond(demoUserAnswer);
+    expect((await profileOf(stack, 'u10')).status).toBe(200);
+    expect(await pausedForMs('user')).toBe(0);
+  });
 });

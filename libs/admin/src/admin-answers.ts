@@ -9,6 +9,7 @@ export const servicesAnswerSchema = z.object({
       inFlight: z.number().int(),
       maxInFlight: z.number().int(),
       retriesInWindow: z.number().int(),
+      pausedForMs: z.number().int(),
       instances: z.array(
         z.object({
           url: z.string(),

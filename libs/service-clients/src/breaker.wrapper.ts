@@ -10,6 +10,7 @@ import {
 } from 'cockatiel';
 import { AdaptiveBreaker } from './adaptive-breaker.js';
 import type { OutageSignal } from './outage-signal.js';
+import type { ServicePause } from './service-pause.js';
 import { UpstreamError, UpstreamUnavailableError } from './upstream.error.js';
 import type { UpstreamWrapper } from './upstream-call.js';
 
@@ -84,15 +85,39 @@ function cooldownLeft(policy: CircuitBreakerPolicy, cooldownMs: number): () => n
   return () => Math.max(1, Math.ceil((endsAt - Date.now()) / 1000));
 }
 
+/** A 429 whose `Retry-After` asks for a pause: the service's own word that it takes no calls for now. */
+function asksTheServiceAPause(error: unknown): error is UpstreamError & { retryAfterSeconds: number } {
+  return (
+    error instanceof UpstreamError &&
+    error.upstreamStatus === 429 &&
+    error.retryAfterSeconds !== undefined &&
+    error.retryAfterSeconds > 0
+  );
+}
+
 /**
  * While the breaker is open, calls fail at once without opening a socket,
  * with a `Retry-After` of the cool-down's remaining seconds (one while a
  * probe decides), and after the cool-down one probe at a time decides
- * whether it closes.
+ * whether it closes. So do calls while the service's pause runs (see
+ * {@link ServicePause}): they never reach the breaker, which neither counts
+ * them nor lets them decide a probe.
  */
-export function withBreaker(config: ServiceConfig, policy: CircuitBreakerPolicy): UpstreamWrapper {
+export function withBreaker(
+  config: ServiceConfig,
+  policy: CircuitBreakerPolicy,
+  pause: ServicePause,
+): UpstreamWrapper {
   const retryAfterSeconds = cooldownLeft(policy, config.breaker.cooldownMs);
+  const logger = new Logger(`Breaker:${config.name}`);
   return (next) => async (request) => {
+    const pausedMs = pause.msLeft();
+    if (pausedMs > 0) {
+      throw new UpstreamUnavailableError(config.name, {
+        failedFast: true,
+        retryAfterSeconds: Math.ceil(pausedMs / 1000),
+      });
+    }
     try {
       return await policy.execute(() => next(request));
     } catch (error) {
@@ -102,6 +127,13 @@ export function withBreaker(config: ServiceConfig, policy: CircuitBreakerPolicy)
           retryAfterSeconds: retryAfterSeconds(),
           cause: error,
         });
+      }
+      if (asksTheServiceAPause(error)) {
+        const wasPaused = pause.msLeft() > 0;
+        const ms = pause.pause(error.retryAfterSeconds);
+        if (!wasPaused) {
+          logger.warn(`${config.name} service asked for a pause (429): calls fail fast for ${ms} ms`);
+        }
       }
       throw error;
     }

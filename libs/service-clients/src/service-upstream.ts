@@ -14,6 +14,7 @@ import { endpointsFor, InstanceResolver } from './instance-resolver.js';
 import { LatencyWindow } from './latency-window.js';
 import type { OutageSignal } from './outage-signal.js';
 import { RetryBudget } from './retry-budget.js';
+import { ServicePause } from './service-pause.js';
 import { resourceCacheKey, withResourceCache } from './resource-cache.wrapper.js';
 import { withRetries } from './retry.wrapper.js';
 import { leanAxios, type LeanAxios } from './undici-adapter.js';
@@ -40,6 +41,8 @@ export interface ServiceSnapshot {
   inFlight: number;
   maxInFlight: number;
   retriesInWindow: number;
+  /** The service answered 429 with `Retry-After`: calls fail fast for this much longer. */
+  pausedForMs: number;
   instances: InstanceSnapshot[];
 }
 
@@ -69,6 +72,7 @@ export class ServiceUpstream {
   readonly breaker: CircuitBreakerPolicy;
   readonly bulkhead: BulkheadPolicy;
   readonly retryBudget: RetryBudget;
+  readonly pause: ServicePause;
   readonly latencies = new LatencyWindow();
   private readonly resolver: InstanceResolver;
   private readonly pools: Agent;
@@ -92,6 +96,7 @@ export class ServiceUpstream {
     this.http = leanAxios(this.pools, MAX_BODY_BYTES);
     this.breaker = serviceBreaker(config, outageSignal, metrics);
     this.bulkhead = serviceBulkhead(config);
+    this.pause = new ServicePause(config.ejection.maxMs);
     this.retryBudget = new RetryBudget({
       ratio: config.retry.budgetRatio,
       windowMs: config.retry.budgetWindowMs,
@@ -107,7 +112,7 @@ export class ServiceUpstream {
     );
     const hedged = withHedging(config.hedge, this.latencies, this.retryBudget)(attempt);
     const retried = withRetries(config.retry, this.retryBudget)(hedged);
-    const guarded = withBreaker(config, this.breaker)(retried);
+    const guarded = withBreaker(config, this.breaker, this.pause)(retried);
     const bounded = withBulkhead(config, this.bulkhead)(guarded);
     this.stack = withResourceCache(config, resourceCache)(bounded);
   }
@@ -131,6 +136,7 @@ export class ServiceUpstream {
       inFlight: this.pool.all().reduce((total, instance) => total + instance.inFlight, 0),
       maxInFlight: this.config.maxInFlight,
       retriesInWindow: this.retryBudget.retriesInWindow(),
+      pausedForMs: this.pause.msLeft(),
       instances: this.pool.all().map((instance) => {
         const { successes, failures } = instance.recent.totals();
         return {
