@@ -226,6 +226,13 @@ describe('editing preferences', () => {
     expect(body.errors).toEqual([{ field: '(body)', message: 'must change at least one field' }]);
   });
 
+  it('rejects empty notifications, which would pass for a change and write nothing, with a 400 problem', async () => {
+    const body = await expectProblem(await patch('e1', { notifications: {} }), 400);
+    expect(body.errors).toEqual([
+      { field: 'notifications', message: 'must change at least one of email, push and sms' },
+    ]);
+  });
+
   it('stores a valid change in the preference service and answers with the updated preferences', async () => {
     const userId = 'e2';
     const { userId: _owner, ...current } = demoPreferences(userId);

@@ -14,7 +14,11 @@ export const preferencesPatchSchema = z
         push: z.boolean({ error: 'must be true or false' }),
         sms: z.boolean({ error: 'must be true or false' }),
       })
-      .partial(),
+      .partial()
+      // An empty object would pass for a change and write nothing.
+      .refine((notifications) => Object.keys(notifications).length > 0, {
+        error: 'must change at least one of email, push and sms',
+      }),
     marketingOptIn: z.boolean({ error: 'must be true or false' }),
   })
   .partial()
