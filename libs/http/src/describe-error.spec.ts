@@ -34,7 +34,23 @@ describe(describeError.name, () => {
       statusCode: 413,
     });
     const described = describeError(new HttpException(fastifyError.message, 413, { cause: fastifyError }));
-    expect(described).toMatchObject({ kind: 'payload-too-large', unexpected: false });
+    expect(described).toMatchObject({
+      kind: 'payload-too-large',
+      detail: 'The request body is larger than this gateway accepts.',
+      unexpected: false,
+    });
+  });
+
+  it("tells Fastify's content-type error what to send instead", () => {
+    const fastifyError = Object.assign(new Error('Unsupported Media Type: text/plain'), {
+      code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+      statusCode: 415,
+    });
+    const described = describeError(new HttpException(fastifyError.message, 415, { cause: fastifyError }));
+    expect(described).toMatchObject({
+      kind: 'unsupported-media-type',
+      detail: 'The request body has a content type this route does not accept: send application/json.',
+    });
   });
 
   it("keeps a failed health check's report, for the operator reading it", () => {
