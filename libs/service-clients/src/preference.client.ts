@@ -15,7 +15,8 @@ const PREFERENCES = expectAnswer(preferencesSchema, "The user's preferences");
  * The patch is the caller's, and the preference service has the last word
  * on what it accepts: its 400 or 422 to one that passed the gateway's own
  * checks is the caller's change refused, not a bad answer from the service.
- * Its reasons stay in the logs, as every upstream's do.
+ * Its reasons are not passed on: the gateway reads no upstream body but a
+ * 2xx one, and a service's words are not the API's.
  */
 function refusedChange(error: unknown): unknown {
   return error instanceof UpstreamBadResponseError &&
