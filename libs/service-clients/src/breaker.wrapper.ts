@@ -85,6 +85,9 @@ function cooldownLeft(policy: CircuitBreakerPolicy, cooldownMs: number): () => n
   return () => Math.max(1, Math.ceil((endsAt - Date.now()) / 1000));
 }
 
+/** Why a call made during a pause failed, for the log line of the request it fails. */
+const PAUSED = new Error('the service asked for a pause (429 with Retry-After)');
+
 /** A 429 whose `Retry-After` asks for a pause: the service's own word that it takes no calls for now. */
 function asksTheServiceAPause(error: unknown): error is UpstreamError & { retryAfterSeconds: number } {
   return (
@@ -116,6 +119,7 @@ export function withBreaker(
       throw new UpstreamUnavailableError(config.name, {
         failedFast: true,
         retryAfterSeconds: Math.ceil(pausedMs / 1000),
+        cause: PAUSED,
       });
     }
     try {
