@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEMO_MISSING_USER, demoPreferences } from '../apps/demo-services/src/demo-data.js';
+import { DEMO_MISSING_USER } from '../apps/demo-services/src/demo-data.js';
 import type { MobileProfile } from '../apps/mobile-bff/src/profile/mobile-profile.js';
 import { FakeUpstream } from './support/fake-upstream.js';
 import {
   demoOrderPageAnswer,
+  demoPreferencesAnswer,
   demoUserAnswer,
   expectedProfile,
   NEUTRAL_PREFERENCES,
@@ -337,10 +338,7 @@ describe('a service that answers 429 with Retry-After', () => {
     users.received.length = 0;
     preferences.received.length = 0;
     users.respond(demoUserAnswer);
-    preferences.respond((request) => ({
-      kind: 'json',
-      body: demoPreferences(decodeURIComponent((request.url ?? '').replace(/^\/preferences\//, ''))),
-    }));
+    preferences.respond(demoPreferencesAnswer);
   });
 
   async function pausedForMs(service: string): Promise<number | undefined> {
@@ -384,10 +382,7 @@ describe('a service that answers 429 with Retry-After', () => {
     expect(preferences.received).toHaveLength(1);
     expect(await pausedForMs('preference')).toBeLessThanOrEqual(1_500);
 
-    preferences.respond((request) => ({
-      kind: 'json',
-      body: demoPreferences(decodeURIComponent((request.url ?? '').replace(/^\/preferences\//, ''))),
-    }));
+    preferences.respond(demoPreferencesAnswer);
     await sleep(1_600);
     expect(await readProfile(await profileOf(stack, 'u9'))).toEqual(expectedProfile('u9'));
     expect(preferences.received).toHaveLength(2);

@@ -87,3 +87,9 @@ export function demoOrderPageAnswer(request: IncomingMessage): FakeBehaviour {
     }),
   };
 }
+
+/** A fake preference service answering `GET /preferences/{userId}` as the demo one does. */
+export function demoPreferencesAnswer(request: IncomingMessage): FakeBehaviour {
+  const userId = decodeURIComponent((request.url ?? '').split('?')[0].replace(/^\/preferences\//, ''));
+  return { kind: 'json', body: demoPreferences(userId) };
+}
