@@ -9,13 +9,6 @@ import { UpstreamError, UpstreamUnavailableError } from './upstream.error.js';
 import type { UpstreamCall } from './upstream-call.js';
 import { instanceLabel, upstreamOutcome } from './upstream-outcome.js';
 
-/** A 503 whose `Retry-After` asks for a pause: what a draining instance answers. */
-function asksThisInstanceAPause(
-  error: UpstreamError,
-): error is UpstreamError & { retryAfterSeconds: number } {
-  return error.upstreamStatus === 503 && error.retryAfterSeconds !== undefined && error.retryAfterSeconds > 0;
-}
-
 /**
  * One try on one instance: pick it, send, read the answer, and tell the
  * pool how the instance did and the metrics how long it took and how it
@@ -78,7 +71,8 @@ export function attemptOn(
       let error = caught;
       if (error.breakerFailure) {
         pool.recordFailure(instance);
-        if (asksThisInstanceAPause(error) && pool.setAside(instance, error.retryAfterSeconds)) {
+        const instancePause = error.pauseAskedWith(503);
+        if (instancePause !== undefined && pool.setAside(instance, instancePause)) {
           // The pause was this instance's, a draining one's: another may take the call at once (a retry, as
           // for any 503), and the client is not told to wait for it. A 429 speaks for the whole service.
           error = new UpstreamUnavailableError(service, { status: 503, cause: caught });

@@ -88,16 +88,6 @@ function cooldownLeft(policy: CircuitBreakerPolicy, cooldownMs: number): () => n
 /** Why a call made during a pause failed, for the log line of the request it fails. */
 const PAUSED = new Error('the service asked for a pause (429 with Retry-After)');
 
-/** A 429 whose `Retry-After` asks for a pause: the service's own word that it takes no calls for now. */
-function asksTheServiceAPause(error: unknown): error is UpstreamError & { retryAfterSeconds: number } {
-  return (
-    error instanceof UpstreamError &&
-    error.upstreamStatus === 429 &&
-    error.retryAfterSeconds !== undefined &&
-    error.retryAfterSeconds > 0
-  );
-}
-
 /**
  * While the breaker is open, calls fail at once without opening a socket,
  * with a `Retry-After` of the cool-down's remaining seconds (one while a
@@ -132,9 +122,10 @@ export function withBreaker(
           cause: error,
         });
       }
-      if (asksTheServiceAPause(error)) {
+      const servicePause = error instanceof UpstreamError ? error.pauseAskedWith(429) : undefined;
+      if (servicePause !== undefined) {
         const wasPaused = pause.msLeft() > 0;
-        const ms = pause.pause(error.retryAfterSeconds);
+        const ms = pause.pause(servicePause);
         if (!wasPaused) {
           logger.warn(`${config.name} service asked for a pause (429): calls fail fast for ${ms} ms`);
         }

@@ -77,6 +77,17 @@ export abstract class UpstreamError extends ProblemError {
     );
   }
 
+  /**
+   * The seconds an upstream answering `status` asked the gateway to leave
+   * it alone (`Retry-After` above zero), or nothing: a 503's pause is its
+   * instance's (a draining one), a 429's the whole service's.
+   */
+  pauseAskedWith(status: 429 | 503): number | undefined {
+    return this.upstreamStatus === status && (this.retryAfterSeconds ?? 0) > 0
+      ? this.retryAfterSeconds
+      : undefined;
+  }
+
   /** Whether this says the upstream is unhealthy: timeouts, 5xx, broken connections and bodies do; 4xx and skipped calls do not. */
   abstract get breakerFailure(): boolean;
 }
