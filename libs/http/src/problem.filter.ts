@@ -1,6 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { PROBLEM_CATALOGUE, PROBLEM_CONTENT_TYPE, ProblemError, toProblemDocument } from '@app/problem';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { describeError, type ErrorDescription } from './describe-error.js';
 import type { RouteMethods } from './route-methods.js';
 
@@ -79,11 +79,12 @@ export class ProblemFilter implements ExceptionFilter {
       return undefined;
     }
     const path = request.url.split('?', 1)[0];
+    const method = request.method as HTTPMethods;
     const allowed = this.routes.allowedFor(path);
     if (allowed.length === 0) {
       return undefined;
     }
-    if (!allowed.includes(request.method as (typeof allowed)[number])) {
+    if (!allowed.includes(method)) {
       return {
         kind: 'method-not-allowed',
         detail: `This route accepts ${allowed.join(', ')}.`,
@@ -91,7 +92,7 @@ export class ProblemFilter implements ExceptionFilter {
         unexpected: false,
       };
     }
-    const versions = this.routes.versionsFor(request.method as (typeof allowed)[number], path);
+    const versions = this.routes.versionsFor(method, path);
     return versions.length === 0
       ? undefined
       : {
