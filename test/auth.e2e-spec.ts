@@ -17,6 +17,7 @@ describe('authentication on both BFFs', () => {
     ['no Authorization header', undefined],
     ['a scheme other than Bearer', `Basic ${Buffer.from('u1:pw').toString('base64')}`],
     ['a malformed token', 'Bearer not.a.jwt'],
+    ['a valid token followed by other words', `Bearer ${mintToken({ sub: 'u1' })} and more`],
     ['an expired token', `Bearer ${mintToken({ sub: 'u1', expiresInSeconds: -120 })}`],
     ['a token from another issuer', `Bearer ${mintToken({ sub: 'u1', issuer: 'https://evil.test' })}`],
     ['a token for another audience', `Bearer ${mintToken({ sub: 'u1', audience: 'someone-else' })}`],

@@ -13,6 +13,12 @@ import { VerifiedTokens } from './verified-tokens.js';
 const MAX_TOKEN_LENGTH = 8 * 1024;
 /** Anchored, so it runs in linear time whatever the header holds. */
 export const BEARER_PREFIX = /^bearer[ \t]+(?=\S)/i;
+/*
+ * RFC 6750's b64token, the whole rest of the header: passport-jwt takes
+ * the first word after the scheme and would let anything after it through
+ * (`Bearer <token> junk`), and the verified tokens are remembered by text.
+ */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 type StrategyRequest = Parameters<Strategy['authenticate']>[0];
 
@@ -27,10 +33,11 @@ function authorizationProblem(header: string | undefined): InvalidTokenReason | 
   if (header === undefined || prefix === null) {
     return 'missing';
   }
-  if (header.length - prefix[0].length > MAX_TOKEN_LENGTH) {
+  const token = header.slice(prefix[0].length);
+  if (token.length > MAX_TOKEN_LENGTH) {
     return 'too-large';
   }
-  return undefined;
+  return B64TOKEN.test(token) ? undefined : 'malformed';
 }
 
 /**
@@ -157,5 +164,5 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
 /** The token of an Authorization header that passed {@link authorizationProblem}. */
 function bearerToken(authorization: string): string {
-  return authorization.replace(BEARER_PREFIX, '').trim();
+  return authorization.replace(BEARER_PREFIX, '');
 }
