@@ -111,6 +111,29 @@ describe('order history and detail', () => {
     });
   });
 
+  describe('users whose ids an identity provider shaped', () => {
+    it.each(['auth0|5f7c8ec7c33c6c004bbafe82', 'ana.lima@example.com'])(
+      'serves %s the profile, the order history and an order',
+      async (sub) => {
+        const [order] = demoOrders(sub);
+        const profile = await get(stack.mobileUrl, '/mobile/profile', sub);
+        expect(profile.status).toBe(200);
+        expect((await profile.json()).user.name).toBe(demoUser(sub).name);
+
+        const page = await (await get(stack.mobileUrl, '/mobile/orders', sub)).json();
+        expect(page.items.map((item: { id: string }) => item.id)).toEqual(
+          demoOrderPage({ userId: sub, limit: 10, position: 0, status: undefined }).items.map(
+            (item) => item.id,
+          ),
+        );
+
+        const detail = await get(stack.webUrl, `/web/orders/${encodeURIComponent(order.id)}`, sub);
+        expect(detail.status).toBe(200);
+        expect((await detail.json()).id).toBe(order.id);
+      },
+    );
+  });
+
   describe('GET /mobile/orders', () => {
     it('gives a compact page of ten and the next cursor', async () => {
       const page = await (await get(stack.mobileUrl, '/mobile/orders')).json();

@@ -11,8 +11,7 @@ export interface BearerVerifierOptions {
 /** The same limits as the product's JWT strategy (libs/auth): a header past 8 KiB or an odd subject is refused. */
 const MAX_TOKEN_LENGTH = 8 * 1024;
 const BEARER_PREFIX = /^bearer[ \t]+(?=\S)/i;
-const MAX_SUBJECT_LENGTH = 128;
-const SUBJECT_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
+const SUBJECT_PATTERN = /^[A-Za-z0-9_.:@|-]{1,128}$/;
 
 /**
  * The baseline's whole authentication: the checks the product makes on a
@@ -51,10 +50,6 @@ export function createBearerVerifier(
       return undefined;
     }
     const subject = claims.sub;
-    return typeof subject === 'string' &&
-      subject.length <= MAX_SUBJECT_LENGTH &&
-      SUBJECT_PATTERN.test(subject)
-      ? subject
-      : undefined;
+    return typeof subject === 'string' && SUBJECT_PATTERN.test(subject) ? subject : undefined;
   };
 }

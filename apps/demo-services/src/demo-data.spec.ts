@@ -35,17 +35,19 @@ describe('demo data', () => {
     });
 
     it('has a user for every well-formed id except the missing ones', () => {
-      for (const id of ['u1', 'A', 'team_lead-7', 'x'.repeat(64)]) {
+      for (const id of ['u1', 'A', 'team_lead-7', 'auth0|abc', 'ana@example.com', 'x'.repeat(128)]) {
         expect(demoUser(id).id).toBe(id);
       }
       for (const id of [
         DEMO_MISSING_USER,
         'missing',
         '',
-        'x'.repeat(65),
+        'x'.repeat(129),
         '../admin',
+        '..',
+        '.',
         'u 1',
-        'u1.json',
+        'u/1',
         'ü',
       ]) {
         expect(isKnownUserId(id)).toBe(false);

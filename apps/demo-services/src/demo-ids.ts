@@ -1,5 +1,9 @@
-/** The ids the demo services accept: no dots or slashes, so no id can walk out of its path segment. */
-export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * The ids the demo services accept: those the gateway lets a token name
+ * (`auth0|abc`, `ana@example.com`), but never `.` or `..`, which a path
+ * segment would climb out of.
+ */
+export const USER_ID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9_.:@|-]{1,128}$/;
 
 /** Ids with this prefix never exist, which gives tests a deterministic not-found user (`missing-1`). */
 export const MISSING_USER_PREFIX = 'missing';

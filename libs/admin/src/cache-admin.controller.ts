@@ -1,5 +1,5 @@
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
-import { Roles } from '@app/auth';
+import { Roles, USER_ID_PATTERN } from '@app/auth';
 import { CacheInvalidator } from '@app/caching';
 import { ApiAnswer, ZodValidationPipe } from '@app/http';
 import { z } from 'zod';
@@ -8,7 +8,7 @@ import { cacheInvalidationAnswerSchema } from './admin-answers.js';
 import { AdminNetworkGuard } from './admin-network.guard.js';
 
 const invalidationSchema = z.strictObject({
-  userId: z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, { error: 'must be a user id' }),
+  userId: z.string().regex(USER_ID_PATTERN, { error: 'must be a user id' }),
 });
 
 /** Drops every cached entry of a user, on every instance, for when data changed behind the gateway's back. */

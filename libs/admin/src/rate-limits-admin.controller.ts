@@ -1,16 +1,19 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { Roles } from '@app/auth';
-import { ApiAnswer, ZodValidationPipe } from '@app/http';
+import { ApiAnswer, ApiQueryOf, ZodValidationPipe } from '@app/http';
 import { RateLimitInspector, type WindowStanding } from '@app/throttling';
 import { z } from 'zod';
-import { ApiBearerAuth, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { rateLimitsAnswerSchema } from './admin-answers.js';
 import { AdminNetworkGuard } from './admin-network.guard.js';
 
 const querySchema = z.strictObject({
-  key: z.string().regex(/^(user|consumer|ip):[A-Za-z0-9_.:@-]{1,128}$/, {
-    error: 'must be user:<id>, consumer:<name> or ip:<address>',
-  }),
+  key: z
+    .string()
+    .regex(/^(user|consumer|ip):[A-Za-z0-9_.:@|-]{1,128}$/, {
+      error: 'must be user:<id>, consumer:<name> or ip:<address>',
+    })
+    .describe('user:<id>, consumer:<name> or ip:<address>'),
 });
 
 /** A caller's counters and limits in each window, for an operator answering "why was I throttled?". */
@@ -28,7 +31,7 @@ export class RateLimitsAdminController {
     summary: "A caller's counters and limits in each window",
     problems: ['validation', 'forbidden'],
   })
-  @ApiQuery({ name: 'key', description: 'user:<id>, consumer:<name> or ip:<address>', required: true })
+  @ApiQueryOf(querySchema)
   async rateLimits(
     @Query(new ZodValidationPipe(querySchema, 'The query')) query: z.infer<typeof querySchema>,
   ): Promise<{ key: string; windows: WindowStanding[] }> {

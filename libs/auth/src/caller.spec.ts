@@ -24,6 +24,9 @@ describe('callerFromPayload', () => {
 
   it('accepts the characters an identity provider puts in ids', () => {
     expect(callerFromPayload({ sub: 'a-b_c.d:e@f', exp }).id).toBe('a-b_c.d:e@f');
+    expect(callerFromPayload({ sub: 'auth0|5f7c8ec7c33c6c004bbafe82', exp }).id).toBe(
+      'auth0|5f7c8ec7c33c6c004bbafe82',
+    );
   });
 
   it('gives no roles when the claim is absent', () => {

@@ -12,9 +12,13 @@ export interface Caller {
   tier: string | undefined;
 }
 
-const MAX_SUBJECT_LENGTH = 128;
-/** `sub` becomes a path segment and a cache key upstream, so only characters that need no escaping. */
-const SUBJECT_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
+/**
+ * What a user id (a token's `sub`) may be: the characters identity
+ * providers put in one (`auth0|5f7c…`, `user@example.com`, UUIDs), up to
+ * 128. It becomes a path segment, a query value and a cache key upstream,
+ * so no spaces, slashes, quotes or control characters.
+ */
+export const USER_ID_PATTERN = /^[A-Za-z0-9_.:@|-]{1,128}$/;
 
 export function isCaller(value: unknown): value is Caller {
   if (typeof value !== 'object' || value === null) {
@@ -52,7 +56,7 @@ export function callerFromPayload(payload: unknown): Caller {
     throw new InvalidTokenError('missing-expiry');
   }
   const subject = claims.sub;
-  if (typeof subject !== 'string' || subject.length > MAX_SUBJECT_LENGTH || !SUBJECT_PATTERN.test(subject)) {
+  if (typeof subject !== 'string' || !USER_ID_PATTERN.test(subject)) {
     throw new InvalidTokenError('invalid-subject');
   }
   return { kind: 'user', id: subject, roles: rolesFrom(claims.roles), tier: undefined };

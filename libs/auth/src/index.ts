@@ -1,5 +1,5 @@
 export { AuthModule } from './auth.module.js';
-export type { Caller } from './caller.js';
+export { USER_ID_PATTERN, type Caller } from './caller.js';
 export { CurrentCaller, CurrentUser } from './current-user.decorator.js';
 export { Public } from './public.decorator.js';
 export { Roles } from './roles.decorator.js';

@@ -17,8 +17,8 @@ import { UpstreamBadResponseError, UpstreamNotFoundError } from './upstream.erro
 import { UpstreamRegistry } from './upstream-registry.js';
 
 const ORDER = expectAnswer(orderSchema, 'The order');
-/** What an order id may look like before any URL is built from it. */
-const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+/** What an order id may look like before any URL is built from it: the characters of a user id, and never `.` or `..`. */
+const ORDER_ID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9_.:@|-]{1,160}$/;
 const ORDER_PAGE = expectAnswer(orderPageSchema, 'The order list', toOrderSummaryPage);
 const CURSOR_RULE = 'must be a cursor from a previous page';
 
