@@ -50,6 +50,14 @@ describe('versions of /mobile/profile', () => {
     expect(body.meta.degraded).toEqual([]);
   });
 
+  it("tells browser caches that each version's answer is kept apart, while the dashboard varies by caller only", async () => {
+    for (const answer of [await profile(), await profile('2')]) {
+      expect(answer.headers.get('vary')).toBe('Authorization, X-Api-Version');
+    }
+    const dashboard = await fetch(`${stack.webUrl}/web/dashboard`, { headers: bearer('u1') });
+    expect(dashboard.headers.get('vary')).toBe('Authorization');
+  });
+
   it('answers a version that does not exist with a 404 problem naming the versions there are', async () => {
     const problem = await expectProblem(await profile('9'), 404);
 

@@ -35,7 +35,9 @@ async function appWithCachedRoute(produce: () => Answer): Promise<FastifyInstanc
       typeof user === 'string' ? { kind: 'user', id: user, roles: [] } : undefined;
   });
   const handler = (request: FastifyRequest, reply: FastifyReply): Promise<string | undefined> =>
-    pipe.transform({ request, reply, handler: 'SpecController.answer' }).answer(async () => produce());
+    pipe
+      .transform({ request, reply, route: { handler: 'SpecController.answer', vary: 'Authorization' } })
+      .answer(async () => produce());
   app.get('/answer', handler);
   app.post('/answer', handler);
   await app.ready();

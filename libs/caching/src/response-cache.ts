@@ -3,9 +3,11 @@ import {
   Inject,
   Injectable,
   Logger,
+  VERSION_NEUTRAL,
   type ExecutionContext,
   type PipeTransform,
 } from '@nestjs/common';
+import { VERSION_METADATA } from '@nestjs/common/constants.js';
 import { completenessOf } from '@app/aggregation';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Metrics, requestContextOf } from '@app/observability';
@@ -97,13 +99,14 @@ function sendPrepared(
   reply: FastifyReply,
   answer: PreparedAnswer | undefined,
   maxAgeMs: number,
+  vary: string,
 ): string | undefined {
   if (answer === undefined) {
     return undefined;
   }
   void reply.header('etag', answer.etag);
   void reply.header('cache-control', `private, max-age=${Math.max(0, Math.floor(maxAgeMs / 1000))}`);
-  appendVary(reply, 'Authorization');
+  appendVary(reply, vary);
   if (answer.completeness !== undefined) {
     void reply.header('x-response-complete', answer.completeness);
   }
@@ -125,19 +128,37 @@ function routeOf(request: FastifyRequest, handler: string): string {
 interface ResponseCacheRequest {
   request: FastifyRequest;
   reply: FastifyReply;
-  /** `Class.method`: two versions of one route are two handlers, answering differently. */
-  handler: string;
+  route: CachedRoute;
 }
 
-/** Each handler's name, made once: it is part of every key the handler's answers are stored under. */
-const handlerNameOf = perRoute((handler, controller) => `${controller.name}.${handler.name}`);
+/** What a handler's answers are stored under and vary by, worked out once per handler. */
+interface CachedRoute {
+  /** `Class.method`: two versions of one route are two handlers, answering differently. */
+  handler: string;
+  /** The `Vary` field: the caller, and the version asked for when the route serves several. */
+  vary: string;
+}
+
+/** Whether Nest routes the handler by `X-Api-Version`: a version named on it or its controller, other than "any". */
+function servesVersions(handler: Function, controller: Function): boolean {
+  const version: unknown =
+    Reflect.getMetadata(VERSION_METADATA, handler) ?? Reflect.getMetadata(VERSION_METADATA, controller);
+  return (Array.isArray(version) ? version : [version]).some(
+    (each) => each !== undefined && each !== VERSION_NEUTRAL,
+  );
+}
+
+const cachedRouteOf = perRoute((handler, controller): CachedRoute => ({
+  handler: `${controller.name}.${handler.name}`,
+  vary: servesVersions(handler, controller) ? 'Authorization, X-Api-Version' : 'Authorization',
+}));
 
 const readResponseCacheRequest = createParamDecorator(
   (_data: unknown, context: ExecutionContext): ResponseCacheRequest => {
     return {
       request: httpRequestOf<FastifyRequest>(context),
       reply: httpReplyOf<FastifyReply>(context),
-      handler: handlerNameOf(context),
+      route: cachedRouteOf(context),
     };
   },
 );
@@ -160,6 +181,7 @@ export class CachedResponse {
     /** Where the answer is kept; undefined for one that is not. */
     private readonly key: string | undefined,
     private readonly ttlMs: number,
+    private readonly vary: string,
   ) {}
 
   /**
@@ -172,12 +194,12 @@ export class CachedResponse {
     produce: () => Promise<unknown>,
     sections: () => readonly string[] = NO_SECTIONS,
   ): Promise<string | undefined> {
-    const { request, reply, key } = this;
+    const { request, reply, key, vary } = this;
     // The rate limit's verdict, when the guard left it to this handler (see ResponseCache): nothing goes out before it.
     const admission = pendingAdmission(request);
     if (key === undefined) {
       await admission;
-      return sendPrepared(request, reply, prepare(reply, await produce()), 0);
+      return sendPrepared(request, reply, prepare(reply, await produce()), 0, vary);
     }
     let asked: readonly string[] = [];
     // Asked for in the turn the rate limit was counted, so that both reach Redis in one round trip.
@@ -195,7 +217,7 @@ export class CachedResponse {
       this.cache.dropPrefetched(asked);
       this.metrics.countCacheEvent('response', 'hit');
       void reply.header('x-cache', 'hit');
-      return sendPrepared(request, reply, hit.value, hit.freshUntil - Date.now());
+      return sendPrepared(request, reply, hit.value, hit.freshUntil - Date.now(), vary);
     }
     this.metrics.countCacheEvent('response', 'miss');
     void reply.header('x-cache', 'miss');
@@ -208,10 +230,10 @@ export class CachedResponse {
     const answer = prepare(reply, produced);
     // Only complete answers are kept: a degraded one would outlive the outage it reports.
     if (answer === undefined || answer.completeness === 'false') {
-      return sendPrepared(request, reply, answer, 0);
+      return sendPrepared(request, reply, answer, 0, vary);
     }
     await this.cache.storeFresh<PreparedAnswer>(key, answer, this.ttlMs, ownerOf(request));
-    return sendPrepared(request, reply, answer, this.ttlMs);
+    return sendPrepared(request, reply, answer, this.ttlMs, vary);
   }
 }
 
@@ -230,15 +252,15 @@ export class ResponseCachePipe implements PipeTransform<ResponseCacheRequest, Ca
     this.ttlMs = config.cache.enabled ? config.cache.responseTtlMs : 0;
   }
 
-  transform({ request, reply, handler }: ResponseCacheRequest): CachedResponse {
+  transform({ request, reply, route }: ResponseCacheRequest): CachedResponse {
     const principal = principalOf(request);
     let key: string | undefined;
     if (principal === undefined) {
-      this.refuse(routeOf(request, handler));
+      this.refuse(routeOf(request, route.handler));
     } else if (request.method === 'GET' && this.ttlMs > 0) {
-      key = responseCacheKey(routeOf(request, handler), principal, request.query);
+      key = responseCacheKey(routeOf(request, route.handler), principal, request.query);
     }
-    return new CachedResponse(this.cache, this.metrics, request, reply, key, this.ttlMs);
+    return new CachedResponse(this.cache, this.metrics, request, reply, key, this.ttlMs, route.vary);
   }
 
   private refuse(route: string): void {
