@@ -213,6 +213,39 @@ describe('malformed HTTP on the wire', () => {
     });
   });
 
+  describe('Host and method lines a gateway must not guess about', () => {
+    it('refuses an HTTP/1.1 request without Host with a 400 problem', async () => {
+      const { answer } = await rawExchange(
+        stack.mobileUrl,
+        ['GET /health/live HTTP/1.1', 'X-Request-Id: no-host-1', 'Connection: close', '', ''].join('\r\n'),
+      );
+
+      const problem = expectRawProblem(answer, 400);
+      expect(problem.requestId).toBe('no-host-1');
+    });
+
+    it('refuses a request with two Host headers with a 400 problem, rather than picking one', async () => {
+      const { answer } = await rawExchange(
+        stack.mobileUrl,
+        rawGet('/mobile/profile', ['Host: other.test', `Authorization: Bearer ${token}`]),
+      );
+
+      const problem = expectRawProblem(answer, 400);
+      expect(problem.detail).toBe('The request carries more than one Host header.');
+    });
+
+    it('answers CONNECT with a 400 problem instead of dropping the connection', async () => {
+      const { answer, closed } = await rawExchange(
+        stack.webUrl,
+        ['CONNECT upstream.test:443 HTTP/1.1', 'Host: upstream.test:443', '', ''].join('\r\n'),
+      );
+
+      const problem = expectRawProblem(answer, 400);
+      expect(problem.detail).toBe('This gateway does not open tunnels (CONNECT).');
+      expect(closed).toBe(true);
+    });
+  });
+
   describe('paths the router refuses', () => {
     it('answers a malformed percent escape with a 400 problem carrying the request id', async () => {
       const { answer } = await rawExchange(

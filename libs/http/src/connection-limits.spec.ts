@@ -14,6 +14,7 @@ describe(connectionLimits.name, () => {
       requestTimeout: 30_000,
       connectionsCheckingInterval: 1_000,
       maxHeaderSize: 8192,
+      requireHostHeader: false,
     });
   });
 });

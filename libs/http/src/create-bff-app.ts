@@ -16,7 +16,8 @@ import { trackInFlight } from './in-flight.js';
 import { writeAtTurnEnd } from './write-at-turn-end.js';
 import { releaseMemoryWhenIdle } from './release-memory-when-idle.js';
 import { recordHttpMetrics } from './http-metrics.hook.js';
-import { answerParserError, answerRouterError } from './early-problem.js';
+import { answerEarly, answerParserError, answerRouterError, refuseTunnel } from './early-problem.js';
+import { hostHeaderProblem } from './host-header.js';
 import { connectionLimits } from './connection-limits.js';
 import { ProblemFilter } from './problem.filter.js';
 import { RouteMethods } from './route-methods.js';
@@ -150,6 +151,7 @@ export async function createBffApp(
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.server.on('connect', refuseTunnel);
   /*
    * Every body a route takes is JSON. Fastify parses text/plain as a string,
    * which fetch() sends a string body as by default: the client was told its
@@ -164,7 +166,12 @@ export async function createBffApp(
   logAccess(fastify, logger);
   recordHttpMetrics(app);
   fastify.decorateRequest('context');
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const hostProblem = hostHeaderProblem(request.raw);
+    if (hostProblem !== undefined) {
+      answerEarly(request, reply, 'bad-request', hostProblem);
+      return;
+    }
     request.context = new HttpRequestContext(
       request.id,
       header(request, 'traceparent'),

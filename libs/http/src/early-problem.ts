@@ -1,8 +1,9 @@
 import { PROBLEM_CATALOGUE, PROBLEM_CONTENT_TYPE, toProblemDocument, type ProblemKind } from '@app/problem';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { describeError } from './describe-error.js';
 import { instanceOf } from './problem.filter.js';
 
@@ -41,6 +42,11 @@ const NOT_HTTP = { kind: 'bad-request' as const, detail: 'The request is not val
  */
 export function parserProblemResponse(code: string | undefined, requestId: string = randomUUID()): string {
   const { kind, detail } = (code === undefined ? undefined : PARSER_PROBLEMS[code]) ?? NOT_HTTP;
+  return rawProblemResponse(kind, detail, requestId);
+}
+
+/** A whole HTTP/1.1 problem answer that closes the connection, for a socket no Fastify reply stands for. */
+function rawProblemResponse(kind: ProblemKind, detail: string, requestId: string): string {
   const { status } = PROBLEM_CATALOGUE[kind];
   const body = JSON.stringify(
     toProblemDocument(kind, detail, { instance: `urn:uuid:${requestId}`, requestId }),
@@ -93,13 +99,36 @@ export function answerParserError(error: Error & { code?: string }, socket: Sock
 }
 
 /**
+ * The server's `connect` listener. Node hands a CONNECT request to these
+ * listeners rather than to Fastify, and with none it destroys the socket
+ * without a word; the gateway opens no tunnels, and says so. A 400 rather
+ * than 501: the request names a host to tunnel to, which is no resource of
+ * this gateway's, and a 5xx would read as the gateway failing.
+ */
+export function refuseTunnel(_request: IncomingMessage, socket: Duplex): void {
+  socket.end(
+    rawProblemResponse('bad-request', 'This gateway does not open tunnels (CONNECT).', randomUUID()),
+  );
+}
+
+/**
  * Fastify's `frameworkErrors`: the router's refusals, described like any
  * other error. Set here rather than in Nest's adapter, whose version sends
  * the error through Fastify's default handler (plain JSON, no request id).
  */
 export function answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const described = describeError(error);
-  const document = toProblemDocument(described.kind, described.detail, {
+  answerEarly(request, reply, described.kind, described.detail);
+}
+
+/** Answers a request refused before it reaches Nest, as the problem filter would have. */
+export function answerEarly(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  kind: ProblemKind,
+  detail: string,
+): void {
+  const document = toProblemDocument(kind, detail, {
     instance: instanceOf(request.url),
     requestId: request.id,
   });
