@@ -68,6 +68,12 @@ describe(createBffApp.name, () => {
     expect(get.headers.get('allow')).toBe('GET, HEAD');
   });
 
+  it('answers OPTIONS with a 405 problem naming the methods there are, when no CORS policy answers it', async () => {
+    const response = await fetch(`${base}/probe/context`, { method: 'OPTIONS' });
+    await problemOf(response, 405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+  });
+
   it('keeps a 404 for a path no route has, under any method', async () => {
     await problemOf(await fetch(`${base}/probe/nothing`, { method: 'DELETE' }), 404);
     await problemOf(await fetch(`${base}/probe/echo/more`, { method: 'POST' }), 404);

@@ -75,7 +75,8 @@ export class ProblemFilter implements ExceptionFilter {
    * stays as it is.
    */
   private routedElsewhere(exception: unknown, request: FastifyRequest): ErrorDescription | undefined {
-    if (this.routes === undefined || exception instanceof ProblemError || request.method === 'OPTIONS') {
+    // With CORS on, OPTIONS never gets here: @fastify/cors answers it on every path.
+    if (this.routes === undefined || exception instanceof ProblemError) {
       return undefined;
     }
     const path = request.url.split('?', 1)[0];
