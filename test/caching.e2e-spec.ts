@@ -263,4 +263,17 @@ describe('editing preferences', () => {
     expect((await patch(userId, { theme })).status).toBe(200);
     expect((await (await read()).json()).theme).toBe(theme);
   });
+
+  it('shows a change made through the web app in the next mobile profile, without Redis', async () => {
+    const userId = 'e4';
+    const profile = async (): Promise<{ preferences: { theme: string }; meta: { degraded: string[] } }> =>
+      (await fetch(`${stack.mobileUrl}/mobile/profile`, { headers: bearer(userId) })).json();
+    expect((await profile()).preferences.theme).toBe(demoPreferences(userId).theme);
+
+    const theme = otherTheme(userId);
+    expect((await patch(userId, { theme })).status).toBe(200);
+    const after = await profile();
+    expect(after.preferences.theme).toBe(theme);
+    expect(after.meta.degraded).toEqual([]);
+  });
 });

@@ -66,6 +66,20 @@ describe('CacheInvalidator in one process', () => {
     expect(layers.holdsInMemory('user:late-19')).toBe(false);
   });
 
+  it("drops the user's entries from the other apps of the process too, as the launcher runs them", async () => {
+    const mobile = embedded();
+    const web = embedded();
+    mobile.store('ada', 'preference:ada');
+    web.store('ada', 'preference:ada');
+
+    await web.invalidator.invalidateOwner('ada');
+
+    expect(await mobile.layers.memory.get('preference:ada')).toBeUndefined();
+    expect(await web.layers.memory.get('preference:ada')).toBeUndefined();
+    mobile.invalidator.onModuleDestroy();
+    web.invalidator.onModuleDestroy();
+  });
+
   it('counts a key stored twice once, and nothing the second time', async () => {
     const { invalidator, store } = embedded();
     store('ada', 'user:ada');

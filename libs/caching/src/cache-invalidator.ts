@@ -1,11 +1,30 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import type { Cache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { CacheLayers } from './cache-layers.js';
 import { RedisConnection } from '@app/redis';
 
 const INDEX_TTL_MS = 7 * 86_400_000;
+
+/** What one invalidator tells the others: whose entries to drop, the keys Redis listed for them, and who sent it. */
+interface Invalidation {
+  owner: string;
+  keys: string[];
+  origin: string;
+}
+
+/**
+ * Without Redis there is no broadcast between processes, but the apps of
+ * one process (the launcher's mobile-bff and web-bff) share this one:
+ * preferences changed through web-bff must drop mobile-bff's copy too, or
+ * the phone shows the old ones for the entry's whole freshness. Listeners
+ * run synchronously, so the change's answer leaves after every app of the
+ * process has dropped its copy. A Node EventEmitter rather than a
+ * BroadcastChannel, which delivers on a later turn.
+ */
+const processChannel = new EventEmitter().setMaxListeners(0);
 
 /** Where Redis lists a user's keys, and for how long after the last one was added. */
 export interface SharedIndex {
@@ -16,13 +35,15 @@ export interface SharedIndex {
 /**
  * Drops a user's cached data when it changes: from this instance's memory
  * layer, from Redis for everyone (Redis lists each user's keys), and —
- * through a Redis pub/sub broadcast — from every other instance's memory
- * layer, so the next answer anywhere shows the change.
+ * through a Redis pub/sub broadcast, or without Redis the process's own
+ * channel — from every other instance's memory layer, so the next answer
+ * anywhere shows the change.
  */
 @Injectable()
-export class CacheInvalidator implements OnModuleInit {
+export class CacheInvalidator implements OnModuleInit, OnModuleDestroy {
   private readonly origin = randomUUID();
   private readonly channel: string;
+  private readonly onProcessChannel = (invalidation: Invalidation): void => this.apply(invalidation);
 
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
@@ -33,7 +54,15 @@ export class CacheInvalidator implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.redis.subscribe(this.channel, (message) => this.onBroadcast(message));
+    if (this.redis.client === undefined) {
+      processChannel.on(this.channel, this.onProcessChannel);
+    } else {
+      this.redis.subscribe(this.channel, (message) => this.onBroadcast(message));
+    }
+  }
+
+  onModuleDestroy(): void {
+    processChannel.off(this.channel, this.onProcessChannel);
   }
 
   sharedIndex(owner: string): SharedIndex {
@@ -69,9 +98,14 @@ export class CacheInvalidator implements OnModuleInit {
     const shared = (await this.redis.run((client) => client.smembers(this.indexKey(owner)))) ?? [];
     await Promise.all(shared.map((key) => this.cache.del(key)));
     await this.redis.run((client) => client.del(this.indexKey(owner)));
-    // Awaited, so the change's answer leaves only once Redis has handed the broadcast to the other instances:
-    // a client's next request, to any of them, comes after it.
-    await this.redis.publish(this.channel, JSON.stringify({ owner, keys: shared, origin: this.origin }));
+    const invalidation: Invalidation = { owner, keys: shared, origin: this.origin };
+    if (this.redis.client === undefined) {
+      processChannel.emit(this.channel, invalidation);
+    } else {
+      // Awaited, so the change's answer leaves only once Redis has handed the broadcast to the other instances:
+      // a client's next request, to any of them, comes after it.
+      await this.redis.publish(this.channel, JSON.stringify(invalidation));
+    }
     return shared;
   }
 
@@ -83,15 +117,23 @@ export class CacheInvalidator implements OnModuleInit {
       // Not one of ours: nothing to drop.
       return;
     }
-    if (parsed.origin === this.origin || typeof parsed.owner !== 'string') {
+    if (typeof parsed.owner !== 'string' || typeof parsed.origin !== 'string') {
       return;
     }
-    const announced = Array.isArray(parsed.keys)
+    const keys = Array.isArray(parsed.keys)
       ? parsed.keys.filter((key): key is string => typeof key === 'string')
       : [];
-    this.layers.invalidateOwner(parsed.owner);
+    this.apply({ owner: parsed.owner, keys, origin: parsed.origin });
+  }
+
+  /** Drops another instance's invalidation from this one's memory; its own were dropped where they were made. */
+  private apply({ owner, keys, origin }: Invalidation): void {
+    if (origin === this.origin) {
+      return;
+    }
+    this.layers.invalidateOwner(owner);
     // An entry copied from Redis for a read that named no owner carries none here; the owner's index named it, and the broadcast does.
-    for (const key of new Set(announced)) {
+    for (const key of new Set(keys)) {
       void this.layers.memory.delete(key);
     }
   }
