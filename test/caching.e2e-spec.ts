@@ -112,6 +112,19 @@ describe('cached profile and dashboard answers, per caller', () => {
     expect(maxAge).toBeLessThanOrEqual(RESPONSE_TTL_S);
   });
 
+  it('tells browsers and proxies to keep none of the answers that are not cached: order lists, preferences, errors', async () => {
+    const answers = [
+      await fetch(`${stack.mobileUrl}/mobile/orders`, { headers: bearer('c4') }),
+      await fetch(`${stack.webUrl}/web/orders/o-nobody-1`, { headers: bearer('c4') }),
+      await fetch(`${stack.webUrl}/web/preferences`, { headers: bearer('c4') }),
+      await fetch(`${stack.mobileUrl}/mobile/profile`),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 404, 200, 401]);
+    for (const answer of answers) {
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
   it('answers 304 with no body to a client that already has the current answer', async () => {
     const first = await profile('c5');
     const etag = first.headers.get('etag');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_HELMET_OPTIONS, isDocumentPath, securityHeaders } from './security-headers.js';
+import { API_HELMET_OPTIONS, apiHeaders, isDocumentPath, securityHeaders } from './security-headers.js';
 
 describe('securityHeaders', () => {
   it('gives every answer helmet’s protective headers, with the /docs page allowed its inline scripts', () => {
@@ -38,6 +38,12 @@ describe('securityHeaders', () => {
       expect(headers[pageOnly]).toBeUndefined();
       expect(securityHeaders()[pageOnly]).toBeDefined();
     }
+  });
+});
+
+describe('apiHeaders', () => {
+  it('tells browsers and proxies to keep no API answer unless its route says otherwise', () => {
+    expect(apiHeaders()).toEqual({ ...securityHeaders(API_HELMET_OPTIONS), 'cache-control': 'no-store' });
   });
 });
 

@@ -69,11 +69,21 @@ export function isDocumentPath(url: string, documentsPath: string): boolean {
   );
 }
 
+/**
+ * The API's own headers beside helmet's: its answers are a caller's data,
+ * errors or live readings (health, metrics), none of which a browser or
+ * proxy should keep. A route whose answers may be kept (the cached
+ * aggregates, with their ETag) sets its own `Cache-Control` over this one.
+ */
+export function apiHeaders(): Record<string, string> {
+  return { ...securityHeaders(API_HELMET_OPTIONS), 'cache-control': 'no-store' };
+}
+
 /** Every answer, errors and 404s included, carries the security headers: the documentation's set under `documentsPath`, the API's elsewhere. */
 export function addSecurityHeaders(
   fastify: FastifyInstance,
   documentsPath: string,
-  headers = { api: securityHeaders(API_HELMET_OPTIONS), documents: securityHeaders(HELMET_OPTIONS) },
+  headers = { api: apiHeaders(), documents: securityHeaders(HELMET_OPTIONS) },
 ): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(isDocumentPath(request.url, documentsPath) ? headers.documents : headers.api);
