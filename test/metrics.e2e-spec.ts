@@ -221,14 +221,18 @@ describe('the metrics of the caches', () => {
     expect(total(after, SECTIONS, userOk) - total(before, SECTIONS, userOk)).toBe(2);
   });
 
-  it('counts a section served from data past its freshness as stale, and times its age', async () => {
+  it('counts a section served past its freshness while its service fails as stale, and times its age', async () => {
     expect((await profile(stack, 'metrics-stale')).status).toBe(200);
     await sleep(preferenceTtlMs + 100);
     const before = await scrape(stack.mobileUrl);
-    // Another version, so the answer is built again rather than replayed from the response cache.
-    const body = (await (await profile(stack, 'metrics-stale', { 'x-api-version': '2' })).json()) as {
-      meta: { sections: Record<string, { status: string }> };
-    };
+    stack.demo.faults.preference.set({ down: true });
+    let body: { meta: { sections: Record<string, { status: string }> } };
+    try {
+      // Another version, so the answer is built again rather than replayed from the response cache.
+      body = (await (await profile(stack, 'metrics-stale', { 'x-api-version': '2' })).json()) as typeof body;
+    } finally {
+      stack.demo.faults.preference.reset();
+    }
     expect(body.meta.sections.preferences.status).toBe('stale');
 
     const after = await scrape(stack.mobileUrl);

@@ -216,7 +216,12 @@ const baseSchema = z.object({
     .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
   CACHE_MEMORY_MAX_ENTRIES: positiveInt(10_000, 10_000_000, 'entries'),
   CACHE_MEMORY_MAX_MB: positiveInt(32, 65_536, 'megabytes'),
-  CACHE_STALE_WHILE_REVALIDATE_S: nonNegativeInt(30, 86_400, 'seconds'),
+  /*
+   * Off by default: a section served past its freshness is reported stale, and
+   * the answer incomplete, by contract, so a healthy gateway serving from its
+   * revalidation window would tell clients something is wrong when nothing is.
+   */
+  CACHE_STALE_WHILE_REVALIDATE_S: nonNegativeInt(0, 86_400, 'seconds'),
   CACHE_STALE_IF_ERROR_S: nonNegativeInt(86_400, 7 * 86_400, 'seconds'),
   CACHE_RESPONSE_TTL_S: nonNegativeInt(5, 3600, 'seconds'),
   CACHE_LOCK_MS: positiveInt(2000, 60_000, 'milliseconds'),
