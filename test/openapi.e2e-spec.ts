@@ -3,10 +3,23 @@ import { demoOrders } from '../apps/demo-services/src/demo-data.js';
 import { startStack, type Stack } from './support/stack.js';
 import { bearer, mintToken } from './support/tokens.js';
 
+interface OpenApiParameter {
+  name: string;
+  in: string;
+  required: boolean;
+  schema: Record<string, unknown>;
+}
+
 interface OpenApiDocument {
   paths: Record<
     string,
-    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+    Record<
+      string,
+      {
+        parameters?: OpenApiParameter[];
+        responses: Record<string, { content?: Record<string, { schema: object }> }>;
+      }
+    >
   >;
 }
 
@@ -148,6 +161,47 @@ describe('the OpenAPI documents match what the BFFs send', () => {
         body: JSON.stringify({ theme: 'x'.repeat(100_000) }),
       }),
     ).toBe(413);
+  });
+
+  it('documents the query parameters each list accepts, with their rules', () => {
+    const parametersOf = (base: string, path: string): OpenApiParameter[] =>
+      (documents.get(base)?.paths[path]?.get.parameters ?? []).filter(
+        (parameter) => parameter.in === 'query',
+      );
+
+    const web = parametersOf(stack.webUrl, '/web/orders');
+    expect(web.map((parameter) => parameter.name)).toEqual(['cursor', 'limit', 'status']);
+    expect(web.find((parameter) => parameter.name === 'limit')).toMatchObject({
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: 50, default: 20 },
+    });
+    expect(web.find((parameter) => parameter.name === 'status')?.schema.enum).toEqual([
+      'pending',
+      'paid',
+      'shipped',
+      'delivered',
+      'cancelled',
+    ]);
+    expect(parametersOf(stack.mobileUrl, '/mobile/orders').map((parameter) => parameter.name)).toEqual([
+      'cursor',
+    ]);
+    expect(parametersOf(stack.webUrl, '/admin/rate-limits')).toMatchObject([{ name: 'key', required: true }]);
+  });
+
+  it('documents the conditional GET of the cached aggregates: If-None-Match and its 304', () => {
+    for (const [base, path] of [
+      [stack.mobileUrl, '/mobile/profile'],
+      [stack.webUrl, '/web/dashboard'],
+    ]) {
+      const operation = documents.get(base)?.paths[path]?.get as unknown as {
+        parameters: Array<{ name: string; in: string }>;
+        responses: Record<string, unknown>;
+      };
+      expect(operation.responses['304']).toBeDefined();
+      expect(operation.parameters).toContainEqual(
+        expect.objectContaining({ name: 'If-None-Match', in: 'header' }),
+      );
+    }
   });
 
   it('documents the admin routes on both BFFs', async () => {

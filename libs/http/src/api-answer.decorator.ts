@@ -1,6 +1,6 @@
 import { applyDecorators, HttpCode } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
-import { ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import { PROBLEM_CATALOGUE, type ProblemKind } from '@app/problem';
 import { z } from 'zod';
 import { problemSchema } from './problem.schema.js';
@@ -17,6 +17,8 @@ export interface ApiAnswerOptions {
    * on the default version's operation.
    */
   otherVersions?: z.ZodType[];
+  /** Whether answers carry an ETag and `If-None-Match` gets a 304 (the cached aggregates). */
+  conditional?: boolean;
 }
 
 /** Problems any authenticated, throttled route can answer with. */
@@ -63,6 +65,19 @@ export function ApiAnswer(schema: z.ZodType, options: ApiAnswerOptions): MethodD
         content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } },
       }),
     ),
+    ...(options.conditional === true ? conditionalGet() : []),
     RouteSchema({ response: { [status]: serializerSchema(schema) } }),
   );
+}
+
+/** What a conditional GET adds to a route's document: the request header, and the 304 it may get. */
+function conditionalGet(): MethodDecorator[] {
+  return [
+    ApiHeader({
+      name: 'If-None-Match',
+      required: false,
+      description: 'The ETag of the answer the client holds; a 304 without a body says it is still current',
+    }),
+    ApiResponse({ status: 304, description: 'Not modified: the answer the client holds is current' }),
+  ];
 }

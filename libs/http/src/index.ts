@@ -11,5 +11,6 @@ export { requestIdFrom } from './request-id.js';
 export { loadConfigOrExit, warnAboutDevelopmentSecret } from './startup.js';
 export { fieldProblems, ZodValidationPipe, type FieldProblem } from './zod-validation.pipe.js';
 export { ApiAnswer, type ApiAnswerOptions } from './api-answer.decorator.js';
+export { ApiQueryOf } from './api-query.decorator.js';
 export { DOCS_JSON_PATH, DOCS_PATH, serveOpenApi } from './openapi.js';
 export { problemSchema } from './problem.schema.js';

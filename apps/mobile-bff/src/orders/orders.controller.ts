@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
-import { ApiAnswer, ZodValidationPipe } from '@app/http';
+import { ApiAnswer, ApiQueryOf, ZodValidationPipe } from '@app/http';
 import { OrderClient } from '@app/service-clients';
 import { z } from 'zod';
 import {
@@ -17,7 +17,8 @@ const historyQuerySchema = z.strictObject({
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_=-]{1,512}$/, { error: 'must be a cursor from a previous page' })
-    .optional(),
+    .optional()
+    .describe("The previous page's nextCursor; leave it out for the first page"),
 });
 
 @ApiTags('orders')
@@ -31,6 +32,7 @@ export class MobileOrdersController {
     summary: 'A page of the order history, newest first',
     problems: ['validation', 'forbidden', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
   })
+  @ApiQueryOf(historyQuerySchema)
   async history(
     @CurrentUser() caller: Caller,
     @Query(new ZodValidationPipe(historyQuerySchema, 'The query')) query: z.infer<typeof historyQuerySchema>,

@@ -38,6 +38,7 @@ export class ProfileController {
       'The signed-in user, their three newest orders and their preferences. Version 1 by default; X-Api-Version: 2 answers the second shape',
     problems: [...PROFILE_PROBLEMS],
     otherVersions: [mobileProfileV2Schema],
+    conditional: true,
   })
   @ApiHeader({ name: 'X-Api-Version', required: false, description: '1 (default) or 2' })
   @ThrottleCost(AGGREGATE_COST)
@@ -59,6 +60,7 @@ export class ProfileController {
     summary:
       'Version 2 (X-Api-Version: 2): display name, orders with a "see all" hint, notification settings',
     problems: [...PROFILE_PROBLEMS],
+    conditional: true,
   })
   @ThrottleCost(AGGREGATE_COST)
   profileV2(

@@ -26,6 +26,7 @@ export class DashboardController {
   @ApiAnswer(webDashboardSchema, {
     summary: 'The full user, the first page of orders, the preferences and stats',
     problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
+    conditional: true,
   })
   @ThrottleCost(AGGREGATE_COST)
   dashboard(

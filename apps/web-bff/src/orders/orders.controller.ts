@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
-import { ApiAnswer, ZodValidationPipe } from '@app/http';
+import { ApiAnswer, ApiQueryOf, ZodValidationPipe } from '@app/http';
 import { OrderClient, UserClient } from '@app/service-clients';
 import { ordersQuerySchema, type OrdersQuery } from './orders-query.dto.js';
 import {
@@ -27,6 +27,7 @@ export class OrdersController {
     summary: "A page of the caller's orders, newest first, optionally of one status",
     problems: ['validation', 'forbidden', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
   })
+  @ApiQueryOf(ordersQuerySchema)
   async list(
     @CurrentUser() caller: Caller,
     @Query(new ZodValidationPipe(ordersQuerySchema, 'The query')) query: OrdersQuery,
