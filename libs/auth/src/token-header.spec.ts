@@ -53,6 +53,7 @@ describe('readTokenHeader', () => {
     ['a header that is not an object', `${segment('HS256')}.payload.signature`],
     ['a header without alg', `${segment({ kid: 'k1' })}.payload.signature`],
     ['a numeric kid', `${segment({ alg: 'RS256', kid: 7 })}.payload.signature`],
+    ['critical extensions', `${segment({ alg: 'HS256', crit: ['exp-v2'], 'exp-v2': 1 })}.payload.signature`],
   ])('refuses %s', (_label, token) => {
     expect(readTokenHeader(token)).toBeUndefined();
   });

@@ -23,8 +23,9 @@ function decodeHeader(segment: string): TokenHeader | undefined {
   if (typeof header !== 'object' || header === null) {
     return undefined;
   }
-  const { alg, kid } = header as { alg?: unknown; kid?: unknown };
-  if (typeof alg !== 'string' || (kid !== undefined && typeof kid !== 'string')) {
+  const { alg, kid, crit } = header as { alg?: unknown; kid?: unknown; crit?: unknown };
+  // RFC 7515 (4.1.11): extensions marked critical must be understood, and the gateway understands none.
+  if (typeof alg !== 'string' || (kid !== undefined && typeof kid !== 'string') || crit !== undefined) {
     return undefined;
   }
   return Object.freeze({ alg, kid });
