@@ -83,6 +83,18 @@ describe(toWebDashboard.name, () => {
   });
 });
 
+describe('stats of a stale page', () => {
+  it('gives the stats of the orders shown when they are served stale, which meta flags', () => {
+    const meta: AggregateMeta = {
+      degraded: ['orders'],
+      sections: { ...ok.sections, orders: { status: 'stale', ageMs: 90_000 } },
+    };
+    const page = { items: [order('o1', 'pending', 1000)], nextCursor: null };
+    const dashboard = toWebDashboard({ values: { user, orders: page, preferences: null }, meta });
+    expect(dashboard.stats).toEqual(toDashboardStats(page.items));
+  });
+});
+
 describe(toDashboardStats.name, () => {
   it('counts open orders and sums the spend of orders not cancelled', () => {
     const stats = toDashboardStats([

@@ -42,7 +42,9 @@ export function toWebDashboard({
   meta: AggregateMeta;
 }): WebDashboard {
   const { user, orders, preferences } = values;
-  const ordersLoaded = meta.sections.orders?.status === 'ok';
+  // Stats describe the page shown: a stale page gets its stats, flagged with it in meta; a fallback page none.
+  const ordersStatus = meta.sections.orders?.status;
+  const ordersLoaded = ordersStatus === 'ok' || ordersStatus === 'stale';
   return {
     user: {
       id: user.id,

@@ -26,7 +26,7 @@ export const webDashboardSchema = z.object({
   orders: webOrderPageSchema,
   /** Null while the preference service is unavailable: the web app shows its own defaults. */
   preferences: webPreferencesSchema.nullable(),
-  /** Figures over the first page of orders; null when that page could not be loaded. */
+  /** Figures over the first page of orders, stale with it (meta.sections.orders); null when no page could be had. */
   stats: dashboardStatsSchema.nullable(),
   meta: aggregateMetaSchema,
 });
