@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expectedProfile, readProfile } from './support/mobile-profile.fixture.js';
 import { timed } from './support/process-faults.js';
 import { PrivateRedis, redisEnv, sharedRedisUrl, untilRedisIsUp } from './support/redis.js';
@@ -108,5 +109,62 @@ describe.skipIf(sharedRedisUrl === undefined)('the cache through a Redis crash a
     for (const base of [mobileUrl, webUrl]) {
       expect(await redisHealth(base)).toMatchObject({ status: 'up' });
     }
+  });
+});
+
+describe.skipIf(sharedRedisUrl === undefined)('a preference change while Redis stalls', () => {
+  let redis: PrivateRedis | undefined;
+  let stack: Stack | undefined;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    stack = await startStack({ ...redisEnv(redis.url), CACHE_ENABLED: 'true' });
+    await untilRedisIsUp(stack);
+  });
+  afterAll(async () => {
+    redis?.resume();
+    try {
+      await stack?.close();
+    } finally {
+      await redis?.kill();
+    }
+  });
+
+  it('reaches the next preference read and the next profile once Redis answers again', async () => {
+    if (redis === undefined || stack === undefined) {
+      throw new Error('the suite did not start');
+    }
+    const { mobileUrl, webUrl } = stack;
+    const userId = 'k-stall';
+    const preferences = async (): Promise<{ theme: string }> =>
+      (await fetch(`${webUrl}/web/preferences`, { headers: bearer(userId) })).json();
+    const profileTheme = async (): Promise<string> =>
+      (
+        (await (await fetch(`${mobileUrl}/mobile/profile`, { headers: bearer(userId) })).json()) as {
+          preferences: { theme: string };
+        }
+      ).preferences.theme;
+    const before = (await preferences()).theme;
+    expect(await profileTheme()).toBe(before);
+    const theme = before === 'dark' ? 'light' : 'dark';
+
+    // Stalled past the gateway's command timeout while the change goes through, then back with what it was sent.
+    redis.stall();
+    const patched = fetch(`${webUrl}/web/preferences`, {
+      method: 'PATCH',
+      headers: { ...bearer(userId), 'content-type': 'application/json' },
+      body: JSON.stringify({ theme }),
+    });
+    await sleep(300);
+    redis.resume();
+    expect((await patched).status).toBe(200);
+
+    await vi.waitFor(
+      async () => {
+        expect((await preferences()).theme).toBe(theme);
+        expect(await profileTheme()).toBe(theme);
+      },
+      { timeout: 8_000, interval: 250 },
+    );
   });
 });

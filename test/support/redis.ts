@@ -110,6 +110,16 @@ export class PrivateRedis {
     throw new Error(`redis-server took no connections on port ${this.port} within 5 s`);
   }
 
+  /** SIGSTOP: connections stay open and nothing is answered, as a Redis stuck in a long command or a swap storm. */
+  stall(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT: answers what arrived meanwhile, in order, as a stalled Redis does when it comes back. */
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   /** SIGKILL, as a crash: no shutdown, connections dropped mid-way. Resolves once the process is gone. */
   async kill(): Promise<void> {
     const child = this.process;

@@ -1,6 +1,5 @@
 import { loadConfig } from '@app/config';
 import { RedisConnection } from '@app/redis';
-import { createCache } from 'cache-manager';
 import { describe, expect, it } from 'vitest';
 import { CacheInvalidator } from './cache-invalidator.js';
 import { CacheLayers } from './cache-layers.js';
@@ -14,8 +13,7 @@ function embedded(): {
   const config = loadConfig({ CACHE_MEMORY_MAX_MB: '1' });
   const redis = new RedisConnection(config);
   const layers = new CacheLayers(config, redis);
-  const cache = createCache({ stores: layers.stores });
-  const invalidator = new CacheInvalidator(cache, layers, redis);
+  const invalidator = new CacheInvalidator(layers, redis);
   invalidator.onModuleInit();
   const page = { orders: 'x'.repeat(100_000) };
   return {

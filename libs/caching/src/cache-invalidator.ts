@@ -1,12 +1,39 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import type { Cache } from 'cache-manager';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { CacheLayers } from './cache-layers.js';
-import { RedisConnection } from '@app/redis';
+import { RedisConnection, type LuaScript } from '@app/redis';
 
 const INDEX_TTL_MS = 7 * 86_400_000;
+
+/*
+ * A user's Redis entries and their index, dropped in one script. Sent as
+ * separate commands (SMEMBERS, a DEL per entry, DEL of the index), a Redis
+ * that stalled past the client's timeout still ran them once it resumed:
+ * the index went after the gateway had given up reading it, and the entries
+ * it listed outlived the change, with nothing left to find them by. A
+ * script runs whole or not at all, and running it again after it ran finds
+ * nothing to do. KEYS: the owner's index; ARGV: the prefix of the entries'
+ * Redis keys (the index holds cache keys). The entries' keys are not
+ * declared in KEYS, which a Redis Cluster would need: the gateway runs
+ * against one Redis, whose keys all live on it.
+ */
+const DROP_OWNER: LuaScript = {
+  lua: `
+local members = redis.call('SMEMBERS', KEYS[1])
+for _, member in ipairs(members) do
+  redis.call('DEL', ARGV[1] .. member)
+end
+redis.call('DEL', KEYS[1])
+return members
+`,
+};
+
+/** A drop Redis did not confirm is tried again after 1 s, then 2, 4, ... up to every 30 s, until it is. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+/** Users whose drop waits for Redis; past this, new ones are left to their entries' expiry rather than held. */
+const MAX_PENDING_DROPS = 10_000;
 
 /** What one invalidator tells the others: whose entries to drop, the keys Redis listed for them, and who sent it. */
 interface Invalidation {
@@ -44,9 +71,10 @@ export class CacheInvalidator implements OnModuleInit, OnModuleDestroy {
   private readonly origin = randomUUID();
   private readonly channel: string;
   private readonly onProcessChannel = (invalidation: Invalidation): void => this.apply(invalidation);
+  /** The retry timer of each user whose Redis drop is not confirmed yet. */
+  private readonly pendingDrops = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly layers: CacheLayers,
     private readonly redis: RedisConnection,
   ) {
@@ -63,6 +91,10 @@ export class CacheInvalidator implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     processChannel.off(this.channel, this.onProcessChannel);
+    for (const timer of this.pendingDrops.values()) {
+      clearTimeout(timer);
+    }
+    this.pendingDrops.clear();
   }
 
   sharedIndex(owner: string): SharedIndex {
@@ -93,20 +125,62 @@ export class CacheInvalidator implements OnModuleInit, OnModuleDestroy {
     return new Set([...held, ...shared]).size;
   }
 
-  /** Deletes the owner's Redis entries (and this instance's copies of them) and tells the other instances; resolves with their keys. */
+  /**
+   * Tells the other apps of this process at once, Redis or not; then drops
+   * the owner's Redis entries (and this instance's copies of them) and tells
+   * the other instances. Resolves with the keys Redis held. When Redis does
+   * not confirm, the drop is tried again in the background until it does:
+   * the change's answer does not wait for an outage to end, and what Redis
+   * still holds of the user goes as soon as it can.
+   */
   private async dropShared(owner: string): Promise<string[]> {
-    const shared = (await this.redis.run((client) => client.smembers(this.indexKey(owner)))) ?? [];
-    await Promise.all(shared.map((key) => this.cache.del(key)));
-    await this.redis.run((client) => client.del(this.indexKey(owner)));
-    const invalidation: Invalidation = { owner, keys: shared, origin: this.origin };
+    processChannel.emit(this.channel, { owner, keys: [], origin: this.origin } satisfies Invalidation);
     if (this.redis.client === undefined) {
-      processChannel.emit(this.channel, invalidation);
-    } else {
-      // Awaited, so the change's answer leaves only once Redis has handed the broadcast to the other instances:
-      // a client's next request, to any of them, comes after it.
-      await this.redis.publish(this.channel, JSON.stringify(invalidation));
+      return [];
     }
-    return shared;
+    const keys = await this.dropInRedis(owner);
+    if (keys === undefined) {
+      this.dropLater(owner, RETRY_FIRST_MS);
+      return [];
+    }
+    return keys;
+  }
+
+  /** The keys dropped, once Redis has run the drop and taken the broadcast; undefined when it did not confirm both. */
+  private async dropInRedis(owner: string): Promise<string[] | undefined> {
+    const members = await this.redis.runScript(
+      DROP_OWNER,
+      [this.indexKey(owner)],
+      [this.layers.sharedKey('')],
+    );
+    if (!Array.isArray(members)) {
+      return undefined;
+    }
+    const keys = members.filter((key): key is string => typeof key === 'string');
+    for (const key of keys) {
+      void this.layers.memory.delete(key);
+    }
+    // Awaited, so the change's answer leaves only once Redis has handed the broadcast to the other instances:
+    // a client's next request, to any of them, comes after it.
+    const invalidation: Invalidation = { owner, keys, origin: this.origin };
+    const told = await this.redis.run((client) => client.publish(this.channel, JSON.stringify(invalidation)));
+    return told === undefined ? undefined : keys;
+  }
+
+  private dropLater(owner: string, delayMs: number): void {
+    if (this.pendingDrops.has(owner) || this.pendingDrops.size >= MAX_PENDING_DROPS) {
+      return;
+    }
+    const timer = setTimeout(() => {
+      void this.dropInRedis(owner).then((keys) => {
+        this.pendingDrops.delete(owner);
+        if (keys === undefined) {
+          this.dropLater(owner, Math.min(delayMs * 2, RETRY_MAX_MS));
+        }
+      });
+    }, delayMs);
+    timer.unref();
+    this.pendingDrops.set(owner, timer);
   }
 
   private onBroadcast(message: string): void {

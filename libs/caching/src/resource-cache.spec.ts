@@ -1,7 +1,6 @@
 import { loadConfig } from '@app/config';
 import { Metrics } from '@app/observability';
 import { RedisConnection } from '@app/redis';
-import { createCache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -21,7 +20,7 @@ async function instance(
   const redis = new RedisConnection(config);
   await redis.onModuleInit();
   const layers = new CacheLayers(config, redis);
-  const invalidator = new CacheInvalidator(createCache({ stores: layers.stores }), layers, redis);
+  const invalidator = new CacheInvalidator(layers, redis);
   const cache = new ResourceCache(config, layers, redis, invalidator, new Metrics());
   return {
     cache,
@@ -362,7 +361,7 @@ describe('ResourceCache in one process', () => {
     const config = loadConfig({});
     const redis = new RedisConnection(config);
     const layers = new CacheLayers(config, redis);
-    const invalidator = new CacheInvalidator(createCache({ stores: layers.stores }), layers, redis);
+    const invalidator = new CacheInvalidator(layers, redis);
     return { cache: new ResourceCache(config, layers, redis, invalidator, new Metrics()), layers };
   }
 

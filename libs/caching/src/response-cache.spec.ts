@@ -1,7 +1,6 @@
 import { loadConfig } from '@app/config';
 import { Metrics } from '@app/observability';
 import { RedisConnection } from '@app/redis';
-import { createCache } from 'cache-manager';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CacheInvalidator } from './cache-invalidator.js';
@@ -23,7 +22,7 @@ async function appWithCachedRoute(produce: () => Answer): Promise<FastifyInstanc
   const config = loadConfig({});
   const redis = new RedisConnection(config);
   const layers = new CacheLayers(config, redis);
-  const invalidator = new CacheInvalidator(createCache({ stores: layers.stores }), layers, redis);
+  const invalidator = new CacheInvalidator(layers, redis);
   const metrics = new Metrics();
   const cache = new ResourceCache(config, layers, redis, invalidator, metrics);
   const pipe = new ResponseCachePipe(config, cache, metrics);
