@@ -80,6 +80,15 @@ function isIpOrCidr(value: string): boolean {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }
 
+/** As ioredis will read it: a WHATWG URL (a port that is no number fails there, with the password in the error). */
+function isRedisUrl(value: string): boolean {
+  if (!URL.canParse(value)) {
+    return false;
+  }
+  const { protocol } = new URL(value);
+  return protocol === 'redis:' || protocol === 'rediss:';
+}
+
 const WEIGHTED = /^(.*?);weight=(\d{1,3})$/;
 
 /** `http://orders-1:8080;weight=3` is an instance that takes three times its share of calls. */
@@ -226,7 +235,7 @@ const baseSchema = z.object({
   CACHE_RESPONSE_TTL_S: nonNegativeInt(5, 3600, 'seconds'),
   CACHE_LOCK_MS: positiveInt(2000, 60_000, 'milliseconds'),
   REDIS_URL: optionalText('must be a redis:// or rediss:// URL').refine(
-    (value) => value === undefined || /^rediss?:\/\/[^\s]+$/.test(value),
+    (value) => value === undefined || isRedisUrl(value),
     { error: 'must be a redis:// or rediss:// URL' },
   ),
   JWT_SECRET: optionalText('must be at most 2048 characters'),

@@ -96,6 +96,15 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it.each([
+    'redis://:s3cret@127.0.0.1:notaport',
+    'redis://127.0.0.1:99999',
+    'redis:// spaced',
+    'http://127.0.0.1:6379',
+  ])('refuses the REDIS_URL %s, which ioredis could not connect with, at start', (url) => {
+    expect(problemsOf({ REDIS_URL: url })).toEqual(['REDIS_URL: must be a redis:// or rediss:// URL']);
+  });
+
   it('never repeats a received value in its message, since it may be a secret', () => {
     const error = (() => {
       try {
