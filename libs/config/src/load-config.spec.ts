@@ -40,6 +40,19 @@ describe(loadConfig.name, () => {
     });
   });
 
+  it("calls a demo service on the port it was moved to, unless the service's URL is set", () => {
+    const config = loadConfig({
+      DEMO_USER_PORT: '4101',
+      DEMO_ORDER_PORT: '4102',
+      ORDER_SERVICE_URL: 'http://orders:80',
+    });
+    expect(config.demo.ports.user).toBe(4101);
+    expect(config.services.user.instances).toEqual([{ url: 'http://127.0.0.1:4101', weight: 1 }]);
+    expect(config.services.order.instances).toEqual([{ url: 'http://orders:80', weight: 1 }]);
+    expect(config.services.preference.instances).toEqual([{ url: 'http://127.0.0.1:4003', weight: 1 }]);
+    expect(problemsOf({ DEMO_USER_PORT: 'x' })).toEqual([expect.stringMatching(/^DEMO_USER_PORT: /)]);
+  });
+
   it('parses a comma-separated instance list into URLs without trailing slashes, with optional weights', () => {
     const config = loadConfig({ ORDER_SERVICE_URL: 'http://orders-1:8080/, http://orders-2:8080;weight=3' });
     expect(config.services.order.instances).toEqual([

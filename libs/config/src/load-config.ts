@@ -151,12 +151,37 @@ function faults(env: Env, prefix: 'USER' | 'ORDER' | 'PREFERENCE'): FaultKnobs {
   };
 }
 
+const DEMO_SERVICE_PORTS = [
+  ['USER_SERVICE_URL', 'DEMO_USER_PORT'],
+  ['ORDER_SERVICE_URL', 'DEMO_ORDER_PORT'],
+  ['PREFERENCE_SERVICE_URL', 'DEMO_PREFERENCE_PORT'],
+] as const;
+
+/**
+ * A service URL left unset points at the demo service's port, so moving a
+ * demo service off a taken port (DEMO_USER_PORT=4101) moves the BFFs'
+ * calls with it; a port that is no port is left for its own check to name.
+ */
+function withDemoServiceUrls(
+  source: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const derived = { ...source };
+  for (const [urlName, portName] of DEMO_SERVICE_PORTS) {
+    const port = source[portName];
+    if (source[urlName] === undefined && port !== undefined && /^\d{1,5}$/.test(port)) {
+      derived[urlName] = `http://127.0.0.1:${port}`;
+    }
+  }
+  return derived;
+}
+
 /**
  * Parses the environment once into an {@link AppConfig}. Throws a
  * {@link ConfigError} listing every problem at once, so an operator fixes a
  * deployment in one round instead of one variable per restart.
  */
-export function loadConfig(source: Record<string, string | undefined>): AppConfig {
+export function loadConfig(environment: Record<string, string | undefined>): AppConfig {
+  const source = withDemoServiceUrls(environment);
   const parsed = envSchema.safeParse(source);
   const tuning = tuningEnvSchema.safeParse(source);
   const tracing = tracingEnvSchema.safeParse(source);
