@@ -80,6 +80,23 @@ describe.skipIf(sharedRedisUrl === undefined)('the cache through a Redis crash a
     expect(demo.faults.user.requestCount()).toBe(0);
   });
 
+  it('shows a preference change made through the web app in the next mobile profile while Redis is down', async () => {
+    const { webUrl } = running().stack;
+    const themeOf = async (response: Response): Promise<string> =>
+      ((await response.json()) as { preferences: { theme: string } }).preferences.theme;
+    const before = await themeOf(await profile('k7'));
+    const theme = before === 'dark' ? 'light' : 'dark';
+
+    const patched = await fetch(`${webUrl}/web/preferences`, {
+      method: 'PATCH',
+      headers: { ...bearer('k7'), 'content-type': 'application/json' },
+      body: JSON.stringify({ theme }),
+    });
+    expect(patched.status).toBe(200);
+
+    expect(await themeOf(await profile('k7'))).toBe(theme);
+  });
+
   it('stays live and ready while Redis is down, and /health names Redis as down', async () => {
     const { mobileUrl, webUrl } = running().stack;
     for (const base of [mobileUrl, webUrl]) {

@@ -43,13 +43,14 @@ interface Invalidation {
 }
 
 /**
- * Without Redis there is no broadcast between processes, but the apps of
- * one process (the launcher's mobile-bff and web-bff) share this one:
- * preferences changed through web-bff must drop mobile-bff's copy too, or
- * the phone shows the old ones for the entry's whole freshness. Listeners
- * run synchronously, so the change's answer leaves after every app of the
- * process has dropped its copy. A Node EventEmitter rather than a
- * BroadcastChannel, which delivers on a later turn.
+ * The apps of one process (the launcher's mobile-bff and web-bff) tell each
+ * other here, at once, Redis or not: preferences changed through web-bff
+ * must drop mobile-bff's copy too, or the phone shows the old ones for the
+ * entry's whole freshness. Without Redis it is the only broadcast; with it,
+ * a Redis that does not answer would otherwise hold the news back.
+ * Listeners run synchronously, so the change's answer leaves after every
+ * app of the process has dropped its copy. A Node EventEmitter rather than
+ * a BroadcastChannel, which delivers on a later turn.
  */
 const processChannel = new EventEmitter().setMaxListeners(0);
 
@@ -82,11 +83,8 @@ export class CacheInvalidator implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    if (this.redis.client === undefined) {
-      processChannel.on(this.channel, this.onProcessChannel);
-    } else {
-      this.redis.subscribe(this.channel, (message) => this.onBroadcast(message));
-    }
+    processChannel.on(this.channel, this.onProcessChannel);
+    this.redis.subscribe(this.channel, (message) => this.onBroadcast(message));
   }
 
   onModuleDestroy(): void {
