@@ -138,20 +138,37 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
   }
 
   private async fetchDocument(uri: string): Promise<{ keys: unknown[] }> {
-    const response = await fetch(uri, {
-      headers: { accept: 'application/json' },
-      signal: AbortSignal.any([this.stopped.signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]),
-    });
-    if (!response.ok) {
-      throw new Error(`JWKS endpoint answered HTTP ${response.status}`);
+    /*
+     * The timeout is a controller and a timer of our own, not
+     * AbortSignal.timeout(): inside AbortSignal.any() Node 20 holds a timeout
+     * signal only weakly, and a collection before it fired left the fetch,
+     * and every token waiting on this refresh, hanging for good
+     * (nodejs/node#57736). Seen once a new module's allocations moved the
+     * collector's timing: a hanging endpoint held requests 20 s and more.
+     */
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException('The JWKS fetch timed out', 'TimeoutError')),
+      FETCH_TIMEOUT_MS,
+    );
+    try {
+      const response = await fetch(uri, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.any([this.stopped.signal, timeout.signal]),
+      });
+      if (!response.ok) {
+        throw new Error(`JWKS endpoint answered HTTP ${response.status}`);
+      }
+      const document: unknown = await response.json();
+      const keys =
+        typeof document === 'object' && document !== null ? (document as { keys?: unknown }).keys : undefined;
+      if (!Array.isArray(keys)) {
+        throw new Error('JWKS document has no keys array');
+      }
+      return { keys };
+    } finally {
+      clearTimeout(timer);
     }
-    const document: unknown = await response.json();
-    const keys =
-      typeof document === 'object' && document !== null ? (document as { keys?: unknown }).keys : undefined;
-    if (!Array.isArray(keys)) {
-      throw new Error('JWKS document has no keys array');
-    }
-    return { keys };
   }
 
   private usableKeys(signingKeys: SigningKey[]): Map<string, CachedKey> {
