@@ -57,3 +57,35 @@ describe('authentication on both BFFs', () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe('an address that keeps failing to authenticate', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_MS: '60000' });
+  });
+  afterAll(() => stack.close());
+
+  it('is answered 429 with Retry-After and rate-limit headers, while a token already in use keeps working', async () => {
+    const url = `${stack.mobileUrl}/mobile/profile`;
+    const signedIn = `Bearer ${mintToken({ sub: 'u1' })}`;
+    expect((await fetch(url, { headers: { authorization: signedIn } })).status).toBe(200);
+    for (const attempt of [1, 2, 3]) {
+      const refused = await fetch(url, { headers: { authorization: `Bearer forged.token.${attempt}` } });
+      expect(refused.status).toBe(401);
+    }
+    const wrongKey = await fetch(url, { headers: { 'x-api-key': 'guessed' } });
+
+    const problem = await expectProblem(wrongKey, 429);
+    expect(problem.detail).toMatch(/^Too many failed authentications from this address; retry in \d+ s\.$/);
+    expect(Number(wrongKey.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(wrongKey.headers.get('ratelimit-policy')).toBe('3;w=60');
+    const fresh = await fetch(url, { headers: { authorization: `Bearer ${mintToken({ sub: 'u2' })}` } });
+    expect(fresh.status).toBe(429);
+    expect((await fetch(url, { headers: { authorization: signedIn } })).status).toBe(200);
+    // Each app counts its own callers' failures.
+    expect(
+      (await fetch(`${stack.webUrl}/web/dashboard`, { headers: { authorization: signedIn } })).status,
+    ).toBe(200);
+  });
+});

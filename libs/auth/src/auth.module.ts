@@ -1,6 +1,7 @@
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { FailedAttempts } from './failed-attempts.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
@@ -20,6 +21,11 @@ import { RolesGuard } from './roles.guard.js';
       // Only a JWKS configuration has keys to fetch; the strategy receives null otherwise.
       useFactory: (config: AppConfig): JwksKeyStore | null =>
         config.auth.key.kind === 'jwks' ? new JwksKeyStore(config.auth.key) : null,
+    },
+    {
+      provide: FailedAttempts,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): FailedAttempts => new FailedAttempts(config.auth.failedAttempts),
     },
     JwtStrategy,
     // Guards run in the order they are provided: who is calling, then what they may do.

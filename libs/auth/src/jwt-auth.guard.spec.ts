@@ -3,6 +3,7 @@ import type { RequestContext } from '@app/observability';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import jwt from 'jsonwebtoken';
+import { FailedAttempts } from './failed-attempts.js';
 import { InvalidTokenError } from './invalid-token.error.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
@@ -19,18 +20,26 @@ describe('JwtAuthGuard', () => {
     JWT_AUDIENCE: AUDIENCE,
   });
   // Registers itself with passport as 'jwt', the strategy the guard asks for.
-  new JwtStrategy(config, null);
-  const guard = new JwtAuthGuard(new Reflector(), config);
+  const strategy = new JwtStrategy(config, null);
+  const guard = new JwtAuthGuard(
+    new Reflector(),
+    config,
+    strategy,
+    new FailedAttempts(config.auth.failedAttempts),
+  );
 
   class Routes {
     profile(this: void): void {}
   }
 
-  function requestWith(authorization: string): {
-    request: { headers: Record<string, string>; context: RequestContext; user?: unknown };
+  function requestWith(
+    authorization: string,
+    ip = '192.0.2.1',
+  ): {
+    request: { headers: Record<string, string>; ip: string; context: RequestContext; user?: unknown };
     context: ExecutionContextHost;
   } {
-    const request = { headers: { authorization }, context: { requestId: 'r1' } as RequestContext };
+    const request = { headers: { authorization }, ip, context: { requestId: 'r1' } as RequestContext };
     return {
       request,
       context: new ExecutionContextHost([request, {}, undefined], Routes, Routes.prototype.profile),
@@ -60,7 +69,7 @@ describe('JwtAuthGuard', () => {
 
     await guard.canActivate(context);
 
-    expect(Object.keys(request).sort()).toEqual(['context', 'headers', 'user']);
+    expect(Object.keys(request).sort()).toEqual(['context', 'headers', 'ip', 'user']);
   });
 
   it('refuses a token signed with another secret with a 401 problem, and names nobody', async () => {
@@ -77,14 +86,45 @@ describe('JwtAuthGuard', () => {
     expect(request.context.callerId).toBeUndefined();
   });
 
+  it('holds back an address after too many failed authentications, except for a token it has verified', async () => {
+    const strict = new JwtAuthGuard(
+      new Reflector(),
+      config,
+      strategy,
+      new FailedAttempts({ limit: 2, windowMs: 60_000 }),
+    );
+    const signedIn = `Bearer ${token('u3')}`;
+    const known = requestWith(signedIn, '198.51.100.7');
+    await expect(strict.canActivate(known.context)).resolves.toBe(true);
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      await expect(
+        strict.canActivate(requestWith('Bearer not.a.token', '198.51.100.7').context),
+      ).rejects.toMatchObject({ kind: 'unauthorized' });
+    }
+
+    // Refused before its token is read: a new token from the address is not even tried.
+    expect(() => strict.canActivate(requestWith(`Bearer ${token('u4')}`, '198.51.100.7').context)).toThrow(
+      expect.objectContaining({
+        kind: 'too-many-requests',
+        headers: expect.objectContaining({ 'retry-after': '60' }),
+      }),
+    );
+    await expect(strict.canActivate(requestWith(signedIn, '198.51.100.7').context)).resolves.toBe(true);
+    await expect(
+      strict.canActivate(requestWith(`Bearer ${token('u4')}`, '198.51.100.8').context),
+    ).resolves.toBe(true);
+  });
+
   it('turns a refused token into a 401 problem', () => {
-    expect(() => guard.handleRequest(null, false, new InvalidTokenError('expired'))).toThrow(
+    const { context } = requestWith('Bearer x');
+    expect(() => guard.handleRequest(null, false, new InvalidTokenError('expired'), context)).toThrow(
       expect.objectContaining({ kind: 'unauthorized', detail: 'The access token has expired' }),
     );
   });
 
   it('answers a generic 401 when passport fails without a reason it knows', () => {
-    expect(() => guard.handleRequest(null, false, { message: 'something else' })).toThrow(
+    const { context } = requestWith('Bearer x');
+    expect(() => guard.handleRequest(null, false, { message: 'something else' }, context)).toThrow(
       expect.objectContaining({ kind: 'unauthorized', detail: 'The access token is invalid' }),
     );
   });
@@ -92,6 +132,6 @@ describe('JwtAuthGuard', () => {
   it('lets an error that is not about the token through, so it is answered and logged as a 500', () => {
     const bug = new TypeError('cannot read properties of undefined');
 
-    expect(() => guard.handleRequest(bug, false, undefined)).toThrow(bug);
+    expect(() => guard.handleRequest(bug, false, undefined, requestWith('Bearer x').context)).toThrow(bug);
   });
 });

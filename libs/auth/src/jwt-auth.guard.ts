@@ -8,7 +8,8 @@ import { AuthGuard } from '@nestjs/passport';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Observable } from 'rxjs';
 import { callerFromConsumer, isCaller, type Caller } from './caller.js';
-import { BEARER_PREFIX } from './jwt.strategy.js';
+import { FailedAttempts } from './failed-attempts.js';
+import { BEARER_PREFIX, JwtStrategy } from './jwt.strategy.js';
 import { matchApiKey } from './match-api-key.js';
 import { PUBLIC_ROUTE } from './public.decorator.js';
 import {
@@ -23,12 +24,16 @@ const API_KEY_HEADER = 'x-api-key';
 
 interface AuthenticatedRequest {
   headers: IncomingHttpHeaders;
+  /** The client's address, as Fastify resolves it (X-Forwarded-For from trusted proxies only). */
+  ip: string;
   user?: Caller;
 }
 
 /** All passport and passport-jwt read of a request; passport writes `user` (and its helpers) back onto it. */
 interface BearerCredentials {
   headers: { authorization?: string };
+  /** Not read by passport: where a refusal is counted against. */
+  ip: string;
   user?: unknown;
 }
 
@@ -59,6 +64,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(JwtStrategy) private readonly strategy: JwtStrategy,
+    @Inject(FailedAttempts) private readonly failures: FailedAttempts,
   ) {
     super();
     this.consumers = config.apiKeys;
@@ -69,8 +76,17 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       return true;
     }
     const request = httpRequestOf<AuthenticatedRequest>(context);
+    const heldBackMs = this.failures.heldBackForMs(request.ip);
+    if (heldBackMs > 0 && !this.strategy.remembers(request.headers.authorization)) {
+      throw this.failures.problem(heldBackMs);
+    }
     if (request.headers[API_KEY_HEADER] !== undefined) {
-      request.user = this.consumerFor(request.headers);
+      try {
+        request.user = this.consumerFor(request.headers);
+      } catch (error) {
+        this.failures.record(request.ip);
+        throw error;
+      }
       noteCaller(request, request.user);
       return true;
     }
@@ -88,7 +104,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
    * stand-in, they keep only it.
    */
   private async verifyBearer(request: AuthenticatedRequest, context: ExecutionContext): Promise<boolean> {
-    const credentials: BearerCredentials = { headers: { authorization: request.headers.authorization } };
+    const credentials: BearerCredentials = {
+      headers: { authorization: request.headers.authorization },
+      ip: request.ip,
+    };
     const standIn = new ExecutionContextHost(
       [credentials, {}, undefined],
       context.getClass(),
@@ -103,7 +122,12 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   /** passport hands over either an error (thrown by our validate) or a failure `info` (from passport-jwt). */
-  override handleRequest<TUser>(error: unknown, user: unknown, info: unknown): TUser {
+  override handleRequest<TUser>(
+    error: unknown,
+    user: unknown,
+    info: unknown,
+    context: ExecutionContext,
+  ): TUser {
     if (!error && isCaller(user)) {
       return user as TUser;
     }
@@ -113,6 +137,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       // Not a token problem but a fault of ours: let the global filter answer 500 and log it.
       throw error;
     }
+    this.failures.record(context.switchToHttp().getRequest<BearerCredentials>().ip);
     this.logger.debug(`Access token refused: ${reason ?? 'invalid'}`);
     throw unauthorizedProblem(reason ?? 'invalid');
   }

@@ -1,6 +1,6 @@
 import { APP_CONFIG, type AppConfig, type JwtKeyConfig } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
-import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy, type SecretOrKeyProvider } from 'passport-jwt';
 import { callerFromPayload, type Caller } from './caller.js';
@@ -117,6 +117,30 @@ function keyProvider(key: JwtKeyConfig, jwks: JwksKeyStore | null): SecretOrKeyP
   };
 }
 
+/** The verified tokens of each way of verifying them (key, issuer, audience, tolerance) in this process. */
+const verifiedTokensBySettings = new Map<string, VerifiedTokens>();
+
+/*
+ * passport keeps one strategy per name for the whole process, the last one
+ * constructed: with both BFFs in one process (the launcher), every app's
+ * guard has the last app's strategy verify. Strategies that verify alike
+ * share what they verified, so an app asking its own strategy what is
+ * already verified (JwtAuthGuard, for an address held back) sees what
+ * passport's strategy remembered; strategies that verify differently never
+ * share a token.
+ */
+function verifiedTokensFor(auth: AppConfig['auth']): VerifiedTokens {
+  const settings = createHash('sha256')
+    .update(JSON.stringify([auth.key, auth.issuer, auth.audience, auth.clockToleranceSeconds]))
+    .digest('base64');
+  let tokens = verifiedTokensBySettings.get(settings);
+  if (tokens === undefined) {
+    tokens = new VerifiedTokens(auth.clockToleranceSeconds * 1000);
+    verifiedTokensBySettings.set(settings, tokens);
+  }
+  return tokens;
+}
+
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly verified: VerifiedTokens;
@@ -134,7 +158,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       // @types/passport-jwt puts here describes the top-level issuer/audience options.
       jsonWebTokenOptions: { clockTolerance: clockToleranceSeconds },
     });
-    this.verified = new VerifiedTokens(clockToleranceSeconds * 1000);
+    this.verified = verifiedTokensFor(config.auth);
   }
 
   /** Runs the cheap header checks, then answers from the verified tokens or has passport-jwt verify. */
@@ -151,6 +175,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       return;
     }
     super.authenticate(request, options);
+  }
+
+  /** Whether this Authorization header carries a token already verified here and still good. */
+  remembers(authorization: string | undefined): boolean {
+    return (
+      authorizationProblem(authorization) === undefined &&
+      this.verified.get(bearerToken(authorization as string)) !== undefined
+    );
   }
 
   validate(request: StrategyRequest, payload: unknown): Caller {

@@ -123,6 +123,8 @@ export interface AuthConfig {
   issuer: string | undefined;
   audience: string | undefined;
   clockToleranceSeconds: number;
+  /** Failed authentications an address may make per window before it is held back (429); a limit of 0 holds none back. */
+  failedAttempts: { limit: number; windowMs: number };
 }
 
 /** A server-to-server caller that authenticates with an `X-API-Key`. */

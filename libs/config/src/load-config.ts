@@ -162,9 +162,7 @@ const DEMO_SERVICE_PORTS = [
  * demo service off a taken port (DEMO_USER_PORT=4101) moves the BFFs'
  * calls with it; a port that is no port is left for its own check to name.
  */
-function withDemoServiceUrls(
-  source: Record<string, string | undefined>,
-): Record<string, string | undefined> {
+function withDemoServiceUrls(source: Record<string, string | undefined>): Record<string, string | undefined> {
   const derived = { ...source };
   for (const [urlName, portName] of DEMO_SERVICE_PORTS) {
     const port = source[portName];
@@ -245,6 +243,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_S,
+      failedAttempts: { limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_MS },
     },
     apiKeys: env.API_KEYS,
     passThrough: env.PASS_THROUGH_ROUTES,

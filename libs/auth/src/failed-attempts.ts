@@ -1,0 +1,78 @@
+import { ProblemError } from '@app/problem';
+import { LRUCache } from 'lru-cache';
+
+export interface FailedAttemptsLimit {
+  /** Failures an address may make in a window before it is held back; 0 counts none. */
+  limit: number;
+  windowMs: number;
+}
+
+/** Addresses tracked at once; past it the least recently failing are forgotten first. */
+const MAX_ADDRESSES = 10_000;
+
+/**
+ * Failed authentications per client address, for callers the throttler
+ * cannot count: it counts a caller once authenticated (by user or
+ * consumer), so a client sending bad tokens or keys was never limited at
+ * all. Past `limit` failures in a window, an address is answered 429 until
+ * the window ends, before its credentials are read, except for a token
+ * this instance has already verified: many users may share one address
+ * (a carrier's NAT), and those already signed in keep working. Counted in
+ * each instance's memory, rather than in Redis with the rate limits, so
+ * that it costs a request that fails nothing but a map lookup and one that
+ * succeeds nothing at all.
+ */
+export class FailedAttempts {
+  /*
+   * An address's count, living for the window that began with its first
+   * failure: lru-cache's own ttl, not renewed by later failures
+   * (`noUpdateTTL`). `ttlResolution: 0` reads the clock on each check.
+   */
+  private readonly failures: LRUCache<string, number>;
+
+  constructor(
+    private readonly settings: FailedAttemptsLimit,
+    now: () => number = Date.now,
+  ) {
+    this.failures = new LRUCache<string, number>({
+      max: MAX_ADDRESSES,
+      ttl: Math.max(1, settings.windowMs),
+      ttlResolution: 0,
+      perf: { now },
+    });
+  }
+
+  /** Counts a refused authentication from `address`. */
+  record(address: string): void {
+    if (this.settings.limit > 0) {
+      this.failures.set(address, (this.failures.get(address) ?? 0) + 1, { noUpdateTTL: true });
+    }
+  }
+
+  /** Milliseconds until `address` may try again; 0 when it may now. */
+  heldBackForMs(address: string): number {
+    const count = this.failures.get(address);
+    if (count === undefined || count < this.settings.limit) {
+      return 0;
+    }
+    return Math.max(0, this.failures.getRemainingTTL(address));
+  }
+
+  /** The 429 for an address held back, with the wait and the limit it went over. */
+  problem(waitMs: number): ProblemError {
+    const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+    return new ProblemError(
+      'too-many-requests',
+      `Too many failed authentications from this address; retry in ${retryAfter} s.`,
+      {
+        headers: {
+          'retry-after': String(retryAfter),
+          'ratelimit-limit': String(this.settings.limit),
+          'ratelimit-remaining': '0',
+          'ratelimit-reset': String(retryAfter),
+          'ratelimit-policy': `${this.settings.limit};w=${Math.ceil(this.settings.windowMs / 1000)}`,
+        },
+      },
+    );
+  }
+}
