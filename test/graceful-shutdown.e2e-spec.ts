@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gracefulShutdown } from '@app/http';
 import { startStack, type Stack } from './support/stack.js';
 import { bearer } from './support/tokens.js';
@@ -48,5 +50,47 @@ describe('graceful shutdown', () => {
     expect(answer.status).toBe(200);
     expect(((await answer.json()) as { user: { id: string } }).user.id).toBe('u1');
     await shutdown;
+  });
+});
+
+describe('graceful shutdown after clients hung up', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.demo.close();
+  });
+
+  it('waits for no request whose client hung up after sending it, once its work is done', async () => {
+    stack.demo.faults.preference.set({ latencyMs: 400 });
+    const url = new URL(`${stack.webUrl}/web/preferences`);
+    const body = JSON.stringify({ theme: 'dark' });
+    const patch = request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'PATCH',
+      headers: {
+        ...bearer('hung-up'),
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      },
+    });
+    patch.on('error', () => undefined);
+    patch.end(body);
+    // The body is sent and the change on its way to the preference service; then the client goes.
+    await vi.waitFor(() => expect(stack.demo.faults.preference.requestCount()).toBeGreaterThan(0), {
+      timeout: 5_000,
+      interval: 10,
+    });
+    patch.destroy();
+    await sleep(1_000);
+
+    const startedAt = performance.now();
+    await gracefulShutdown([stack.apps.mobile, stack.apps.web], { graceMs: 0, drainMs: 5_000 });
+
+    expect(performance.now() - startedAt).toBeLessThan(2_500);
   });
 });

@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { AppConfig } from '@app/config';
-import type { FastifyInstance } from 'fastify';
+import { PROBLEM_CATALOGUE } from '@app/problem';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
@@ -57,6 +58,26 @@ export function nestLoggingModule(logger: Logger): DynamicModule {
   return LoggerModule.forRoot({ pinoHttp: { logger, autoLogging: false }, forRoutes: [] });
 }
 
+/** What the access line says of a request, whatever became of it. */
+function accessLine(
+  request: FastifyRequest,
+  path: string,
+  status: number,
+  ms: number,
+): Record<string, unknown> {
+  return {
+    requestId: request.id,
+    caller: request.context?.callerId,
+    method: request.method,
+    // The request context holds the pattern already: Fastify's routeOptions getter builds a dozen-field object per call.
+    route: request.context?.route ?? request.routeOptions.url ?? 'unmatched',
+    path,
+    status,
+    ms,
+    upstream: request.context?.upstreamCalls,
+  };
+}
+
 /**
  * One access line per request: its id, the caller (never the token), the
  * route pattern and path (never the query, which may hold anything a client
@@ -69,17 +90,7 @@ export function logAccess(fastify: FastifyInstance, logger: Logger): void {
     const path = request.url.split('?', 1)[0];
     if (!QUIET_PATHS.test(path)) {
       const status = reply.statusCode;
-      const line = {
-        requestId: request.id,
-        caller: request.context?.callerId,
-        method: request.method,
-        // The request context holds the pattern already: Fastify's routeOptions getter builds a dozen-field object per call.
-        route: request.context?.route ?? request.routeOptions.url ?? 'unmatched',
-        path,
-        status,
-        ms: Math.round(reply.elapsedTime),
-        upstream: request.context?.upstreamCalls,
-      };
+      const line = accessLine(request, path, status, Math.round(reply.elapsedTime));
       if (status >= 500) {
         logger.error(line, 'request failed');
       } else if (status >= 400) {
@@ -90,4 +101,22 @@ export function logAccess(fastify: FastifyInstance, logger: Logger): void {
     }
     done();
   });
+}
+
+/**
+ * The access line of a request whose client went away before its answer
+ * was written: Fastify runs no onResponse hook for it, and a write it made
+ * upstream (a PATCH) would otherwise leave no trace at the gateway. Status
+ * 499, nginx's code for it; at info, since clients on phones hang up often.
+ */
+export function logAbandoned(logger: Logger): (request: FastifyRequest, elapsedMs: number) => void {
+  return (request, elapsedMs) => {
+    const path = request.url.split('?', 1)[0];
+    if (!QUIET_PATHS.test(path)) {
+      logger.info(
+        accessLine(request, path, PROBLEM_CATALOGUE['client-closed'].status, Math.round(elapsedMs)),
+        'client closed the connection before the answer',
+      );
+    }
+  };
 }

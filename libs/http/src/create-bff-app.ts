@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'nestjs-pino';
-import { gatewayLogger, logAccess, nestLoggingModule } from './access-log.js';
+import { gatewayLogger, logAbandoned, logAccess, nestLoggingModule } from './access-log.js';
 import { DOCS_PATH, serveOpenApi } from './openapi.js';
 import { HttpRequestContext } from './http-request-context.js';
 import { trackInFlight } from './in-flight.js';
@@ -160,7 +160,7 @@ export async function createBffApp(
   fastify.removeContentTypeParser('text/plain');
   // Before any route is added: the filter below tells a 405 from a 404 by them.
   const routes = RouteMethods.of(fastify);
-  trackInFlight(fastify);
+  trackInFlight(fastify, logAbandoned(logger));
   writeAtTurnEnd(fastify);
   releaseMemoryWhenIdle(fastify);
   logAccess(fastify, logger);
