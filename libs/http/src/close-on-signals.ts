@@ -54,6 +54,9 @@ export async function gracefulShutdown(
  * handler for the whole process rather than Nest's `enableShutdownHooks()`
  * per app: with several apps in one process each of those would end the
  * process as soon as its own app had closed, cutting the others' requests.
+ * A second signal while closing is noted and nothing more: once the first
+ * handler was gone, Node's default one killed the process mid-drain, cutting
+ * the requests the first signal had let finish. The drain is bounded anyway.
  */
 export function closeOnSignals(
   apps: NestFastifyApplication[],
@@ -63,6 +66,7 @@ export function closeOnSignals(
   let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (closing) {
+      logger.log(`${signal} received again: still closing, within ${options.graceMs + options.drainMs} ms`);
       return;
     }
     closing = true;
@@ -83,6 +87,6 @@ export function closeOnSignals(
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }

@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { answering, startNodeProcess, type NodeProcess } from './support/node-process.js';
+import { bearer, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './support/tokens.js';
+
+/*
+ * An orchestrator that sends SIGTERM again, or a developer pressing Ctrl-C
+ * twice, while the gateway drains: the requests the first signal let run
+ * must still finish, and the process still exit cleanly.
+ */
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const LAUNCHER = join(ROOT, 'dist', 'src', 'main.js');
+
+describe('a second signal while the gateway drains', () => {
+  let launcher: NodeProcess | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(LAUNCHER)) {
+      await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
+    }
+  });
+  afterAll(() => launcher?.stop('SIGKILL'));
+
+  it.each<NodeJS.Signals>(['SIGTERM', 'SIGINT'])(
+    'lets the request in flight finish after %s twice, and exits cleanly',
+    async (signal) => {
+      launcher = await startNodeProcess({
+        name: 'launcher',
+        script: LAUNCHER,
+        cwd: ROOT,
+        portCount: 5,
+        env: ([mobile, web, user, order, preference]) => ({
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'test',
+          HOST: '127.0.0.1',
+          JWT_SECRET: TEST_JWT_SECRET,
+          JWT_ISSUER: TEST_ISSUER,
+          JWT_AUDIENCE: TEST_AUDIENCE,
+          MOBILE_BFF_PORT: String(mobile),
+          WEB_BFF_PORT: String(web),
+          DEMO_USER_PORT: String(user),
+          DEMO_ORDER_PORT: String(order),
+          DEMO_PREFERENCE_PORT: String(preference),
+          DEMO_USER_LATENCY_MS: '1500',
+          UPSTREAM_TIMEOUT_MS: '6000',
+          AGGREGATE_DEADLINE_MS: '6000',
+          SHUTDOWN_GRACE_MS: '0',
+          SHUTDOWN_DRAIN_MS: '5000',
+        }),
+        isReady: answering('/health/live', 2),
+      });
+      const slow = fetch(`http://127.0.0.1:${launcher.ports[0]}/mobile/profile`, { headers: bearer('u1') });
+      await sleep(300);
+
+      process.kill(launcher.pid, signal);
+      await sleep(100);
+      process.kill(launcher.pid, signal);
+
+      expect((await slow).status).toBe(200);
+      await launcher.stop(signal, 5_000);
+      expect(launcher.exitCode()).toBe(0);
+      expect(launcher.output()).toContain(`${signal} received again: still closing`);
+    },
+  );
+});
