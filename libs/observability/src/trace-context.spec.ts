@@ -15,11 +15,23 @@ describe(traceContextFor.name, () => {
     expect(context.parentSpanId).toBeUndefined();
   });
 
-  it('ignores malformed and all-zero traceparents', () => {
+  it('continues the trace of a later version, read as version 00', () => {
+    const context = traceContextFor(
+      '01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-comes-next',
+      'r',
+    );
+    expect(context.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(context.parentSpanId).toBe('b7ad6b7169203331');
+  });
+
+  it('ignores malformed, all-zero, uppercase, version ff and overlong version 00 traceparents', () => {
     for (const header of [
       'garbage',
       '00-00000000000000000000000000000000-b7ad6b7169203331-01',
       '01-abc-def-01',
+      '00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01',
+      'ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra',
     ]) {
       const context = traceContextFor(header, 'custom-id');
       expect(context.parentSpanId).toBeUndefined();

@@ -10,7 +10,14 @@ export interface TraceContext {
   sampled: boolean;
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+/*
+ * Version, trace id, parent id, flags, and for a later version whatever it
+ * adds after another dash. Lowercase only: W3C Trace Context has a receiver
+ * ignore a traceparent with uppercase hex. A version after 00 is read as 00
+ * (its first four fields), so a newer caller's trace is still continued;
+ * version ff is invalid, and version 00 has nothing after the flags.
+ */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const ALL_ZERO = /^0+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -50,13 +57,19 @@ export function newSpanId(): string {
  * in a client's bug report finds the trace too.
  */
 export function traceContextFor(traceparent: string | undefined, requestId: string): TraceContext {
-  const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent.trim().toLowerCase());
-  if (match && !ALL_ZERO.test(match[1]) && !ALL_ZERO.test(match[2])) {
+  const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
+  if (
+    match &&
+    match[1] !== 'ff' &&
+    (match[1] !== '00' || match[5] === undefined) &&
+    !ALL_ZERO.test(match[2]) &&
+    !ALL_ZERO.test(match[3])
+  ) {
     return {
-      traceId: match[1],
-      parentSpanId: match[2],
+      traceId: match[2],
+      parentSpanId: match[3],
       spanId: newSpanId(),
-      sampled: (parseInt(match[3], 16) & 1) === 1,
+      sampled: (parseInt(match[4], 16) & 1) === 1,
     };
   }
   const traceId = UUID.test(requestId) ? hexOf(requestId).toLowerCase() : hexOf(randomUUID());
