@@ -1,7 +1,7 @@
 import { startDemoServices } from '../apps/demo-services/src/demo-services.js';
 import { startMobileBff } from '../apps/mobile-bff/src/start-mobile-bff.js';
 import { startWebBff } from '../apps/web-bff/src/start-web-bff.js';
-import { closeOnSignals, loadConfigOrExit, warnAboutDevelopmentSecret } from '@app/http';
+import { closeOnSignals, exitOnListenFailure, loadConfigOrExit, warnAboutDevelopmentSecret } from '@app/http';
 import { performance } from 'node:perf_hooks';
 import { launchBanner } from './launch-banner.js';
 
@@ -15,8 +15,10 @@ const demo = await startDemoServices({
   host: config.http.host,
   ports: config.demo.ports,
   faults: config.demo.faults,
-});
-const [mobile, web] = await Promise.all([startMobileBff(config), startWebBff(config)]);
+}).catch(exitOnListenFailure);
+const [mobile, web] = await Promise.all([startMobileBff(config), startWebBff(config)]).catch(
+  exitOnListenFailure,
+);
 // Demo services close last, so requests still in flight at the BFFs can finish.
 closeOnSignals([mobile, web], config.shutdown, [demo]);
 console.log(

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { answering, startNodeProcess, type NodeProcess } from './support/node-process.js';
+import { answering, sparePort, startNodeProcess, type NodeProcess } from './support/node-process.js';
 
 /*
  * `npm start | grep ...`, then Ctrl-C: the shell signals the whole
@@ -62,4 +63,40 @@ describe('the launcher writing to a pipe', () => {
     // Only stderr is read now: a stack trace or pino's flush error would show here.
     expect(launcher.output().slice(outputBefore)).not.toMatch(/Error|flushSync/);
   }, 30_000);
+});
+
+describe('the launcher on a port another process holds', () => {
+  it('says in one line which address it cannot listen on and what to do, and exits 1', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    try {
+      const [web, user, order, preference] = await Promise.all([1, 2, 3, 4].map(() => sparePort()));
+      const result = await promisify(execFile)(process.execPath, [LAUNCHER], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'test',
+          HOST: '127.0.0.1',
+          MOBILE_BFF_PORT: String(taken),
+          WEB_BFF_PORT: String(web),
+          DEMO_USER_PORT: String(user),
+          DEMO_ORDER_PORT: String(order),
+          DEMO_PREFERENCE_PORT: String(preference),
+        },
+        timeout: 15_000,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
+      );
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `cannot listen on 127.0.0.1:${taken} (EADDRINUSE): another process holds that port`,
+      );
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type AppConfig } from '@app/config';
+import { exitOnListenFailure } from '@app/http';
 import { startDemoServices } from './demo-services.js';
 
 let config: AppConfig;
@@ -16,7 +17,7 @@ const services = await startDemoServices({
   host: config.http.host,
   ports: config.demo.ports,
   faults: config.demo.faults,
-});
+}).catch(exitOnListenFailure);
 console.log(`user service        ${services.urls.user}`);
 console.log(`order service       ${services.urls.order}`);
 console.log(`preference service  ${services.urls.preference}`);

@@ -19,3 +19,25 @@ export function warnAboutDevelopmentSecret(config: AppConfig): void {
     new Logger('Config').warn(DEVELOPMENT_SECRET_WARNING);
   }
 }
+
+const LISTEN_HINTS: Record<string, string> = {
+  EADDRINUSE:
+    'another process holds that port; stop it, or choose another (MOBILE_BFF_PORT, WEB_BFF_PORT, DEMO_*_PORT)',
+  EACCES: 'this user may not listen on that port; choose one above 1023',
+  EADDRNOTAVAIL: 'no network interface of this machine has that address; check HOST',
+};
+
+/**
+ * For entry points only: a server that cannot listen ends the process with
+ * one line naming the address and what to do, rather than a stack trace.
+ * The error code stays in the line, for scripts that look for it.
+ */
+export function exitOnListenFailure(error: unknown): never {
+  const { code, address, port } = (error ?? {}) as { code?: unknown; address?: unknown; port?: unknown };
+  const hint = typeof code === 'string' ? LISTEN_HINTS[code] : undefined;
+  if (hint === undefined) {
+    throw error;
+  }
+  console.error(`cannot listen on ${String(address)}:${String(port)} (${String(code)}): ${hint}`);
+  process.exit(1);
+}
