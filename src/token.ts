@@ -1,3 +1,4 @@
+import { USER_ID_PATTERN } from '@app/auth';
 import { loadConfigOrExit } from '@app/http';
 import jwt from 'jsonwebtoken';
 import { cliArgsOrExit, readCliArgs } from './cli-args.js';
@@ -22,6 +23,12 @@ const config = loadConfigOrExit(process.env);
 if (config.auth.key.kind !== 'secret') {
   console.error(
     'npm run token signs with JWT_SECRET; this configuration verifies with a public key or JWKS.',
+  );
+  process.exit(1);
+}
+if (!USER_ID_PATTERN.test(values.sub)) {
+  console.error(
+    '--sub must be a user id the gateway accepts: 1 to 128 letters, digits and . _ : @ | - (such as u1, auth0|abc or ana@example.com)',
   );
   process.exit(1);
 }
