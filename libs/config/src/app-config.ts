@@ -140,9 +140,9 @@ export interface ApiKeyConsumer {
 
 /** Rate limits of one consumer tier. */
 export interface ThrottleTier {
-  /** Requests per second. */
+  /** Requests per burst window (THROTTLE_BURST_WINDOW_MS). */
   burst: number;
-  /** Requests per minute. */
+  /** Requests per sustained window (THROTTLE_SUSTAINED_WINDOW_MS). */
   sustained: number;
 }
 

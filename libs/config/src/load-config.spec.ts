@@ -452,22 +452,22 @@ describe(`${loadConfig.name} with API_KEYS and THROTTLE_TIERS`, () => {
     [
       'a burst of 0',
       '{"gold": {"burst": 0, "sustained": 300}}',
-      'tier gold needs burst as a whole number of requests per second, at least 1',
+      'tier gold needs burst as a whole number of requests per burst window (THROTTLE_BURST_WINDOW_MS), at least 1',
     ],
     [
       'a fractional sustained rate',
       '{"gold": {"burst": 10, "sustained": 2.5}}',
-      'tier gold needs sustained as a whole number of requests per minute, at least 1',
+      'tier gold needs sustained as a whole number of requests per sustained window (THROTTLE_SUSTAINED_WINDOW_MS), at least 1',
     ],
     [
       'a rate given as text',
       '{"gold": {"burst": "10", "sustained": 300}}',
-      'tier gold needs burst as a whole number of requests per second, at least 1',
+      'tier gold needs burst as a whole number of requests per burst window (THROTTLE_BURST_WINDOW_MS), at least 1',
     ],
     [
       'a missing rate',
       '{"gold": {"burst": 10}}',
-      'tier gold needs sustained as a whole number of requests per minute, at least 1',
+      'tier gold needs sustained as a whole number of requests per sustained window (THROTTLE_SUSTAINED_WINDOW_MS), at least 1',
     ],
     [
       'an unknown field',
@@ -477,7 +477,7 @@ describe(`${loadConfig.name} with API_KEYS and THROTTLE_TIERS`, () => {
     [
       'faults in several tiers',
       '{"gold": {"burst": -1, "sustained": 300}, "silver": {"burst": 1}}',
-      'tier gold needs burst as a whole number of requests per second, at least 1; tier silver needs sustained as a whole number of requests per minute, at least 1',
+      'tier gold needs burst as a whole number of requests per burst window (THROTTLE_BURST_WINDOW_MS), at least 1; tier silver needs sustained as a whole number of requests per sustained window (THROTTLE_SUSTAINED_WINDOW_MS), at least 1',
     ],
   ])('refuses THROTTLE_TIERS with %s in one line that names the rule', (_label, value, rule) => {
     expect(problemsOf({ THROTTLE_TIERS: value })).toEqual([`THROTTLE_TIERS: ${rule}`]);

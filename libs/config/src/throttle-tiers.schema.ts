@@ -17,8 +17,10 @@ const DEFAULT_THROTTLE_TIERS: Record<string, ThrottleTier> = {
   partner: { burst: 10, sustained: 300 },
 };
 
-const BURST_RULE = 'needs burst as a whole number of requests per second, at least 1';
-const SUSTAINED_RULE = 'needs sustained as a whole number of requests per minute, at least 1';
+const BURST_RULE =
+  'needs burst as a whole number of requests per burst window (THROTTLE_BURST_WINDOW_MS), at least 1';
+const SUSTAINED_RULE =
+  'needs sustained as a whole number of requests per sustained window (THROTTLE_SUSTAINED_WINDOW_MS), at least 1';
 
 const tierSchema = z.strictObject(
   {
@@ -62,7 +64,7 @@ function readTiers(value: Record<string, unknown>): {
   return { tiers, problems };
 }
 
-/** `THROTTLE_TIERS`: `{"<tier>": {"burst": <per second>, "sustained": <per minute>}}`; all its problems on one line. */
+/** `THROTTLE_TIERS`: `{"<tier>": {"burst": <per burst window>, "sustained": <per sustained window>}}`; all its problems on one line. */
 export const throttleTiersSchema = z
   .string()
   .optional()
