@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { Agent, get, request, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gracefulShutdown } from '@app/http';
 import { startStack, type Stack } from './support/stack.js';
@@ -39,6 +39,15 @@ describe('graceful shutdown', () => {
     expect((await fetch(`${stack.mobileUrl}/health/live`, { headers: { connection: 'close' } })).status).toBe(
       200,
     );
+    // A keep-alive client is told to reconnect, which takes it to an instance that stays.
+    const live = await new Promise<IncomingMessage>((resolve, reject) =>
+      get(`${stack.mobileUrl}/health/live`, { agent: new Agent({ keepAlive: true }) }, resolve).on(
+        'error',
+        reject,
+      ),
+    );
+    live.resume();
+    expect(live.headers.connection).toBe('close');
 
     // Past the grace period (generous, so a loaded machine still checks readiness within it).
     await new Promise((resolve) => setTimeout(resolve, 2_200));

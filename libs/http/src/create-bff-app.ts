@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import compress from '@fastify/compress';
 import type { AppConfig } from '@app/config';
-import { startTracing, type RequestContext } from '@app/observability';
+import { processLifecycle, startTracing, type RequestContext } from '@app/observability';
 import type { FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -188,6 +188,10 @@ export async function createBffApp(
   // In onSend, so answers given before the route's hooks run (a CORS preflight) carry the id too.
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
+    // Once shutdown begins, each answer closes its connection: a keep-alive client's next request goes to an instance that stays.
+    if (processLifecycle.shuttingDown) {
+      void reply.header('connection', 'close');
+    }
     done(null, payload);
   });
   app.useGlobalFilters(new ProblemFilter(routes));
