@@ -14,29 +14,38 @@ import { bearer } from './support/tokens.js';
 /** Generous for one profile from the demo services: an answer held up by a dead Redis would take longer. */
 const ANSWER_BOUND_MS = 1_000;
 
-describe.skipIf(sharedRedisUrl === undefined)('the cache through a Redis crash and restart', () => {
+/**
+ * A stack with the cache on, over a redis-server of the suite's own, for
+ * the suite's tests (call it in a describe block); the returned function
+ * hands them both, once started.
+ */
+function stackOnPrivateRedis(): () => { redis: PrivateRedis; stack: Stack } {
   let redis: PrivateRedis | undefined;
   let stack: Stack | undefined;
-
   beforeAll(async () => {
     redis = await PrivateRedis.start();
     stack = await startStack({ ...redisEnv(redis.url), CACHE_ENABLED: 'true' });
     await untilRedisIsUp(stack);
   });
   afterAll(async () => {
+    // A test may leave its Redis stalled: a stopped process would not take the kill until resumed.
+    redis?.resume();
     try {
       await stack?.close();
     } finally {
       await redis?.kill();
     }
   });
-
-  const running = (): { redis: PrivateRedis; stack: Stack } => {
+  return () => {
     if (redis === undefined || stack === undefined) {
       throw new Error('the suite did not start');
     }
     return { redis, stack };
   };
+}
+
+describe.skipIf(sharedRedisUrl === undefined)('the cache through a Redis crash and restart', () => {
+  const running = stackOnPrivateRedis();
   const profile = (sub: string): Promise<Response> =>
     fetch(`${running().stack.mobileUrl}/mobile/profile`, { headers: bearer(sub) });
   const dashboard = (sub: string): Promise<Response> =>
@@ -130,27 +139,10 @@ describe.skipIf(sharedRedisUrl === undefined)('the cache through a Redis crash a
 });
 
 describe.skipIf(sharedRedisUrl === undefined)('a preference change while Redis stalls', () => {
-  let redis: PrivateRedis | undefined;
-  let stack: Stack | undefined;
-
-  beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    stack = await startStack({ ...redisEnv(redis.url), CACHE_ENABLED: 'true' });
-    await untilRedisIsUp(stack);
-  });
-  afterAll(async () => {
-    redis?.resume();
-    try {
-      await stack?.close();
-    } finally {
-      await redis?.kill();
-    }
-  });
+  const running = stackOnPrivateRedis();
 
   it('reaches the next preference read and the next profile once Redis answers again', async () => {
-    if (redis === undefined || stack === undefined) {
-      throw new Error('the suite did not start');
-    }
+    const { redis, stack } = running();
     const { mobileUrl, webUrl } = stack;
     const userId = 'k-stall';
     const preferences = async (): Promise<{ theme: string }> =>

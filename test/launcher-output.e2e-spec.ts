@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { buildLauncherIfMissing, LAUNCHER, ROOT } from './support/launcher.js';
 import { answering, sparePort, startNodeProcess, type NodeProcess } from './support/node-process.js';
 
 /*
@@ -13,19 +11,13 @@ import { answering, sparePort, startNodeProcess, type NodeProcess } from './supp
  * once and quietly, as it does on a terminal.
  */
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const LAUNCHER = join(ROOT, 'dist', 'src', 'main.js');
 /** Past this, `stop` kills the launcher, whose exit code is then no longer 0. */
 const PROMPT_EXIT_MS = 5_000;
 
 describe('the launcher writing to a pipe', () => {
   let launcher: NodeProcess | undefined;
 
-  beforeAll(async () => {
-    if (!existsSync(LAUNCHER)) {
-      await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
-    }
-  });
+  beforeAll(buildLauncherIfMissing);
   afterAll(() => launcher?.stop('SIGKILL'));
 
   it('keeps serving and shuts down at once on Ctrl-C after the pipe it logs into is gone', async () => {

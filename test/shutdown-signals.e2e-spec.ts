@@ -1,9 +1,5 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { buildLauncherIfMissing, LAUNCHER, ROOT } from './support/launcher.js';
 import { answering, startNodeProcess, type NodeProcess } from './support/node-process.js';
 import { bearer, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './support/tokens.js';
 
@@ -13,17 +9,10 @@ import { bearer, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './support/t
  * must still finish, and the process still exit cleanly.
  */
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const LAUNCHER = join(ROOT, 'dist', 'src', 'main.js');
-
 describe('a second signal while the gateway drains', () => {
   let launcher: NodeProcess | undefined;
 
-  beforeAll(async () => {
-    if (!existsSync(LAUNCHER)) {
-      await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
-    }
-  });
+  beforeAll(buildLauncherIfMissing);
   afterAll(() => launcher?.stop('SIGKILL'));
 
   it.each<NodeJS.Signals>(['SIGTERM', 'SIGINT'])(
