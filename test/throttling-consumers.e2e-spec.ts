@@ -90,6 +90,31 @@ describe('API consumers and their tiers', () => {
     }
   });
 
+  it("refuses a consumer on the routes of users' own data with a 403 problem, spending none of its limits", async () => {
+    const headers = withKey(KEYS.reporting);
+    for (const [base, path] of [
+      [stack.mobileUrl, '/mobile/profile'],
+      [stack.mobileUrl, '/mobile/orders'],
+      [stack.webUrl, '/web/orders'],
+      [stack.webUrl, '/web/dashboard'],
+    ]) {
+      for (let attempt = 0; attempt < 4; attempt += 1) {
+        const response = await fetch(`${base}${path}`, { headers });
+        expect(rateLimitHeaderNames(response)).toEqual([]);
+        const problem = await expectProblem(response, 403);
+        expect(problem.detail).toBe(
+          'This route serves signed-in users; API consumers have no user data here.',
+        );
+      }
+    }
+    for (const base of [stack.mobileUrl, stack.webUrl]) {
+      const standing = await (
+        await fetch(`${base}/admin/rate-limits?key=consumer:reporting`, { headers: adminHeaders('ops-view') })
+      ).json();
+      expect(standing.windows.map((window: { used: number }) => window.used)).toEqual([0, 0]);
+    }
+  });
+
   it('refuses a consumer without the admin role on every admin route with a 403 problem', async () => {
     for (const base of [stack.mobileUrl, stack.webUrl]) {
       const headers = withKey(KEYS.reporting);

@@ -8,6 +8,7 @@ import { AuthGuard } from '@nestjs/passport';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Observable } from 'rxjs';
 import { callerFromConsumer, isCaller, type Caller } from './caller.js';
+import { consumerRefused, USERS_ONLY } from './current-user.decorator.js';
 import { FailedAttempts } from './failed-attempts.js';
 import { BEARER_PREFIX, JwtStrategy } from './jwt.strategy.js';
 import { matchApiKey } from './match-api-key.js';
@@ -60,6 +61,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     (handler, controller) =>
       this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [handler, controller]) === true,
   );
+  private readonly servesUsersOnly = perRoute(
+    (handler) => this.reflector.get<boolean | undefined>(USERS_ONLY, handler) === true,
+  );
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
@@ -88,6 +92,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
         throw error;
       }
       noteCaller(request, request.user);
+      if (this.servesUsersOnly(context)) {
+        throw consumerRefused();
+      }
       return true;
     }
     return this.verifyBearer(request, context);
