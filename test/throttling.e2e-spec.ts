@@ -114,6 +114,7 @@ describe('rate limits a caller sees on its answers', () => {
     ['an unknown kind', 'key=session:abc'],
     ['an empty id', 'key=user:'],
     ['an id with a space', 'key=user:a%20b'],
+    ['an address that is none', 'key=ip:notanip'],
     ['no key at all', ''],
     ['an unknown parameter', 'key=user:u1&window=burst'],
   ])('refuses a rate-limit query with %s as a 400 problem', async (_case, query) => {

@@ -2,17 +2,20 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { Roles } from '@app/auth';
 import { ApiAnswer, ApiQueryOf, ZodValidationPipe } from '@app/http';
 import { RateLimitInspector, type WindowStanding } from '@app/throttling';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { rateLimitsAnswerSchema } from './admin-answers.js';
 import { AdminNetworkGuard } from './admin-network.guard.js';
 
+const KEY_RULE = 'must be user:<id>, consumer:<name> or ip:<address>';
+
 const querySchema = z.strictObject({
   key: z
     .string()
-    .regex(/^(user|consumer|ip):[A-Za-z0-9_.:@|-]{1,128}$/, {
-      error: 'must be user:<id>, consumer:<name> or ip:<address>',
-    })
+    .regex(/^(user|consumer|ip):[A-Za-z0-9_.:@|-]{1,128}$/, { error: KEY_RULE })
+    // An address that is none would only ever show an empty window, as if that caller had spent nothing.
+    .refine((key) => !key.startsWith('ip:') || isIP(key.slice(3)) !== 0, { error: KEY_RULE })
     .describe('user:<id>, consumer:<name> or ip:<address>'),
 });
 
