@@ -259,7 +259,10 @@ describe('tracing off, the default', () => {
   });
 
   it('sends nothing anywhere, and upstreams still get the trace context as before', async () => {
-    const response = await profile(stack, 'u1', { traceparent: CLIENT_TRACEPARENT });
+    const response = await profile(stack, 'u1', {
+      traceparent: CLIENT_TRACEPARENT,
+      tracestate: 'vendor=abc,other=1',
+    });
     expect(await readProfile(response)).toEqual(expectedProfile('u1'));
     // Closing flushes whatever a tracer would have queued.
     await stack.close();
@@ -269,6 +272,8 @@ describe('tracing off, the default', () => {
     expect(collector.contentTypes).toEqual([]);
     expect(users.received[0].headers.traceparent).toMatch(new RegExp(`^00-${CLIENT_TRACE}-[0-9a-f]{16}-01$`));
     expect(spanIdIn(users.received[0].headers.traceparent)).not.toBe(CLIENT_SPAN);
+    // The caller's vendors' state goes on with its trace.
+    expect(users.received[0].headers.tracestate).toBe('vendor=abc,other=1');
   });
 });
 

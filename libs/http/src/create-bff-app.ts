@@ -178,6 +178,7 @@ export async function createBffApp(
       performance.now(),
       /\bno-(cache|store)\b/i.test(header(request, 'cache-control') ?? ''),
       request.routeOptions.url,
+      header(request, 'tracestate'),
     );
     done();
   });

@@ -26,10 +26,12 @@ export class HttpRequestContext implements RequestContext {
     readonly receivedAt: number,
     readonly noCache: boolean,
     readonly route: string | undefined,
+    /** The caller's `tracestate` header, passed on with its trace. */
+    private readonly tracestate?: string,
   ) {}
 
   get trace(): TraceContext {
-    this.knownTrace ??= traceContextFor(this.traceparent, this.requestId);
+    this.knownTrace ??= traceContextFor(this.traceparent, this.requestId, this.tracestate);
     return this.knownTrace;
   }
 

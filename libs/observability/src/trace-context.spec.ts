@@ -9,6 +9,13 @@ describe(traceContextFor.name, () => {
     expect(context.sampled).toBe(true);
   });
 
+  it("keeps the caller's tracestate with a continued trace, and drops it with one started here", () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    expect(traceContextFor(traceparent, 'r', 'vendor=abc').state).toBe('vendor=abc');
+    expect(traceContextFor('garbage', 'r', 'vendor=abc').state).toBeUndefined();
+    expect(traceContextFor(traceparent, 'r', `v=${'x'.repeat(600)}`).state).toBeUndefined();
+  });
+
   it('starts a trace named after a UUID request id when no traceparent came', () => {
     const context = traceContextFor(undefined, '3f2504e0-4f89-41d3-9a0c-0305e82c3301');
     expect(context.traceId).toBe('3f2504e04f8941d39a0c0305e82c3301');

@@ -8,7 +8,12 @@ export interface TraceContext {
   /** This request's span: upstream calls name it as their parent. */
   spanId: string;
   sampled: boolean;
+  /** The caller's `tracestate`, passed on to upstreams with the trace it belongs to; none for a trace started here. */
+  state?: string;
 }
+
+/** W3C Trace Context's limit a vendor must at least propagate; a longer list is dropped rather than cut. */
+const MAX_TRACESTATE_LENGTH = 512;
 
 /*
  * Version, trace id, parent id, flags, and for a later version whatever it
@@ -56,7 +61,11 @@ export function newSpanId(): string {
  * starts one whose id is the request id when that is a UUID, so a request id
  * in a client's bug report finds the trace too.
  */
-export function traceContextFor(traceparent: string | undefined, requestId: string): TraceContext {
+export function traceContextFor(
+  traceparent: string | undefined,
+  requestId: string,
+  tracestate?: string,
+): TraceContext {
   const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
   if (
     match &&
@@ -70,6 +79,10 @@ export function traceContextFor(traceparent: string | undefined, requestId: stri
       parentSpanId: match[3],
       spanId: newSpanId(),
       sampled: (parseInt(match[4], 16) & 1) === 1,
+      state:
+        tracestate !== undefined && tracestate.length > 0 && tracestate.length <= MAX_TRACESTATE_LENGTH
+          ? tracestate
+          : undefined,
     };
   }
   const traceId = UUID.test(requestId) ? hexOf(requestId).toLowerCase() : hexOf(randomUUID());

@@ -26,6 +26,7 @@ const GATEWAY_FIELDS = new Set([
   'x-request-timeout-ms',
   'x-request-id',
   'traceparent',
+  'tracestate',
   'idempotency-key',
   'host',
 ]);
@@ -47,6 +48,11 @@ function callHeaders(request: UpstreamRequest, instance: UpstreamInstance, timeo
       'traceparent',
       request.traceparent ?? formatTraceparent(context.trace, newSpanId()),
     );
+    const state = context.trace.state;
+    // W3C Trace Context: vendors pass the caller's tracestate on with the trace it belongs to.
+    if (state !== undefined) {
+      fields.push('tracestate', state);
+    }
   }
   if (request.idempotencyKey !== undefined) {
     fields.push('idempotency-key', request.idempotencyKey);
