@@ -140,10 +140,8 @@ describe('a flood of tokens naming unknown key ids', () => {
       statuses.push(...answers);
     }
 
-    // Every token refused: 401 while the address may still try, 429 once it has failed too often (AUTH_FAILURE_LIMIT).
+    expect(new Set(statuses)).toEqual(new Set([401]));
     expect(statuses).toHaveLength(200);
-    expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
-    expect(statuses.filter((status) => status === 401).length).toBeGreaterThanOrEqual(100);
     // One refresh per BFF within the 30 s cooldown, however many unknown kids arrived.
     expect(jwks.requests - atBoot).toBeLessThanOrEqual(2);
     expect(atBoot).toBe(2);

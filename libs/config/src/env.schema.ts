@@ -251,7 +251,12 @@ const baseSchema = z.object({
   JWT_ISSUER: optionalText('must be at most 2048 characters'),
   JWT_AUDIENCE: optionalText('must be at most 2048 characters'),
   JWT_CLOCK_TOLERANCE_S: nonNegativeInt(10, 300, 'seconds'),
-  AUTH_FAILURE_LIMIT: nonNegativeInt(100, 1_000_000, 'failures'),
+  /*
+   * Off by default: behind a proxy not listed in TRUSTED_PROXIES every client
+   * shares the proxy's address, and one client's bad tokens would hold back
+   * every new sign-in behind it. Set it once addresses are the clients' own.
+   */
+  AUTH_FAILURE_LIMIT: nonNegativeInt(0, 1_000_000, 'failures'),
   AUTH_FAILURE_WINDOW_MS: positiveInt(60_000, 3_600_000, 'milliseconds'),
   JWT_JWKS_REFRESH_INTERVAL_S: positiveInt(600, 86_400, 'seconds'),
   JWT_JWKS_UNKNOWN_KID_COOLDOWN_S: positiveInt(30, 3600, 'seconds'),
