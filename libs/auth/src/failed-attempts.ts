@@ -19,8 +19,9 @@ const MAX_ADDRESSES = 10_000;
  * this instance has already verified: many users may share one address
  * (a carrier's NAT), and those already signed in keep working. Counted in
  * each instance's memory, rather than in Redis with the rate limits, so
- * that it costs a request that fails nothing but a map lookup and one that
- * succeeds nothing at all.
+ * that it costs every request one map lookup and a failure one map write.
+ * Off unless AUTH_FAILURE_LIMIT is set: behind a proxy the gateway does not
+ * trust, every client would share the proxy's address.
  */
 export class FailedAttempts {
   /*
