@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { lowerCased } from './lower-cased.js';
 import { apiKeysSchema } from './api-keys.schema.js';
 import { SERVICE_ENV_PREFIX, tuningSchema } from './service-tuning.schema.js';
 import { throttleTiersSchema } from './throttle-tiers.schema.js';
@@ -51,10 +52,22 @@ const nonNegativeInt = (fallback: number, max: number, unit: string) =>
     .max(max, { error: `must be at most ${max} ${unit}` })
     .default(fallback);
 
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''], { error: 'must be true or false' })
-  .default('false')
-  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+const flag = z.preprocess(
+  lowerCased,
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
+);
+
+/** A yes/no variable that is on unless set otherwise. */
+const onByDefault = z.preprocess(
+  lowerCased,
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
+    .default('true')
+    .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
+);
 
 const rate = z.coerce
   .number({ error: 'must be a number from 0 to 1' })
@@ -197,10 +210,7 @@ const baseSchema = z.object({
   // Unset: 5 s in production (load balancers see readiness turn 503 before connections are refused), 0 elsewhere.
   SHUTDOWN_GRACE_MS: nonNegativeIntOptional(600_000, 'milliseconds'),
   SHUTDOWN_DRAIN_MS: positiveInt(10_000, 600_000, 'milliseconds'),
-  THROTTLE_ENABLED: z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
-    .default('true')
-    .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
+  THROTTLE_ENABLED: onByDefault,
   THROTTLE_BURST_LIMIT: positiveInt(20, 1_000_000, 'requests'),
   THROTTLE_BURST_WINDOW_MS: positiveInt(1000, 3_600_000, 'milliseconds'),
   THROTTLE_SUSTAINED_LIMIT: positiveInt(600, 100_000_000, 'requests'),
@@ -219,10 +229,7 @@ const baseSchema = z.object({
   ADMIN_ALLOWED_IPS: commaList.refine((entries) => entries.every(isIpOrCidr), {
     error: 'must be a comma-separated list of IP addresses or CIDR ranges',
   }),
-  CACHE_ENABLED: z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
-    .default('true')
-    .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
+  CACHE_ENABLED: onByDefault,
   CACHE_MEMORY_MAX_ENTRIES: positiveInt(10_000, 10_000_000, 'entries'),
   CACHE_MEMORY_MAX_MB: positiveInt(32, 65_536, 'megabytes'),
   /*

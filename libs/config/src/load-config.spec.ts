@@ -40,6 +40,21 @@ describe(loadConfig.name, () => {
     });
   });
 
+  it('reads yes/no variables in any case, as operators write them', () => {
+    const config = loadConfig({
+      THROTTLE_ENABLED: 'False',
+      CACHE_ENABLED: 'NO',
+      DEMO_USER_DOWN: 'True',
+      UPSTREAM_HEDGE: 'ON',
+      OTEL_SDK_DISABLED: 'TRUE',
+    });
+    expect(config.throttle.enabled).toBe(false);
+    expect(config.cache.enabled).toBe(false);
+    expect(config.demo.faults.user.down).toBe(true);
+    expect(config.services.user.hedge.enabled).toBe(true);
+    expect(problemsOf({ THROTTLE_ENABLED: 'maybe' })).toEqual(['THROTTLE_ENABLED: must be true or false']);
+  });
+
   it("calls a demo service on the port it was moved to, unless the service's URL is set", () => {
     const config = loadConfig({
       DEMO_USER_PORT: '4101',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lowerCased } from './lower-cased.js';
 import type { ServiceName } from './app-config.js';
 
 /*
@@ -25,9 +26,12 @@ const failureRate = z.coerce
   .gt(0, { error: 'must be a number above 0 and at most 1 (1 turns it off)' })
   .max(1, { error: 'must be a number above 0 and at most 1 (1 turns it off)' });
 
-const onOff = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
-  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+const onOff = z.preprocess(
+  lowerCased,
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
+    .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
+);
 
 export const TUNING_FIELDS = {
   TIMEOUT_MS: wholeNumber(1, 60_000, 'milliseconds'),

@@ -1,5 +1,6 @@
 import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { z } from 'zod';
+import { lowerCased } from './lower-cased.js';
 import type { TracesSampler, TracingConfig } from './app-config.js';
 
 /*
@@ -67,10 +68,14 @@ const milliseconds = (fallback: number, min: number, max: number) =>
     .default(fallback);
 
 export const tracingEnvSchema = z.object({
-  OTEL_SDK_DISABLED: z
-    .enum(['true', 'false', ''], { error: 'must be true or false' })
-    .default('false')
-    .transform((value) => value === 'true'),
+  // The OpenTelemetry specification reads boolean variables case-insensitively.
+  OTEL_SDK_DISABLED: z.preprocess(
+    lowerCased,
+    z
+      .enum(['true', 'false', ''], { error: 'must be true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
+  ),
   // Only OTLP is built in; `none` turns tracing off even with an endpoint set.
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'must be otlp or none' }).default('otlp'),
   OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
