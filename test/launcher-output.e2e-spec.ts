@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { buildLauncherIfMissing, LAUNCHER, ROOT } from './support/launcher.js';
-import { answering, sparePort, startNodeProcess, type NodeProcess } from './support/node-process.js';
+import { buildLauncherIfMissing, LAUNCHER, launcherEnv, ROOT, startLauncher } from './support/launcher.js';
+import { sparePort, type NodeProcess } from './support/node-process.js';
 
 /*
  * `npm start | grep ...`, then Ctrl-C: the shell signals the whole
@@ -21,24 +21,7 @@ describe('the launcher writing to a pipe', () => {
   afterAll(() => launcher?.stop('SIGKILL'));
 
   it('keeps serving and shuts down at once on Ctrl-C after the pipe it logs into is gone', async () => {
-    launcher = await startNodeProcess({
-      name: 'launcher',
-      script: LAUNCHER,
-      cwd: ROOT,
-      portCount: 5,
-      env: ([mobile, web, user, order, preference]) => ({
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'development',
-        HOST: '127.0.0.1',
-        MOBILE_BFF_PORT: String(mobile),
-        WEB_BFF_PORT: String(web),
-        DEMO_USER_PORT: String(user),
-        DEMO_ORDER_PORT: String(order),
-        DEMO_PREFERENCE_PORT: String(preference),
-      }),
-      // The two BFFs' ports come first.
-      isReady: answering('/health/live', 2),
-    });
+    launcher = await startLauncher({ NODE_ENV: 'development' });
     const mobileUrl = `http://127.0.0.1:${launcher.ports[0]}`;
     launcher.closeStdout();
     const outputBefore = launcher.output().length;
@@ -66,16 +49,7 @@ describe('the launcher on a port another process holds', () => {
       const [web, user, order, preference] = await Promise.all([1, 2, 3, 4].map(() => sparePort()));
       const result = await promisify(execFile)(process.execPath, [LAUNCHER], {
         cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          NODE_ENV: 'test',
-          HOST: '127.0.0.1',
-          MOBILE_BFF_PORT: String(taken),
-          WEB_BFF_PORT: String(web),
-          DEMO_USER_PORT: String(user),
-          DEMO_ORDER_PORT: String(order),
-          DEMO_PREFERENCE_PORT: String(preference),
-        },
+        env: launcherEnv([taken, web, user, order, preference]),
         timeout: 15_000,
       }).then(
         () => ({ code: 0, stderr: '' }),

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildLauncherIfMissing, LAUNCHER, ROOT } from './support/launcher.js';
-import { answering, startNodeProcess, type NodeProcess } from './support/node-process.js';
+import { buildLauncherIfMissing, startLauncher } from './support/launcher.js';
+import type { NodeProcess } from './support/node-process.js';
 import { bearer, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './support/tokens.js';
 
 /*
@@ -18,30 +18,15 @@ describe('a second signal while the gateway drains', () => {
   it.each<NodeJS.Signals>(['SIGTERM', 'SIGINT'])(
     'lets the request in flight finish after %s twice, and exits cleanly',
     async (signal) => {
-      launcher = await startNodeProcess({
-        name: 'launcher',
-        script: LAUNCHER,
-        cwd: ROOT,
-        portCount: 5,
-        env: ([mobile, web, user, order, preference]) => ({
-          PATH: process.env.PATH ?? '',
-          NODE_ENV: 'test',
-          HOST: '127.0.0.1',
-          JWT_SECRET: TEST_JWT_SECRET,
-          JWT_ISSUER: TEST_ISSUER,
-          JWT_AUDIENCE: TEST_AUDIENCE,
-          MOBILE_BFF_PORT: String(mobile),
-          WEB_BFF_PORT: String(web),
-          DEMO_USER_PORT: String(user),
-          DEMO_ORDER_PORT: String(order),
-          DEMO_PREFERENCE_PORT: String(preference),
-          DEMO_USER_LATENCY_MS: '1500',
-          UPSTREAM_TIMEOUT_MS: '6000',
-          AGGREGATE_DEADLINE_MS: '6000',
-          SHUTDOWN_GRACE_MS: '0',
-          SHUTDOWN_DRAIN_MS: '5000',
-        }),
-        isReady: answering('/health/live', 2),
+      launcher = await startLauncher({
+        JWT_SECRET: TEST_JWT_SECRET,
+        JWT_ISSUER: TEST_ISSUER,
+        JWT_AUDIENCE: TEST_AUDIENCE,
+        DEMO_USER_LATENCY_MS: '1500',
+        UPSTREAM_TIMEOUT_MS: '6000',
+        AGGREGATE_DEADLINE_MS: '6000',
+        SHUTDOWN_GRACE_MS: '0',
+        SHUTDOWN_DRAIN_MS: '5000',
       });
       const slow = fetch(`http://127.0.0.1:${launcher.ports[0]}/mobile/profile`, { headers: bearer('u1') });
       await sleep(300);
