@@ -1,6 +1,7 @@
 import type { EjectionConfig, ServiceName } from '@app/config';
 import { Logger } from '@nestjs/common';
 import { UpstreamInstance, type Endpoint } from './upstream-instance.js';
+import { pauseMs } from './service-pause.js';
 
 /**
  * The instances of one service and the choice of the next one: smooth
@@ -54,7 +55,7 @@ export class InstancePool {
     if (!this.othersInRotation(instance)) {
       return false;
     }
-    const ms = Math.min(seconds * 1_000, this.ejection.maxMs);
+    const ms = pauseMs(seconds, this.ejection.maxMs);
     instance.setAside(ms);
     this.logger.log(
       `${this.service} service instance ${instance.id} asked for a pause: out of rotation for ${ms} ms`,

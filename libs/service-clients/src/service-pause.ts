@@ -8,6 +8,11 @@
  * again within the ejection limit. Kept apart from the breaker, which
  * counts failures: a 429 is the service working as meant.
  */
+/** The pause a `Retry-After` of `seconds` asks for, never longer than `maxMs` (EJECTION_MAX_MS): a service or instance asking for an hour is tried again within the ejection limit. */
+export function pauseMs(seconds: number, maxMs: number): number {
+  return Math.min(seconds * 1000, maxMs);
+}
+
 export class ServicePause {
   private until = 0;
 
@@ -18,7 +23,7 @@ export class ServicePause {
 
   /** Starts the pause, or makes a running one last longer; returns how long it now lasts, in ms. */
   pause(seconds: number): number {
-    this.until = Math.max(this.until, this.now() + Math.min(seconds * 1000, this.maxMs));
+    this.until = Math.max(this.until, this.now() + pauseMs(seconds, this.maxMs));
     return this.msLeft();
   }
 
