@@ -24,6 +24,7 @@ describe('callerFromPayload', () => {
 
   it('accepts the characters an identity provider puts in ids', () => {
     expect(callerFromPayload({ sub: 'a-b_c.d:e@f', exp }).id).toBe('a-b_c.d:e@f');
+    expect(callerFromPayload({ sub: '...', exp }).id).toBe('...');
     expect(callerFromPayload({ sub: 'auth0|5f7c8ec7c33c6c004bbafe82', exp }).id).toBe(
       'auth0|5f7c8ec7c33c6c004bbafe82',
     );
@@ -41,7 +42,7 @@ describe('callerFromPayload', () => {
     expect(reasonFor({ sub: 'u1', exp: '2030-01-01' })).toBe('missing-expiry');
   });
 
-  it.each(['', 'a/b', 'a%2Fb', 'a\nb', 'x'.repeat(129)])('refuses the sub %j', (sub) => {
+  it.each(['', '.', '..', 'a/b', 'a%2Fb', 'a\nb', 'x'.repeat(129)])('refuses the sub %j', (sub) => {
     expect(reasonFor({ sub, exp })).toBe('invalid-subject');
   });
 });

@@ -16,9 +16,10 @@ export interface Caller {
  * What a user id (a token's `sub`) may be: the characters identity
  * providers put in one (`auth0|5f7c…`, `user@example.com`, UUIDs), up to
  * 128. It becomes a path segment, a query value and a cache key upstream,
- * so no spaces, slashes, quotes or control characters.
+ * so no spaces, slashes, quotes or control characters, and never `.` or
+ * `..` alone, which a path segment would climb out of.
  */
-export const USER_ID_PATTERN = /^[A-Za-z0-9_.:@|-]{1,128}$/;
+export const USER_ID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9_.:@|-]{1,128}$/;
 
 export function isCaller(value: unknown): value is Caller {
   if (typeof value !== 'object' || value === null) {
