@@ -26,6 +26,8 @@ export function createDemoServer(options: DemoServerOptions): FastifyInstance {
     forceCloseConnections: true,
     // Preference patches are a few hundred bytes; a bigger body is a client bug.
     bodyLimit: 16 * 1024,
+    // User ids run to 128 characters and order ids (`o-<user>-<n>`) past that; Fastify's default of 100 answered 414.
+    routerOptions: { maxParamLength: 256 },
   });
 
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).send({ error: 'not found' }));

@@ -214,6 +214,20 @@ describe('startDemoServices', () => {
       });
     });
 
+    it('serves the orders of a user whose id is as long as a token may name', async () => {
+      // This 128-character user has 19 orders.
+      const userId = `u${'a'.repeat(127)}`;
+      expect((await request(`${services.urls.user}/users/${userId}`)).status).toBe(200);
+      const page = (await request(ordersUrl(`userId=${userId}&limit=1`))).body as { items: DemoOrder[] };
+      const order = page.items[0];
+      expect(order?.id.length).toBeGreaterThan(128);
+      expect(await request(`${services.urls.order}/orders/${order?.id}`)).toMatchObject({
+        status: 200,
+        body: order,
+      });
+      expect((await request(`${services.urls.preference}/preferences/${userId}`)).status).toBe(200);
+    });
+
     it('answers 404 for order ids that name no order', async () => {
       for (const id of [
         'o-u1-9999',
