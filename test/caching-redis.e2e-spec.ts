@@ -130,6 +130,25 @@ describe.skipIf(sharedRedisUrl === undefined)('two gateway instances sharing the
     expect(upstreamCalls().user).toBe(1);
   });
 
+  it("makes both instances load a user's order details again after an admin invalidates their cache", async () => {
+    const userId = 'd8';
+    const orderId = `o-${userId}-1`;
+    const detail = (base: string, path: string): Promise<Response> =>
+      fetch(`${base}${path}/${orderId}`, { headers: bearer(userId) });
+    expect((await detail(stack.mobileUrl, '/mobile/orders')).status).toBe(200);
+    expect((await detail(stack.webUrl, '/web/orders')).status).toBe(200);
+    resetCounts();
+    expect((await detail(stack.mobileUrl, '/mobile/orders')).status).toBe(200);
+    expect(upstreamCalls().order).toBe(0);
+
+    expect((await invalidate(stack.webUrl, admin, { userId })).status).toBe(200);
+
+    expect((await detail(stack.mobileUrl, '/mobile/orders')).status).toBe(200);
+    expect((await detail(stack.webUrl, '/web/orders')).status).toBe(200);
+    // One reload serves both instances, through Redis.
+    expect(upstreamCalls().order).toBe(1);
+  });
+
   it('refuses cache invalidation to a caller without the admin role', async () => {
     await expectProblem(await invalidate(stack.webUrl, bearer('d7'), { userId: 'd7' }), 403);
   });

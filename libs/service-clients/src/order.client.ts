@@ -75,26 +75,25 @@ export class OrderClient {
 
   /**
    * The order, if it is the user's: someone else's order is answered
-   * exactly like one that does not exist, so ids cannot be probed.
+   * exactly like one that does not exist, so ids cannot be probed. It is
+   * cached per user and filed under them, so invalidating the user's data
+   * drops it; another user who asks for it gets a 404 from an entry of
+   * their own, which holds the order only to tell whose it is.
    */
   async getForUser(orderId: string, userId: string, options: CallOptions = {}): Promise<Order> {
     if (!ORDER_ID_PATTERN.test(orderId)) {
       throw new UpstreamNotFoundError('order', ORDER.missing);
     }
-    const order = await this.get(orderId, options);
+    const order = await this.upstream.call<Order>({
+      method: 'GET',
+      path: resourcePath('order', '/orders/', orderId, ORDER.missing),
+      expect: ORDER,
+      cache: { key: `detail:${encodeURIComponent(userId)}:${encodeURIComponent(orderId)}`, owner: userId },
+      ...options,
+    });
     if (order.userId !== userId) {
       throw new UpstreamNotFoundError('order', ORDER.missing);
     }
     return order;
-  }
-
-  get(orderId: string, options: CallOptions = {}): Promise<Order> {
-    return this.upstream.call<Order>({
-      method: 'GET',
-      path: resourcePath('order', '/orders/', orderId, ORDER.missing),
-      expect: ORDER,
-      cache: { key: `detail:${encodeURIComponent(orderId)}` },
-      ...options,
-    });
   }
 }
