@@ -182,3 +182,49 @@ describe('preferences just past their freshness', () => {
     expect(stack.demo.faults.preference.requestCount()).toBe(1);
   });
 });
+
+describe('order lists and details past their freshness while the order service is down', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      ...RESOURCE_CACHE_ONLY,
+      ORDER_SERVICE_CACHE_TTL_S: '1',
+      CACHE_STALE_WHILE_REVALIDATE_S: '0',
+      CACHE_STALE_IF_ERROR_S: '3600',
+      ...BREAKER_OUT_OF_REACH,
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('serves the last orders it loaded with X-Response-Complete: false and their Age, never as if current', async () => {
+    const userId = 's3';
+    const paths = [
+      `${stack.webUrl}/web/orders`,
+      `${stack.mobileUrl}/mobile/orders`,
+      `${stack.mobileUrl}/mobile/orders/o-${userId}-1`,
+    ];
+    const get = (url: string): Promise<Response> => fetch(url, { headers: bearer(userId) });
+    const fresh = await Promise.all(paths.map(get));
+    for (const response of fresh) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-response-complete')).toBeNull();
+      expect(response.headers.get('age')).toBeNull();
+    }
+    const freshBodies = await Promise.all(fresh.map((response) => response.json()));
+    stack.demo.faults.order.set({ down: true });
+
+    await vi.waitFor(
+      async () => {
+        const stale = await Promise.all(paths.map(get));
+        expect(stale.map((response) => response.status)).toEqual([200, 200, 200]);
+        for (const response of stale) {
+          expect(response.headers.get('x-response-complete')).toBe('false');
+          expect(Number(response.headers.get('age'))).toBeGreaterThanOrEqual(1);
+        }
+        expect(await Promise.all(stale.map((response) => response.json()))).toEqual(freshBodies);
+      },
+      { timeout: 5_000, interval: 200 },
+    );
+  });
+});

@@ -39,6 +39,7 @@ export class Deadline {
    * @param span the request's span, when tracing is on: each section of an aggregate run under this deadline is its child.
    * @param context the request it is the budget of, handed to every call made under it (its id, its access log line).
    * @param onStart called once, when work first asks for the signal: where the deadline's owner starts watching the client.
+   * @param onStaleCall told the age of the data when a call made directly under this deadline (outside an aggregate) is answered from the cache past its freshness.
    */
   constructor(
     readonly at: number,
@@ -46,6 +47,7 @@ export class Deadline {
     readonly span?: TraceSpan,
     readonly context?: RequestContext,
     private readonly onStart?: (deadline: Deadline) => void,
+    private readonly onStaleCall?: (ageMs: number) => void,
   ) {}
 
   static after(ms: number): Deadline {
@@ -74,8 +76,13 @@ export class Deadline {
   }
 
   /** What a service call made directly under this deadline (outside an aggregate) is given. */
-  get callOptions(): { signal: CancelSignal; deadlineAt: number; context: RequestContext | undefined } {
-    return { signal: this.signal, deadlineAt: this.at, context: this.context };
+  get callOptions(): {
+    signal: CancelSignal;
+    deadlineAt: number;
+    context: RequestContext | undefined;
+    onStale: ((ageMs: number) => void) | undefined;
+  } {
+    return { signal: this.signal, deadlineAt: this.at, context: this.context, onStale: this.onStaleCall };
   }
 
   get expired(): boolean {

@@ -66,11 +66,30 @@ function watchClient(reply: FastifyReply, deadline: Deadline): void {
 }
 
 /**
+ * Flags an answer built from cached data past its freshness, for a route
+ * that is not an aggregate and so has no `meta` to say it in: the
+ * aggregates' own header, and `Age` (RFC 9111: the answer was not made by
+ * the origin for this request) in whole seconds. An order that shipped an
+ * hour ago must not read "pending" without a sign.
+ */
+export function sayServedStale(reply: FastifyReply, ageMs: number): void {
+  if (reply.sent) {
+    return;
+  }
+  const ageS = Math.max(0, Math.floor(ageMs / 1000));
+  // Of two stale calls, the answer is as old as its oldest part.
+  const previous = Number(reply.getHeader('age'));
+  void reply.header('x-response-complete', 'false');
+  void reply.header('age', String(Number.isFinite(previous) ? Math.max(previous, ageS) : ageS));
+}
+
+/**
  * Starts a request's deadline, counted from the request's arrival rather
  * than from here, so time spent in auth and throttling is part of the
  * budget; cancels it when the client disconnects before the answer is
  * sent, watching from when work first runs under it. The deadline reports
- * each aggregate settled under it to the section metrics.
+ * each aggregate settled under it to the section metrics, and a call made
+ * directly under it that serves stale data flags the answer.
  */
 @Injectable()
 export class StartDeadlinePipe implements PipeTransform<DeadlineRequest, Deadline> {
@@ -87,6 +106,7 @@ export class StartDeadlinePipe implements PipeTransform<DeadlineRequest, Deadlin
       requestContext?.span,
       requestContext,
       (deadline) => watchClient(reply, deadline),
+      (ageMs) => sayServedStale(reply, ageMs),
     );
   }
 }
