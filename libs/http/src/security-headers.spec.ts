@@ -11,6 +11,10 @@ describe('securityHeaders', () => {
     expect(headers['content-security-policy']).toContain("default-src 'self'");
   });
 
+  it('lets /docs load its assets over plain http on any host name, never sending the browser to https for them', () => {
+    expect(securityHeaders()['content-security-policy']).not.toContain('upgrade-insecure-requests');
+  });
+
   it('follows the options it is given, such as a policy turned off', () => {
     const headers = securityHeaders({ contentSecurityPolicy: false, xFrameOptions: { action: 'deny' } });
     expect(headers['content-security-policy']).toBeUndefined();

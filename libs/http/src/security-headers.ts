@@ -2,7 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** The API answers JSON; only the /docs page runs scripts, Swagger UI's own, some of them inline. */
+/**
+ * The API answers JSON; only the /docs page runs scripts, Swagger UI's own,
+ * some of them inline. Helmet's default `upgrade-insecure-requests` is
+ * left out: the page's assets are its own, on its own scheme, and a browser
+ * that opened an internal `http://mobile-bff:3001/docs` was sent to https
+ * for every one of them and showed a blank page.
+ */
 export const HELMET_OPTIONS = {
   contentSecurityPolicy: {
     directives: {
@@ -10,6 +16,7 @@ export const HELMET_OPTIONS = {
       scriptSrc: ["'self'", "'unsafe-inline'"],
       styleSrc: ["'self'", "'unsafe-inline'"],
       imgSrc: ["'self'", 'data:'],
+      upgradeInsecureRequests: null,
     },
   },
 } satisfies HelmetOptions;
