@@ -72,6 +72,8 @@ export interface ServiceConfig {
   hedge: HedgeConfig;
   /** How long the service's resources stay fresh in the cache; 0 never caches them. */
   cacheTtlMs: number;
+  /** What the health report asks of each instance to see that it answers. */
+  healthPath: string;
 }
 
 export type AppName = 'mobile' | 'web';

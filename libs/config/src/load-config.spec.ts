@@ -99,6 +99,15 @@ describe(loadConfig.name, () => {
     });
   });
 
+  it('probes each service on the health path it is given, /health unless told', () => {
+    const config = loadConfig({ ORDER_SERVICE_HEALTH_PATH: '/status/ready' });
+    expect(config.services.order.healthPath).toBe('/status/ready');
+    expect(config.services.user.healthPath).toBe('/health');
+    expect(problemsOf({ UPSTREAM_HEALTH_PATH: 'health' })).toEqual([
+      'UPSTREAM_HEALTH_PATH: must be a path starting with /',
+    ]);
+  });
+
   it('names the per-service variable that is wrong', () => {
     expect(problemsOf({ ORDER_SERVICE_RETRY_MAX: '5', UPSTREAM_BREAKER_FAILURE_RATE: '2' }).sort()).toEqual([
       'ORDER_SERVICE_RETRY_MAX: must be at most 2 retries',

@@ -124,6 +124,7 @@ function service(
     },
     hedge: { enabled: t.HEDGE, delayMs: t.HEDGE_DELAY_MS },
     cacheTtlMs: t.CACHE_TTL_S * 1000,
+    healthPath: t.HEALTH_PATH,
   };
 }
 

@@ -57,6 +57,9 @@ export const TUNING_FIELDS = {
   HEDGE: onOff,
   HEDGE_DELAY_MS: wholeNumber(0, 60_000, 'milliseconds'),
   CACHE_TTL_S: wholeNumber(0, 86_400, 'seconds'),
+  HEALTH_PATH: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,255}$/, { error: 'must be a path starting with /' }),
 } as const;
 
 export type TuningField = keyof typeof TUNING_FIELDS;
@@ -88,6 +91,7 @@ export const TUNING_DEFAULTS: Tuning = {
   HEDGE: false,
   HEDGE_DELAY_MS: 0,
   CACHE_TTL_S: 60,
+  HEALTH_PATH: '/health',
 };
 
 /** Where a service's own default differs from the one for all: how long its resources stay fresh in the cache. */

@@ -9,7 +9,9 @@ const PROBE_REUSE_MS = 2000;
 
 /**
  * Reports each upstream service: whether its instances answer a probe, its
- * breaker, and how many instances are ejected. A sick service is `degraded`,
+ * breaker, how many instances are ejected, and the pause a 429 asked for,
+ * during which calls fail fast as behind an open breaker. A sick or paused
+ * service is `degraded`,
  * never `down`: the gateway still answers (with fallbacks), and a failing
  * check would make an orchestrator restart every gateway for an outage that
  * is not theirs. Instance hosts are not shown: health is public.
@@ -32,9 +34,12 @@ export class UpstreamsHealthIndicator {
       instancesUp,
       ejected: snapshot.instances.filter((instance) => instance.ejected).length,
       inFlight: snapshot.inFlight,
+      pausedForMs: snapshot.pausedForMs,
     };
     const session = this.indicators.check(`${service}-service`);
-    return instancesUp > 0 && snapshot.breaker === 'closed' ? session.up(details) : session.degraded(details);
+    return instancesUp > 0 && snapshot.breaker === 'closed' && snapshot.pausedForMs === 0
+      ? session.up(details)
+      : session.degraded(details);
   }
 
   private reachableInstances(service: ServiceName): Promise<number> {

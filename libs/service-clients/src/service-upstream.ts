@@ -158,16 +158,23 @@ export class ServiceUpstream {
     return this.stack(request) as Promise<T>;
   }
 
-  /** Asks one instance's `/health`, for the health report only: bypasses every wrapper of the call stack. */
+  /**
+   * Whether one instance answers, for the health report only: bypasses
+   * every wrapper of the call stack. It asks the service's health path
+   * (`/health` by default), which the upstream contract does not promise:
+   * any answer below 500, a 404 included, shows a server that is up, and
+   * a 5xx or no answer one that is not.
+   */
   async probe(instance: UpstreamInstance, timeoutMs: number): Promise<boolean> {
     const { url, hostHeader } = instance.endpoint;
     try {
-      const response = await this.http.client.get(`${url}/health`, {
+      const response = await this.http.client.get(`${url}${this.config.healthPath}`, {
         adapter: this.http.adapter,
         timeout: timeoutMs,
         headers: hostHeader === undefined ? {} : { host: hostHeader },
+        validateStatus: null,
       });
-      return response.status >= 200 && response.status < 300;
+      return response.status < 500;
     } catch {
       return false;
     }
