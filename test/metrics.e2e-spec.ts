@@ -47,6 +47,7 @@ describe('the metrics a BFF exposes', () => {
       '# TYPE http_request_duration_seconds histogram',
       '# TYPE upstream_request_duration_seconds histogram',
       '# TYPE circuit_breaker_state gauge',
+      '# TYPE upstream_calls_refused_total counter',
       '# TYPE cache_events_total counter',
       '# TYPE throttled_requests_total counter',
       '# TYPE aggregate_sections_total counter',
@@ -280,5 +281,31 @@ describe('the breaker gauge', () => {
     expect(breakerOf(mobile, 'user')).toBe(0);
     // The web BFF has its own breakers, and has not called the order service.
     expect(breakerOf(await scrape(stack.webUrl), 'order')).toBe(0);
+  });
+
+  it('counts the calls the open breaker refused without trying the service', async () => {
+    const refusedOf = (samples: readonly Sample[]): number =>
+      samples.find(
+        (sample) =>
+          sample.name === 'upstream_calls_refused_total' &&
+          sample.labels.service === 'order' &&
+          sample.labels.reason === 'breaker_open',
+      )?.value ?? 0;
+    stack.demo.faults.order.set({ errorRate: 1 });
+    await vi.waitFor(async () => {
+      const body = await readProfile(await profile(stack, 'metrics-refused'));
+      expect(body.meta.sections.recentOrders.status).toBe('fallback');
+    });
+    const before = refusedOf(await scrape(stack.mobileUrl));
+    const orderCalls = stack.demo.faults.order.requestCount();
+
+    for (const user of ['metrics-refused-1', 'metrics-refused-2', 'metrics-refused-3']) {
+      expect((await readProfile(await profile(stack, user))).meta.sections.recentOrders.status).toBe(
+        'fallback',
+      );
+    }
+
+    expect(stack.demo.faults.order.requestCount()).toBe(orderCalls);
+    expect(refusedOf(await scrape(stack.mobileUrl))).toBe(before + 3);
   });
 });

@@ -16,6 +16,8 @@ export type UpstreamOutcome =
   | 'gateway_error';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
+/** Why a call was refused before any attempt: an open breaker, a pause the service asked for, a full bulkhead. */
+export type RefusalReason = 'breaker_open' | 'paused' | 'at_capacity';
 export type CacheLayer = 'resource' | 'response';
 export type CacheEvent = 'hit' | 'miss' | 'stale';
 export type TrackerKind = 'user' | 'consumer' | 'ip';
@@ -108,6 +110,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly refusedCalls = new Counter<'service' | 'reason'>({
+    name: 'upstream_calls_refused_total',
+    help: 'Calls to a service refused before any attempt, by reason (breaker_open, paused, at_capacity).',
+    labelNames: ['service', 'reason'],
+    registers: [this.registry],
+  });
+
   private readonly cacheEvents = new Tally<CacheLayer, CacheEvent>(['layer', 'event']);
 
   private readonly sections = new Tally<string, AggregateSectionStatus>(['section', 'status']);
@@ -174,6 +183,10 @@ export class Metrics {
     seconds: number,
   ): void {
     this.upstreamDuration.observe(service, instance, outcome, seconds);
+  }
+
+  countRefusedCall(service: ServiceName, reason: RefusalReason): void {
+    this.refusedCalls.inc({ service, reason });
   }
 
   setBreakerState(service: ServiceName, state: BreakerState): void {

@@ -100,12 +100,14 @@ export function withBreaker(
   config: ServiceConfig,
   policy: CircuitBreakerPolicy,
   pause: ServicePause,
+  metrics: Metrics,
 ): UpstreamWrapper {
   const retryAfterSeconds = cooldownLeft(policy, config.breaker.cooldownMs);
   const logger = new Logger(`Breaker:${config.name}`);
   return (next) => async (request) => {
     const pausedMs = pause.msLeft();
     if (pausedMs > 0) {
+      metrics.countRefusedCall(config.name, 'paused');
       throw new UpstreamUnavailableError(config.name, {
         failedFast: true,
         retryAfterSeconds: Math.ceil(pausedMs / 1000),
@@ -116,6 +118,7 @@ export function withBreaker(
       return await policy.execute(() => next(request));
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
+        metrics.countRefusedCall(config.name, 'breaker_open');
         throw new UpstreamUnavailableError(config.name, {
           failedFast: true,
           retryAfterSeconds: retryAfterSeconds(),

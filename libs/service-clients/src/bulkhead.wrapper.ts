@@ -1,4 +1,5 @@
 import type { ServiceConfig } from '@app/config';
+import type { Metrics } from '@app/observability';
 import { BulkheadRejectedError, bulkhead, type BulkheadPolicy } from 'cockatiel';
 import { UpstreamAtCapacityError } from './upstream.error.js';
 import type { UpstreamWrapper } from './upstream-call.js';
@@ -9,12 +10,17 @@ export function serviceBulkhead(config: ServiceConfig): BulkheadPolicy {
 }
 
 /** Caps the calls in flight to one service; beyond the cap, calls fail fast rather than pile onto it. */
-export function withBulkhead(config: ServiceConfig, policy: BulkheadPolicy): UpstreamWrapper {
+export function withBulkhead(
+  config: ServiceConfig,
+  policy: BulkheadPolicy,
+  metrics: Metrics,
+): UpstreamWrapper {
   return (next) => async (request) => {
     try {
       return await policy.execute(() => next(request));
     } catch (error) {
       if (error instanceof BulkheadRejectedError) {
+        metrics.countRefusedCall(config.name, 'at_capacity');
         throw new UpstreamAtCapacityError(config.name, error);
       }
       throw error;

@@ -112,8 +112,8 @@ export class ServiceUpstream {
     );
     const hedged = withHedging(config.hedge, this.latencies, this.retryBudget)(attempt);
     const retried = withRetries(config.retry, this.retryBudget)(hedged);
-    const guarded = withBreaker(config, this.breaker, this.pause)(retried);
-    const bounded = withBulkhead(config, this.bulkhead)(guarded);
+    const guarded = withBreaker(config, this.breaker, this.pause, metrics)(retried);
+    const bounded = withBulkhead(config, this.bulkhead, metrics)(guarded);
     this.stack = withResourceCache(config, resourceCache)(bounded);
   }
 
