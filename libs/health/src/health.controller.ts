@@ -1,12 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import {
-  HealthCheck,
-  HealthCheckService,
-  MemoryHealthIndicator,
-  type HealthCheckResult,
-} from '@nestjs/terminus';
+import { HealthCheckService, MemoryHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import { SERVICE_NAMES } from '@app/config';
 import { getHeapStatistics } from 'node:v8';
+import { ApiHealthReport } from './api-health-report.decorator.js';
 import { LifecycleHealthIndicator } from './lifecycle.indicator.js';
 import { RedisHealthIndicator } from './redis.indicator.js';
 import { UpstreamsHealthIndicator } from './upstreams.indicator.js';
@@ -36,7 +32,7 @@ export class HealthController {
   ) {}
 
   @Get()
-  @HealthCheck()
+  @ApiHealthReport('Every check: Redis, the heap, and each upstream service')
   overall(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.memory.checkHeap('memory_heap', HEAP_LIMIT_BYTES),
@@ -46,13 +42,13 @@ export class HealthController {
   }
 
   @Get(['live', 'liveness'])
-  @HealthCheck()
+  @ApiHealthReport('Whether the process should be restarted: the heap only')
   live(): Promise<HealthCheckResult> {
     return this.health.check([() => this.memory.checkHeap('memory_heap', HEAP_LIMIT_BYTES)]);
   }
 
   @Get(['ready', 'readiness'])
-  @HealthCheck()
+  @ApiHealthReport('Whether the instance should get traffic: 503 from the start of shutdown')
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.lifecycle.check(),
