@@ -2,7 +2,7 @@ import { demoUser } from '../apps/demo-services/src/demo-data.js';
 import { FakeUpstream } from './support/fake-upstream.js';
 import { expectProblem } from './support/problem.js';
 import { startStack, type Stack } from './support/stack.js';
-import { bearer } from './support/tokens.js';
+import { bearer, mintToken } from './support/tokens.js';
 
 describe('what crosses the boundary to upstreams', () => {
   let users: FakeUpstream;
@@ -18,6 +18,9 @@ describe('what crosses the boundary to upstreams', () => {
       // Far beyond any wait below: a call that ends early was ended by the client leaving, not by a timeout.
       ORDER_SERVICE_TIMEOUT_MS: '10000',
       AGGREGATE_DEADLINE_MS: '10000',
+      // The faults below add up: the user service's breaker must not open and fail later tests fast.
+      USER_SERVICE_BREAKER_CONSECUTIVE_FAILURES: '1000',
+      USER_SERVICE_BREAKER_FAILURE_RATE: '1',
     });
   });
   afterAll(async () => {
@@ -75,6 +78,14 @@ describe('what crosses the boundary to upstreams', () => {
   it('answers 502 when the upstream sends a body that is not JSON', async () => {
     users.respond(() => ({ kind: 'text', body: '{"id": "u1", "name": ' }));
     await expectProblem(await profile('u1'), 502);
+  });
+
+  it('answers 502 when the upstream answers with bytes that are not HTTP, and counts it against the instance', async () => {
+    users.respond(() => ({ kind: 'raw', bytes: 'HELLO THIS IS NOT HTTP\r\n\r\n' }));
+    await expectProblem(await profile('u1'), 502);
+    const admin = { authorization: `Bearer ${mintToken({ sub: 'ops', roles: ['admin'] })}` };
+    const { services } = await (await fetch(`${stack.mobileUrl}/admin/services`, { headers: admin })).json();
+    expect(services[0].instances[0].consecutiveFailures).toBeGreaterThan(0);
   });
 
   it('answers 503 when the upstream resets the connection', async () => {

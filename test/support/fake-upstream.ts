@@ -17,6 +17,8 @@ export type FakeBehaviour =
    * `bytes` and destroys the socket: an upstream process dying mid-answer.
    */
   | { kind: 'cut'; body: string; bytes: number }
+  /** Writes these bytes on the socket instead of an HTTP answer, and closes it: a port that does not speak HTTP. */
+  | { kind: 'raw'; bytes: string }
   | { kind: 'reset' }
   | { kind: 'hang' };
 
@@ -107,6 +109,9 @@ export class FakeUpstream {
         });
         // Flushed on its own so the gateway has the headers and a partial body before the socket dies.
         response.write(behaviour.body.slice(0, behaviour.bytes), () => request.socket.destroy());
+        return;
+      case 'raw':
+        request.socket.end(behaviour.bytes);
         return;
       case 'reset':
         request.socket.destroy();

@@ -41,6 +41,17 @@ describe('classifyTransportError', () => {
     expect(error).toBeInstanceOf(UpstreamBadResponseError);
   });
 
+  it('calls bytes that are not HTTP a bad answer that another instance may be asked for', () => {
+    const error = classifyTransportError(
+      'user',
+      new AxiosError('Expected HTTP/', 'HPE_INVALID_CONSTANT'),
+      calm,
+    );
+    expect(error).toBeInstanceOf(UpstreamBadResponseError);
+    expect((error as UpstreamError).breakerFailure).toBe(true);
+    expect((error as UpstreamError).retryable).toBe(true);
+  });
+
   it('does not blame the upstream for a request the gateway could not build', () => {
     const invalid = new AxiosError('Invalid character in header content', 'ERR_INVALID_CHAR');
     expect(classifyTransportError('user', invalid, calm)).toBe(invalid);

@@ -39,7 +39,8 @@ function isOversized(code: string, error: unknown): boolean {
  * What a failed exchange means. A call cut by the request deadline is a
  * timeout whatever the socket said; one aborted for the caller's sake is
  * cancelled (no verdict on the upstream); a refused, reset or unresolvable
- * connection is an unavailable instance. A request the gateway itself could
+ * connection is an unavailable instance; bytes that are not HTTP are a bad
+ * answer. A request the gateway itself could
  * not build or send is no failure of the upstream: that error is returned as
  * it is, so no breaker or instance is blamed and the client gets a 500.
  */
@@ -63,6 +64,10 @@ export function classifyTransportError(
   }
   if (isOversized(code, error)) {
     return new UpstreamBadResponseError(service, { cause: error });
+  }
+  if (code.startsWith('HPE_')) {
+    // Bytes that are not an HTTP answer: a bad answer (502), and, since undici drops the connection, one another instance may be asked for.
+    return new UpstreamBadResponseError(service, { cause: error, connection: true });
   }
   return new UpstreamUnavailableError(service, { cause: error, connection: true });
 }

@@ -10,7 +10,7 @@ import {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from 'undici';
+import { errors, type Dispatcher } from 'undici';
 
 /*
  * axios stays the service clients' API; this adapter only replaces its
@@ -267,8 +267,19 @@ function axiosHeadersOf(headers: IncomingHttpHeaders): AxiosHeaders {
 }
 
 /** undici's and the system's failures carry a code; anything without one is a fault of ours and stays as it is. */
+/** What undici's HTTP parser reports when an upstream's bytes are not HTTP, where it gives no code of its own. */
+const INVALID_HTTP_CODE = 'HPE_INVALID_RESPONSE';
+
 function transportError(error: unknown, config: InternalAxiosRequestConfig): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
+  /*
+   * undici 7 looks the parser's code up in a table keyed by name, so an
+   * answer that is not HTTP at all (a TLS port behind an http:// URL, a
+   * broken proxy) arrives without one, and would pass for the gateway's own
+   * fault: a 500, no instance ejected, no breaker told.
+   */
+  const code =
+    (error as { code?: unknown } | null)?.code ??
+    (error instanceof errors.HTTPParserError ? INVALID_HTTP_CODE : undefined);
   if (typeof code !== 'string' || !(error instanceof Error)) {
     return error;
   }
