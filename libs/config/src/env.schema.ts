@@ -93,14 +93,21 @@ function isIpOrCidr(value: string): boolean {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }
 
-/** As ioredis will read it: a WHATWG URL (a port that is no number fails there, with the password in the error). */
+/**
+ * As ioredis will read it: a WHATWG URL (a port that is no number fails
+ * there, with the password in the error), and a path that is a database
+ * number if anything: ioredis selects `NaN` for `/cache`, and the failed
+ * SELECT took the process down after it had said it was ready.
+ */
 function isRedisUrl(value: string): boolean {
   if (!URL.canParse(value)) {
     return false;
   }
-  const { protocol } = new URL(value);
-  return protocol === 'redis:' || protocol === 'rediss:';
+  const { protocol, pathname } = new URL(value);
+  return (protocol === 'redis:' || protocol === 'rediss:') && /^(\/(\d{1,5})?)?$/.test(pathname);
 }
+
+const REDIS_URL_RULE = 'must be a redis:// or rediss:// URL, with a database number as its path if any';
 
 const WEIGHTED = /^(.*?);weight=(\d{1,3})$/;
 
@@ -241,10 +248,9 @@ const baseSchema = z.object({
   CACHE_STALE_IF_ERROR_S: nonNegativeInt(86_400, 7 * 86_400, 'seconds'),
   CACHE_RESPONSE_TTL_S: nonNegativeInt(5, 3600, 'seconds'),
   CACHE_LOCK_MS: positiveInt(2000, 60_000, 'milliseconds'),
-  REDIS_URL: optionalText('must be a redis:// or rediss:// URL').refine(
-    (value) => value === undefined || isRedisUrl(value),
-    { error: 'must be a redis:// or rediss:// URL' },
-  ),
+  REDIS_URL: optionalText(REDIS_URL_RULE).refine((value) => value === undefined || isRedisUrl(value), {
+    error: REDIS_URL_RULE,
+  }),
   JWT_SECRET: optionalText('must be at most 2048 characters'),
   JWT_PUBLIC_KEY: optionalText('must be a PEM public key').transform((value) =>
     value === undefined ? undefined : unescapePem(value),

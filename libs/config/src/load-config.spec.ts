@@ -138,9 +138,20 @@ describe(loadConfig.name, () => {
     'redis://127.0.0.1:99999',
     'redis:// spaced',
     'http://127.0.0.1:6379',
+    'redis://127.0.0.1:6379/notadb',
+    'redis://127.0.0.1:6379/1/2',
   ])('refuses the REDIS_URL %s, which ioredis could not connect with, at start', (url) => {
-    expect(problemsOf({ REDIS_URL: url })).toEqual(['REDIS_URL: must be a redis:// or rediss:// URL']);
+    expect(problemsOf({ REDIS_URL: url })).toEqual([
+      'REDIS_URL: must be a redis:// or rediss:// URL, with a database number as its path if any',
+    ]);
   });
+
+  it.each(['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379/', 'rediss://:pw@cache:6380/3'])(
+    'takes the REDIS_URL %s',
+    (url) => {
+      expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+    },
+  );
 
   it('never repeats a received value in its message, since it may be a secret', () => {
     const error = (() => {
