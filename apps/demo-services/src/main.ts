@@ -1,10 +1,10 @@
-import { ConfigError, loadConfig, type AppConfig } from '@app/config';
+import { ConfigError, loadDemoServicesConfig, type DemoServicesSettings } from '@app/config';
 import { exitOnListenFailure } from '@app/http';
 import { startDemoServices } from './demo-services.js';
 
-let config: AppConfig;
+let config: DemoServicesSettings;
 try {
-  config = loadConfig(process.env);
+  config = loadDemoServicesConfig(process.env);
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);
@@ -14,7 +14,7 @@ try {
 }
 
 const services = await startDemoServices({
-  host: config.http.host,
+  host: config.host,
   ports: config.demo.ports,
   faults: config.demo.faults,
 }).catch(exitOnListenFailure);

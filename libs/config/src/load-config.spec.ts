@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from './config.error.js';
 import { DEVELOPMENT_JWT_SECRET } from './development-secret.js';
 import { hashApiKey } from './hash-api-key.js';
-import { loadConfig } from './load-config.js';
+import { loadConfig, loadDemoServicesConfig } from './load-config.js';
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
@@ -180,6 +180,51 @@ describe(loadConfig.name, () => {
       /^JWT_SECRET: /,
     );
     expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })[0]).toMatch(/at least 32 characters/);
+  });
+
+  it("refuses the repository's placeholder secrets in production", () => {
+    for (const secret of [
+      'REPLACE-ME-with-openssl-rand-hex-32-output',
+      'compose-placeholder-secret-change-me-0123456789',
+    ]) {
+      expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: secret })).toEqual([
+        'JWT_SECRET: must not be a placeholder from the repository in production',
+      ]);
+    }
+  });
+
+  it('reads a variable set to nothing as unset, never as 0', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      SHUTDOWN_GRACE_MS: '',
+      CACHE_RESPONSE_TTL_S: ' ',
+      CACHE_STALE_IF_ERROR_S: '',
+      MOBILE_BFF_PORT: '',
+    });
+    expect(config).toEqual(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }));
+    expect(config.shutdown.graceMs).toBe(5_000);
+  });
+
+  it('lists the rules across variables along with the variables that are wrong on their own', () => {
+    expect(
+      problemsOf({
+        MOBILE_BFF_PORT: 'abc',
+        HEADERS_TIMEOUT_MS: '60000',
+        REQUEST_TIMEOUT_MS: '1000',
+        TLS_CERT_FILE: '/tmp/cert.pem',
+      }).sort(),
+    ).toEqual([
+      'HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS: the headers timeout must not exceed the request timeout',
+      'MOBILE_BFF_PORT: must be a port number',
+      'TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither',
+    ]);
+  });
+
+  it('does not repeat a wrong variable in a rule across variables, read at its default', () => {
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(3000) })).toEqual([
+      'JWT_SECRET: must be at most 2048 characters',
+    ]);
   });
 
   it('bounds slow clients and header size by default, and lets each bound be set', () => {
@@ -530,5 +575,25 @@ describe(`${loadConfig.name} with API_KEYS and THROTTLE_TIERS`, () => {
       'MOBILE_BFF_PORT',
       'THROTTLE_TIERS',
     ]);
+  });
+});
+
+describe(loadDemoServicesConfig.name, () => {
+  it('starts the demo services in production without any of the gateway settings', () => {
+    expect(
+      loadDemoServicesConfig({
+        NODE_ENV: 'production',
+        HOST: '0.0.0.0',
+        DEMO_ORDER_PORT: '4102',
+        DEMO_USER_DOWN: 'yes',
+      }),
+    ).toMatchObject({
+      host: '0.0.0.0',
+      demo: { ports: { user: 4001, order: 4102, preference: 4003 }, faults: { user: { down: true } } },
+    });
+  });
+
+  it('names a wrong setting of its own', () => {
+    expect(() => loadDemoServicesConfig({ DEMO_USER_PORT: 'x' })).toThrow(/DEMO_USER_PORT/);
   });
 });

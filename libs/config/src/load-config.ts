@@ -1,6 +1,8 @@
+import type { z } from 'zod';
 import type {
   AppConfig,
   AppName,
+  DemoServicesConfig,
   FaultKnobs,
   InstanceConfig,
   JwtKeyConfig,
@@ -15,6 +17,8 @@ import { resolveTuning } from './service-tuning.schema.js';
 import { tracingConfig, tracingEnvSchema } from './tracing.schema.js';
 
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
+/** The words the repository's example secrets carry (deploy/k8s/secret.yaml): anyone could sign tokens with them. */
+const PLACEHOLDER_SECRET = /replace-me|change-me|placeholder/i;
 
 /** Each consumer's tier must be one THROTTLE_TIERS defines (an own key: a tier named "constructor" is not inherited). */
 function apiKeyTierProblems(env: Env): string[] {
@@ -41,6 +45,8 @@ function crossFieldProblems(env: Env): string[] {
     }
     if (env.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
       problems.push('JWT_SECRET: must not be the public development secret in production');
+    } else if (env.JWT_SECRET !== undefined && PLACEHOLDER_SECRET.test(env.JWT_SECRET)) {
+      problems.push('JWT_SECRET: must not be a placeholder from the repository in production');
     } else if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < MIN_PRODUCTION_SECRET_LENGTH) {
       problems.push(`JWT_SECRET: must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`);
     }
@@ -142,7 +148,7 @@ function appLimits(env: Env, app: 'MOBILE_BFF' | 'WEB_BFF'): ThrottleConfig['app
   };
 }
 
-function faults(env: Env, prefix: 'USER' | 'ORDER' | 'PREFERENCE'): FaultKnobs {
+function faults(env: z.output<typeof demoSchema>, prefix: 'USER' | 'ORDER' | 'PREFERENCE'): FaultKnobs {
   return {
     latencyMs: env[`DEMO_${prefix}_LATENCY_MS`],
     errorRate: env[`DEMO_${prefix}_ERROR_RATE`],
@@ -150,6 +156,48 @@ function faults(env: Env, prefix: 'USER' | 'ORDER' | 'PREFERENCE'): FaultKnobs {
     malformed: env[`DEMO_${prefix}_MALFORMED`],
     hang: env[`DEMO_${prefix}_HANG`],
   };
+}
+
+/** What the demo services read: where to listen and their fault knobs, none of the gateway's settings. */
+export interface DemoServicesSettings {
+  host: string;
+  demo: DemoServicesConfig;
+}
+
+const demoSchema = envSchema.pick(
+  Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .filter((name) => name === 'HOST' || name.startsWith('DEMO_'))
+      .map((name) => [name, true]),
+  ) as { [K in keyof Env as K extends 'HOST' | `DEMO_${string}` ? K : never]: true },
+);
+
+function demoServices(env: z.output<typeof demoSchema>): DemoServicesConfig {
+  return {
+    ports: { user: env.DEMO_USER_PORT, order: env.DEMO_ORDER_PORT, preference: env.DEMO_PREFERENCE_PORT },
+    faults: {
+      user: faults(env, 'USER'),
+      order: faults(env, 'ORDER'),
+      preference: faults(env, 'PREFERENCE'),
+    },
+  };
+}
+
+/**
+ * The demo services' own settings. They stand in for upstreams and hold no
+ * secret, so a container started with the gateway's NODE_ENV=production
+ * and no JWT key of its own still starts.
+ */
+export function loadDemoServicesConfig(
+  environment: Record<string, string | undefined>,
+): DemoServicesSettings {
+  const parsed = demoSchema.safeParse(withoutBlanks(environment));
+  if (!parsed.success) {
+    throw new ConfigError([
+      ...new Set(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
+    ]);
+  }
+  return { host: parsed.data.HOST, demo: demoServices(parsed.data) };
 }
 
 const DEMO_SERVICE_PORTS = [
@@ -175,12 +223,47 @@ function withDemoServiceUrls(source: Record<string, string | undefined>): Record
 }
 
 /**
+ * A variable set to nothing (`FOO=`, or compose's `${FOO:-}`) is unset, as
+ * it is for the optional texts: read as a number it was 0, which turned a
+ * cache window or the shutdown grace off without a word.
+ */
+function withoutBlanks(environment: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value === undefined || value.trim() !== ''),
+  );
+}
+
+/**
+ * The rules that span variables, even when some variables failed their own
+ * checks: those are read at their defaults for it, so the operator learns
+ * every problem in one round, not the cross-variable ones on the next.
+ */
+function crossFieldProblemsDespite(
+  source: Record<string, string | undefined>,
+  failed: ReadonlySet<string>,
+): string[] {
+  const rest = envSchema.safeParse(
+    Object.fromEntries(Object.entries(source).filter(([name]) => !failed.has(name))),
+  );
+  if (!rest.success) {
+    return [];
+  }
+  // A rule over a variable already named as wrong would only repeat it, read at its default.
+  return crossFieldProblems(rest.data).filter((problem) =>
+    problem
+      .slice(0, problem.indexOf(':'))
+      .split(', ')
+      .every((name) => !failed.has(name)),
+  );
+}
+
+/**
  * Parses the environment once into an {@link AppConfig}. Throws a
  * {@link ConfigError} listing every problem at once, so an operator fixes a
  * deployment in one round instead of one variable per restart.
  */
 export function loadConfig(environment: Record<string, string | undefined>): AppConfig {
-  const source = withDemoServiceUrls(environment);
+  const source = withDemoServiceUrls(withoutBlanks(environment));
   const parsed = envSchema.safeParse(source);
   const tuning = tuningEnvSchema.safeParse(source);
   const tracing = tracingEnvSchema.safeParse(source);
@@ -190,7 +273,11 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     ...(tracing.error?.issues ?? []),
   ];
   if (!parsed.success || !tuning.success || !tracing.success) {
-    throw new ConfigError([...new Set(issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))]);
+    const failed = new Set(issues.map((issue) => String(issue.path[0])));
+    throw new ConfigError([
+      ...new Set(issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
+      ...crossFieldProblemsDespite(source, failed),
+    ]);
   }
   const env = parsed.data;
   const problems = crossFieldProblems(env);
@@ -254,14 +341,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     },
     throttleTiers: env.THROTTLE_TIERS,
     admin: { allowedIps: env.ADMIN_ALLOWED_IPS },
-    demo: {
-      ports: { user: env.DEMO_USER_PORT, order: env.DEMO_ORDER_PORT, preference: env.DEMO_PREFERENCE_PORT },
-      faults: {
-        user: faults(env, 'USER'),
-        order: faults(env, 'ORDER'),
-        preference: faults(env, 'PREFERENCE'),
-      },
-    },
+    demo: demoServices(env),
     tracing: tracingConfig(tracing.data),
   };
 }
