@@ -66,3 +66,23 @@ describe('the launcher on a port another process holds', () => {
     }
   });
 });
+
+describe('the launcher told to listen on a host name that does not resolve', () => {
+  it('says in one line to check HOST, with no stack trace, and exits 1', async () => {
+    const ports = await Promise.all([1, 2, 3, 4, 5].map(() => sparePort()));
+    const result = await promisify(execFile)(process.execPath, [LAUNCHER], {
+      cwd: ROOT,
+      env: launcherEnv(ports, { HOST: 'nowhere.invalid' }),
+      timeout: 15_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
+    );
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /cannot listen on nowhere\.invalid \((ENOTFOUND|EAI_AGAIN)\): .*check HOST/,
+    );
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});

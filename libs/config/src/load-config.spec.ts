@@ -221,6 +221,16 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('refuses two pass-through routes of one app for one method and prefix, which could not both be routed', () => {
+    const route = { app: 'web', prefix: '/web/api/users/', service: 'user', upstreamPrefix: '/users/' };
+    expect(
+      problemsOf({ PASS_THROUGH_ROUTES: JSON.stringify([route, { ...route, methods: ['POST', 'GET'] }]) }),
+    ).toEqual(['PASS_THROUGH_ROUTES: entry 2: web already routes GET /web/api/users/ (entry 1)']);
+    expect(
+      loadConfig({ PASS_THROUGH_ROUTES: JSON.stringify([route, { ...route, app: 'mobile' }]) }).passThrough,
+    ).toHaveLength(2);
+  });
+
   it('does not repeat a wrong variable in a rule across variables, read at its default', () => {
     expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(3000) })).toEqual([
       'JWT_SECRET: must be at most 2048 characters',
@@ -275,10 +285,11 @@ describe(loadConfig.name, () => {
     expect(problemsOf({ TLS_CERT_FILE: '/etc/tls/cert.pem' })).toEqual([
       'TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither',
     ]);
-    expect(loadConfig({ TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem' }).http.tls).toEqual({
-      certFile: '/c.pem',
-      keyFile: '/k.pem',
-    });
+    // Both are read at start; test/tls.e2e-spec.ts serves with real ones.
+    expect(problemsOf({ TLS_CERT_FILE: '/no/c.pem', TLS_KEY_FILE: '/no/k.pem' })).toEqual([
+      'TLS_CERT_FILE: cannot be read',
+      'TLS_KEY_FILE: cannot be read',
+    ]);
   });
 
   it('refuses two key sources at once', () => {

@@ -1,3 +1,5 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type {
   AppConfig,
@@ -28,6 +30,50 @@ function apiKeyTierProblems(env: Env): string[] {
       ? []
       : [`entry ${index + 1} (name ${consumer.name}) needs tier as one of THROTTLE_TIERS: ${tiers}`],
   );
+}
+
+/** Reads a file for a check at start: its contents, or undefined when it cannot be read. */
+function readable(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The certificate and key a BFF will serve HTTPS with, read and matched at
+ * start: a missing file, a key that is not one or a pair that does not
+ * match ended in a stack trace from the TLS layer.
+ */
+function tlsProblems(certFile: string, keyFile: string): string[] {
+  const certPem = readable(certFile);
+  const keyPem = readable(keyFile);
+  let certificate: X509Certificate | undefined;
+  let key: KeyObject | undefined;
+  const problems: string[] = [];
+  if (certPem === undefined) {
+    problems.push('TLS_CERT_FILE: cannot be read');
+  } else {
+    try {
+      certificate = new X509Certificate(certPem);
+    } catch {
+      problems.push('TLS_CERT_FILE: must be a PEM certificate');
+    }
+  }
+  if (keyPem === undefined) {
+    problems.push('TLS_KEY_FILE: cannot be read');
+  } else {
+    try {
+      key = createPrivateKey(keyPem);
+    } catch {
+      problems.push('TLS_KEY_FILE: must be a PEM private key without a passphrase');
+    }
+  }
+  if (certificate !== undefined && key !== undefined && !certificate.checkPrivateKey(key)) {
+    problems.push('TLS_CERT_FILE, TLS_KEY_FILE: the key does not belong to the certificate');
+  }
+  return problems;
 }
 
 /** Rules that span several variables; each returns `VARIABLE: rule` lines. */
@@ -62,6 +108,8 @@ function crossFieldProblems(env: Env): string[] {
   }
   if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
     problems.push('TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither');
+  } else if (env.TLS_CERT_FILE !== undefined && env.TLS_KEY_FILE !== undefined) {
+    problems.push(...tlsProblems(env.TLS_CERT_FILE, env.TLS_KEY_FILE));
   }
   if (env.JWT_PUBLIC_KEY !== undefined && algorithmForPublicKey(env.JWT_PUBLIC_KEY) === undefined) {
     problems.push('JWT_PUBLIC_KEY: must be a PEM RSA public key or a PEM EC P-256 public key');

@@ -38,10 +38,24 @@ export const passThroughRoutesSchema = z
       return z.NEVER;
     }
     const routes: PassThroughRoute[] = [];
+    // One app cannot route a method under one prefix twice: Fastify would refuse the second at start.
+    const taken = new Map<string, number>();
     parsed.value.forEach((entry, index) => {
       const route = routeSchema.safeParse(entry);
       if (route.success) {
         routes.push(route.data);
+        for (const method of route.data.methods) {
+          const key = `${route.data.app} ${method} ${route.data.prefix}`;
+          const first = taken.get(key);
+          if (first === undefined) {
+            taken.set(key, index + 1);
+          } else {
+            context.addIssue({
+              code: 'custom',
+              message: `entry ${index + 1}: ${route.data.app} already routes ${method} ${route.data.prefix} (entry ${first})`,
+            });
+          }
+        }
       } else {
         context.addIssue({
           code: 'custom',

@@ -25,6 +25,8 @@ const LISTEN_HINTS: Record<string, string> = {
     'another process holds that port; stop it, or choose another (MOBILE_BFF_PORT, WEB_BFF_PORT, DEMO_*_PORT)',
   EACCES: 'this user may not listen on that port; choose one above 1023',
   EADDRNOTAVAIL: 'no network interface of this machine has that address; check HOST',
+  ENOTFOUND: 'that host name does not resolve to an address; check HOST',
+  EAI_AGAIN: 'that host name could not be resolved right now; check HOST and DNS',
 };
 
 /**
@@ -33,11 +35,15 @@ const LISTEN_HINTS: Record<string, string> = {
  * The error code stays in the line, for scripts that look for it.
  */
 export function exitOnListenFailure(error: unknown): never {
-  const { code, address, port } = (error ?? {}) as { code?: unknown; address?: unknown; port?: unknown };
+  const { code, address, hostname, port } = (error ?? {}) as Partial<
+    Record<'code' | 'address' | 'hostname' | 'port', unknown>
+  >;
   const hint = typeof code === 'string' ? LISTEN_HINTS[code] : undefined;
   if (hint === undefined) {
     throw error;
   }
-  console.error(`cannot listen on ${String(address)}:${String(port)} (${String(code)}): ${hint}`);
+  // A name that does not resolve fails before any port is tried: its error names the host alone.
+  const where = port === undefined ? String(address ?? hostname) : `${String(address)}:${String(port)}`;
+  console.error(`cannot listen on ${where} (${code as string}): ${hint}`);
   process.exit(1);
 }
