@@ -388,6 +388,21 @@ describe('a service that answers 429 with Retry-After', () => {
     expect(preferences.received).toHaveLength(2);
   });
 
+  it('tells the first client to come back when the gateway will call the service again, not when the service asked', async () => {
+    users.respond(() => ({ kind: 'json', status: 429, body: {}, headers: { 'retry-after': '3600' } }));
+
+    const first = await profileOf(stack, 'u11');
+    await expectProblem(first, 503);
+    const next = await profileOf(stack, 'u12');
+    await expectProblem(next, 503);
+
+    // EJECTION_MAX_MS is 1.5 s here: the pause, and so the wait a client is told, ends within 2 s.
+    expect(Number(first.headers.get('retry-after'))).toBe(2);
+    expect(Number(next.headers.get('retry-after'))).toBeLessThanOrEqual(2);
+    users.respond(demoUserAnswer);
+    await sleep(1_600);
+  });
+
   it('does not pause for a 429 that gives no Retry-After', async () => {
     users.respond(() => ({ kind: 'json', status: 429, body: {} }));
     await expectProblem(await profileOf(stack, 'u10'), 503);

@@ -33,6 +33,7 @@ export function attemptOn(
     }
     return label;
   };
+  const maxRetryAfterSeconds = Math.ceil(pool.maxPauseMs / 1000);
   return async (request) => {
     const context = request.context;
     const instance = pool.pick(request.avoid);
@@ -57,7 +58,7 @@ export function attemptOn(
         instance,
       );
       status = response.status;
-      const value = readAnswer(service, response, request.expect);
+      const value = readAnswer(service, response, request.expect, maxRetryAfterSeconds);
       pool.recordSuccess(instance);
       latencies.record(performance.now() - startedAt);
       return value;

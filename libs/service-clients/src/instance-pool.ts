@@ -22,6 +22,11 @@ export class InstancePool {
     this.instances = endpoints.map((endpoint) => new UpstreamInstance(endpoint, ejection, now));
   }
 
+  /** The longest the gateway stays away from a service or instance that asked for a pause (EJECTION_MAX_MS). */
+  get maxPauseMs(): number {
+    return this.ejection.maxMs;
+  }
+
   all(): readonly UpstreamInstance[] {
     return this.instances;
   }

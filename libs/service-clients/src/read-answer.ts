@@ -10,6 +10,15 @@ import {
 import type { UpstreamResponse } from './upstream-call.js';
 
 /**
+ * A client is told to come back when the gateway itself will try the
+ * service again, never later: an upstream asking for a day once sent the
+ * first client away for a day and the next for the gateway's 30 seconds.
+ */
+function retryAfterAtMost(seconds: number | undefined, maxSeconds: number): number | undefined {
+  return seconds === undefined ? undefined : Math.min(seconds, maxSeconds);
+}
+
+/**
  * Turns an upstream answer into a typed value or a typed failure: 2xx must
  * fit the contract's schema, 404 means the thing is missing, overload and
  * gateway statuses mean unavailable or slow, and anything else is a bad answer.
@@ -18,6 +27,7 @@ export function readAnswer<T>(
   service: ServiceName,
   response: UpstreamResponse,
   expected: ExpectedAnswer<T>,
+  maxRetryAfterSeconds: number,
 ): T {
   const { status } = response;
   if (status >= 200 && status < 300) {
@@ -38,7 +48,10 @@ export function readAnswer<T>(
     throw new UpstreamUnavailableError(service, {
       status,
       cause,
-      retryAfterSeconds: retryAfterSeconds(response.retryAfter, Date.now()),
+      retryAfterSeconds: retryAfterAtMost(
+        retryAfterSeconds(response.retryAfter, Date.now()),
+        maxRetryAfterSeconds,
+      ),
     });
   }
   throw new UpstreamBadResponseError(service, { status, cause });
