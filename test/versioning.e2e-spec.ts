@@ -48,6 +48,8 @@ describe('versions of /mobile/profile', () => {
       notifications: preferences.notifications,
     });
     expect(body.meta.degraded).toEqual([]);
+    // Sections are named by the answer's own top-level fields.
+    expect(Object.keys(body.meta.sections).sort()).toEqual(['orders', 'settings', 'user']);
   });
 
   it("tells browser caches that each version's answer is kept apart, while the dashboard varies by caller only", async () => {

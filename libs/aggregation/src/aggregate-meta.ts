@@ -32,6 +32,20 @@ export function toAggregateMeta(
   return { degraded: names.filter((name) => reports[name].status !== 'ok'), sections };
 }
 
+/**
+ * The same report under the names another shape of the answer gives its
+ * sections: a section is named by the answer's top-level field, so an
+ * answer that calls `recentOrders` `orders` must report it as `orders`.
+ */
+export function renameSections(meta: AggregateMeta, names: Readonly<Record<string, string>>): AggregateMeta {
+  const nameOf = (name: string): string => names[name] ?? name;
+  const sections: Record<string, SectionReport> = {};
+  for (const [name, report] of Object.entries(meta.sections)) {
+    sections[nameOf(name)] = report;
+  }
+  return { degraded: meta.degraded.map(nameOf), sections };
+}
+
 /** True for any body that carries an aggregate's `meta`. */
 export function hasAggregateMeta(body: unknown): body is { meta: AggregateMeta } {
   const meta = (body as { meta?: { degraded?: unknown } } | null)?.meta;

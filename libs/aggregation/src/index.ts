@@ -3,6 +3,7 @@ export {
   aggregateMetaSchema,
   completenessOf,
   hasAggregateMeta,
+  renameSections,
   toAggregateMeta,
   type AggregateMeta,
   type SectionReport,

@@ -6,7 +6,7 @@ import {
   type Preferences,
   type User,
 } from '@app/service-clients';
-import { DEFAULT_MOBILE_PREFERENCES, toMobileProfile } from './mobile-profile.mapper.js';
+import { DEFAULT_MOBILE_PREFERENCES, toMobileProfile, toMobileProfileV2 } from './mobile-profile.mapper.js';
 
 const user: User = {
   id: 'u1',
@@ -106,5 +106,31 @@ describe(toMobileProfile.name, () => {
     });
     expect(profile.preferences).toEqual(DEFAULT_MOBILE_PREFERENCES);
     expect(profile.meta).toBe(meta);
+  });
+});
+
+describe('toMobileProfileV2', () => {
+  it("names degraded sections by version 2's own fields, so the app finds what is missing", () => {
+    const meta: AggregateMeta = {
+      degraded: ['recentOrders', 'preferences'],
+      sections: {
+        user: { status: 'ok' },
+        recentOrders: { status: 'error' },
+        preferences: { status: 'stale', ageMs: 5 },
+      },
+    };
+    const profile = toMobileProfileV2({
+      values: { user, recentOrders: EMPTY_ORDER_PAGE, preferences },
+      meta,
+    });
+    expect(profile.meta).toEqual({
+      degraded: ['orders', 'settings'],
+      sections: {
+        user: { status: 'ok' },
+        orders: { status: 'error' },
+        settings: { status: 'stale', ageMs: 5 },
+      },
+    });
+    expect(Object.keys(profile)).toEqual(expect.arrayContaining(Object.keys(profile.meta.sections)));
   });
 });

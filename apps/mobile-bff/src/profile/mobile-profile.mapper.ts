@@ -1,4 +1,4 @@
-import type { AggregateMeta } from '@app/aggregation';
+import { renameSections, type AggregateMeta } from '@app/aggregation';
 import type { OrderSummary, OrderSummaryPage, Preferences, User } from '@app/service-clients';
 import type { MobileOrderSummary, MobilePreferences, MobileProfile } from './mobile-profile.js';
 import type { MobileProfileV2 } from './mobile-profile-v2.js';
@@ -58,6 +58,9 @@ export function toMobileProfile({
 /** Neutral switches while the preference service is unavailable: nothing is promised on. */
 const DEFAULT_NOTIFICATIONS = { push: false, email: false, sms: false };
 
+/** Version 2's top-level fields for the sections: its `meta` names them so. */
+const V2_SECTION_NAMES = { recentOrders: 'orders', preferences: 'settings' };
+
 export function toMobileProfileV2({
   values,
   meta,
@@ -78,6 +81,6 @@ export function toMobileProfileV2({
       theme: preferences?.theme ?? DEFAULT_MOBILE_PREFERENCES.theme,
       notifications: preferences === null ? DEFAULT_NOTIFICATIONS : { ...preferences.notifications },
     },
-    meta,
+    meta: renameSections(meta, V2_SECTION_NAMES),
   };
 }
