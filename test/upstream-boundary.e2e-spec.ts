@@ -88,6 +88,15 @@ describe('what crosses the boundary to upstreams', () => {
     expect(services[0].instances[0].consecutiveFailures).toBeGreaterThan(0);
   });
 
+  it("answers 502, not 404, when the order service says a user's order list does not exist", async () => {
+    orders.respond(() => ({ kind: 'json', status: 404, body: { error: 'no such route' } }));
+    const body = await expectProblem(
+      await fetch(`${stack.webUrl}/web/orders`, { headers: bearer('u1') }),
+      502,
+    );
+    expect(body.detail).toBe('The order service sent an answer the gateway cannot use.');
+  });
+
   it('answers 503 when the upstream resets the connection', async () => {
     users.respond(() => ({ kind: 'reset' }));
     await expectProblem(await profile('u1'), 503);

@@ -7,8 +7,12 @@ export class ContractBreach extends Error {}
 export interface ExpectedAnswer<T> {
   /** The body in the shape callers get it, or why it breaks the upstream's contract. */
   read(body: unknown): T | ContractBreach;
-  /** What a 404 means, for the client: "The user", "The order". */
-  missing: string;
+  /**
+   * What a 404 means, for the client: "The user", "The order"; undefined
+   * for a resource that always exists (a list), whose 404 says the
+   * upstream is not what it should be, a bad answer (502).
+   */
+  missing: string | undefined;
 }
 
 /*
@@ -40,7 +44,7 @@ function whereItBreaks(errors: ErrorObject[] | null | undefined): string {
  */
 export function expectAnswer<Body, T = Body>(
   schema: z.ZodType<Body>,
-  missing: string,
+  missing: string | undefined,
   shape?: (body: Body) => T,
 ): ExpectedAnswer<T> {
   const fits = ajv.compile<Body>(z.toJSONSchema(schema, { target: 'draft-7', unrepresentable: 'throw' }));

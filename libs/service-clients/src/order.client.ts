@@ -16,10 +16,12 @@ import type { CallOptions } from './upstream-call.js';
 import { UpstreamBadResponseError, UpstreamNotFoundError } from './upstream.error.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
-const ORDER = expectAnswer(orderSchema, 'The order');
+const ORDER_MISSING = 'The order';
+const ORDER = expectAnswer(orderSchema, ORDER_MISSING);
 /** What an order id may look like before any URL is built from it: the characters of a user id, and never `.` or `..`. */
 const ORDER_ID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9_.:@|-]{1,160}$/;
-const ORDER_PAGE = expectAnswer(orderPageSchema, 'The order list', toOrderSummaryPage);
+// A user's order list always exists (empty for a user without orders): a 404 is no answer.
+const ORDER_PAGE = expectAnswer(orderPageSchema, undefined, toOrderSummaryPage);
 const CURSOR_RULE = 'must be a cursor from a previous page';
 
 /** Where a page of a user's orders is cached, and whose data it is. */
@@ -82,17 +84,17 @@ export class OrderClient {
    */
   async getForUser(orderId: string, userId: string, options: CallOptions = {}): Promise<Order> {
     if (!ORDER_ID_PATTERN.test(orderId)) {
-      throw new UpstreamNotFoundError('order', ORDER.missing);
+      throw new UpstreamNotFoundError('order', ORDER_MISSING);
     }
     const order = await this.upstream.call<Order>({
       method: 'GET',
-      path: resourcePath('order', '/orders/', orderId, ORDER.missing),
+      path: resourcePath('order', '/orders/', orderId, ORDER_MISSING),
       expect: ORDER,
       cache: { key: `detail:${encodeURIComponent(userId)}:${encodeURIComponent(orderId)}`, owner: userId },
       ...options,
     });
     if (order.userId !== userId) {
-      throw new UpstreamNotFoundError('order', ORDER.missing);
+      throw new UpstreamNotFoundError('order', ORDER_MISSING);
     }
     return order;
   }

@@ -9,7 +9,8 @@ import type { CallOptions } from './upstream-call.js';
 import { UpstreamBadResponseError } from './upstream.error.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
-const PREFERENCES = expectAnswer(preferencesSchema, "The user's preferences");
+const PREFERENCES_MISSING = "The user's preference record";
+const PREFERENCES = expectAnswer(preferencesSchema, PREFERENCES_MISSING);
 
 /**
  * The patch is the caller's, and the preference service has the last word
@@ -38,7 +39,7 @@ export class PreferenceClient {
   get(userId: string, options: CallOptions = {}): Promise<Preferences> {
     return this.upstream.call<Preferences>({
       method: 'GET',
-      path: resourcePath('preference', '/preferences/', userId, PREFERENCES.missing),
+      path: resourcePath('preference', '/preferences/', userId, PREFERENCES_MISSING),
       expect: PREFERENCES,
       cache: userOwnedCache(userId),
       ...options,
@@ -59,7 +60,7 @@ export class PreferenceClient {
     return this.upstream
       .call<Preferences>({
         method: 'PATCH',
-        path: resourcePath('preference', '/preferences/', userId, PREFERENCES.missing),
+        path: resourcePath('preference', '/preferences/', userId, PREFERENCES_MISSING),
         body: patch,
         expect: PREFERENCES,
         ...options,

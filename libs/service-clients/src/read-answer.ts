@@ -38,7 +38,7 @@ export function readAnswer<T>(
     return value;
   }
   const cause = new Error(`upstream answered ${status}`);
-  if (status === 404) {
+  if (status === 404 && expected.missing !== undefined) {
     throw new UpstreamNotFoundError(service, expected.missing);
   }
   if (status === 504 || status === 408) {

@@ -7,7 +7,8 @@ import type { ServiceUpstream } from './service-upstream.js';
 import type { CallOptions } from './upstream-call.js';
 import { UpstreamRegistry } from './upstream-registry.js';
 
-const USER = expectAnswer(userSchema, 'The user');
+const USER_MISSING = 'The user';
+const USER = expectAnswer(userSchema, USER_MISSING);
 
 @Injectable()
 export class UserClient {
@@ -20,7 +21,7 @@ export class UserClient {
   get(userId: string, options: CallOptions = {}): Promise<User> {
     return this.upstream.call<User>({
       method: 'GET',
-      path: resourcePath('user', '/users/', userId, USER.missing),
+      path: resourcePath('user', '/users/', userId, USER_MISSING),
       expect: USER,
       cache: userOwnedCache(userId),
       ...options,
