@@ -68,6 +68,15 @@ describe(loadConfig.name, () => {
     expect(problemsOf({ DEMO_USER_PORT: 'x' })).toEqual([expect.stringMatching(/^DEMO_USER_PORT: /)]);
   });
 
+  it('calls the demo services on the address they listen on, loopback when they listen on every address', () => {
+    const urlsFor = (host: string): string[] =>
+      Object.values(loadConfig({ HOST: host }).services).map((service) => service.instances[0].url);
+    expect(urlsFor('::1')).toEqual(['http://[::1]:4001', 'http://[::1]:4002', 'http://[::1]:4003']);
+    expect(urlsFor('0.0.0.0')[0]).toBe('http://127.0.0.1:4001');
+    expect(urlsFor('::')[0]).toBe('http://127.0.0.1:4001');
+    expect(urlsFor('localhost')[0]).toBe('http://localhost:4001');
+  });
+
   it('parses a comma-separated instance list into URLs without trailing slashes, with optional weights', () => {
     const config = loadConfig({ ORDER_SERVICE_URL: 'http://orders-1:8080/, http://orders-2:8080;weight=3' });
     expect(config.services.order.instances).toEqual([

@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { z } from 'zod';
 import type {
   AppConfig,
@@ -249,25 +250,40 @@ export function loadDemoServicesConfig(
 }
 
 const DEMO_SERVICE_PORTS = [
-  ['USER_SERVICE_URL', 'DEMO_USER_PORT'],
-  ['ORDER_SERVICE_URL', 'DEMO_ORDER_PORT'],
-  ['PREFERENCE_SERVICE_URL', 'DEMO_PREFERENCE_PORT'],
+  ['USER_SERVICE_URL', 'DEMO_USER_PORT', '4001'],
+  ['ORDER_SERVICE_URL', 'DEMO_ORDER_PORT', '4002'],
+  ['PREFERENCE_SERVICE_URL', 'DEMO_PREFERENCE_PORT', '4003'],
 ] as const;
 
 /**
- * A service URL left unset points at the demo service's port, so moving a
- * demo service off a taken port (DEMO_USER_PORT=4101) moves the BFFs'
- * calls with it; a port that is no port is left for its own check to name.
+ * A service URL left unset points at the demo service's port on HOST, so
+ * moving a demo service off a taken port (DEMO_USER_PORT=4101) or to
+ * another address moves the BFFs' calls with it; a port that is no port is
+ * left for its own check to name.
  */
 function withDemoServiceUrls(source: Record<string, string | undefined>): Record<string, string | undefined> {
   const derived = { ...source };
-  for (const [urlName, portName] of DEMO_SERVICE_PORTS) {
-    const port = source[portName];
-    if (source[urlName] === undefined && port !== undefined && /^\d{1,5}$/.test(port)) {
-      derived[urlName] = `http://127.0.0.1:${port}`;
+  const host = demoServicesHost(source.HOST);
+  for (const [urlName, portName, defaultPort] of DEMO_SERVICE_PORTS) {
+    const port = source[portName] ?? defaultPort;
+    if (source[urlName] === undefined && /^\d{1,5}$/.test(port)) {
+      derived[urlName] = `http://${host}:${port}`;
     }
   }
   return derived;
+}
+
+/**
+ * Where the BFFs reach demo services that listen on HOST: that address
+ * itself, or loopback for one that listens on every address. HOST=::1
+ * left them calling 127.0.0.1, where nothing listened.
+ */
+function demoServicesHost(host: string | undefined): string {
+  const bare = (host ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
+  if (bare === '0.0.0.0' || bare === '::') {
+    return '127.0.0.1';
+  }
+  return isIP(bare) === 6 ? `[${bare}]` : bare;
 }
 
 /**
