@@ -116,6 +116,23 @@ describe('credentials in logs, answers and metrics', () => {
     expect(bff.output()).toContain('"level":20');
   });
 
+  it("writes every log line as JSON outside development, Redis's start-up failure included", () => {
+    const lines = bff
+      .output()
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('mobile-bff listening on '));
+    const notJson = lines.filter((line) => {
+      try {
+        JSON.parse(line);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(notJson).toEqual([]);
+    expect(lines.some((line) => line.includes('"context":"RedisConnection"'))).toBe(true);
+  });
+
   it.each(credentials())('never writes the %s to its log', (_name, secret) => {
     expect(bff.output()).not.toContain(secret);
   });

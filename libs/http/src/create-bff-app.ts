@@ -23,6 +23,7 @@ import { ProblemFilter } from './problem.filter.js';
 import { RouteMethods } from './route-methods.js';
 import { requestIdFrom } from './request-id.js';
 import { addSecurityHeaders } from './security-headers.js';
+import { BootstrapChatterAsDebug } from './bootstrap-chatter.js';
 import { traceRequests } from './request-span.hook.js';
 
 export const API_VERSION_HEADER = 'X-Api-Version';
@@ -206,8 +207,9 @@ export async function createBffApp(
   // more CPU per request than it saves on a phone's link.
   await app.register(compress, { encodings: ['gzip', 'deflate'], threshold: 2048 });
   serveOpenApi(app, about);
+  // Before init, whose hooks (Redis connecting, say) log: every line from here on is pino's JSON.
+  app.useLogger(new BootstrapChatterAsDebug(app.get(Logger)));
   await app.init();
-  app.useLogger(app.get(Logger));
   return app;
 }
 
