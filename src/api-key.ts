@@ -1,4 +1,4 @@
-import { hashApiKey } from '@app/config';
+import { ConfigError, hashApiKey, loadConfig } from '@app/config';
 import { randomBytes } from 'node:crypto';
 import { cliArgsOrExit, readCliArgs } from './cli-args.js';
 
@@ -18,7 +18,7 @@ const values = cliArgsOrExit(
     USAGE,
   ),
 );
-if (values.name === undefined || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(values.name)) {
+if (values.name === undefined) {
   console.error(USAGE);
   process.exit(1);
 }
@@ -27,7 +27,17 @@ const roles = values.roles
   .split(',')
   .map((role) => role.trim())
   .filter((role) => role.length > 0);
+const entry = { name: values.name, keyHash: hashApiKey(key), roles, tier: values.tier };
+// Checked as the gateway will read it, tiers from THROTTLE_TIERS included: an entry printed here always loads.
+try {
+  loadConfig({ API_KEYS: JSON.stringify([entry]), THROTTLE_TIERS: process.env.THROTTLE_TIERS });
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    console.error(USAGE);
+    process.exit(1);
+  }
+  throw error;
+}
 console.log(`key (give it to ${values.name}, it is not stored anywhere): ${key}`);
-console.log(
-  `API_KEYS entry: ${JSON.stringify({ name: values.name, keyHash: hashApiKey(key), roles, tier: values.tier })}`,
-);
+console.log(`API_KEYS entry: ${JSON.stringify(entry)}`);
