@@ -9,7 +9,7 @@ import {
   untilRedisIsUpAt,
   type Replica,
 } from './support/throttling.js';
-import { bearer } from './support/tokens.js';
+import { bearer, mintToken } from './support/tokens.js';
 
 /*
  * A Redis crash and its restart under the rate limits, on a redis-server
@@ -160,6 +160,20 @@ describe.skipIf(sharedRedisUrl === undefined)('rate limits through a Redis crash
       await fetch(`${stack.webUrl}/web/preferences`, { headers: bearer('closed-during') }),
       503,
     );
+  });
+
+  it('still lets an admin see the services and invalidate a cache while Redis is down', async () => {
+    const { bases } = replicas.running();
+    const admin = { authorization: `Bearer ${mintToken({ sub: 'ops-closed', roles: ['admin'] })}` };
+    for (const base of bases) {
+      expect((await fetch(`${base}/admin/services`, { headers: admin })).status).toBe(200);
+      const invalidated = await fetch(`${base}/admin/cache/invalidate`, {
+        method: 'POST',
+        headers: { ...admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 'closed-during' }),
+      });
+      expect(invalidated.status).toBe(200);
+    }
   });
 
   it('serves again, with one limit shared by the instances, once Redis is back on its port', async () => {

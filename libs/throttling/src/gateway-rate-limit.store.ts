@@ -38,13 +38,20 @@ export class GatewayRateLimitStore implements RateLimitStore {
     this.failClosed = config.throttle.onRedisFailure === 'closed';
   }
 
-  consumeInOrder(spends: readonly WindowSpend[]): Promise<RateCounter[]> {
+  /**
+   * `operator`: an admin route, which fails open whatever the policy: the
+   * breakers' view and cache invalidation are what an operator reaches for
+   * during the very incident that took Redis away.
+   */
+  consumeInOrder(spends: readonly WindowSpend[], operator = false): Promise<RateCounter[]> {
     if (this.shared === undefined) {
       return this.memory.consumeInOrder(spends);
     }
     const now = Date.now();
     const leased = this.leases?.spend(spends, now);
-    return leased === undefined ? this.consumeShared(this.shared, spends, now) : Promise.resolve(leased);
+    return leased === undefined
+      ? this.consumeShared(this.shared, spends, now, operator)
+      : Promise.resolve(leased);
   }
 
   async peek(key: string): Promise<RateCounter | undefined> {
@@ -61,6 +68,7 @@ export class GatewayRateLimitStore implements RateLimitStore {
     shared: RedisRateLimitStore,
     spends: readonly WindowSpend[],
     sentAt: number,
+    operator: boolean,
   ): Promise<RateCounter[]> {
     const leases = this.leases;
     const standing =
@@ -74,7 +82,7 @@ export class GatewayRateLimitStore implements RateLimitStore {
     }
     // Units given back with a request Redis could not count stay counted: at most a lease, in windows that end.
     this.noteRedis(false);
-    if (this.failClosed) {
+    if (this.failClosed && !operator) {
       throw new ProblemError(
         'service-unavailable',
         'Rate limits cannot be checked right now; retry shortly.',

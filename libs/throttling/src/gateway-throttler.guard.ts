@@ -19,6 +19,7 @@ import {
   THROTTLER_TTL,
 } from '@nestjs/throttler/dist/throttler.constants.js';
 import { Metrics } from '@app/observability';
+import { REQUIRED_ROLES } from '@app/auth';
 import { admitsInHandler, deferAdmission, httpReplyOf, httpRequestOf, perRoute } from '@app/route-metadata';
 import { ProblemError } from '@app/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -44,6 +45,8 @@ interface WindowLimits {
 interface RouteLimits {
   windows: WindowLimits[];
   cost: number;
+  /** An admin route: counted like any, but never refused because Redis cannot count (see GatewayRateLimitStore). */
+  operator: boolean;
 }
 
 /** What the library accepts for a limit, a window or a block: a number or a numeric string. */
@@ -164,7 +167,13 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
     if (tracker === undefined) {
       return true;
     }
-    const verdict = this.admit(context, request, tracker, counted, this.store.consumeInOrder(spends));
+    const verdict = this.admit(
+      context,
+      request,
+      tracker,
+      counted,
+      this.store.consumeInOrder(spends, route.operator),
+    );
     if (admitsInHandler(context)) {
       deferAdmission(request, verdict);
     } else {
@@ -226,7 +235,11 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
           ((context, tracker, throttlerName) => this.generateKey(context, tracker, throttlerName)),
       });
     }
-    return { windows, cost: read<number>(THROTTLE_COST) ?? 1 };
+    return {
+      windows,
+      cost: read<number>(THROTTLE_COST) ?? 1,
+      operator: read<string[]>(REQUIRED_ROLES)?.includes('admin') === true,
+    };
   }
 
   private async windowsNotCounted(
