@@ -1,4 +1,4 @@
-import { demoUser } from '../apps/demo-services/src/demo-data.js';
+import { demoOrders, demoUser } from '../apps/demo-services/src/demo-data.js';
 import { FakeUpstream } from './support/fake-upstream.js';
 import { expectProblem } from './support/problem.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -95,6 +95,20 @@ describe('what crosses the boundary to upstreams', () => {
       502,
     );
     expect(body.detail).toBe('The order service sent an answer the gateway cannot use.');
+  });
+
+  it("never passes on, nor keeps, another user's data an upstream mixed up", async () => {
+    users.respond(() => ({ kind: 'json', body: demoUser('u2') }));
+    await expectProblem(await profile('u1'), 502);
+
+    users.respond(() => ({ kind: 'json', body: demoUser('u1') }));
+    const [order] = demoOrders('u2');
+    expect(order).toBeDefined();
+    orders.respond(() => ({ kind: 'json', body: { items: [order], nextCursor: null } }));
+    await expectProblem(await fetch(`${stack.webUrl}/web/orders`, { headers: bearer('u1') }), 502);
+    const body = await (await profile('u1')).json();
+    expect(body.recentOrders).toEqual([]);
+    expect(body.meta.sections.recentOrders.status).toBe('error');
   });
 
   it('answers 503 when the upstream resets the connection', async () => {

@@ -58,3 +58,27 @@ export function expectAnswer<Body, T = Body>(
     },
   };
 }
+
+/**
+ * `expected`, read for one user: a body that `owns` says is not theirs (an
+ * upstream that mixed users up) breaks the contract, so it is neither
+ * served nor cached, and the call fails as a bad answer (502) rather than
+ * hand one user's data to another. Checked before `shape`, which may drop
+ * the field that tells.
+ */
+export function expectOwnAnswer<Body, T>(
+  expected: ExpectedAnswer<Body>,
+  owns: (body: Body) => boolean,
+  shape: (body: Body) => T,
+): ExpectedAnswer<T> {
+  return {
+    missing: expected.missing,
+    read(body) {
+      const value = expected.read(body);
+      if (value instanceof ContractBreach) {
+        return value;
+      }
+      return owns(value) ? shape(value) : new ContractBreach("holds another user's data");
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { normalizeQuery } from '@app/caching';
 import { ProblemError } from '@app/problem';
-import { expectAnswer } from './expected-answer.js';
+import { expectAnswer, expectOwnAnswer, type ExpectedAnswer } from './expected-answer.js';
 import {
   orderPageSchema,
   orderSchema,
@@ -21,7 +21,16 @@ const ORDER = expectAnswer(orderSchema, ORDER_MISSING);
 /** What an order id may look like before any URL is built from it: the characters of a user id, and never `.` or `..`. */
 const ORDER_ID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9_.:@|-]{1,160}$/;
 // A user's order list always exists (empty for a user without orders): a 404 is no answer.
-const ORDER_PAGE = expectAnswer(orderPageSchema, undefined, toOrderSummaryPage);
+const ORDER_PAGE = expectAnswer(orderPageSchema, undefined);
+
+/** A page of `userId`'s orders, as summaries: one with an order of anybody else's is refused. */
+function pageOf(userId: string): ExpectedAnswer<OrderSummaryPage> {
+  return expectOwnAnswer(
+    ORDER_PAGE,
+    (page) => page.items.every((order) => order.userId === userId),
+    toOrderSummaryPage,
+  );
+}
 const CURSOR_RULE = 'must be a cursor from a previous page';
 
 /** Where a page of a user's orders is cached, and whose data it is. */
@@ -61,7 +70,7 @@ export class OrderClient {
         method: 'GET',
         path: '/orders',
         query: { userId: query.userId, limit: query.limit, cursor: query.cursor, status: query.status },
-        expect: ORDER_PAGE,
+        expect: pageOf(query.userId),
         cache: pageCache(query),
         ...options,
       })

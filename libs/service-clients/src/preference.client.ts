@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemError } from '@app/problem';
-import { expectAnswer } from './expected-answer.js';
+import { expectAnswer, expectOwnAnswer, type ExpectedAnswer } from './expected-answer.js';
 import { preferencesSchema, type Preferences, type PreferencesPatch } from './models.js';
 import { userOwnedCache } from './resource-cache.wrapper.js';
 import { resourcePath } from './resource-path.js';
@@ -11,6 +11,15 @@ import { UpstreamRegistry } from './upstream-registry.js';
 
 const PREFERENCES_MISSING = "The user's preference record";
 const PREFERENCES = expectAnswer(preferencesSchema, PREFERENCES_MISSING);
+
+/** `userId`'s preferences: a record of anybody else's is refused. */
+function preferencesOf(userId: string): ExpectedAnswer<Preferences> {
+  return expectOwnAnswer(
+    PREFERENCES,
+    (preferences) => preferences.userId === userId,
+    (preferences) => preferences,
+  );
+}
 
 /**
  * The patch is the caller's, and the preference service has the last word
@@ -40,7 +49,7 @@ export class PreferenceClient {
     return this.upstream.call<Preferences>({
       method: 'GET',
       path: resourcePath('preference', '/preferences/', userId, PREFERENCES_MISSING),
-      expect: PREFERENCES,
+      expect: preferencesOf(userId),
       cache: userOwnedCache(userId),
       ...options,
     });
@@ -62,7 +71,7 @@ export class PreferenceClient {
         method: 'PATCH',
         path: resourcePath('preference', '/preferences/', userId, PREFERENCES_MISSING),
         body: patch,
-        expect: PREFERENCES,
+        expect: preferencesOf(userId),
         ...options,
       })
       .catch((error: unknown) => {

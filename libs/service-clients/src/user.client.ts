@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { expectAnswer } from './expected-answer.js';
+import { expectAnswer, expectOwnAnswer, type ExpectedAnswer } from './expected-answer.js';
 import { userSchema, type User } from './models.js';
 import { userOwnedCache } from './resource-cache.wrapper.js';
 import { resourcePath } from './resource-path.js';
@@ -9,6 +9,15 @@ import { UpstreamRegistry } from './upstream-registry.js';
 
 const USER_MISSING = 'The user';
 const USER = expectAnswer(userSchema, USER_MISSING);
+
+/** The user `userId`: a record of anybody else is refused. */
+function userOf(userId: string): ExpectedAnswer<User> {
+  return expectOwnAnswer(
+    USER,
+    (user) => user.id === userId,
+    (user) => user,
+  );
+}
 
 @Injectable()
 export class UserClient {
@@ -22,7 +31,7 @@ export class UserClient {
     return this.upstream.call<User>({
       method: 'GET',
       path: resourcePath('user', '/users/', userId, USER_MISSING),
-      expect: USER,
+      expect: userOf(userId),
       cache: userOwnedCache(userId),
       ...options,
     });
