@@ -234,7 +234,8 @@ describe('the metrics of the caches', () => {
     } finally {
       stack.demo.faults.preference.reset();
     }
-    expect(body.meta.sections.preferences.status).toBe('stale');
+    // Version 2 names the section by its own field; the metrics by the aggregate's.
+    expect(body.meta.sections.settings.status).toBe('stale');
 
     const after = await scrape(stack.mobileUrl);
     const stale = { section: 'preferences', status: 'stale' };
