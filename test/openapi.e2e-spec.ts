@@ -204,6 +204,23 @@ describe('the OpenAPI documents match what the BFFs send', () => {
     }
   });
 
+  it('documents the headers clients act on: rate limits, Retry-After, the challenge, the validator', () => {
+    type Responses = Record<string, { headers?: Record<string, unknown> }>;
+    const responsesOf = (base: string, path: string): Responses =>
+      (documents.get(base)?.paths[path]?.get as unknown as { responses: Responses }).responses;
+    const headersOf = (responses: Responses, status: string): string[] =>
+      Object.keys(responses[status]?.headers ?? {});
+
+    const profile = responsesOf(stack.mobileUrl, '/mobile/profile');
+    expect(headersOf(profile, '200')).toEqual(
+      expect.arrayContaining(['X-Request-Id', 'RateLimit-Remaining', 'ETag', 'X-Response-Complete']),
+    );
+    expect(headersOf(profile, '401')).toContain('WWW-Authenticate');
+    expect(headersOf(profile, '429')).toEqual(expect.arrayContaining(['Retry-After', 'RateLimit-Policy']));
+    expect(headersOf(profile, '503')).toContain('Retry-After');
+    expect(headersOf(responsesOf(stack.webUrl, '/web/orders'), '200')).not.toContain('ETag');
+  });
+
   it('documents the admin routes on both BFFs', async () => {
     for (const base of [stack.mobileUrl, stack.webUrl]) {
       expect(await expectDocumented(base, 'get', '/admin/services', { headers: admin })).toBe(200);

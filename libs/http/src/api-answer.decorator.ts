@@ -53,6 +53,11 @@ export function ApiAnswer(schema: z.ZodType, options: ApiAnswerOptions): MethodD
     ApiResponse({
       status,
       description: options.summary,
+      headers: {
+        ...ANSWER_HEADERS,
+        ...RATE_LIMIT_HEADERS,
+        ...(options.conditional === true ? CACHED_ANSWER_HEADERS : {}),
+      },
       schema:
         options.otherVersions === undefined
           ? openApiSchema(schema)
@@ -62,6 +67,7 @@ export function ApiAnswer(schema: z.ZodType, options: ApiAnswerOptions): MethodD
       ApiResponse({
         status: PROBLEM_CATALOGUE[kind].status,
         description: PROBLEM_CATALOGUE[kind].title,
+        headers: { ...ANSWER_HEADERS, ...PROBLEM_HEADERS[kind] },
         content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } },
       }),
     ),
@@ -69,6 +75,41 @@ export function ApiAnswer(schema: z.ZodType, options: ApiAnswerOptions): MethodD
     RouteSchema({ response: { [status]: serializerSchema(schema) } }),
   );
 }
+
+type HeaderDocs = Record<string, { description: string; schema: { type: 'string' | 'integer' } }>;
+
+const text = (description: string) => ({ description, schema: { type: 'string' as const } });
+const seconds = (description: string) => ({ description, schema: { type: 'integer' as const } });
+
+/** What every answer carries. */
+const ANSWER_HEADERS: HeaderDocs = {
+  'X-Request-Id': text("The request id: the caller's own if it sent a well-formed one, else a new one"),
+};
+
+/** What a throttled route's answers carry (IETF RateLimit fields), for the tightest of the caller's windows. */
+const RATE_LIMIT_HEADERS: HeaderDocs = {
+  'RateLimit-Limit': seconds('Units the tightest window allows'),
+  'RateLimit-Remaining': seconds('Units left in it'),
+  'RateLimit-Reset': seconds('Seconds until it resets'),
+  'RateLimit-Policy': text('Every window: its limit and length (w=seconds)'),
+};
+
+/** What a cached aggregate's answers add. */
+const CACHED_ANSWER_HEADERS: HeaderDocs = {
+  ETag: text("The answer's validator, for If-None-Match"),
+  'X-Cache': text("hit or miss: whether the answer came from the gateway's cache"),
+  'X-Response-Complete': text('false when a section is missing or stale (meta.degraded)'),
+};
+
+/** Headers some problems carry besides the request id. */
+const PROBLEM_HEADERS: Partial<Record<ProblemKind, HeaderDocs>> = {
+  unauthorized: { 'WWW-Authenticate': text('The scheme to authenticate with: Bearer, or ApiKey') },
+  'too-many-requests': {
+    'Retry-After': seconds('Seconds to wait before asking again'),
+    ...RATE_LIMIT_HEADERS,
+  },
+  'service-unavailable': { 'Retry-After': seconds('Seconds to wait before asking again, when known') },
+};
 
 /** What a conditional GET adds to a route's document: the request header, and the 304 it may get. */
 function conditionalGet(): MethodDecorator[] {
@@ -78,6 +119,10 @@ function conditionalGet(): MethodDecorator[] {
       required: false,
       description: 'The ETag of the answer the client holds; a 304 without a body says it is still current',
     }),
-    ApiResponse({ status: 304, description: 'Not modified: the answer the client holds is current' }),
+    ApiResponse({
+      status: 304,
+      description: 'Not modified: the answer the client holds is current',
+      headers: { ...ANSWER_HEADERS, ETag: CACHED_ANSWER_HEADERS.ETag },
+    }),
   ];
 }
