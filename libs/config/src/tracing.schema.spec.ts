@@ -25,7 +25,10 @@ describe('tracing configuration', () => {
   it('stays off when the exporter or the whole SDK is switched off, even with an endpoint', () => {
     const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
     expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeUndefined();
-    expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+    for (const yes of ['true', 'TRUE', '1', 'yes', 'On']) {
+      expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: yes }).tracing).toBeUndefined();
+    }
+    expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: '0' }).tracing).toBeDefined();
   });
 
   it('sends to v1/traces under the base endpoint, with the standard defaults', () => {

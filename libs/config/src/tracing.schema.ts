@@ -68,13 +68,17 @@ const milliseconds = (fallback: number, min: number, max: number) =>
     .default(fallback);
 
 export const tracingEnvSchema = z.object({
-  // The OpenTelemetry specification reads boolean variables case-insensitively.
+  /*
+   * Read case-insensitively, as the OpenTelemetry specification reads its
+   * booleans, and with the yes/no words of every other such variable here
+   * (README): `OTEL_SDK_DISABLED=1` asking to keep tracing off was refused.
+   */
   OTEL_SDK_DISABLED: z.preprocess(
     lowerCased,
     z
-      .enum(['true', 'false', ''], { error: 'must be true or false' })
+      .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''], { error: 'must be true or false' })
       .default('false')
-      .transform((value) => value === 'true'),
+      .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
   ),
   // Only OTLP is built in; `none` turns tracing off even with an endpoint set.
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'must be otlp or none' }).default('otlp'),
