@@ -39,6 +39,12 @@ describe('admin view of the upstream services', () => {
     expect(services[0].instances[0].recentErrorRate).toBe(0);
   });
 
+  it('says the rate limits are not enforced when throttling is off, rather than show limits nobody applies', async () => {
+    const response = await fetch(`${stack.mobileUrl}/admin/rate-limits?key=user:u1`, { headers: admin });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ key: 'user:u1', enforced: false });
+  });
+
   it('refuses a signed-in user without the admin role with 403', async () => {
     await expectProblem(await fetch(`${stack.mobileUrl}/admin/services`, { headers: bearer('u1') }), 403);
   });

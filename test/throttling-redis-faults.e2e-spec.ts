@@ -167,6 +167,9 @@ describe.skipIf(sharedRedisUrl === undefined)('rate limits through a Redis crash
     const admin = { authorization: `Bearer ${mintToken({ sub: 'ops-closed', roles: ['admin'] })}` };
     for (const base of bases) {
       expect((await fetch(`${base}/admin/services`, { headers: admin })).status).toBe(200);
+      const standing = await fetch(`${base}/admin/rate-limits?key=user:closed-during`, { headers: admin });
+      // What this instance counted alone while Redis is away, and said to be so.
+      expect((await standing.json()).countedBy).toBe('this-instance');
       const invalidated = await fetch(`${base}/admin/cache/invalidate`, {
         method: 'POST',
         headers: { ...admin, 'content-type': 'application/json' },

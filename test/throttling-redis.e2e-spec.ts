@@ -97,7 +97,9 @@ describe.skipIf(sharedRedisUrl === undefined)('two instances sharing rate limits
     const standing = await fetch(`${first}/admin/rate-limits?key=user:spender`, {
       headers: adminHeaders('ops-view'),
     });
-    expect((await standing.json()).windows[1]).toMatchObject({
+    const body = await standing.json();
+    expect(body.countedBy).toBe('every-instance');
+    expect(body.windows[1]).toMatchObject({
       name: 'sustained',
       limit: LIMIT,
       used: 6,

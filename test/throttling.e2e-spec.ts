@@ -77,6 +77,9 @@ describe('rate limits a caller sees on its answers', () => {
     const body = await response.json();
     expect(body).toEqual({
       key: 'user:inspected',
+      enforced: true,
+      // No Redis: each instance counts on its own.
+      countedBy: 'this-instance',
       windows: [
         {
           name: 'burst',

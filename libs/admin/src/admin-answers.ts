@@ -34,6 +34,12 @@ export const cacheInvalidationAnswerSchema = z.object({
 
 export const rateLimitsAnswerSchema = z.object({
   key: z.string(),
+  enforced: z.boolean().describe('false when THROTTLE_ENABLED is off: nothing is counted or refused'),
+  countedBy: z
+    .enum(['every-instance', 'this-instance'])
+    .describe(
+      "every-instance: Redis's shared counters; this-instance: this instance's own, without Redis or while it does not answer",
+    ),
   windows: z.array(
     z.object({
       name: z.enum(['burst', 'sustained']),

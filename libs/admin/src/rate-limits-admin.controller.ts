@@ -1,7 +1,7 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { Roles } from '@app/auth';
 import { ApiAnswer, ApiQueryOf, ZodValidationPipe } from '@app/http';
-import { RateLimitInspector, type WindowStanding } from '@app/throttling';
+import { RateLimitInspector, type CallerStanding } from '@app/throttling';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
@@ -37,7 +37,7 @@ export class RateLimitsAdminController {
   @ApiQueryOf(querySchema)
   async rateLimits(
     @Query(new ZodValidationPipe(querySchema, 'The query')) query: z.infer<typeof querySchema>,
-  ): Promise<{ key: string; windows: WindowStanding[] }> {
-    return { key: query.key, windows: await this.inspector.inspect(query.key) };
+  ): Promise<{ key: string } & CallerStanding> {
+    return { key: query.key, ...(await this.inspector.inspect(query.key)) };
   }
 }

@@ -55,13 +55,25 @@ export class GatewayRateLimitStore implements RateLimitStore {
   }
 
   async peek(key: string): Promise<RateCounter | undefined> {
+    return (await this.peekCounted(key)).counter;
+  }
+
+  /**
+   * The key's counter and where it was counted: in Redis, for every
+   * instance, or, without Redis or while it does not answer, in this
+   * instance alone (then it shows this instance's share only).
+   */
+  async peekCounted(key: string): Promise<{ counter: RateCounter | undefined; shared: boolean }> {
     const counter = await this.shared?.peek(key);
     if (counter === undefined) {
-      return this.memory.peek(key);
+      return { counter: await this.memory.peek(key), shared: false };
+    }
+    if (counter === null) {
+      return { counter: undefined, shared: true };
     }
     // Units this instance holds ahead are not spent yet; other instances' show, as they would to any of them.
     const unspent = this.leases?.unspent(key, Date.now()) ?? 0;
-    return { ...counter, hits: Math.max(0, counter.hits - unspent) };
+    return { counter: { ...counter, hits: Math.max(0, counter.hits - unspent) }, shared: true };
   }
 
   private async consumeShared(

@@ -11,6 +11,11 @@ export class RateLimitPolicy {
     readonly app: AppName,
   ) {}
 
+  /** Whether requests are counted and refused at all (THROTTLE_ENABLED). */
+  get enforced(): boolean {
+    return this.config.throttle.enabled;
+  }
+
   windowMs(window: WindowName): number {
     return this.config.throttle.apps[this.app][window].windowMs;
   }

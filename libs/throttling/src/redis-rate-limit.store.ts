@@ -197,8 +197,10 @@ export class RedisRateLimitStore {
   }
 
   /** Undefined both when the key has no window and when Redis cannot answer. */
-  async peek(key: string): Promise<RateCounter | undefined> {
-    return counterOf(await this.redis.runScript(PEEK, [this.counterKey(key)], []));
+  /** The key's counter; null when Redis holds none, undefined when Redis did not answer. */
+  async peek(key: string): Promise<RateCounter | null | undefined> {
+    const reply = await this.redis.runScript(PEEK, [this.counterKey(key)], []);
+    return reply === null ? null : counterOf(reply);
   }
 
   private async send(requests: readonly SharedSpend[]): Promise<SharedStanding[] | undefined> {
