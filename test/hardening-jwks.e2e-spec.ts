@@ -43,16 +43,19 @@ describe.each<JwksMode>(['hang', 'garbage', 'unavailable'])(
       await jwks.close();
     });
 
-    it('answers a token it cannot verify with a prompt 401 problem, never a hang', async () => {
+    it('answers a token it cannot verify yet with a prompt 503 to retry, never a hang nor a 401 that would have the client drop it', async () => {
       const { response, ms } = await timedProfile(stack, jwks.token('u1'));
 
-      const problem = await expectProblem(response, 401);
-      expect(problem.detail).toBe('The access token is signed with an unknown key');
+      const problem = await expectProblem(response, 503);
+      expect(problem.detail).toBe('Access tokens cannot be verified right now; retry shortly.');
+      expect(response.headers.get('retry-after')).toBe('5');
       expect(ms).toBeLessThan(PROMPT_MS);
     });
 
-    it('keeps its health endpoints answering meanwhile', async () => {
+    it('stays live but not ready while it holds no signing key', async () => {
       expect((await fetch(`${stack.mobileUrl}/health/live`)).status).toBe(200);
+      const ready = await expectProblem(await fetch(`${stack.mobileUrl}/health/ready`), 503);
+      expect(ready.error).toMatchObject({ 'signing-keys': { status: 'down', keys: 0 } });
     });
   },
 );
@@ -70,10 +73,10 @@ describe('a JWKS endpoint that is down from the start', () => {
   });
   afterAll(() => stack.close());
 
-  it('answers every token with a prompt 401 problem', async () => {
+  it('answers every token with a prompt 503 problem', async () => {
     const { response, ms } = await timedProfile(stack, jwks.token('u1'));
 
-    await expectProblem(response, 401);
+    await expectProblem(response, 503);
     expect(ms).toBeLessThan(PROMPT_MS);
   });
 });
@@ -104,6 +107,8 @@ describe('a JWKS endpoint that goes down while tokens are being verified', () =>
     expect(known.response.status).toBe(200);
     await expectProblem(unknown.response, 401);
     expect(unknown.ms).toBeLessThan(PROMPT_MS);
+    // The keys it holds still verify tokens: it stays ready.
+    expect((await fetch(`${stack.mobileUrl}/health/ready`)).status).toBe(200);
   });
 });
 

@@ -167,6 +167,11 @@ const ALGORITHM_NOT_ALLOWED = unauthorized(
 const BAD_SIGNATURE = unauthorized('The access token signature is invalid', 'invalid signature');
 const TOO_LARGE = unauthorized('The access token is too large', 'token too large');
 const UNKNOWN_KEY = unauthorized('The access token is signed with an unknown key', 'unknown signing key');
+/** A gateway that holds no signing key yet cannot tell a good token from a bad one: the client is told to retry. */
+const NO_KEYS_YET = {
+  status: 503,
+  body: { status: 503, detail: 'Access tokens cannot be verified right now; retry shortly.' },
+};
 
 type JwksMode = 'ok' | 'unavailable' | 'reset' | 'hang' | 'trickle' | 'garbage' | 'empty';
 
@@ -932,10 +937,10 @@ describe('AuthModule when the JWKS endpoint is unreachable from the start', () =
     await app.close();
   });
 
-  it('still boots and answers 401 for every token', async () => {
+  it('still boots and answers 503 for every token, which it cannot verify yet', async () => {
     const answer = await get(app, '/me', bearer(signed('RS256', rsa.privateKey, claims(), 'rsa-1')));
 
-    expect(answer).toEqual(UNKNOWN_KEY);
+    expect(answer).toMatchObject(NO_KEYS_YET);
   });
 });
 
@@ -955,9 +960,9 @@ describe('AuthModule when the JWKS endpoint hangs from the start', () => {
   });
 
   // The test timeout is the assertion: the request must be cut by the store's fetch timeout, not wait for the endpoint.
-  it('answers 401 within the fetch timeout instead of hanging', { timeout: 3_000 }, async () => {
+  it('answers 503 within the fetch timeout instead of hanging', { timeout: 3_000 }, async () => {
     const answer = await get(app, '/me', bearer(signed('RS256', rsa.privateKey, claims(), 'rsa-1')));
 
-    expect(answer).toEqual(UNKNOWN_KEY);
+    expect(answer).toMatchObject(NO_KEYS_YET);
   });
 });

@@ -1,3 +1,4 @@
+import { ProblemError } from '@app/problem';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { JwtKeyConfig } from '@app/config';
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
@@ -6,6 +7,9 @@ import { InvalidTokenError } from './invalid-token.error.js';
 
 type JwksKeyConfig = Extract<JwtKeyConfig, { kind: 'jwks' }>;
 type JwksAlgorithm = JwksKeyConfig['algorithms'][number];
+
+/** What a client refused for want of any signing key is told to wait: about an unknown kid's refresh cool-down. */
+const NO_KEYS_RETRY_AFTER_S = 5;
 
 /** A whole fetch, body included; a request waiting for an unknown kid waits at most this long. */
 const FETCH_TIMEOUT_MS = 2_000;
@@ -76,6 +80,11 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
     this.timer.unref();
   }
 
+  /** Whether any signing key is held: without one, no token can be verified. */
+  get hasKeys(): boolean {
+    return this.keys.size > 0;
+  }
+
   onModuleDestroy(): void {
     clearInterval(this.timer);
     this.stopped.abort();
@@ -91,6 +100,16 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
     if (key === undefined) {
       await this.refreshForUnknownKid();
       key = this.keys.get(kid);
+    }
+    if (key === undefined && this.keys.size === 0) {
+      // No key was ever had: the token may well be good, and a 401 would tell the client to drop it.
+      throw new ProblemError(
+        'service-unavailable',
+        'Access tokens cannot be verified right now; retry shortly.',
+        {
+          headers: { 'retry-after': String(NO_KEYS_RETRY_AFTER_S) },
+        },
+      );
     }
     if (key === undefined) {
       throw new InvalidTokenError('unknown-key');

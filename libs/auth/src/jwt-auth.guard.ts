@@ -1,3 +1,4 @@
+import { ProblemError } from '@app/problem';
 import { requestContextOf } from '@app/observability';
 import { httpRequestOf, perRoute } from '@app/route-metadata';
 import { APP_CONFIG, MAX_API_KEY_LENGTH, type ApiKeyConsumer, type AppConfig } from '@app/config';
@@ -139,6 +140,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       return user as TUser;
     }
     const failure = error ?? info;
+    if (failure instanceof ProblemError && failure.status >= 500) {
+      // The gateway cannot verify tokens right now (no signing key yet): nothing the client did wrong.
+      throw failure;
+    }
     const reason = invalidTokenReason(failure);
     if (reason === undefined && error) {
       // Not a token problem but a fault of ours: let the global filter answer 500 and log it.

@@ -5,6 +5,7 @@ import { getHeapStatistics } from 'node:v8';
 import { ApiHealthReport } from './api-health-report.decorator.js';
 import { LifecycleHealthIndicator } from './lifecycle.indicator.js';
 import { RedisHealthIndicator } from './redis.indicator.js';
+import { SigningKeysHealthIndicator } from './signing-keys.indicator.js';
 import { UpstreamsHealthIndicator } from './upstreams.indicator.js';
 
 /**
@@ -29,14 +30,16 @@ export class HealthController {
     private readonly upstreams: UpstreamsHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly lifecycle: LifecycleHealthIndicator,
+    private readonly signingKeys: SigningKeysHealthIndicator,
   ) {}
 
   @Get()
-  @ApiHealthReport('Every check: Redis, the heap, and each upstream service')
+  @ApiHealthReport('Every check: Redis, the heap, the signing keys, and each upstream service')
   overall(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.memory.checkHeap('memory_heap', HEAP_LIMIT_BYTES),
       () => this.redis.check(),
+      () => this.signingKeys.check(),
       ...SERVICE_NAMES.map((service) => () => this.upstreams.check(service)),
     ]);
   }
@@ -48,10 +51,13 @@ export class HealthController {
   }
 
   @Get(['ready', 'readiness'])
-  @ApiHealthReport('Whether the instance should get traffic: 503 from the start of shutdown')
+  @ApiHealthReport(
+    'Whether the instance should get traffic: 503 from the start of shutdown, or while it holds no JWKS signing key',
+  )
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.lifecycle.check(),
+      () => this.signingKeys.check(),
       ...SERVICE_NAMES.map((service) => () => this.upstreams.check(service)),
     ]);
   }
