@@ -60,6 +60,21 @@ describe('order history and detail', () => {
       expect(page.items.every((order: { status: string }) => order.status === 'delivered')).toBe(true);
     });
 
+    it("refuses another user's cursor, or one of another status filter, instead of skipping orders", async () => {
+      const page = await (await get(stack.webUrl, '/web/orders?limit=5')).json();
+      expect(page.nextCursor).not.toBeNull();
+      const cursor = encodeURIComponent(page.nextCursor);
+
+      for (const [path, sub] of [
+        [`/web/orders?limit=5&cursor=${cursor}`, 'u1'],
+        [`/web/orders?limit=5&status=paid&cursor=${cursor}`, many],
+      ]) {
+        const body = await expectProblem(await get(stack.webUrl, path, sub), 400);
+        expect(body.errors).toEqual([{ field: 'cursor', message: 'must be a cursor from a previous page' }]);
+      }
+      expect((await get(stack.webUrl, `/web/orders?limit=5&cursor=${cursor}`)).status).toBe(200);
+    });
+
     it.each([
       ['limit=0', 'limit'],
       ['limit=51', 'limit'],

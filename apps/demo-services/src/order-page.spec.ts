@@ -12,7 +12,12 @@ function walk(userId: string, limit: number, status?: OrderStatus): OrderPage[] 
   const pages = [demoOrderPage({ userId, limit, position: 0, status })];
   let cursor = pages[0].nextCursor;
   while (cursor !== null) {
-    const page = demoOrderPage({ userId, limit, position: decodeOrderCursor(cursor) ?? -1, status });
+    const page = demoOrderPage({
+      userId,
+      limit,
+      position: decodeOrderCursor(cursor, { userId, status }) ?? -1,
+      status,
+    });
     pages.push(page);
     cursor = page.nextCursor;
   }

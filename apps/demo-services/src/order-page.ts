@@ -36,5 +36,11 @@ export function demoOrderPage(query: OrderPageQuery): OrderPage {
   while (index < timeline.count && !matches(index)) {
     index++;
   }
-  return { items, nextCursor: index < timeline.count ? encodeOrderCursor(index) : null };
+  return {
+    items,
+    nextCursor:
+      index < timeline.count
+        ? encodeOrderCursor(index, { userId: query.userId, status: query.status })
+        : null,
+  };
 }
