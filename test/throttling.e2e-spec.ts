@@ -285,3 +285,51 @@ describe('two instances without Redis', () => {
     }
   });
 });
+
+describe('waiting as told by the rate-limit headers', () => {
+  // Two units a second and two per four seconds: after two requests, both windows are spent at once.
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      THROTTLE_ENABLED: 'true',
+      THROTTLE_BURST_LIMIT: '2',
+      THROTTLE_BURST_WINDOW_MS: '1000',
+      THROTTLE_SUSTAINED_LIMIT: '2',
+      THROTTLE_SUSTAINED_WINDOW_MS: '4000',
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('gets a caller through once it has waited its Retry-After, even when a window that did not refuse is spent too', async () => {
+    expect((await preferences(stack.webUrl, 'patient')).status).toBe(200);
+    expect((await preferences(stack.webUrl, 'patient')).status).toBe(200);
+
+    const refused = await preferences(stack.webUrl, 'patient');
+    await expectProblem(refused, 429);
+    // The burst refused it, but the four-second window is spent as well: a second would not do.
+    const wait = retryAfterOf(refused);
+    expect(wait).toBeGreaterThan(1);
+    expect(wait).toBeLessThanOrEqual(4);
+
+    await sleep(wait * 1000 + 100);
+    expect((await preferences(stack.webUrl, 'patient')).status).toBe(200);
+  });
+
+  it('lets a caller through when the Reset it was told has passed, not a whole window after its refusal', async () => {
+    expect((await preferences(stack.webUrl, 'pacer')).status).toBe(200);
+    const last = await preferences(stack.webUrl, 'pacer');
+    expect(last.status).toBe(200);
+    const { remaining, reset } = rateLimitOf(last);
+    expect(remaining).toBe(0);
+    expect(reset).toBeGreaterThan(1);
+    const resetsAt = Date.now() + reset * 1000;
+
+    // Refused meanwhile, past the burst window: the refusal must not push the reset further out.
+    await sleep(1_100);
+    await expectProblem(await preferences(stack.webUrl, 'pacer'), 429);
+
+    await sleep(Math.max(0, resetsAt - Date.now()) + 100);
+    expect((await preferences(stack.webUrl, 'pacer')).status).toBe(200);
+  });
+});

@@ -24,7 +24,7 @@ import { admitsInHandler, deferAdmission, httpReplyOf, httpRequestOf, perRoute }
 import { ProblemError } from '@app/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayRateLimitStore } from './gateway-rate-limit.store.js';
-import type { RateCounter, WindowSpend } from './rate-counter.js';
+import { BLOCK_UNTIL_RESET, type RateCounter, type WindowSpend } from './rate-counter.js';
 import { rateLimitHeaders, retryAfterSeconds, type ThrottlerOutcome } from './rate-limit-headers.js';
 import { rateLimitKey, RateLimitPolicy, WINDOW_NAMES } from './rate-limit-policy.js';
 import { THROTTLE_COST } from './throttle-cost.decorator.js';
@@ -154,7 +154,9 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
       const limit = toNumber(rawLimit, 'limit', window.name);
       const ttl = toNumber(rawTtl, 'ttl', window.name);
       const blockMs =
-        window.blockDuration === undefined ? ttl : toNumber(rawBlock, 'blockDuration', window.name);
+        window.blockDuration === undefined
+          ? BLOCK_UNTIL_RESET
+          : toNumber(rawBlock, 'blockDuration', window.name);
       counted.push({ name: window.name, limit, windowMs: ttl });
       spends.push({
         key: window.generateKey(context, tracker, window.name),
@@ -172,6 +174,7 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
       request,
       tracker,
       counted,
+      route.cost,
       this.store.consumeInOrder(spends, route.operator),
     );
     if (admitsInHandler(context)) {
@@ -188,6 +191,7 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
     request: FastifyRequest,
     tracker: string,
     counted: readonly Omit<ThrottlerOutcome, 'counter'>[],
+    cost: number,
     counting: Promise<RateCounter[]>,
   ): Promise<void> {
     const counters = await counting;
@@ -198,7 +202,7 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
     if (outcomes.some((outcome) => outcome.counter.blocked)) {
       // Refused here, the caller spends nothing in the windows not yet counted; a block they hold still sets the wait.
       const everyWindow = [...outcomes, ...(await this.windowsNotCounted(outcomes, tracker, request))];
-      const retryAfter = retryAfterSeconds(everyWindow);
+      const retryAfter = retryAfterSeconds(everyWindow, cost);
       this.metrics.countThrottled(trackerKindOf(tracker));
       throw new ProblemError('too-many-requests', `Too many requests; retry in ${retryAfter} s.`, {
         headers: { ...rateLimitHeaders(everyWindow), 'retry-after': String(retryAfter) },

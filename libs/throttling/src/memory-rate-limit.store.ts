@@ -1,5 +1,10 @@
 import { LRUCache } from 'lru-cache';
-import type { RateCounter, RateLimitStore, WindowSpend } from './rate-counter.js';
+import {
+  BLOCK_UNTIL_RESET,
+  type RateCounter,
+  type RateLimitStore,
+  type WindowSpend,
+} from './rate-counter.js';
 
 /** Keys kept at most; the least recently used windows go first, and an expired window is worth nothing anyway. */
 const MAX_RATE_LIMIT_KEYS = 100_000;
@@ -73,7 +78,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     }
     slab[at + HITS] += cost;
     if (slab[at + HITS] > limit) {
-      slab[at + BLOCKED_UNTIL] = now + blockMs;
+      slab[at + BLOCKED_UNTIL] = blockMs === BLOCK_UNTIL_RESET ? slab[at + RESET_AT] : now + blockMs;
     }
     return counterAt(slab, at, now);
   }

@@ -9,7 +9,16 @@ export interface RateCounter {
   blockedForMs: number;
 }
 
-/** What a request spends in one window: `cost` units of `key` in a window of `windowMs` holding `limit`; past it, the key is blocked for `blockMs`. */
+/**
+ * A block that lasts until the window resets, when the window said it
+ * would: a route that names no block duration of its own. A block of a
+ * whole window from the refused request (the throttler library's default)
+ * outlived the Reset announced just before, and a client that waited for it
+ * was refused again.
+ */
+export const BLOCK_UNTIL_RESET = -1;
+
+/** What a request spends in one window: `cost` units of `key` in a window of `windowMs` holding `limit`; past it, the key is blocked for `blockMs`, or until the window resets ({@link BLOCK_UNTIL_RESET}). */
 export interface WindowSpend {
   key: string;
   cost: number;

@@ -34,6 +34,15 @@ describe(rateLimitHeaders.name, () => {
     expect(headers['ratelimit-reset']).toBe('1');
   });
 
+  it('of two windows with as little left, reports the one that resets last, so waiting for Reset is enough', () => {
+    const headers = rateLimitHeaders([
+      outcome('burst', 4, 1000, 4, 600),
+      outcome('sustained', 7, 60_000, 7, 50_000),
+    ]);
+    expect(headers['ratelimit-limit']).toBe('7');
+    expect(headers['ratelimit-reset']).toBe('50');
+  });
+
   it('describes a refused caller by the window that holds it back longest', () => {
     const headers = rateLimitHeaders([
       outcome('burst', 3, 1000, 4, 0, 1000),
@@ -48,11 +57,33 @@ describe(rateLimitHeaders.name, () => {
 describe(retryAfterSeconds.name, () => {
   it('waits for the longest block, and at least a second', () => {
     expect(
-      retryAfterSeconds([
-        outcome('burst', 20, 1000, 21, 0, 800),
-        outcome('sustained', 600, 60_000, 601, 0, 42_100),
-      ]),
+      retryAfterSeconds(
+        [outcome('burst', 20, 1000, 21, 0, 800), outcome('sustained', 600, 60_000, 601, 0, 42_100)],
+        1,
+      ),
     ).toBe(43);
-    expect(retryAfterSeconds([outcome('burst', 20, 1000, 21, 0, 10)])).toBe(1);
+    expect(retryAfterSeconds([outcome('burst', 20, 1000, 21, 0, 10)], 1)).toBe(1);
+  });
+
+  it('waits for a window that is not blocked but has less left than the request costs, so the retry gets through', () => {
+    expect(
+      retryAfterSeconds(
+        [outcome('burst', 4, 1000, 5, 0, 800), outcome('sustained', 7, 60_000, 7, 50_100)],
+        1,
+      ),
+    ).toBe(51);
+    // Two units left, a request of three: refused until that window resets too.
+    expect(
+      retryAfterSeconds(
+        [outcome('burst', 20, 1000, 21, 0, 900), outcome('sustained', 10, 60_000, 8, 9_500)],
+        3,
+      ),
+    ).toBe(10);
+    expect(
+      retryAfterSeconds(
+        [outcome('burst', 20, 1000, 21, 0, 900), outcome('sustained', 10, 60_000, 7, 9_500)],
+        3,
+      ),
+    ).toBe(1);
   });
 });

@@ -28,7 +28,8 @@ export function rateLimitHeaders(outcomes: readonly ThrottlerOutcome[]): Record<
         )
       : outcomes.reduce((best, outcome) =>
           remaining(outcome) < remaining(best) ||
-          (remaining(outcome) === remaining(best) && outcome.windowMs < best.windowMs)
+          // Of two windows as close to running out, the one that frees up last: a client waiting for its Reset is not refused.
+          (remaining(outcome) === remaining(best) && outcome.counter.resetInMs > best.counter.resetInMs)
             ? outcome
             : best,
         );
@@ -44,12 +45,19 @@ export function rateLimitHeaders(outcomes: readonly ThrottlerOutcome[]): Record<
   };
 }
 
-/** Seconds until every blocking window lets the caller through again. */
-export function retryAfterSeconds(outcomes: readonly ThrottlerOutcome[]): number {
+/**
+ * Seconds until a request of `cost` units gets through every window: each
+ * blocking window's block, and each other window with less than `cost`
+ * left, its reset; a client that waits this long is not refused again.
+ */
+export function retryAfterSeconds(outcomes: readonly ThrottlerOutcome[], cost: number): number {
   return Math.max(
     1,
-    ...outcomes
-      .filter((outcome) => outcome.counter.blocked)
-      .map((outcome) => seconds(outcome.counter.blockedForMs)),
+    ...outcomes.map((outcome) => {
+      if (outcome.counter.blocked) {
+        return seconds(outcome.counter.blockedForMs);
+      }
+      return outcome.limit - outcome.counter.hits < cost ? seconds(outcome.counter.resetInMs) : 0;
+    }),
   );
 }

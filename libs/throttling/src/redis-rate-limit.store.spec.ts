@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WindowSpend } from './rate-counter.js';
+import { BLOCK_UNTIL_RESET, type WindowSpend } from './rate-counter.js';
 import { RedisRateLimitStore } from './redis-rate-limit.store.js';
 
 const url = process.env.REDIS_URL;
@@ -100,6 +100,18 @@ describe.skipIf(url === undefined)('RedisRateLimitStore (real Redis)', () => {
     expect(afterWindow?.[0].blockedForMs).toBeGreaterThan(0);
 
     await sleep(450);
+    expect(await consume([spend])).toMatchObject([{ hits: 1, blocked: false }]);
+  });
+
+  it('blocks a caller with no block of its own until the window resets, not a whole window from the refusal', async () => {
+    const spend = { key: 'burst:gus', cost: 1, windowMs: 400, limit: 1, blockMs: BLOCK_UNTIL_RESET };
+    await consume([spend]);
+    await sleep(200);
+    const [refused] = (await consume([spend])) ?? [];
+    expect(refused).toMatchObject({ blocked: true });
+    expect(refused.blockedForMs).toBeLessThanOrEqual(refused.resetInMs);
+
+    await sleep(250);
     expect(await consume([spend])).toMatchObject([{ hits: 1, blocked: false }]);
   });
 

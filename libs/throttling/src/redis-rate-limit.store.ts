@@ -81,6 +81,9 @@ for request = 1, tonumber(ARGV[1]) do
           hits = redis.call('DECRBY', counterKey, cost)
         else
           blockTtl = tonumber(blockMs)
+          if blockTtl < 0 then
+            blockTtl = ttl
+          end
           redis.call('SET', blockKey, '1', 'PX', blockTtl)
           if ttl < blockTtl then
             redis.call('PEXPIRE', counterKey, blockTtl)
