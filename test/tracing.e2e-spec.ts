@@ -101,6 +101,16 @@ describe('traces of a request, sent to an OpenTelemetry collector', () => {
     orders.respond(demoOrderPageAnswer);
   });
 
+  it("passes the client's tracestate upstream with its trace while tracing is on", async () => {
+    const response = await profile(stack, 'u1', {
+      traceparent: CLIENT_TRACEPARENT,
+      tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7',
+    });
+    expect(response.status).toBe(200);
+    expect(users.received[0].headers.traceparent).toMatch(new RegExp(`^00-${CLIENT_TRACE}-`));
+    expect(users.received[0].headers.tracestate).toBe('congo=t61rcWkgMzE,rojo=00f067aa0ba902b7');
+  });
+
   it("continues the client's trace through the request, each section and each upstream call", async () => {
     const response = await profile(stack, 'u1', { traceparent: CLIENT_TRACEPARENT });
     expect(response.status).toBe(200);

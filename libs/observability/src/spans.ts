@@ -115,6 +115,8 @@ export function traceContextOf(request: TraceSpan, caller: TraceContext): TraceC
     parentSpanId: caller.parentSpanId,
     spanId: own.spanId,
     sampled: (own.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
+    // The caller's tracestate travels with its trace: upstream, as with tracing off.
+    state: own.traceId === caller.traceId ? caller.state : undefined,
   };
 }
 

@@ -22,6 +22,12 @@ describe(traceContextFor.name, () => {
     expect(context.parentSpanId).toBeUndefined();
   });
 
+  it('never names a trace all zeros after a nil UUID request id', () => {
+    const context = traceContextFor(undefined, '00000000-0000-0000-0000-000000000000');
+    expect(context.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(context.traceId).not.toMatch(/^0+$/);
+  });
+
   it('continues the trace of a later version, read as version 00', () => {
     const context = traceContextFor(
       '01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-comes-next',

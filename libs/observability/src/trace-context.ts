@@ -85,7 +85,10 @@ export function traceContextFor(
           : undefined,
     };
   }
-  const traceId = UUID.test(requestId) ? hexOf(requestId).toLowerCase() : hexOf(randomUUID());
+  const fromRequestId = UUID.test(requestId) ? hexOf(requestId).toLowerCase() : undefined;
+  // An all-zero id is no trace id (W3C): a nil UUID as request id gets a trace of its own.
+  const traceId =
+    fromRequestId !== undefined && !ALL_ZERO.test(fromRequestId) ? fromRequestId : hexOf(randomUUID());
   return { traceId, parentSpanId: undefined, spanId: newSpanId(), sampled: false };
 }
 
