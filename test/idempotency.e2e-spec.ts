@@ -33,6 +33,37 @@ describe('PATCH /web/preferences with an Idempotency-Key', () => {
     expect(stack.demo.faults.preference.requestCount()).toBe(0);
   });
 
+  it('writes once for requests with one key that arrive together, and gives each the same answer', async () => {
+    stack.demo.faults.preference.set({ latencyMs: 300 });
+    stack.demo.faults.preference.resetCount();
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () => patch('i5', { theme: 'system' }, 'together-5')),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+      const bodies = await Promise.all(answers.map((answer) => answer.json()));
+      expect(new Set(bodies.map((body) => JSON.stringify(body))).size).toBe(1);
+      expect(stack.demo.faults.preference.requestCount()).toBe(1);
+    } finally {
+      stack.demo.faults.preference.reset();
+    }
+  });
+
+  it('refuses the second of two different requests with one key that arrive together', async () => {
+    stack.demo.faults.preference.set({ latencyMs: 300 });
+    try {
+      const answers = await Promise.all([
+        patch('i6', { theme: 'dark' }, 'together-6'),
+        patch('i6', { theme: 'light' }, 'together-6'),
+      ]);
+      // Whichever arrived first is written; the other is refused.
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+      await expectProblem(answers.find((answer) => answer.status === 409) as Response, 409);
+    } finally {
+      stack.demo.faults.preference.reset();
+    }
+  });
+
   it('refuses the same key on a different request with a 409 problem', async () => {
     expect((await patch('i2', { theme: 'dark' }, 'retry-2')).status).toBe(200);
     await expectProblem(await patch('i2', { theme: 'light' }, 'retry-2'), 409);

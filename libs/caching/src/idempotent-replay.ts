@@ -1,39 +1,102 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemError } from '@app/problem';
-import { createHash } from 'node:crypto';
+import { RedisConnection, type LuaScript } from '@app/redis';
+import { createHash, randomUUID } from 'node:crypto';
 import { ResourceCache } from './resource-cache.js';
 
 /** How long a first answer is kept for replays: a client retrying a write does so within minutes, not days. */
 const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** How long a write holds its key in Redis at most: far past any write's deadline, and given back as soon as it ends. */
+const CLAIM_MS = 30_000;
+const RELEASE_CLAIM: LuaScript = {
+  lua: "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+};
 
 interface FirstAnswer {
   fingerprint: string;
   answer: unknown;
 }
 
+const differentRequest = (): ProblemError =>
+  new ProblemError('conflict', 'This Idempotency-Key was already used for a different request.');
+
 /**
  * Idempotency-Key handling for writes: the first answer to a key is kept
  * (in Redis when there is one, so any instance can replay it) and a repeat
  * of the same request gets that answer again without a second write; the
  * same key on a different request is refused, as it is most likely a bug
- * in the client.
+ * in the client. While a key's write runs, a repeat in the same instance
+ * waits for its answer, and one in another instance is told to retry
+ * shortly: a key is claimed, in this process and in Redis, before its
+ * write starts, so requests that arrive together never write twice.
  */
 @Injectable()
 export class IdempotentReplay {
-  constructor(private readonly cache: ResourceCache) {}
+  /** Writes running in this process, by key. */
+  private readonly running = new Map<string, { fingerprint: string; answer: Promise<unknown> }>();
+
+  constructor(
+    private readonly cache: ResourceCache,
+    private readonly redis: RedisConnection,
+  ) {}
 
   async run<T>(owner: string, key: string, request: unknown, write: () => Promise<T>): Promise<T> {
     const cacheKey = `idempotency:${encodeURIComponent(owner)}:${encodeURIComponent(key)}`;
     const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
+    const here = this.running.get(cacheKey);
+    if (here !== undefined) {
+      if (here.fingerprint !== fingerprint) {
+        throw differentRequest();
+      }
+      return (await here.answer) as T;
+    }
+    const answer = this.firstOrReplay(cacheKey, fingerprint, write);
+    this.running.set(cacheKey, { fingerprint, answer });
+    try {
+      return await answer;
+    } finally {
+      this.running.delete(cacheKey);
+    }
+  }
+
+  private async firstOrReplay<T>(cacheKey: string, fingerprint: string, write: () => Promise<T>): Promise<T> {
     const first = await this.cache.peekFresh<FirstAnswer>(cacheKey);
     if (first !== undefined) {
       if (first.value.fingerprint !== fingerprint) {
-        throw new ProblemError('conflict', 'This Idempotency-Key was already used for a different request.');
+        throw differentRequest();
       }
       return first.value.answer as T;
     }
-    const answer = await write();
-    await this.cache.store<FirstAnswer>(cacheKey, { fingerprint, answer }, REPLAY_WINDOW_MS, undefined);
-    return answer;
+    const claim = await this.claim(cacheKey);
+    try {
+      const answer = await write();
+      await this.cache.store<FirstAnswer>(cacheKey, { fingerprint, answer }, REPLAY_WINDOW_MS, undefined);
+      return answer;
+    } finally {
+      if (claim !== undefined) {
+        void this.redis.runScript(RELEASE_CLAIM, [claim.key], [claim.token]);
+      }
+    }
+  }
+
+  /**
+   * Holds the key in Redis for this write; refuses the request with 409 when
+   * another instance holds it. Without Redis, or while it does not answer,
+   * the claim in this process is all there is.
+   */
+  private async claim(cacheKey: string): Promise<{ key: string; token: string } | undefined> {
+    if (this.redis.client === undefined) {
+      return undefined;
+    }
+    const claim = { key: `${this.redis.keyPrefix}claim:${cacheKey}`, token: randomUUID() };
+    const taken = await this.redis.run((client) => client.set(claim.key, claim.token, 'PX', CLAIM_MS, 'NX'));
+    if (taken === null) {
+      throw new ProblemError(
+        'conflict',
+        'A request with this Idempotency-Key is still in progress; retry it shortly.',
+        { headers: { 'retry-after': '1' } },
+      );
+    }
+    return taken === 'OK' ? claim : undefined;
   }
 }
