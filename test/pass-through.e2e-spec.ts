@@ -88,3 +88,69 @@ describe('pass-through routes', () => {
     await expectProblem(await fetch(`${stack.mobileUrl}/web/api/users/u1`, { headers: bearer('u1') }), 404);
   });
 });
+
+describe('pass-through routes that write, behind the cache', () => {
+  let users: FakeUpstream;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    users = await FakeUpstream.start();
+    stack = await startStack({
+      CACHE_ENABLED: 'true',
+      USER_SERVICE_URL: users.url,
+      PASS_THROUGH_ROUTES: JSON.stringify([
+        {
+          app: 'web',
+          prefix: '/web/api/accounts/',
+          service: 'user',
+          upstreamPrefix: '/users/',
+          methods: ['GET', 'PATCH'],
+        },
+      ]),
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await users.close();
+  });
+  beforeEach(() => {
+    users.received.length = 0;
+    users.respond(() => ({ kind: 'json', body: demoUser('u1') }));
+  });
+
+  const relay = (sub: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${stack.webUrl}/web/api/accounts/${sub}`, {
+      ...init,
+      headers: { ...bearer(sub), 'content-type': 'application/json', ...(init.headers as object) },
+    });
+
+  it("reads the upstream again after the caller's write, rather than serving what it cached before", async () => {
+    expect((await relay('w1')).status).toBe(200);
+    expect((await relay('w1')).status).toBe(200);
+    expect(users.received.map((request) => request.method)).toEqual(['GET']);
+
+    expect((await relay('w1', { method: 'PATCH', body: JSON.stringify({ name: 'New' }) })).status).toBe(200);
+    expect((await relay('w1')).status).toBe(200);
+    expect(users.received.map((request) => request.method)).toEqual(['GET', 'PATCH', 'GET']);
+  });
+
+  it.each([
+    [400, 400],
+    [401, 403],
+    [403, 403],
+    [409, 409],
+    [422, 422],
+  ])(
+    "answers an upstream's refusal %i as the caller's own %i, not as the gateway failing",
+    async (upstream, status) => {
+      users.respond(() => ({
+        kind: 'json',
+        status: upstream,
+        body: { error: 'refused by users-db-7.internal' },
+      }));
+      const response = await relay('w2', { method: 'PATCH', body: JSON.stringify({ name: 'x' }) });
+      const body = await expectProblem(response, status);
+      expect(JSON.stringify(body)).not.toContain('users-db-7');
+    },
+  );
+});

@@ -3,9 +3,9 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentCaller, type Caller } from '@app/auth';
 import type { PassThroughRoute } from '@app/config';
-import { normalizeQuery } from '@app/caching';
-import { ProblemError } from '@app/problem';
-import { expectAnswer, UpstreamRegistry } from '@app/service-clients';
+import { CacheInvalidator, normalizeQuery } from '@app/caching';
+import { ProblemError, type ProblemKind } from '@app/problem';
+import { expectAnswer, UpstreamBadResponseError, UpstreamRegistry } from '@app/service-clients';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { relayBody } from './relay-body.js';
@@ -22,6 +22,30 @@ function queryOf(request: FastifyRequest): Record<string, string> {
 }
 
 /**
+ * What an upstream's refusal of a relayed request means to its caller: the
+ * caller's own request refused, with the status it came with, never the
+ * gateway failing (502). The upstream's reasons are not passed on.
+ */
+const REFUSALS = new Map<number, { kind: ProblemKind; detail: string }>([
+  [400, { kind: 'bad-request', detail: 'The service refused this request as not valid.' }],
+  [401, { kind: 'forbidden', detail: 'The service refused this request.' }],
+  [403, { kind: 'forbidden', detail: 'The service refused this request.' }],
+  [
+    409,
+    { kind: 'conflict', detail: 'The service refused this request: it conflicts with the current state.' },
+  ],
+  [422, { kind: 'unprocessable', detail: 'The service did not accept this request.' }],
+]);
+
+function refusedRequest(error: unknown): unknown {
+  const refusal =
+    error instanceof UpstreamBadResponseError && error.upstreamStatus !== undefined
+      ? REFUSALS.get(error.upstreamStatus)
+      : undefined;
+  return refusal === undefined ? error : new ProblemError(refusal.kind, refusal.detail, { cause: error });
+}
+
+/**
  * A controller relaying one configured prefix to its upstream service,
  * behind the same guards (auth, throttling) and through the same client
  * stack (cache, bulkhead, breaker, retries) as every other call. The
@@ -33,10 +57,13 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
   @ApiExcludeController()
   @Controller(route.prefix.slice(1, -1))
   class PassThroughController {
-    constructor(@Inject(UpstreamRegistry) private readonly registry: UpstreamRegistry) {}
+    constructor(
+      @Inject(UpstreamRegistry) private readonly registry: UpstreamRegistry,
+      @Inject(CacheInvalidator) private readonly invalidator: CacheInvalidator,
+    ) {}
 
     @All('*')
-    relay(
+    async relay(
       @Req() request: FastifyRequest,
       @CurrentCaller() caller: Caller,
       @RequestDeadline() deadline: Deadline,
@@ -54,26 +81,38 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
       }
       const query = queryOf(request);
       const body = method === 'GET' ? undefined : relayBody(request.body);
-      return this.registry.for(route.service).call({
-        method,
-        path,
-        query,
-        body,
-        expect: ANY_JSON,
-        headers: {
-          'x-forwarded-for': request.ip,
-          'x-forwarded-proto': request.protocol,
-          'x-forwarded-host': request.host,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        cache:
-          method === 'GET'
-            ? {
-                key: `relay:${caller.kind}:${encodeURIComponent(caller.id)}:${path}?${normalizeQuery(query)}`,
-              }
-            : undefined,
-        ...deadline.callOptions,
-      });
+      const answer = await this.registry
+        .for(route.service)
+        .call({
+          method,
+          path,
+          query,
+          body,
+          expect: ANY_JSON,
+          headers: {
+            'x-forwarded-for': request.ip,
+            'x-forwarded-proto': request.protocol,
+            'x-forwarded-host': request.host,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          cache:
+            method === 'GET'
+              ? {
+                  key: `relay:${caller.kind}:${encodeURIComponent(caller.id)}:${path}?${normalizeQuery(query)}`,
+                  // A user's relayed reads are their data: dropped with the rest of it when it changes.
+                  owner: caller.kind === 'user' ? caller.id : undefined,
+                }
+              : undefined,
+          ...deadline.callOptions,
+        })
+        .catch((error: unknown) => {
+          throw refusedRequest(error);
+        });
+      if (method !== 'GET' && caller.kind === 'user') {
+        // A write may change anything of the user's that is cached, relayed reads included: the next read sees it.
+        await this.invalidator.invalidateOwner(caller.id);
+      }
+      return answer;
     }
   }
   return PassThroughController;

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { PassThroughRoute } from '@app/config';
+import { CachingModule } from '@app/caching';
 import { ServiceClientsModule } from '@app/service-clients';
 import { passThroughController } from './pass-through.controller.js';
 
@@ -9,7 +10,7 @@ export class PassThroughModule {
   static forRoutes(routes: readonly PassThroughRoute[]): DynamicModule {
     return {
       module: PassThroughModule,
-      imports: [ServiceClientsModule],
+      imports: [ServiceClientsModule, CachingModule],
       controllers: routes.map(passThroughController),
     };
   }
