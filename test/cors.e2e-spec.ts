@@ -61,6 +61,8 @@ describe('CORS for the origins in CORS_ORIGINS', () => {
         'idempotency-key',
         'x-request-id',
         'if-none-match',
+        // A page may ask to skip the cache, as the README says a client can.
+        'cache-control',
       ]),
     );
     expect(response.headers.get('access-control-max-age')).toBe('600');
@@ -97,6 +99,8 @@ describe('CORS for the origins in CORS_ORIGINS', () => {
         'ratelimit-reset',
         'ratelimit-policy',
         'x-cache',
+        'www-authenticate',
+        'age',
       ]),
     );
     // The response cache sets `Vary: Authorization`; Origin must survive it, or a cache could hand one origin's answer to another.

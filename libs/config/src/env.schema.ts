@@ -84,6 +84,18 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/**
+ * An origin exactly as a browser sends it in `Origin`: lower-case scheme
+ * and host, no default port, no path (not even `/`), no wildcard. The CORS
+ * check compares strings, so `https://App.example.com/` would never match.
+ */
+function isOrigin(value: string): boolean {
+  if (!isHttpUrl(value) || value.includes('*')) {
+    return false;
+  }
+  return new URL(value).origin === value;
+}
+
 function isIpOrCidr(value: string): boolean {
   const [address, bits, extra] = value.split('/');
   const family = isIP(address);
@@ -276,12 +288,14 @@ const baseSchema = z.object({
   API_KEYS: apiKeysSchema,
   THROTTLE_TIERS: throttleTiersSchema,
   PASS_THROUGH_ROUTES: passThroughRoutesSchema,
-  CORS_ORIGINS: commaList.refine(
-    (origins) => origins.every((origin) => origin === '*' || isHttpUrl(origin)),
-    {
-      error: 'must be a comma-separated list of origins such as https://app.example.com',
-    },
-  ),
+  CORS_ORIGINS: commaList
+    .refine((origins) => origins.every((origin) => origin === '*' || isOrigin(origin)), {
+      error:
+        'must be a comma-separated list of origins such as https://app.example.com (scheme, host and port only, no path or wildcard), or *',
+    })
+    .refine((origins) => !origins.includes('*') || origins.length === 1, {
+      error: 'must be * alone, or a list of origins: * among origins would allow every origin',
+    }),
   DEMO_USER_PORT: port(4001),
   DEMO_ORDER_PORT: port(4002),
   DEMO_PREFERENCE_PORT: port(4003),

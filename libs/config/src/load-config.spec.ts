@@ -240,6 +240,26 @@ describe(loadConfig.name, () => {
     ).toHaveLength(2);
   });
 
+  it.each([
+    'https://app.example.com/',
+    'HTTPS://App.example.com',
+    'https://*.example.com',
+    'https://app.example.com:443',
+    'https://app.example.com/path',
+  ])('refuses the CORS origin %s, which no browser would ever send', (origin) => {
+    expect(problemsOf({ CORS_ORIGINS: origin })).toEqual([expect.stringMatching(/^CORS_ORIGINS: /)]);
+  });
+
+  it('takes exact origins, or * alone', () => {
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).http.corsOrigins,
+    ).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).http.corsOrigins).toEqual(['*']);
+    expect(problemsOf({ CORS_ORIGINS: '*,https://a.example.com' })).toEqual([
+      'CORS_ORIGINS: must be * alone, or a list of origins: * among origins would allow every origin',
+    ]);
+  });
+
   it('does not repeat a wrong variable in a rule across variables, read at its default', () => {
     expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(3000) })).toEqual([
       'JWT_SECRET: must be at most 2048 characters',

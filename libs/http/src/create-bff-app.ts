@@ -85,6 +85,8 @@ const CORS_REQUEST_HEADERS = [
   'Idempotency-Key',
   'X-Request-Id',
   'If-None-Match',
+  // The README's way to skip the cache: a page must be able to send it.
+  'Cache-Control',
   API_VERSION_HEADER,
 ];
 
@@ -98,6 +100,8 @@ const CORS_EXPOSED_HEADERS = [
   'RateLimit-Remaining',
   'RateLimit-Reset',
   'RateLimit-Policy',
+  'WWW-Authenticate',
+  'Age',
   'X-Cache',
 ];
 
