@@ -41,9 +41,11 @@ describe(logAccess.name, () => {
     });
     await fastify.inject({ url: '/health' });
     await fastify.inject({ url: '/nowhere' });
+    // A scan hiding under a polled prefix is no poll.
+    await fastify.inject({ url: '/health/../admin' });
     await fastify.close();
 
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({
       caller: 'user:u1',
       method: 'GET',
@@ -54,6 +56,7 @@ describe(logAccess.name, () => {
       msg: 'request completed',
     });
     expect(lines[1]).toMatchObject({ route: 'unmatched', status: 404, msg: 'request refused' });
+    expect(lines[2]).toMatchObject({ route: 'unmatched', status: 404 });
     expect(JSON.stringify(lines)).not.toMatch(/secret/);
   });
 });

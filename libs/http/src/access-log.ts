@@ -8,8 +8,18 @@ import type PinoPretty from 'pino-pretty';
 import { createRequire } from 'node:module';
 import { byteDestination, TurnBatchedLog, writesWithoutWaiting } from './turn-batched-log.js';
 
-/** Routes that orchestrators and scrapers poll every few seconds: their lines would drown the rest. */
-const QUIET_PATHS = /^\/(health|metrics)(\/|$|\?)/;
+/**
+ * The routes orchestrators and scrapers poll every few seconds: their lines
+ * would drown the rest. By the route a request matched, not its path, so a
+ * scan of /health/anything (a 404) is logged like any other.
+ */
+const QUIET_ROUTES = /^\/(health|metrics)(\/|$)/;
+
+function isPoll(request: FastifyRequest): boolean {
+  // The request context holds the pattern already; routeOptions builds an object per call, for requests without one.
+  const route = request.context?.route ?? request.routeOptions.url;
+  return route !== undefined && QUIET_ROUTES.test(route);
+}
 
 /** Credentials never reach a log line, whatever field they arrive in. */
 const REDACTED = [
@@ -87,8 +97,8 @@ function accessLine(
  */
 export function logAccess(fastify: FastifyInstance, logger: Logger): void {
   fastify.addHook('onResponse', (request, reply, done) => {
-    const path = request.url.split('?', 1)[0];
-    if (!QUIET_PATHS.test(path)) {
+    if (!isPoll(request)) {
+      const path = request.url.split('?', 1)[0];
       const status = reply.statusCode;
       const line = accessLine(request, path, status, Math.round(reply.elapsedTime));
       if (status >= 500) {
@@ -111,8 +121,8 @@ export function logAccess(fastify: FastifyInstance, logger: Logger): void {
  */
 export function logAbandoned(logger: Logger): (request: FastifyRequest, elapsedMs: number) => void {
   return (request, elapsedMs) => {
-    const path = request.url.split('?', 1)[0];
-    if (!QUIET_PATHS.test(path)) {
+    if (!isPoll(request)) {
+      const path = request.url.split('?', 1)[0];
       logger.info(
         accessLine(request, path, PROBLEM_CATALOGUE['client-closed'].status, Math.round(elapsedMs)),
         'client closed the connection before the answer',
