@@ -35,6 +35,18 @@ describe(ZodValidationPipe.name, () => {
     ]);
   });
 
+  it('names each unknown field on its own, and counts the rest past twenty', () => {
+    const strict = z.strictObject({ theme: z.string() }).partial();
+    expect(errorsFor({ a: 1, b: 2 }, strict)).toEqual([
+      { field: 'a', message: 'is not a known field' },
+      { field: 'b', message: 'is not a known field' },
+    ]);
+    const many = Object.fromEntries(Array.from({ length: 5000 }, (_, index) => [`k${index}`, 1]));
+    const errors = errorsFor(many, strict) as { field: string; message: string }[];
+    expect(errors).toHaveLength(21);
+    expect(errors[20]).toEqual({ field: '(body)', message: 'has 4980 more unknown fields' });
+  });
+
   it('says what JSON type a field must be in the words of the API, not of zod', () => {
     const loose = z.strictObject({ name: z.string(), size: z.number(), tags: z.array(z.string()) }).partial();
 

@@ -38,17 +38,28 @@ function inApiWords(inQuery: boolean): (issue: z.core.$ZodRawIssue) => string | 
   };
 }
 
+/** Unknown fields named one by one in a 400; a body of thousands of them gets a short answer all the same. */
+const MAX_UNKNOWN_FIELDS_NAMED = 20;
+
 const IN_QUERY_WORDS = inApiWords(true);
 const IN_JSON_WORDS = inApiWords(false);
 
 /** Each failed rule as a field path and a message, e.g. `notifications.push: expected a boolean`. */
 export function fieldProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
-      return { field: [path, ...issue.keys].filter(Boolean).join('.'), message: 'is not a known field' };
+      // One entry per unknown field: `{"a":1,"b":2}` has fields a and b, not a nested a.b. A few name the rest.
+      const named = issue.keys.slice(0, MAX_UNKNOWN_FIELDS_NAMED).map((key) => ({
+        field: [path, key].filter(Boolean).join('.'),
+        message: 'is not a known field',
+      }));
+      const unnamed = issue.keys.length - named.length;
+      return unnamed > 0
+        ? [...named, { field: path || '(body)', message: `has ${unnamed} more unknown fields` }]
+        : named;
     }
-    return { field: path || '(body)', message: issue.message };
+    return [{ field: path || '(body)', message: issue.message }];
   });
 }
 
