@@ -72,7 +72,7 @@ function watchClient(reply: FastifyReply, deadline: Deadline): void {
  * the origin for this request) in whole seconds. An order that shipped an
  * hour ago must not read "pending" without a sign.
  */
-export function sayServedStale(reply: FastifyReply, ageMs: number): void {
+function sayServedStale(reply: FastifyReply, ageMs: number): void {
   if (reply.sent) {
     return;
   }
