@@ -60,8 +60,16 @@ describe('pass-through routes', () => {
   it('refuses a method the route is not configured for with a 405 problem naming the allowed ones', async () => {
     const response = await relay('u1', { method: 'DELETE' });
     await expectProblem(response, 405);
-    expect(response.headers.get('allow')).toBe('GET');
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
     expect(users.received).toHaveLength(0);
+  });
+
+  it('answers HEAD where it relays GET, with the headers and no body', async () => {
+    const response = await relay('u1', { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.text()).toBe('');
+    expect(users.received.map((request) => request.method)).toEqual(['GET']);
   });
 
   it('needs a signed-in caller like every other route', async () => {

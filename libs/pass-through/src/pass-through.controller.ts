@@ -68,10 +68,13 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
       @CurrentCaller() caller: Caller,
       @RequestDeadline() deadline: Deadline,
     ): Promise<unknown> {
-      const method = request.method.toUpperCase() as PassThroughRoute['methods'][number];
+      // HEAD is a GET without its body (RFC 9110), wherever GET is relayed; Fastify leaves the body out.
+      const asked = request.method.toUpperCase();
+      const method = (asked === 'HEAD' ? 'GET' : asked) as PassThroughRoute['methods'][number];
       if (!route.methods.includes(method)) {
-        throw new ProblemError('method-not-allowed', `This route accepts ${route.methods.join(', ')}.`, {
-          headers: { allow: route.methods.join(', ') },
+        const allowed = route.methods.includes('GET') ? [...route.methods, 'HEAD'] : route.methods;
+        throw new ProblemError('method-not-allowed', `This route accepts ${allowed.join(', ')}.`, {
+          headers: { allow: allowed.join(', ') },
         });
       }
       const pathname = request.url.split('?', 1)[0];
