@@ -40,6 +40,16 @@ describe('the launcher writing to a pipe', () => {
   }, 30_000);
 });
 
+/** Runs the launcher, expected to give up at start: its exit code and what it wrote to stderr. */
+function launcherUntilItExits(
+  env: Record<string, string>,
+): Promise<{ code: number | undefined; stderr: string }> {
+  return promisify(execFile)(process.execPath, [LAUNCHER], { cwd: ROOT, env, timeout: 15_000 }).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
+  );
+}
+
 describe('the launcher on a port another process holds', () => {
   it('says in one line which address it cannot listen on and what to do, and exits 1', async () => {
     const holder = createServer();
@@ -47,14 +57,7 @@ describe('the launcher on a port another process holds', () => {
     const taken = (holder.address() as AddressInfo).port;
     try {
       const [web, user, order, preference] = await Promise.all([1, 2, 3, 4].map(() => sparePort()));
-      const result = await promisify(execFile)(process.execPath, [LAUNCHER], {
-        cwd: ROOT,
-        env: launcherEnv([taken, web, user, order, preference]),
-        timeout: 15_000,
-      }).then(
-        () => ({ code: 0, stderr: '' }),
-        (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
-      );
+      const result = await launcherUntilItExits(launcherEnv([taken, web, user, order, preference]));
 
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(
@@ -70,14 +73,7 @@ describe('the launcher on a port another process holds', () => {
 describe('the launcher told to listen on a host name that does not resolve', () => {
   it('says in one line to check HOST, with no stack trace, and exits 1', async () => {
     const ports = await Promise.all([1, 2, 3, 4, 5].map(() => sparePort()));
-    const result = await promisify(execFile)(process.execPath, [LAUNCHER], {
-      cwd: ROOT,
-      env: launcherEnv(ports, { HOST: 'nowhere.invalid' }),
-      timeout: 15_000,
-    }).then(
-      () => ({ code: 0, stderr: '' }),
-      (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
-    );
+    const result = await launcherUntilItExits(launcherEnv(ports, { HOST: 'nowhere.invalid' }));
 
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
