@@ -57,7 +57,7 @@ describe('PATCH /web/preferences with an Idempotency-Key', () => {
         patch('i6', { theme: 'light' }, 'together-6'),
       ]);
       // Whichever arrived first is written; the other is refused.
-      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+      expect(answers.map((answer) => answer.status).sort((a, b) => a - b)).toEqual([200, 409]);
       await expectProblem(answers.find((answer) => answer.status === 409) as Response, 409);
     } finally {
       stack.demo.faults.preference.reset();

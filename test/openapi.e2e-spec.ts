@@ -207,7 +207,8 @@ describe('the OpenAPI documents match what the BFFs send', () => {
   it('documents the headers clients act on: rate limits, Retry-After, the challenge, the validator', () => {
     type Responses = Record<string, { headers?: Record<string, unknown> }>;
     const responsesOf = (base: string, path: string): Responses =>
-      (documents.get(base)?.paths[path]?.get as unknown as { responses: Responses }).responses;
+      (documents.get(base)?.paths[path]?.get as unknown as { responses?: Responses } | undefined)
+        ?.responses ?? {};
     const headersOf = (responses: Responses, status: string): string[] =>
       Object.keys(responses[status]?.headers ?? {});
 

@@ -43,7 +43,10 @@ export function exitOnListenFailure(error: unknown): never {
     throw error;
   }
   // A name that does not resolve fails before any port is tried: its error names the host alone.
-  const where = port === undefined ? String(address ?? hostname) : `${String(address)}:${String(port)}`;
+  const where =
+    port === undefined
+      ? String(address ?? hostname)
+      : `${String(address)}:${String(port as number | string)}`;
   console.error(`cannot listen on ${where} (${code as string}): ${hint}`);
   process.exit(1);
 }
