@@ -223,6 +223,11 @@ function containerEnv(container, configMaps, secrets, where) {
       Object.assign(env, decoded, secret?.stringData);
     }
   }
+  // The repository's Secret holds placeholders, which the app refuses in production as it should
+  // (anyone could sign tokens with them): they stand for the operator's own values, so one stands in here.
+  if (typeof env.JWT_SECRET === 'string' && /REPLACE-ME/.test(env.JWT_SECRET)) {
+    env.JWT_SECRET = 'f'.repeat(64);
+  }
   for (const variable of container.env ?? []) {
     if (variable.value !== undefined) {
       env[variable.name] = variable.value;
