@@ -18,6 +18,7 @@ const file = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), 'b
 const METRICS = new Set([
   'http_request_duration_seconds',
   'upstream_request_duration_seconds',
+  'upstream_calls_refused_total',
   'circuit_breaker_state',
   'cache_events_total',
   'throttled_requests_total',
