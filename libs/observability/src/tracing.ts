@@ -20,10 +20,34 @@ export const FLUSH_ON_CLOSE_MS = 2_000;
 
 const logger = new Logger('Tracing');
 const ignore: DiagLogFunction = () => undefined;
+/**
+ * One part of a diag message, without a stack: the SDK's error handler
+ * hands over errors serialised as JSON (`{"stack": …, "message": …}`), whose
+ * stack is the SDK's own and names the install's paths, and says nothing an
+ * operator can act on beyond the message.
+ */
+export function withoutStack(part: unknown): string {
+  if (part instanceof Error) {
+    return `${part.name}: ${part.message}`;
+  }
+  const text = String(part);
+  if (!text.startsWith('{')) {
+    return text;
+  }
+  try {
+    const parsed = JSON.parse(text) as { name?: unknown; message?: unknown };
+    return typeof parsed.message === 'string'
+      ? `${typeof parsed.name === 'string' ? parsed.name : 'Error'}: ${parsed.message}`
+      : text;
+  } catch {
+    return text;
+  }
+}
+
 const toLog =
   (write: (line: string) => void): DiagLogFunction =>
   (message, ...args) =>
-    write([message, ...args.map(String)].join(' '));
+    write(`span export: ${[message, ...args].map(withoutStack).join(' ')}`);
 
 /**
  * The SDK reports failed exports on its diag channel, which is silent until
