@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemError } from '@app/problem';
-import { RedisConnection, type LuaScript } from '@app/redis';
+import { RedisConnection, RELEASE_IF_HELD } from '@app/redis';
 import { createHash, randomUUID } from 'node:crypto';
 import { ResourceCache } from './resource-cache.js';
 
@@ -8,9 +8,6 @@ import { ResourceCache } from './resource-cache.js';
 const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** How long a write holds its key in Redis at most: far past any write's deadline, and given back as soon as it ends. */
 const CLAIM_MS = 30_000;
-const RELEASE_CLAIM: LuaScript = {
-  lua: "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
-};
 
 interface FirstAnswer {
   fingerprint: string;
@@ -74,7 +71,7 @@ export class IdempotentReplay {
       return answer;
     } finally {
       if (claim !== undefined) {
-        void this.redis.runScript(RELEASE_CLAIM, [claim.key], [claim.token]);
+        void this.redis.runScript(RELEASE_IF_HELD, [claim.key], [claim.token]);
       }
     }
   }

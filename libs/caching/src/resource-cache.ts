@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheInvalidator } from './cache-invalidator.js';
 import { CacheLayers } from './cache-layers.js';
 import { freshnessOf, isCacheEntry, retentionMs, type CacheEntry } from './cache-entry.js';
-import { RedisConnection, TurnBatch, type LuaScript } from '@app/redis';
+import { RedisConnection, RELEASE_IF_HELD, TurnBatch, type LuaScript } from '@app/redis';
 import { SingleFlight } from './single-flight.js';
 
 /** How a load runs: for a caller waiting on it, or in the background to refresh an entry served stale. */
@@ -30,9 +30,6 @@ export interface CachedRead<T> {
 const LOCK_POLL_MS = 20;
 /** Waiting on another instance's load longer than this costs more than loading again. */
 const LOCK_WAIT_MS = 250;
-const RELEASE_LOCK: LuaScript = {
-  lua: "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
-};
 /*
  * Entries' whole writes to Redis, every write of one turn of the event loop
  * in one command; for one entry, the Keyv SET, the owner index's SADD and
@@ -544,7 +541,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
   }
 
   private releaseLock(lock: HeldLock): void {
-    void this.redis.runScript(RELEASE_LOCK, [lock.key], [lock.token]);
+    void this.redis.runScript(RELEASE_IF_HELD, [lock.key], [lock.token]);
   }
 
   /**
