@@ -66,10 +66,10 @@ export function expectAnswer<Body, T = Body>(
  * hand one user's data to another. Checked before `shape`, which may drop
  * the field that tells.
  */
-export function expectOwnAnswer<Body, T>(
+export function expectOwnAnswer<Body, T = Body>(
   expected: ExpectedAnswer<Body>,
   owns: (body: Body) => boolean,
-  shape: (body: Body) => T,
+  shape: (body: Body) => T = (body) => body as unknown as T,
 ): ExpectedAnswer<T> {
   return {
     missing: expected.missing,

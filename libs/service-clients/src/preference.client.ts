@@ -14,11 +14,7 @@ const PREFERENCES = expectAnswer(preferencesSchema, PREFERENCES_MISSING);
 
 /** `userId`'s preferences: a record of anybody else's is refused. */
 function preferencesOf(userId: string): ExpectedAnswer<Preferences> {
-  return expectOwnAnswer(
-    PREFERENCES,
-    (preferences) => preferences.userId === userId,
-    (preferences) => preferences,
-  );
+  return expectOwnAnswer(PREFERENCES, (preferences) => preferences.userId === userId);
 }
 
 /**

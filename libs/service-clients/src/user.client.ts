@@ -12,11 +12,7 @@ const USER = expectAnswer(userSchema, USER_MISSING);
 
 /** The user `userId`: a record of anybody else is refused. */
 function userOf(userId: string): ExpectedAnswer<User> {
-  return expectOwnAnswer(
-    USER,
-    (user) => user.id === userId,
-    (user) => user,
-  );
+  return expectOwnAnswer(USER, (user) => user.id === userId);
 }
 
 @Injectable()
