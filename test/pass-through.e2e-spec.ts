@@ -43,6 +43,11 @@ describe('pass-through routes', () => {
     expect(users.received.map((request) => request.url)).toEqual(['/users/u1?fields=name']);
   });
 
+  it('relays a repeated query field repeated, not folded into one value', async () => {
+    expect((await relay('u1?tag=a&tag=b%2Cc')).status).toBe(200);
+    expect(users.received.map((request) => request.url)).toEqual(['/users/u1?tag=a&tag=b%2Cc']);
+  });
+
   it("sends the gateway's headers and X-Forwarded-*, never the client's credentials or hop-by-hop headers", async () => {
     await relay('u1', {
       headers: { 'x-request-id': 'relay-1', 'proxy-authorization': 'Basic c2VjcmV0', te: 'trailers' },
@@ -140,6 +145,23 @@ describe('pass-through routes that write, behind the cache', () => {
     expect((await relay('w1', { method: 'PATCH', body: JSON.stringify({ name: 'New' }) })).status).toBe(200);
     expect((await relay('w1')).status).toBe(200);
     expect(users.received.map((request) => request.method)).toEqual(['GET', 'PATCH', 'GET']);
+  });
+
+  it.each([201, 202])(
+    'answers a write the upstream answered %i with that status and its body',
+    async (status) => {
+      users.respond(() => ({ kind: 'json', status, body: { id: 'w3', name: 'New' } }));
+      const response = await relay('w3', { method: 'PATCH', body: JSON.stringify({ name: 'New' }) });
+      expect(response.status).toBe(status);
+      expect(await response.json()).toEqual({ id: 'w3', name: 'New' });
+    },
+  );
+
+  it('answers 204 with no body when the upstream has nothing to say', async () => {
+    users.respond(() => ({ kind: 'text', status: 204, body: '' }));
+    const response = await relay('w4', { method: 'PATCH', body: JSON.stringify({ name: 'New' }) });
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe('');
   });
 
   it.each([

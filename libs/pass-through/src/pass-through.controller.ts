@@ -1,22 +1,38 @@
-import { All, Controller, Inject, Req, type Type } from '@nestjs/common';
+import { All, Controller, Inject, Req, Res, type Type } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentCaller, type Caller } from '@app/auth';
 import type { PassThroughRoute } from '@app/config';
 import { CacheInvalidator, normalizeQuery } from '@app/caching';
 import { ProblemError, type ProblemKind } from '@app/problem';
-import { expectAnswer, UpstreamBadResponseError, UpstreamRegistry } from '@app/service-clients';
-import type { FastifyRequest } from 'fastify';
+import {
+  expectAnswer,
+  UpstreamBadResponseError,
+  UpstreamRegistry,
+  withStatus,
+  type WithStatus,
+} from '@app/service-clients';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { relayBody } from './relay-body.js';
 import { relayPath } from './relay-path.js';
 
-const ANY_JSON = expectAnswer(z.unknown(), 'The resource');
+const ANY_JSON = withStatus(expectAnswer(z.unknown(), 'The resource'));
 
-function queryOf(request: FastifyRequest): Record<string, string> {
-  const query: Record<string, string> = {};
+/**
+ * The upstream's 2xx statuses a relay passes on: a client that created
+ * something is told 201, one whose write was only accepted 202. Any other
+ * (206 and the WebDAV ones) would need headers the relay does not pass on,
+ * so it is answered 200.
+ */
+const RELAYED_STATUSES = new Set([200, 201, 202, 203, 204]);
+const NO_CONTENT = 204;
+
+/** The client's query, a repeated field kept repeated (`status=paid&status=shipped`): what it means is the upstream's to say. */
+function queryOf(request: FastifyRequest): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
-    query[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+    query[name] = Array.isArray(value) ? value.map(String) : String(value);
   }
   return query;
 }
@@ -51,7 +67,8 @@ function refusedRequest(error: unknown): unknown {
  * stack (cache, bulkhead, breaker, retries) as every other call. The
  * gateway's own headers go upstream, never the client's (so hop-by-hop and
  * credential headers stay here), plus X-Forwarded-For/Proto/Host; the
- * answer is relayed as JSON, and failures become our problems.
+ * answer is relayed as JSON with its 2xx status, and failures become our
+ * problems.
  */
 export function passThroughController(route: PassThroughRoute): Type<unknown> {
   @ApiExcludeController()
@@ -67,6 +84,7 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
       @Req() request: FastifyRequest,
       @CurrentCaller() caller: Caller,
       @RequestDeadline() deadline: Deadline,
+      @Res({ passthrough: true }) reply: FastifyReply,
     ): Promise<unknown> {
       // HEAD is a GET without its body (RFC 9110), wherever GET is relayed; Fastify leaves the body out.
       const asked = request.method.toUpperCase();
@@ -84,9 +102,9 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
       }
       const query = queryOf(request);
       const body = method === 'GET' ? undefined : relayBody(request.body);
-      const answer = await this.registry
+      const { status, value } = await this.registry
         .for(route.service)
-        .call({
+        .call<WithStatus<unknown>>({
           method,
           path,
           query,
@@ -101,7 +119,8 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
           cache:
             method === 'GET'
               ? {
-                  key: `relay:${caller.kind}:${encodeURIComponent(caller.id)}:${path}?${normalizeQuery(query)}`,
+                  key: `relay:v2:${caller.kind}:${encodeURIComponent(caller.id)}:${path}?${normalizeQuery(query)}`,
+                  // `v2`: entries hold the status with the body; the plain bodies cached before are not read as such.
                   // A user's relayed reads are their data: dropped with the rest of it when it changes.
                   owner: caller.kind === 'user' ? caller.id : undefined,
                 }
@@ -115,7 +134,8 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
         // A write may change anything of the user's that is cached, relayed reads included: the next read sees it.
         await this.invalidator.invalidateOwner(caller.id);
       }
-      return answer;
+      void reply.code(RELAYED_STATUSES.has(status) ? status : 200);
+      return status === NO_CONTENT ? undefined : value;
     }
   }
   return PassThroughController;

@@ -5,8 +5,8 @@ import { z } from 'zod';
 export class ContractBreach extends Error {}
 
 export interface ExpectedAnswer<T> {
-  /** The body in the shape callers get it, or why it breaks the upstream's contract. */
-  read(body: unknown): T | ContractBreach;
+  /** The body of a 2xx answer with `status`, in the shape callers get it, or why it breaks the upstream's contract. */
+  read(body: unknown, status: number): T | ContractBreach;
   /**
    * What a 404 means, for the client: "The user", "The order"; undefined
    * for a resource that always exists (a list), whose 404 says the
@@ -73,12 +73,33 @@ export function expectOwnAnswer<Body, T = Body>(
 ): ExpectedAnswer<T> {
   return {
     missing: expected.missing,
-    read(body) {
-      const value = expected.read(body);
+    read(body, status) {
+      const value = expected.read(body, status);
       if (value instanceof ContractBreach) {
         return value;
       }
       return owns(value) ? shape(value) : new ContractBreach("holds another user's data");
+    },
+  };
+}
+
+/** What {@link withStatus} reads: the value, and the 2xx status it came with. */
+export interface WithStatus<T> {
+  status: number;
+  value: T;
+}
+
+/**
+ * `expected`, with the 2xx status the answer came with, for a caller that
+ * passes it on: a relay's 201 Created or 204 No Content is the client's to
+ * see, where an aggregate's sections only need the body.
+ */
+export function withStatus<T>(expected: ExpectedAnswer<T>): ExpectedAnswer<WithStatus<T>> {
+  return {
+    missing: expected.missing,
+    read(body, status) {
+      const value = expected.read(body, status);
+      return value instanceof ContractBreach ? value : { status, value };
     },
   };
 }

@@ -18,7 +18,7 @@ export {
   type PreferencesPatch,
   type User,
 } from './models.js';
-export { expectAnswer } from './expected-answer.js';
+export { expectAnswer, withStatus, type WithStatus } from './expected-answer.js';
 export { OrderClient } from './order.client.js';
 export { PreferenceClient } from './preference.client.js';
 export { ServiceClientsModule } from './service-clients.module.js';

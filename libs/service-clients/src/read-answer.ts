@@ -31,7 +31,7 @@ export function readAnswer<T>(
 ): T {
   const { status } = response;
   if (status >= 200 && status < 300) {
-    const value = expected.read(response.body);
+    const value = expected.read(response.body, status);
     if (value instanceof ContractBreach) {
       throw new UpstreamBadResponseError(service, { cause: value });
     }

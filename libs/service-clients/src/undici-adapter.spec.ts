@@ -39,6 +39,12 @@ describe('withQuery', () => {
     );
   });
 
+  it('repeats a field once per value of a list, in order', () => {
+    expect(withQuery('/users', { status: ['paid', 'a&b'], limit: 3 })).toBe(
+      '/users?status=paid&status=a%26b&limit=3',
+    );
+  });
+
   it('leaves a path alone when every parameter is empty', () => {
     expect(withQuery('/orders', { cursor: undefined, status: null })).toBe('/orders');
   });

@@ -42,7 +42,8 @@ declare module 'axios' {
   }
 }
 
-type Query = Record<string, string | number | boolean | null | undefined>;
+type QueryValue = string | number | boolean | null | undefined;
+type Query = Record<string, QueryValue | readonly QueryValue[]>;
 
 const ABSOLUTE_URL = /^[a-z][a-z\d+.-]*:\/\//i;
 
@@ -74,18 +75,29 @@ function parseBase(baseURL: string): { origin: string; prefix: string } {
   return parsed;
 }
 
+function queryField(name: string, value: QueryValue): string {
+  return value === undefined || value === null
+    ? ''
+    : `&${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`;
+}
+
 /**
  * `path` with `params` appended as a query string, encoded as axios's own
  * serializer would: null and undefined values left out, `&` after a query
- * the path already has.
+ * the path already has; a list is the field repeated once per value, in
+ * order (`status=paid&status=shipped`), as a relayed client sent it.
  */
 export function withQuery(path: string, params: Query | undefined): string {
   let query = '';
   if (params !== undefined) {
     for (const name of Object.keys(params)) {
       const value = params[name];
-      if (value !== undefined && value !== null) {
-        query += `&${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`;
+      if (Array.isArray(value)) {
+        for (const each of value as readonly QueryValue[]) {
+          query += queryField(name, each);
+        }
+      } else {
+        query += queryField(name, value as QueryValue);
       }
     }
   }

@@ -28,7 +28,8 @@ export interface UpstreamRequest extends CallOptions {
   method: HttpMethod;
   /** Path with every parameter already encoded. */
   path: string;
-  query?: Record<string, string | number | undefined>;
+  /** A list is the field repeated, once per value. */
+  query?: Record<string, string | number | undefined | readonly string[]>;
   body?: unknown;
   /** Extra headers for the upstream (a pass-through call's X-Forwarded-*); they never replace the gateway's own. */
   headers?: Record<string, string>;
