@@ -323,6 +323,46 @@ describe.skipIf(!sharedRedisUrl)('two processes of each BFF sharing one Redis', 
     expect(((await reread.json()) as { theme: string }).theme).toBe(theme);
   });
 
+  it('answers a write sent again with its Idempotency-Key to the other web process: 409 while the first is under way, then the first answer, written once', async () => {
+    const [web1, web2] = webUrls();
+    const faults = `${local(servicePort('preference'))}/__faults`;
+    const patch = (base: string): Promise<Response> =>
+      fetch(`${base}/web/preferences`, {
+        method: 'PATCH',
+        headers: {
+          ...bearer('mp-idempotent'),
+          'content-type': 'application/json',
+          'idempotency-key': 'mp-key-1',
+        },
+        body: JSON.stringify({ marketingOptIn: true }),
+      });
+    await resetUpstreamCounts();
+    const slow = await fetch(faults, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latencyMs: 700 }),
+    });
+    expect(slow.status).toBe(200);
+    try {
+      const first = patch(web1);
+      // Sent once the first write has reached the service, so its claim is in Redis however loaded the machine is.
+      await vi.waitFor(async () => expect((await upstreamCalls()).preference).toBe(1), { interval: 20 });
+      const meanwhile = await patch(web2);
+      expect(meanwhile.status).toBe(409);
+      expect(meanwhile.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(meanwhile.headers.get('retry-after')).toBe('1');
+
+      const written = await first;
+      expect(written.status).toBe(200);
+      const again = await patch(web2);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual(await written.json());
+      expect((await upstreamCalls()).preference).toBe(1);
+    } finally {
+      await fetch(faults, { method: 'DELETE' });
+    }
+  });
+
   it('keeps answering from the first mobile process after the second is killed outright', async () => {
     const [mobile1, mobile2] = mobileUrls();
     await running().mobile[1].stop('SIGKILL');
