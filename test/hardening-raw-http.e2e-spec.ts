@@ -234,6 +234,19 @@ describe('malformed HTTP on the wire', () => {
       expect(problem.detail).toBe('The request carries more than one Host header.');
     });
 
+    it("refuses two Authorization headers with a 400 problem, rather than serving the first one's user", async () => {
+      const { answer } = await rawExchange(
+        stack.mobileUrl,
+        rawGet('/mobile/profile', [
+          `Authorization: Bearer ${token}`,
+          `Authorization: Bearer ${mintToken({ sub: 'u2' })}`,
+        ]),
+      );
+
+      const problem = expectRawProblem(answer, 400);
+      expect(problem.detail).toBe('The request carries more than one Authorization header.');
+    });
+
     it('answers CONNECT with a 400 problem instead of dropping the connection', async () => {
       const { answer, closed } = await rawExchange(
         stack.webUrl,

@@ -26,7 +26,7 @@ export function connectionLimits(http: HttpConfig): ServerOptions {
     requestTimeout: http.requestTimeoutMs,
     connectionsCheckingInterval: connectionsCheckingIntervalMs(http.headersTimeoutMs),
     maxHeaderSize: http.maxHeaderBytes,
-    // The gateway refuses a request without Host itself, as a problem (host-header.ts); Node's refusal has no body.
+    // The gateway refuses a request without Host itself, as a problem (header-fields.ts); Node's refusal has no body.
     requireHostHeader: false,
   };
 }

@@ -17,7 +17,7 @@ import { writeAtTurnEnd } from './write-at-turn-end.js';
 import { releaseMemoryWhenIdle } from './release-memory-when-idle.js';
 import { recordHttpMetrics } from './http-metrics.hook.js';
 import { answerEarly, answerParserError, answerRouterError, refuseTunnel } from './early-problem.js';
-import { hostHeaderProblem } from './host-header.js';
+import { headerFieldsProblem } from './header-fields.js';
 import { connectionLimits } from './connection-limits.js';
 import { ProblemFilter } from './problem.filter.js';
 import { RouteMethods } from './route-methods.js';
@@ -172,9 +172,9 @@ export async function createBffApp(
   recordHttpMetrics(app);
   fastify.decorateRequest('context');
   fastify.addHook('onRequest', (request, reply, done) => {
-    const hostProblem = hostHeaderProblem(request.raw);
-    if (hostProblem !== undefined) {
-      answerEarly(request, reply, 'bad-request', hostProblem);
+    const fieldsProblem = headerFieldsProblem(request.raw);
+    if (fieldsProblem !== undefined) {
+      answerEarly(request, reply, 'bad-request', fieldsProblem);
       return;
     }
     request.context = new HttpRequestContext(
