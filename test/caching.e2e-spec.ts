@@ -137,6 +137,20 @@ describe('cached profile and dashboard answers, per caller', () => {
     expect(await conditional.text()).toBe('');
   });
 
+  it("answers HEAD from the cached answer with GET's headers and no body, without asking the upstreams again", async () => {
+    const got = await dashboard('c5-head');
+    expect(got.status).toBe(200);
+    resetCounts();
+
+    const head = await fetch(`${stack.webUrl}/web/dashboard`, { method: 'HEAD', headers: bearer('c5-head') });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('x-cache')).toBe('hit');
+    expect(head.headers.get('etag')).toBe(got.headers.get('etag'));
+    expect(head.headers.get('cache-control')).toMatch(/^private, max-age=[1-9]\d*$/);
+    expect(await head.text()).toBe('');
+    expect(upstreamCalls()).toEqual({ user: 0, order: 0, preference: 0 });
+  });
+
   it('gives a changed dashboard a new ETag, so a conditional request gets the new body', async () => {
     const userId = 'c6';
     const before = await dashboard(userId);

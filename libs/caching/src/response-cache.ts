@@ -257,7 +257,8 @@ export class ResponseCachePipe implements PipeTransform<ResponseCacheRequest, Ca
     let key: string | undefined;
     if (principal === undefined) {
       this.refuse(routeOf(request, route.handler));
-    } else if (request.method === 'GET' && this.ttlMs > 0) {
+    } else if ((request.method === 'GET' || request.method === 'HEAD') && this.ttlMs > 0) {
+      // HEAD is a GET without its body (RFC 9110): the same entry, the same headers, the body left out by Fastify.
       key = responseCacheKey(routeOf(request, route.handler), principal, request.query);
     }
     return new CachedResponse(this.cache, this.metrics, request, reply, key, this.ttlMs, route.vary);
