@@ -137,6 +137,18 @@ describe('cached profile and dashboard answers, per caller', () => {
     expect(await conditional.text()).toBe('');
   });
 
+  it('serves the cached answer whatever query string comes with it, since the aggregate reads none', async () => {
+    expect((await dashboard('c5-query')).headers.get('x-cache')).toBe('miss');
+    resetCounts();
+
+    const busted = await fetch(`${stack.webUrl}/web/dashboard?_=1733000000000`, {
+      headers: bearer('c5-query'),
+    });
+    expect(busted.status).toBe(200);
+    expect(busted.headers.get('x-cache')).toBe('hit');
+    expect(upstreamCalls()).toEqual({ user: 0, order: 0, preference: 0 });
+  });
+
   it("answers HEAD from the cached answer with GET's headers and no body, without asking the upstreams again", async () => {
     const got = await dashboard('c5-head');
     expect(got.status).toBe(200);

@@ -1,12 +1,13 @@
 import { loadConfig } from '@app/config';
 import { Metrics } from '@app/observability';
 import { RedisConnection } from '@app/redis';
+import { Query, Req } from '@nestjs/common';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CacheInvalidator } from './cache-invalidator.js';
 import { CacheLayers } from './cache-layers.js';
 import { ResourceCache } from './resource-cache.js';
-import { ResponseCachePipe } from './response-cache.js';
+import { readsQuery, ResponseCachePipe } from './response-cache.js';
 
 interface Answer {
   call: number;
@@ -35,7 +36,11 @@ async function appWithCachedRoute(produce: () => Answer): Promise<FastifyInstanc
   });
   const handler = (request: FastifyRequest, reply: FastifyReply): Promise<string | undefined> =>
     pipe
-      .transform({ request, reply, route: { handler: 'SpecController.answer', vary: 'Authorization' } })
+      .transform({
+        request,
+        reply,
+        route: { handler: 'SpecController.answer', vary: 'Authorization', keyedByQuery: true },
+      })
       .answer(async () => produce());
   app.get('/answer', handler);
   app.post('/answer', handler);
@@ -131,5 +136,19 @@ describe('the response cache', () => {
     const after = await get();
     expect(after.headers['x-cache']).toBe('miss');
     expect(calls).toBe(2);
+  });
+});
+
+describe(readsQuery.name, () => {
+  class Probe {
+    withQuery(@Query('limit') _limit: string): void {}
+    withRequest(@Req() _request: unknown): void {}
+    plain(): void {}
+  }
+
+  it('keys on the query only a handler that is given it, whole or a field of it, or the whole request', () => {
+    expect(readsQuery(Probe.prototype.withQuery, Probe)).toBe(true);
+    expect(readsQuery(Probe.prototype.withRequest, Probe)).toBe(true);
+    expect(readsQuery(Probe.prototype.plain, Probe)).toBe(false);
   });
 });

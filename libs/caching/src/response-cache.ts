@@ -7,7 +7,8 @@ import {
   type ExecutionContext,
   type PipeTransform,
 } from '@nestjs/common';
-import { VERSION_METADATA } from '@nestjs/common/constants.js';
+import { ROUTE_ARGS_METADATA, VERSION_METADATA } from '@nestjs/common/constants.js';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { completenessOf } from '@app/aggregation';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Metrics, requestContextOf } from '@app/observability';
@@ -137,6 +138,24 @@ interface CachedRoute {
   handler: string;
   /** The `Vary` field: the caller, and the version asked for when the route serves several. */
   vary: string;
+  /** Whether the answer can depend on the query, so that it is part of the key. */
+  keyedByQuery: boolean;
+}
+
+/**
+ * Whether the handler is given its query: a `@Query()` parameter, or the
+ * whole request. A handler that is not answers alike whatever query comes
+ * with it, so it is left out of the key: a client's `?_=<timestamp>` would
+ * otherwise file a new entry per request and push other callers' out of the
+ * memory layer. Asking for a fresh answer is what `Cache-Control: no-cache`
+ * is for.
+ */
+export function readsQuery(handler: Function, controller: Function): boolean {
+  const parameters = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler.name) ?? {}) as object;
+  return Object.keys(parameters).some((key) => {
+    const type = Number(key.split(':', 1)[0]);
+    return type === RouteParamtypes.QUERY || type === RouteParamtypes.REQUEST;
+  });
 }
 
 /** Whether Nest routes the handler by `X-Api-Version`: a version named on it or its controller, other than "any". */
@@ -151,6 +170,7 @@ function servesVersions(handler: Function, controller: Function): boolean {
 const cachedRouteOf = perRoute((handler, controller): CachedRoute => ({
   handler: `${controller.name}.${handler.name}`,
   vary: servesVersions(handler, controller) ? 'Authorization, X-Api-Version' : 'Authorization',
+  keyedByQuery: readsQuery(handler, controller),
 }));
 
 const readResponseCacheRequest = createParamDecorator(
@@ -259,7 +279,11 @@ export class ResponseCachePipe implements PipeTransform<ResponseCacheRequest, Ca
       this.refuse(routeOf(request, route.handler));
     } else if ((request.method === 'GET' || request.method === 'HEAD') && this.ttlMs > 0) {
       // HEAD is a GET without its body (RFC 9110): the same entry, the same headers, the body left out by Fastify.
-      key = responseCacheKey(routeOf(request, route.handler), principal, request.query);
+      key = responseCacheKey(
+        routeOf(request, route.handler),
+        principal,
+        route.keyedByQuery ? request.query : {},
+      );
     }
     return new CachedResponse(this.cache, this.metrics, request, reply, key, this.ttlMs, route.vary);
   }
