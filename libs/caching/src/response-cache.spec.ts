@@ -147,8 +147,8 @@ describe(readsQuery.name, () => {
   }
 
   it('keys on the query only a handler that is given it, whole or a field of it, or the whole request', () => {
-    expect(readsQuery(Probe.prototype.withQuery, Probe)).toBe(true);
-    expect(readsQuery(Probe.prototype.withRequest, Probe)).toBe(true);
-    expect(readsQuery(Probe.prototype.plain, Probe)).toBe(false);
+    expect(readsQuery(Probe, 'withQuery')).toBe(true);
+    expect(readsQuery(Probe, 'withRequest')).toBe(true);
+    expect(readsQuery(Probe, 'plain')).toBe(false);
   });
 });

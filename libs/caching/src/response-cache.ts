@@ -150,8 +150,8 @@ interface CachedRoute {
  * memory layer. Asking for a fresh answer is what `Cache-Control: no-cache`
  * is for.
  */
-export function readsQuery(handler: Function, controller: Function): boolean {
-  const parameters = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler.name) ?? {}) as object;
+export function readsQuery(controller: Function, handlerName: string): boolean {
+  const parameters = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handlerName) ?? {}) as object;
   return Object.keys(parameters).some((key) => {
     const type = Number(key.split(':', 1)[0]);
     return type === RouteParamtypes.QUERY || type === RouteParamtypes.REQUEST;
@@ -170,7 +170,7 @@ function servesVersions(handler: Function, controller: Function): boolean {
 const cachedRouteOf = perRoute((handler, controller): CachedRoute => ({
   handler: `${controller.name}.${handler.name}`,
   vary: servesVersions(handler, controller) ? 'Authorization, X-Api-Version' : 'Authorization',
-  keyedByQuery: readsQuery(handler, controller),
+  keyedByQuery: readsQuery(controller, handler.name),
 }));
 
 const readResponseCacheRequest = createParamDecorator(
