@@ -1,7 +1,10 @@
 import Fastify from 'fastify';
 import { pino } from 'pino';
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { logAccess } from './access-log.js';
+import { logAbandoned, logAccess, logParserRefusal } from './access-log.js';
+import { answerParserErrors } from './early-problem.js';
+import { trackInFlight } from './in-flight.js';
 
 function capture(): { lines: Array<Record<string, unknown>>; stream: Writable } {
   const lines: Array<Record<string, unknown>> = [];
@@ -58,5 +61,70 @@ describe(logAccess.name, () => {
     expect(lines[1]).toMatchObject({ route: 'unmatched', status: 404, msg: 'request refused' });
     expect(lines[2]).toMatchObject({ route: 'unmatched', status: 404 });
     expect(JSON.stringify(lines)).not.toMatch(/secret/);
+  });
+});
+
+describe('the access lines of requests the gateway refuses on their socket', () => {
+  /** Sends `bytes` and keeps the connection open until the server ends it; the whole answer, as text. */
+  function exchange(port: number, bytes: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let answer = '';
+      const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (answer += chunk));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(answer));
+    });
+  }
+
+  async function server(lines: Writable): Promise<{ port: number; close: () => Promise<void> }> {
+    const logger = pino({ level: 'info', base: {} }, lines);
+    const fastify = Fastify({
+      // As the gateway sets them (connection-limits.ts), short: Node checks for timed-out requests every 30 s by default.
+      http: { headersTimeout: 300, requestTimeout: 300, connectionsCheckingInterval: 50 },
+      requestTimeout: 300,
+      clientErrorHandler: answerParserErrors(logParserRefusal(logger)),
+    });
+    trackInFlight(fastify, logAbandoned(logger));
+    logAccess(fastify, logger);
+    fastify.post('/write', async () => ({ ok: true }));
+    await fastify.listen({ port: 0, host: '127.0.0.1' });
+    return { port: (fastify.server.address() as AddressInfo).port, close: () => fastify.close() };
+  }
+
+  const requestIdOf = (answer: string): string | undefined => /^x-request-id: (\S+)\r$/im.exec(answer)?.[1];
+
+  it('logs bytes that are not HTTP as refused, under the id their problem answer carries', async () => {
+    const { lines, stream } = capture();
+    const { port, close } = await server(stream);
+
+    const answer = await exchange(port, 'NOT HTTP AT ALL\r\n\r\n');
+    await close();
+
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(lines).toEqual([
+      expect.objectContaining({ requestId: requestIdOf(answer), status: 400, msg: 'request refused' }),
+    ]);
+  });
+
+  it('logs a body that came too slowly as the 408 it was answered, not as a client that hung up', async () => {
+    const { lines, stream } = capture();
+    const { port, close } = await server(stream);
+
+    const answer = await exchange(
+      port,
+      'POST /write HTTP/1.1\r\nHost: a.test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+    );
+    await close();
+
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        requestId: requestIdOf(answer),
+        route: '/write',
+        status: 408,
+        msg: 'request refused',
+      }),
+    ]);
   });
 });

@@ -114,19 +114,40 @@ export function logAccess(fastify: FastifyInstance, logger: Logger): void {
 }
 
 /**
- * The access line of a request whose client went away before its answer
- * was written: Fastify runs no onResponse hook for it, and a write it made
- * upstream (a PATCH) would otherwise leave no trace at the gateway. Status
- * 499, nginx's code for it; at info, since clients on phones hang up often.
+ * The access line of a request whose answer was never written: Fastify
+ * runs no onResponse hook for it, and a write it made upstream (a PATCH)
+ * would otherwise leave no trace at the gateway. Refused by the gateway on
+ * its socket (a body that came too slowly: 408), with that status, as a
+ * refusal; else its client went away: 499, nginx's code for it, at info,
+ * since clients on phones hang up often.
  */
-export function logAbandoned(logger: Logger): (request: FastifyRequest, elapsedMs: number) => void {
-  return (request, elapsedMs) => {
-    if (!isPoll(request)) {
-      const path = request.url.split('?', 1)[0];
+export function logAbandoned(
+  logger: Logger,
+): (request: FastifyRequest, elapsedMs: number, refusedWith: number | undefined) => void {
+  return (request, elapsedMs, refusedWith) => {
+    if (isPoll(request)) {
+      return;
+    }
+    const path = request.url.split('?', 1)[0];
+    const ms = Math.round(elapsedMs);
+    if (refusedWith === undefined) {
       logger.info(
-        accessLine(request, path, PROBLEM_CATALOGUE['client-closed'].status, Math.round(elapsedMs)),
+        accessLine(request, path, PROBLEM_CATALOGUE['client-closed'].status, ms),
         'client closed the connection before the answer',
       );
+    } else {
+      logger.warn(accessLine(request, path, refusedWith, ms), 'request refused');
     }
+  };
+}
+
+/**
+ * The access line of a request the HTTP parser refused (headers too large
+ * or too slow, bytes that are not HTTP): no request was ever made of it, so
+ * the line holds the id its problem answer carried and the status alone.
+ */
+export function logParserRefusal(logger: Logger): (requestId: string, status: number) => void {
+  return (requestId, status) => {
+    logger.warn({ requestId, route: 'unmatched', status }, 'request refused');
   };
 }

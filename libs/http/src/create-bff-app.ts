@@ -9,14 +9,15 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'nestjs-pino';
-import { gatewayLogger, logAbandoned, logAccess, nestLoggingModule } from './access-log.js';
+import type { Logger as PinoLogger } from 'pino';
+import { gatewayLogger, logAbandoned, logAccess, logParserRefusal, nestLoggingModule } from './access-log.js';
 import { DOCS_PATH, serveOpenApi } from './openapi.js';
 import { HttpRequestContext } from './http-request-context.js';
 import { trackInFlight } from './in-flight.js';
 import { writeAtTurnEnd } from './write-at-turn-end.js';
 import { releaseMemoryWhenIdle } from './release-memory-when-idle.js';
 import { recordHttpMetrics } from './http-metrics.hook.js';
-import { answerEarly, answerParserError, answerRouterError, refuseTunnel } from './early-problem.js';
+import { answerEarly, answerParserErrors, answerRouterError, refuseTunnel } from './early-problem.js';
 import { headerFieldsProblem } from './header-fields.js';
 import { connectionLimits } from './connection-limits.js';
 import { ProblemFilter } from './problem.filter.js';
@@ -50,7 +51,7 @@ export interface AppAbout {
 }
 
 /** One Fastify instance tuned for a gateway: bounded bodies and slow clients, quick shutdown. */
-function gatewayAdapter(config: AppConfig): FastifyAdapter {
+function gatewayAdapter(config: AppConfig, logger: PinoLogger): FastifyAdapter {
   const tls = config.http.tls;
   const limits = connectionLimits(config.http);
   return new FastifyAdapter({
@@ -70,7 +71,7 @@ function gatewayAdapter(config: AppConfig): FastifyAdapter {
     requestTimeout: config.http.requestTimeoutMs,
     routerOptions: { maxParamLength: 256 },
     // Requests refused before routing leave as problem+json too, like every other error.
-    clientErrorHandler: answerParserError,
+    clientErrorHandler: answerParserErrors(logParserRefusal(logger)),
     frameworkErrors: answerRouterError,
     return503OnClosing: true,
     // Keep-alive sockets of clients would otherwise hold close() open until they time out.
@@ -149,7 +150,7 @@ export async function createBffApp(
     module: class BffRootModule {},
     imports: [rootModule, nestLoggingModule(logger)],
   };
-  const app = await NestFactory.create<NestFastifyApplication>(root, gatewayAdapter(config), {
+  const app = await NestFactory.create<NestFastifyApplication>(root, gatewayAdapter(config, logger), {
     logger: BOOTSTRAP_LOG_LEVELS,
     abortOnError: false,
     // Fastify's own JSON parser alone: Nest would add a form parser, which no route of this JSON API wants.

@@ -1,10 +1,11 @@
 import { PROBLEM_CATALOGUE, PROBLEM_CONTENT_TYPE, toProblemDocument, type ProblemKind } from '@app/problem';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { describeError } from './describe-error.js';
+import { markRefused, requestAnsweredBy } from './in-flight.js';
 import { instanceOf } from './problem.filter.js';
 
 /*
@@ -41,8 +42,12 @@ const NOT_HTTP = { kind: 'bad-request' as const, detail: 'The request is not val
  * occurrence by its request id.
  */
 export function parserProblemResponse(code: string | undefined, requestId: string = randomUUID()): string {
-  const { kind, detail } = (code === undefined ? undefined : PARSER_PROBLEMS[code]) ?? NOT_HTTP;
+  const { kind, detail } = parserProblemOf(code);
   return rawProblemResponse(kind, detail, requestId);
+}
+
+function parserProblemOf(code: string | undefined): { kind: ProblemKind; detail: string } {
+  return (code === undefined ? undefined : PARSER_PROBLEMS[code]) ?? NOT_HTTP;
 }
 
 /** A whole HTTP/1.1 problem answer that closes the connection, for a socket no Fastify reply stands for. */
@@ -57,10 +62,15 @@ function rawProblemResponse(kind: ProblemKind, detail: string, requestId: string
     `Content-Length: ${Buffer.byteLength(body)}`,
     `X-Request-Id: ${requestId}`,
     'Cache-Control: no-store',
+    'X-Content-Type-Options: nosniff',
     'Connection: close',
     '',
     body,
   ].join('\r\n');
+}
+
+function pendingAnswer(socket: Socket): ServerResponse | undefined {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
 }
 
 /**
@@ -74,28 +84,43 @@ function rawProblemResponse(kind: ProblemKind, detail: string, requestId: string
  * Node's `_httpMessage` (the answer being written, null between answers)
  * tells these cases apart.
  */
-function anotherAnswerPending(socket: Socket): boolean {
-  const pending = (
-    socket as Socket & { _httpMessage?: { headersSent: boolean; req?: { complete: boolean } } | null }
-  )._httpMessage;
+function anotherAnswerPending(pending: ServerResponse | undefined): boolean {
   return (
-    pending !== null && pending !== undefined && (pending.headersSent || pending.req?.complete !== false)
+    pending !== undefined &&
+    (pending.headersSent || (pending.req as IncomingMessage | undefined)?.complete !== false)
   );
 }
 
 /**
  * Fastify's `clientErrorHandler`: answers the parser's refusal and closes
  * the connection, which can carry nothing more once the stream is broken.
+ * A request the refusal cuts short (its body came too slowly) keeps its id
+ * and gets its access line as refused (see `markRefused`); `refused`
+ * hears of the others, of which nothing but the status is known.
  */
-export function answerParserError(error: Error & { code?: string }, socket: Socket): void {
-  // A reset connection has nobody left to answer.
-  if (error.code === 'ECONNRESET' || socket.destroyed) {
-    return;
-  }
-  if (socket.writable && !anotherAnswerPending(socket)) {
-    socket.write(parserProblemResponse(error.code));
-  }
-  socket.destroy(error);
+export function answerParserErrors(
+  refused: (requestId: string, status: number) => void,
+): (error: Error & { code?: string }, socket: Socket) => void {
+  return (error, socket) => {
+    // A reset connection has nobody left to answer.
+    if (error.code === 'ECONNRESET' || socket.destroyed) {
+      return;
+    }
+    const pending = pendingAnswer(socket);
+    if (socket.writable && !anotherAnswerPending(pending)) {
+      const { kind, detail } = parserProblemOf(error.code);
+      const { status } = PROBLEM_CATALOGUE[kind];
+      const request = pending === undefined ? undefined : requestAnsweredBy(pending);
+      const requestId = request?.id ?? randomUUID();
+      socket.write(rawProblemResponse(kind, detail, requestId));
+      if (pending === undefined) {
+        refused(requestId, status);
+      } else {
+        markRefused(pending, status);
+      }
+    }
+    socket.destroy(error);
+  };
 }
 
 /**
