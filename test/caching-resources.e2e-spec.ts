@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import { demoPreferences, type DemoPreferences } from '../apps/demo-services/src/demo-data.js';
 import { FakeUpstream } from './support/fake-upstream.js';
 import { demoUserAnswer, expectedProfile, readProfile } from './support/mobile-profile.fixture.js';
 import { timed } from './support/process-faults.js';
@@ -226,5 +228,81 @@ describe('order lists and details past their freshness while the order service i
       },
       { timeout: 5_000, interval: 200 },
     );
+  });
+});
+
+describe('a write while a read of the same data is still out', () => {
+  /** How long a read of the preference service takes while `slowReads` is on: it answers with what it held when asked. */
+  const READ_LATENCY_MS = 400;
+  let preferences: FakeUpstream;
+  let stack: Stack;
+  let slowReads = false;
+  const held = new Map<string, DemoPreferences>();
+  const userOf = (request: IncomingMessage): string =>
+    decodeURIComponent((request.url ?? '').split('?')[0].replace(/^\/preferences\//, ''));
+
+  beforeAll(async () => {
+    preferences = await FakeUpstream.start();
+    preferences.respond((request) => {
+      const userId = userOf(request);
+      const before = held.get(userId) ?? demoPreferences(userId);
+      if (request.method === 'PATCH') {
+        // The suite's writes all switch the language to Finnish.
+        const after = { ...before, language: 'fi', updatedAt: new Date().toISOString() };
+        held.set(userId, after);
+        return { kind: 'json', body: after };
+      }
+      return { kind: 'json', body: before, delayMs: slowReads ? READ_LATENCY_MS : undefined };
+    });
+    stack = await startStack({ PREFERENCE_SERVICE_URL: preferences.url, CACHE_ENABLED: 'true' });
+  });
+  afterAll(async () => {
+    try {
+      await stack.close();
+    } finally {
+      await preferences.close();
+    }
+  });
+  afterEach(() => {
+    slowReads = false;
+  });
+
+  /** Sends `read`, then the caller's write once the read has reached the preference service; the read's own answer. */
+  async function writeDuring(userId: string, read: () => Promise<Response>): Promise<Response> {
+    slowReads = true;
+    const reading = read();
+    await vi.waitFor(
+      () =>
+        expect(preferences.received.some((request) => request.url === `/preferences/${userId}`)).toBe(true),
+      { interval: 10 },
+    );
+    const written = await fetch(`${stack.webUrl}/web/preferences`, {
+      method: 'PATCH',
+      headers: { ...bearer(userId), 'content-type': 'application/json' },
+      body: JSON.stringify({ language: 'fi' }),
+    });
+    expect(written.status).toBe(200);
+    const answer = await reading;
+    slowReads = false;
+    return answer;
+  }
+
+  it('keeps the written preferences, not the older ones a read still out brought back after the write', async () => {
+    const read = (): Promise<Response> =>
+      fetch(`${stack.webUrl}/web/preferences`, { headers: bearer('w-race-1') });
+    expect((await writeDuring('w-race-1', read)).status).toBe(200);
+
+    const after = await read();
+    expect(after.status).toBe(200);
+    expect(((await after.json()) as { language: string }).language).toBe('fi');
+  });
+
+  it('does not keep a profile built during the write: the next one shows the written preferences', async () => {
+    expect((await writeDuring('w-race-2', () => profileOf(stack, 'w-race-2'))).status).toBe(200);
+
+    const after = await profileOf(stack, 'w-race-2');
+    expect(after.status).toBe(200);
+    expect(after.headers.get('x-cache')).toBe('miss');
+    expect(((await after.json()) as { preferences: { language: string } }).preferences.language).toBe('fi');
   });
 });

@@ -279,6 +279,20 @@ export class CacheLayers {
     this.invalidations.invalidate(owner);
   }
 
+  /** The invalidation clock's reading now, for a load to hold against {@link changedSince} when it ends. */
+  get invalidationClock(): number {
+    return this.invalidations.now;
+  }
+
+  /**
+   * Whether `owner`'s data was invalidated here (by this instance, or by
+   * another's broadcast) after the clock read `clock`: a value loaded
+   * meanwhile may predate the change, and must not be stored as current.
+   */
+  changedSince(owner: string | undefined, clock: number): boolean {
+    return !this.invalidations.isCurrent({ owner, written: clock });
+  }
+
   /**
    * Deletes `owner`'s live entries from the memory layer and names them: a
    * walk over every entry, for a caller that reports what it removed (the

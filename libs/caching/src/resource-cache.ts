@@ -367,6 +367,16 @@ export class ResourceCache implements BeforeApplicationShutdown {
     }
   }
 
+  /** The invalidation clock's reading now, for a value built from cached data to be held against {@link changedSince}. */
+  get invalidationClock(): number {
+    return this.layers.invalidationClock;
+  }
+
+  /** Whether `owner`'s data was invalidated after the clock read `clock`: what was built from it since must not be stored. */
+  changedSince(owner: string | undefined, clock: number): boolean {
+    return this.layers.changedSince(owner, clock);
+  }
+
   /**
    * Stores an entry read through {@link peekFresh} alone, which serves
    * nothing stale: it is kept for its ttl, not through the stale windows
@@ -586,7 +596,15 @@ export class ResourceCache implements BeforeApplicationShutdown {
     signal: CancelSignal,
     lock: HeldLock | undefined,
   ): Promise<T> {
+    const clock = this.layers.invalidationClock;
     const value = await read.load({ kind: 'foreground', signal });
+    if (this.layers.changedSince(read.owner, clock)) {
+      // The owner's data changed while this load ran (a write through another app or instance): it answers this read only.
+      if (lock !== undefined) {
+        this.releaseLock(lock);
+      }
+      return value;
+    }
     /*
      * The Redis write is not waited for here. It leaves at the end of this
      * turn of the event loop, which is when the response cache stores the

@@ -215,6 +215,7 @@ export class CachedResponse {
     sections: () => readonly string[] = NO_SECTIONS,
   ): Promise<string | undefined> {
     const { request, reply, key, vary } = this;
+    const clock = this.cache.invalidationClock;
     // The rate limit's verdict, when the guard left it to this handler (see ResponseCache): nothing goes out before it.
     const admission = pendingAdmission(request);
     if (key === undefined) {
@@ -248,8 +249,17 @@ export class CachedResponse {
       this.cache.dropPrefetched(asked);
     }
     const answer = prepare(reply, produced);
-    // Only complete answers are kept: a degraded one would outlive the outage it reports.
-    if (answer === undefined || answer.completeness === 'false') {
+    /*
+     * Only complete answers are kept: a degraded one would outlive the
+     * outage it reports; nor one built while the caller's data changed (a
+     * write through another app or instance): its sections may predate
+     * the change, and the next request builds the answer again.
+     */
+    if (
+      answer === undefined ||
+      answer.completeness === 'false' ||
+      this.cache.changedSince(ownerOf(request), clock)
+    ) {
       return sendPrepared(request, reply, answer, 0, vary);
     }
     await this.cache.storeFresh<PreparedAnswer>(key, answer, this.ttlMs, ownerOf(request));
