@@ -1,8 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { closeOnSignals, exitOnListenFailure, loadConfigOrExit, warnAboutDevelopmentSecret } from '@app/http';
 import { startMobileBff } from './start-mobile-bff.js';
 
 const config = loadConfigOrExit(process.env);
-warnAboutDevelopmentSecret(config);
 const app = await startMobileBff(config).catch(exitOnListenFailure);
 closeOnSignals([app], config.shutdown);
-console.log(`mobile-bff listening on ${await app.getUrl()}`);
+// Once the app's logger is in place: JSON lines outside development, at LOG_LEVEL, like every other line.
+warnAboutDevelopmentSecret(config);
+new Logger('mobile-bff').log(`listening on ${await app.getUrl()}`);

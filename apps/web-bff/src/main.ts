@@ -1,8 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { closeOnSignals, exitOnListenFailure, loadConfigOrExit, warnAboutDevelopmentSecret } from '@app/http';
 import { startWebBff } from './start-web-bff.js';
 
 const config = loadConfigOrExit(process.env);
-warnAboutDevelopmentSecret(config);
 const app = await startWebBff(config).catch(exitOnListenFailure);
 closeOnSignals([app], config.shutdown);
-console.log(`web-bff listening on ${await app.getUrl()}`);
+// Once the app's logger is in place: JSON lines outside development, at LOG_LEVEL, like every other line.
+warnAboutDevelopmentSecret(config);
+new Logger('web-bff').log(`listening on ${await app.getUrl()}`);
