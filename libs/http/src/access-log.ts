@@ -15,7 +15,7 @@ import { byteDestination, TurnBatchedLog, writesWithoutWaiting } from './turn-ba
  */
 const QUIET_ROUTES = /^\/(health|metrics)(\/|$)/;
 
-function isPoll(request: FastifyRequest): boolean {
+export function isPoll(request: FastifyRequest): boolean {
   // The request context holds the pattern already; routeOptions builds an object per call, for requests without one.
   const route = request.context?.route ?? request.routeOptions.url;
   return route !== undefined && QUIET_ROUTES.test(route);

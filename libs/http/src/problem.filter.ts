@@ -1,6 +1,7 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { PROBLEM_CATALOGUE, PROBLEM_CONTENT_TYPE, ProblemError, toProblemDocument } from '@app/problem';
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import { isPoll } from './access-log.js';
 import { describeError, type ErrorDescription } from './describe-error.js';
 import type { RouteMethods } from './route-methods.js';
 
@@ -38,7 +39,8 @@ export class ProblemFilter implements ExceptionFilter {
         `request ${request.id} ${request.method} ${instanceOf(request.url)} failed: ${String(exception)}`,
         exception instanceof Error ? exception.stack : undefined,
       );
-    } else if (status >= 500) {
+    } else if (status >= 500 && !isPoll(request)) {
+      // A failing health check's 503 is its report, polled every few seconds: the check that failed logs its own change.
       const cause =
         exception instanceof Error && exception.cause instanceof Error ? `: ${exception.cause.message}` : '';
       this.logger.warn(`request ${request.id} answered ${status}: ${described.detail}${cause}`);

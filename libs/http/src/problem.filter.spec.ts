@@ -1,0 +1,50 @@
+import { Logger, type ArgumentsHost, type LoggerService } from '@nestjs/common';
+import { ProblemError } from '@app/problem';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProblemFilter } from './problem.filter.js';
+
+/** Every line Nest's loggers write while a test runs, by level. */
+function captureLogs(): { warn: string[]; error: string[] } {
+  const lines = { warn: [] as string[], error: [] as string[] };
+  const capture: LoggerService = {
+    log: () => undefined,
+    warn: (message: unknown) => lines.warn.push(String(message)),
+    error: (message: unknown) => lines.error.push(String(message)),
+  };
+  Logger.overrideLogger(capture);
+  return lines;
+}
+
+function hostOf(request: FastifyRequest, reply: FastifyReply): ArgumentsHost {
+  return {
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
+  } as ArgumentsHost;
+}
+
+describe(ProblemFilter.name, () => {
+  afterEach(() => {
+    Logger.overrideLogger(false);
+  });
+
+  it('logs a 503 the gateway answers a client, but not each failing poll of a health check', async () => {
+    const logs = captureLogs();
+    const filter = new ProblemFilter();
+    const fastify = Fastify();
+    const unavailable = (request: FastifyRequest, reply: FastifyReply): void =>
+      filter.catch(
+        new ProblemError('service-unavailable', 'One or more health checks failed.'),
+        hostOf(request, reply),
+      );
+    fastify.get('/health/ready', unavailable);
+    fastify.get('/mobile/profile', unavailable);
+
+    expect((await fastify.inject({ url: '/health/ready' })).statusCode).toBe(503);
+    expect((await fastify.inject({ url: '/health/ready' })).statusCode).toBe(503);
+    expect((await fastify.inject({ url: '/mobile/profile' })).statusCode).toBe(503);
+    await fastify.close();
+
+    expect(logs.warn).toHaveLength(1);
+    expect(logs.warn[0]).toMatch(/answered 503: One or more health checks failed\.$/);
+  });
+});
