@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { decimalNumber } from './decimal-number.js';
 import { lowerCased } from './lower-cased.js';
 import { apiKeysSchema } from './api-keys.schema.js';
 import { SERVICE_ENV_PREFIX, tuningSchema } from './service-tuning.schema.js';
@@ -13,44 +14,59 @@ import { passThroughRoutesSchema } from './pass-through.schema.js';
  */
 
 const port = (fallback: number) =>
-  z.coerce
-    .number({ error: 'must be a port number' })
-    .int({ error: 'must be a whole port number' })
-    .min(1, { error: 'must be a port from 1 to 65535' })
-    .max(65535, { error: 'must be a port from 1 to 65535' })
-    .default(fallback);
+  z.preprocess(
+    decimalNumber,
+    z
+      .number({ error: 'must be a port number' })
+      .int({ error: 'must be a whole port number' })
+      .min(1, { error: 'must be a port from 1 to 65535' })
+      .max(65535, { error: 'must be a port from 1 to 65535' })
+      .default(fallback),
+  );
 
 const positiveInt = (fallback: number, max: number, unit: string) =>
-  z.coerce
-    .number({ error: `must be a whole number of ${unit}` })
-    .int({ error: `must be a whole number of ${unit}` })
-    .min(1, { error: `must be at least 1 ${unit}` })
-    .max(max, { error: `must be at most ${max} ${unit}` })
-    .default(fallback);
+  z.preprocess(
+    decimalNumber,
+    z
+      .number({ error: `must be a whole number of ${unit}` })
+      .int({ error: `must be a whole number of ${unit}` })
+      .min(1, { error: `must be at least 1 ${unit}` })
+      .max(max, { error: `must be at most ${max} ${unit}` })
+      .default(fallback),
+  );
 
 const optionalPositiveInt = (max: number, unit: string) =>
-  z.coerce
-    .number({ error: `must be a whole number of ${unit}` })
-    .int({ error: `must be a whole number of ${unit}` })
-    .min(1, { error: `must be at least 1 ${unit}` })
-    .max(max, { error: `must be at most ${max} ${unit}` })
-    .optional();
+  z.preprocess(
+    decimalNumber,
+    z
+      .number({ error: `must be a whole number of ${unit}` })
+      .int({ error: `must be a whole number of ${unit}` })
+      .min(1, { error: `must be at least 1 ${unit}` })
+      .max(max, { error: `must be at most ${max} ${unit}` })
+      .optional(),
+  );
 
 const nonNegativeIntOptional = (max: number, unit: string) =>
-  z.coerce
-    .number({ error: `must be a whole number of ${unit}` })
-    .int({ error: `must be a whole number of ${unit}` })
-    .min(0, { error: `must be 0 or more ${unit}` })
-    .max(max, { error: `must be at most ${max} ${unit}` })
-    .optional();
+  z.preprocess(
+    decimalNumber,
+    z
+      .number({ error: `must be a whole number of ${unit}` })
+      .int({ error: `must be a whole number of ${unit}` })
+      .min(0, { error: `must be 0 or more ${unit}` })
+      .max(max, { error: `must be at most ${max} ${unit}` })
+      .optional(),
+  );
 
 const nonNegativeInt = (fallback: number, max: number, unit: string) =>
-  z.coerce
-    .number({ error: `must be a whole number of ${unit}` })
-    .int({ error: `must be a whole number of ${unit}` })
-    .min(0, { error: `must be 0 or more ${unit}` })
-    .max(max, { error: `must be at most ${max} ${unit}` })
-    .default(fallback);
+  z.preprocess(
+    decimalNumber,
+    z
+      .number({ error: `must be a whole number of ${unit}` })
+      .int({ error: `must be a whole number of ${unit}` })
+      .min(0, { error: `must be 0 or more ${unit}` })
+      .max(max, { error: `must be at most ${max} ${unit}` })
+      .default(fallback),
+  );
 
 const flag = z.preprocess(
   lowerCased,
@@ -69,11 +85,14 @@ const onByDefault = z.preprocess(
     .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
 );
 
-const rate = z.coerce
-  .number({ error: 'must be a number from 0 to 1' })
-  .min(0, { error: 'must be a number from 0 to 1' })
-  .max(1, { error: 'must be a number from 0 to 1' })
-  .default(0);
+const rate = z.preprocess(
+  decimalNumber,
+  z
+    .number({ error: 'must be a number from 0 to 1' })
+    .min(0, { error: 'must be a number from 0 to 1' })
+    .max(1, { error: 'must be a number from 0 to 1' })
+    .default(0),
+);
 
 function isHttpUrl(value: string): boolean {
   try {

@@ -230,6 +230,25 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('reads numbers only as decimal digits: hex, exponents and Infinity are refused, not read as other values', () => {
+    expect(
+      problemsOf({
+        MOBILE_BFF_PORT: '0x220',
+        BODY_LIMIT_BYTES: '1e3',
+        UPSTREAM_TIMEOUT_MS: 'Infinity',
+        UPSTREAM_RETRY_BUDGET_RATIO: '0b1',
+      }).sort(),
+    ).toEqual([
+      'BODY_LIMIT_BYTES: must be a whole number of bytes',
+      'MOBILE_BFF_PORT: must be a port number',
+      'UPSTREAM_RETRY_BUDGET_RATIO: must be a number from 0 to 1',
+      'UPSTREAM_TIMEOUT_MS: must be a whole number of milliseconds',
+    ]);
+    const config = loadConfig({ MOBILE_BFF_PORT: ' 3101 ', UPSTREAM_RETRY_BUDGET_RATIO: '.5' });
+    expect(config.ports.mobileBff).toBe(3101);
+    expect(config.services.user.retry.budgetRatio).toBe(0.5);
+  });
+
   it('refuses two pass-through routes of one app for one method and prefix, which could not both be routed', () => {
     const route = { app: 'web', prefix: '/web/api/users/', service: 'user', upstreamPrefix: '/users/' };
     expect(

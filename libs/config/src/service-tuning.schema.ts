@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decimalNumber } from './decimal-number.js';
 import { lowerCased } from './lower-cased.js';
 import type { ServiceName } from './app-config.js';
 
@@ -9,22 +10,31 @@ import type { ServiceName } from './app-config.js';
  */
 
 const wholeNumber = (min: number, max: number, unit: string) =>
-  z.coerce
-    .number({ error: `must be a whole number of ${unit}` })
-    .int({ error: `must be a whole number of ${unit}` })
-    .min(min, { error: `must be at least ${min} ${unit}` })
-    .max(max, { error: `must be at most ${max} ${unit}` });
+  z.preprocess(
+    decimalNumber,
+    z
+      .number({ error: `must be a whole number of ${unit}` })
+      .int({ error: `must be a whole number of ${unit}` })
+      .min(min, { error: `must be at least ${min} ${unit}` })
+      .max(max, { error: `must be at most ${max} ${unit}` }),
+  );
 
-const share = z.coerce
-  .number({ error: 'must be a number from 0 to 1' })
-  .min(0, { error: 'must be a number from 0 to 1' })
-  .max(1, { error: 'must be a number from 0 to 1' });
+const share = z.preprocess(
+  decimalNumber,
+  z
+    .number({ error: 'must be a number from 0 to 1' })
+    .min(0, { error: 'must be a number from 0 to 1' })
+    .max(1, { error: 'must be a number from 0 to 1' }),
+);
 
 /** A failure rate that opens a breaker; 1 turns rate-based opening off. */
-const failureRate = z.coerce
-  .number({ error: 'must be a number above 0 and at most 1 (1 turns it off)' })
-  .gt(0, { error: 'must be a number above 0 and at most 1 (1 turns it off)' })
-  .max(1, { error: 'must be a number above 0 and at most 1 (1 turns it off)' });
+const failureRate = z.preprocess(
+  decimalNumber,
+  z
+    .number({ error: 'must be a number above 0 and at most 1 (1 turns it off)' })
+    .gt(0, { error: 'must be a number above 0 and at most 1 (1 turns it off)' })
+    .max(1, { error: 'must be a number above 0 and at most 1 (1 turns it off)' }),
+);
 
 const onOff = z.preprocess(
   lowerCased,

@@ -1,5 +1,6 @@
 import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { z } from 'zod';
+import { decimalNumber } from './decimal-number.js';
 import { lowerCased } from './lower-cased.js';
 import type { TracesSampler, TracingConfig } from './app-config.js';
 
@@ -60,12 +61,15 @@ const otlpHeaders = z
   .transform((value) => parseKeyPairsIntoRecord(value));
 
 const milliseconds = (fallback: number, min: number, max: number) =>
-  z.coerce
-    .number({ error: 'must be a whole number of milliseconds' })
-    .int({ error: 'must be a whole number of milliseconds' })
-    .min(min, { error: `must be at least ${min} milliseconds` })
-    .max(max, { error: `must be at most ${max} milliseconds` })
-    .default(fallback);
+  z.preprocess(
+    decimalNumber,
+    z
+      .number({ error: 'must be a whole number of milliseconds' })
+      .int({ error: 'must be a whole number of milliseconds' })
+      .min(min, { error: `must be at least ${min} milliseconds` })
+      .max(max, { error: `must be at most ${max} milliseconds` })
+      .default(fallback),
+  );
 
 export const tracingEnvSchema = z.object({
   /*
@@ -93,11 +97,14 @@ export const tracingEnvSchema = z.object({
   OTEL_TRACES_SAMPLER: z
     .enum(SAMPLERS, { error: `must be one of ${SAMPLERS.join(', ')}` })
     .default('parentbased_always_on'),
-  OTEL_TRACES_SAMPLER_ARG: z.coerce
-    .number({ error: 'must be a number from 0 to 1' })
-    .min(0, { error: 'must be a number from 0 to 1' })
-    .max(1, { error: 'must be a number from 0 to 1' })
-    .default(1),
+  OTEL_TRACES_SAMPLER_ARG: z.preprocess(
+    decimalNumber,
+    z
+      .number({ error: 'must be a number from 0 to 1' })
+      .min(0, { error: 'must be a number from 0 to 1' })
+      .max(1, { error: 'must be a number from 0 to 1' })
+      .default(1),
+  ),
   OTEL_BSP_SCHEDULE_DELAY: milliseconds(5_000, 0, 600_000),
 });
 
