@@ -149,6 +149,35 @@ describe('a profile refused without calling the user service', () => {
   });
 });
 
+describe('the call that opens a breaker', () => {
+  const cooldownS = 30;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '3',
+      USER_SERVICE_BREAKER_COOLDOWN_MS: String(cooldownS * 1000),
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('tells its client how long the cool-down lasts, as it tells those refused after it', async () => {
+    stack.demo.faults.user.set({ down: true });
+    const answers: Response[] = [];
+    for (let call = 0; call < 3; call += 1) {
+      answers.push(await profileOf(stack, 'u1'));
+    }
+    for (const answer of answers) {
+      await expectProblem(answer, 503);
+    }
+    // The first two failed with the breaker still closed: nothing says when the service will be back.
+    expect(answers.slice(0, 2).map((answer) => answer.headers.get('retry-after'))).toEqual([null, null]);
+    const opening = Number(answers[2].headers.get('retry-after'));
+    expect(opening).toBeGreaterThanOrEqual(cooldownS - 5);
+    expect(opening).toBeLessThanOrEqual(cooldownS);
+  });
+});
+
 describe('the user service breaker and answers in the 4xx range', () => {
   let stack: Stack;
   let users: FakeUpstream;

@@ -85,6 +85,21 @@ function cooldownLeft(policy: CircuitBreakerPolicy, cooldownMs: number): () => n
   return () => Math.max(1, Math.ceil((endsAt - Date.now()) / 1000));
 }
 
+/** `failure`, which opened the breaker, with the `Retry-After` of the cool-down it started. */
+function breakerOpenedBy(
+  failure: UpstreamUnavailableError,
+  retryAfterSeconds: number,
+): UpstreamUnavailableError {
+  const opened = new UpstreamUnavailableError(failure.service, {
+    status: failure.upstreamStatus,
+    connection: failure.connectionFailed,
+    retryAfterSeconds,
+    cause: failure,
+  });
+  opened.instance = failure.instance;
+  return opened;
+}
+
 /** Why a call made during a pause failed, for the log line of the request it fails. */
 const PAUSED = new Error('the service asked for a pause (429 with Retry-After)');
 
@@ -124,6 +139,14 @@ export function withBreaker(
           retryAfterSeconds: retryAfterSeconds(),
           cause: error,
         });
+      }
+      if (
+        error instanceof UpstreamUnavailableError &&
+        error.retryAfterSeconds === undefined &&
+        policy.state === CircuitState.Open
+      ) {
+        // This failure opened the breaker (or a failed probe reopened it): its client is told what those refused after it are.
+        throw breakerOpenedBy(error, retryAfterSeconds());
       }
       const servicePause = error instanceof UpstreamError ? error.pauseAskedWith(429) : undefined;
       if (servicePause !== undefined) {
