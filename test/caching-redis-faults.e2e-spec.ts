@@ -177,3 +177,31 @@ describe.skipIf(sharedRedisUrl === undefined)('a preference change while Redis s
     );
   });
 });
+
+describe.skipIf(sharedRedisUrl === undefined)('/health over a Redis that stops answering', () => {
+  const running = stackOnPrivateRedis();
+  const redisHealthOf = async (base: string): Promise<{ code: number; status: string }> => {
+    const response = await fetch(`${base}/health`);
+    const body = (await response.json()) as { details: { redis: { status: string } } };
+    return { code: response.status, status: body.details.redis.status };
+  };
+
+  it('names a stalled Redis as down even on an instance sending it nothing, and as up once it answers again', async () => {
+    const { redis, stack } = running();
+    expect(await redisHealthOf(stack.mobileUrl)).toEqual({ code: 200, status: 'up' });
+
+    redis.stall();
+    try {
+      expect(await redisHealthOf(stack.mobileUrl)).toEqual({ code: 503, status: 'down' });
+    } finally {
+      redis.resume();
+    }
+    await vi.waitFor(
+      async () => expect(await redisHealthOf(stack.mobileUrl)).toEqual({ code: 200, status: 'up' }),
+      {
+        timeout: 8_000,
+        interval: 250,
+      },
+    );
+  });
+});

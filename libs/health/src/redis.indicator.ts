@@ -15,13 +15,15 @@ export class RedisHealthIndicator {
     private readonly indicators: HealthIndicatorService,
   ) {}
 
-  check(): HealthIndicatorResult {
+  async check(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('redis');
-    if (this.redis.client === undefined) {
+    const client = this.redis.client;
+    if (client === undefined) {
       return session.up({ mode: 'memory only' });
     }
-    return this.redis.isUp
+    // Asked, not inferred from the connection: an open connection to a stalled Redis looks ready.
+    return this.redis.isUp && (await this.redis.answers())
       ? session.up({ mode: 'shared' })
-      : session.down({ mode: 'shared', connection: this.redis.client.status });
+      : session.down({ mode: 'shared', connection: client.status });
   }
 }

@@ -90,6 +90,17 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     return this.client?.status === 'ready' && this.breaker.state !== CircuitState.Open;
   }
 
+  /**
+   * Whether Redis answers a PING within the command timeout now: a
+   * connection can be open, and `isUp`, to a Redis that answers nothing (a
+   * stalled process, a long command), which an instance sending no other
+   * commands would not notice. A failed PING counts against the breaker
+   * like any command.
+   */
+  async answers(): Promise<boolean> {
+    return (await this.run((redis) => redis.ping())) === 'PONG';
+  }
+
   get keyPrefix(): string {
     return this.config.redisKeyPrefix;
   }
