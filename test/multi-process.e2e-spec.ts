@@ -378,4 +378,38 @@ describe.skipIf(!sharedRedisUrl)('two processes of each BFF sharing one Redis', 
     const health = (await (await fetch(`${mobile1}/health`)).json()) as HealthReport;
     expect(health.details?.redis).toMatchObject({ status: 'up', mode: 'shared' });
   });
+
+  it('lets a write sent again with its Idempotency-Key through on the other web process soon after the one holding the key died mid-write', async () => {
+    const [web1, web2] = webUrls();
+    const faults = `${local(servicePort('preference'))}/__faults`;
+    const patch = (base: string): Promise<Response> =>
+      fetch(`${base}/web/preferences`, {
+        method: 'PATCH',
+        headers: {
+          ...bearer('mp-orphaned'),
+          'content-type': 'application/json',
+          'idempotency-key': 'mp-key-2',
+        },
+        body: JSON.stringify({ marketingOptIn: true }),
+      });
+    await resetUpstreamCounts();
+    await fetch(faults, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latencyMs: 700 }),
+    });
+    try {
+      void patch(web2).catch(() => undefined);
+      await vi.waitFor(async () => expect((await upstreamCalls()).preference).toBe(1), { interval: 20 });
+      await running().web[1].stop('SIGKILL');
+    } finally {
+      await fetch(faults, { method: 'DELETE' });
+    }
+
+    // The claim of the dead process ends with its write's deadline, not half a minute later.
+    await vi.waitFor(async () => expect((await patch(web1)).status).toBe(200), {
+      timeout: 8_000,
+      interval: 500,
+    });
+  });
 });

@@ -6,8 +6,14 @@ import { ResourceCache } from './resource-cache.js';
 
 /** How long a first answer is kept for replays: a client retrying a write does so within minutes, not days. */
 const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
-/** How long a write holds its key in Redis at most: far past any write's deadline, and given back as soon as it ends. */
-const CLAIM_MS = 30_000;
+/**
+ * How long a claim outlives its write's deadline, for what follows the
+ * write (its invalidation, storing its answer). A claim is given back as
+ * soon as its write ends; this bounds how long one whose instance died
+ * mid-write keeps refusing the key's retries, which are told to come back
+ * in a second.
+ */
+const CLAIM_MARGIN_MS = 2_000;
 
 interface FirstAnswer {
   fingerprint: string;
@@ -37,7 +43,14 @@ export class IdempotentReplay {
     private readonly redis: RedisConnection,
   ) {}
 
-  async run<T>(owner: string, key: string, request: unknown, write: () => Promise<T>): Promise<T> {
+  /** `write` ends within `timeLeftMs`, as a request's upstream calls do by its deadline. */
+  async run<T>(
+    owner: string,
+    key: string,
+    request: unknown,
+    timeLeftMs: number,
+    write: () => Promise<T>,
+  ): Promise<T> {
     const cacheKey = `idempotency:${encodeURIComponent(owner)}:${encodeURIComponent(key)}`;
     const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
     const here = this.running.get(cacheKey);
@@ -47,7 +60,7 @@ export class IdempotentReplay {
       }
       return (await here.answer) as T;
     }
-    const answer = this.firstOrReplay(cacheKey, fingerprint, write);
+    const answer = this.firstOrReplay(cacheKey, fingerprint, timeLeftMs, write);
     this.running.set(cacheKey, { fingerprint, answer });
     try {
       return await answer;
@@ -56,7 +69,12 @@ export class IdempotentReplay {
     }
   }
 
-  private async firstOrReplay<T>(cacheKey: string, fingerprint: string, write: () => Promise<T>): Promise<T> {
+  private async firstOrReplay<T>(
+    cacheKey: string,
+    fingerprint: string,
+    timeLeftMs: number,
+    write: () => Promise<T>,
+  ): Promise<T> {
     const first = await this.cache.peekFresh<FirstAnswer>(cacheKey);
     if (first !== undefined) {
       if (first.value.fingerprint !== fingerprint) {
@@ -64,7 +82,7 @@ export class IdempotentReplay {
       }
       return first.value.answer as T;
     }
-    const claim = await this.claim(cacheKey);
+    const claim = await this.claim(cacheKey, timeLeftMs + CLAIM_MARGIN_MS);
     try {
       const answer = await write();
       await this.cache.store<FirstAnswer>(cacheKey, { fingerprint, answer }, REPLAY_WINDOW_MS, undefined);
@@ -81,12 +99,14 @@ export class IdempotentReplay {
    * another instance holds it. Without Redis, or while it does not answer,
    * the claim in this process is all there is.
    */
-  private async claim(cacheKey: string): Promise<{ key: string; token: string } | undefined> {
+  private async claim(cacheKey: string, holdMs: number): Promise<{ key: string; token: string } | undefined> {
     if (this.redis.client === undefined) {
       return undefined;
     }
     const claim = { key: `${this.redis.keyPrefix}claim:${cacheKey}`, token: randomUUID() };
-    const taken = await this.redis.run((client) => client.set(claim.key, claim.token, 'PX', CLAIM_MS, 'NX'));
+    const taken = await this.redis.run((client) =>
+      client.set(claim.key, claim.token, 'PX', Math.ceil(holdMs), 'NX'),
+    );
     if (taken === null) {
       throw new ProblemError(
         'conflict',

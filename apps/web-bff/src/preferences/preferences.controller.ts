@@ -86,6 +86,8 @@ export class PreferencesController {
         },
       );
     }
-    return this.replay.run(caller.id, idempotencyKey, patch, () => write(idempotencyKey));
+    return this.replay.run(caller.id, idempotencyKey, patch, deadline.remainingMs(), () =>
+      write(idempotencyKey),
+    );
   }
 }
