@@ -81,6 +81,40 @@ describe('two user service instances, one resetting every connection', () => {
   });
 });
 
+describe('two user service instances, one refusing connections, and no retry budget', () => {
+  let healthy: FakeUpstream;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    // A port that was just listening and is closed now: every connection to it is refused.
+    const gone = await FakeUpstream.start();
+    const refusing = gone.url;
+    await gone.close();
+    healthy = await FakeUpstream.start();
+    healthy.respond(demoUserAnswer);
+    stack = await startStack({
+      USER_SERVICE_URL: `${refusing},${healthy.url}`,
+      USER_SERVICE_RETRY_BUDGET_RATIO: '0',
+      USER_SERVICE_RETRY_BUDGET_MIN_RETRIES: '0',
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await healthy.close();
+  });
+
+  it('serves every profile of a burst from the healthy instance: a refused call sent nothing, so it moves on at no cost to the budget', async () => {
+    const users = Array.from({ length: 30 }, (_, index) => `u${index + 1}`);
+    const answers = await Promise.all(users.map((sub) => profileOf(stack, sub)));
+
+    expect(answers.map((answer) => answer.status)).toEqual(users.map(() => 200));
+    for (const [index, answer] of answers.entries()) {
+      expect(await readProfile(answer)).toEqual(expectedProfile(users[index]));
+    }
+    expect(healthy.received).toHaveLength(30);
+  });
+});
+
 describe('two user service instances, one draining: 503 with Retry-After', () => {
   const suite = twoUserInstances(
     () => ({ kind: 'json', status: 503, body: {}, headers: { 'retry-after': '20' } }),

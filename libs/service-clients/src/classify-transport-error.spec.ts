@@ -16,6 +16,8 @@ describe('classifyTransportError', () => {
       const error = classifyTransportError('user', new AxiosError('down', code), calm);
       expect(error).toBeInstanceOf(UpstreamUnavailableError);
       expect((error as UpstreamError).connectionFailed).toBe(true);
+      // Only a refused connection is known to have carried nothing of the request.
+      expect((error as UpstreamError).unsent).toBe(code === 'ECONNREFUSED');
     }
   });
 

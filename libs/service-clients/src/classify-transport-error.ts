@@ -69,5 +69,9 @@ export function classifyTransportError(
     // Bytes that are not an HTTP answer: a bad answer (502), and, since undici drops the connection, one another instance may be asked for.
     return new UpstreamBadResponseError(service, { cause: error, connection: true });
   }
-  return new UpstreamUnavailableError(service, { cause: error, connection: true });
+  return new UpstreamUnavailableError(service, {
+    cause: error,
+    connection: true,
+    unsent: code === 'ECONNREFUSED',
+  });
 }

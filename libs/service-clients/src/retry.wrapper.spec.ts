@@ -55,6 +55,23 @@ describe(withRetries.name, () => {
     expect([...(seen[1].avoid ?? [])]).toEqual(['a']);
   });
 
+  it('sends a write whose connection was refused to another instance, without spending the budget, but not one whose connection broke', async () => {
+    const patch: UpstreamRequest = { ...get, method: 'PATCH', body: { theme: 'dark' } };
+    const empty = new RetryBudget({ ratio: 0, windowMs: 10_000, minRetries: 0 });
+    const refused = scripted([
+      onInstance(new UpstreamUnavailableError('user', { connection: true, unsent: true }), 'a'),
+    ]);
+    await expect(withRetries(config, empty)(refused.call)(patch)).resolves.toBe('answer');
+    expect([...(refused.seen[1].avoid ?? [])]).toEqual(['a']);
+    expect(empty.retriesInWindow()).toBe(0);
+
+    const reset = scripted([new UpstreamUnavailableError('user', { connection: true })]);
+    await expect(withRetries(config, empty)(reset.call)(patch)).rejects.toBeInstanceOf(
+      UpstreamUnavailableError,
+    );
+    expect(reset.seen).toHaveLength(1);
+  });
+
   it('retries 502, 503 and 504 at most twice', async () => {
     const failures = [502, 503, 504].map((status) => new UpstreamUnavailableError('user', { status }));
     const { call, seen } = scripted(failures);

@@ -11,27 +11,28 @@ export function fullJitterDelay(baseMs: number, retry: number, random: () => num
   return Math.floor(random() * baseMs * 2 ** retry);
 }
 
-function worthAnotherTry(error: unknown, request: UpstreamRequest, delayMs: number): error is UpstreamError {
-  if (
-    !(error instanceof UpstreamError) ||
-    !error.retryable ||
-    !isIdempotent(request) ||
-    request.signal?.aborted
-  ) {
-    return false;
-  }
-  // A retry that cannot finish before the deadline only adds load.
+/** Whether a retry sent after `delayMs` could still finish before the deadline: one that cannot only adds load. */
+function timeForAnother(request: UpstreamRequest, delayMs: number): boolean {
   return (
-    request.deadlineAt === undefined || request.deadlineAt - performance.now() - delayMs >= MIN_USEFUL_MS
+    !request.signal?.aborted &&
+    (request.deadlineAt === undefined || request.deadlineAt - performance.now() - delayMs >= MIN_USEFUL_MS)
   );
+}
+
+function worthAnotherTry(error: UpstreamError, request: UpstreamRequest, delayMs: number): boolean {
+  return error.retryable && isIdempotent(request) && timeForAnother(request, delayMs);
 }
 
 /**
  * Retries idempotent calls that failed on a connection or with 502/503/504,
  * on another instance when there is one, after a jittered backoff, within
- * the request deadline and the service's retry budget. Hand-written rather
- * than cockatiel's retry: the decision needs the deadline and the budget,
- * which that policy cannot consult.
+ * the request deadline and the service's retry budget. A call whose
+ * connection was refused sent nothing: it goes to another instance at
+ * once, whatever its method, and spends no budget, which exists to spare
+ * an upstream load it already had (a burst that met a crashed instance
+ * before its ejection failed a third of its calls on the budget).
+ * Hand-written rather than cockatiel's retry: the decision needs the
+ * deadline and the budget, which that policy cannot consult.
  */
 export function withRetries(config: RetryConfig, budget: RetryBudget): UpstreamWrapper {
   return (next) => async (request) => {
@@ -42,8 +43,14 @@ export function withRetries(config: RetryConfig, budget: RetryBudget): UpstreamW
       try {
         return await next(tried === undefined || tried.size === 0 ? request : { ...request, avoid: tried });
       } catch (error) {
-        const delayMs = fullJitterDelay(config.baseDelayMs, retry);
-        if (retry >= config.maxRetries || !worthAnotherTry(error, request, delayMs) || !budget.tryRetry()) {
+        if (!(error instanceof UpstreamError) || retry >= config.maxRetries) {
+          throw error;
+        }
+        const delayMs = error.unsent ? 0 : fullJitterDelay(config.baseDelayMs, retry);
+        const again = error.unsent
+          ? timeForAnother(request, 0)
+          : worthAnotherTry(error, request, delayMs) && budget.tryRetry();
+        if (!again) {
           throw error;
         }
         tried ??= new Set(request.avoid);

@@ -23,6 +23,8 @@ export interface FailureTraits {
   status?: number;
   /** The call never produced an answer because the connection failed (refused, reset, unreachable). */
   connection?: boolean;
+  /** Nothing of the request left the gateway: the instance refused the connection. */
+  unsent?: boolean;
   /** No call was made: an open breaker, a full bulkhead, or too little time left. */
   failedFast?: boolean;
   /** The call was abandoned for the caller's sake (client gone, a required sibling failed): no verdict on the upstream. */
@@ -35,6 +37,8 @@ export interface FailureTraits {
 export abstract class UpstreamError extends ProblemError {
   readonly upstreamStatus: number | undefined;
   readonly connectionFailed: boolean;
+  /** Nothing of the request reached the upstream (a refused connection): another instance may take it, whatever its method. */
+  readonly unsent: boolean;
   readonly cancelled: boolean;
   /** How long the client is told to wait, when it is told (an upstream's or the gateway's own `Retry-After`). */
   readonly retryAfterSeconds: number | undefined;
@@ -58,6 +62,7 @@ export abstract class UpstreamError extends ProblemError {
     this.upstreamStatus = traits.status;
     this.retryAfterSeconds = traits.retryAfterSeconds;
     this.connectionFailed = traits.connection ?? false;
+    this.unsent = traits.unsent ?? false;
     this.cancelled = traits.cancelled ?? false;
   }
 
