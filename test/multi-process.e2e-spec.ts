@@ -226,6 +226,25 @@ describe.skipIf(!sharedRedisUrl)('two processes of each BFF sharing one Redis', 
     fetch(`${base}/mobile/profile`, { headers: bearer(sub) });
   const preferences = (base: string, sub: string): Promise<Response> =>
     fetch(`${base}/web/preferences`, { headers: bearer(sub) });
+  /** A PATCH of `sub`'s preferences sent with an Idempotency-Key, the same body each time. */
+  const idempotentPatch = (base: string, sub: string, key: string): Promise<Response> =>
+    fetch(`${base}/web/preferences`, {
+      method: 'PATCH',
+      headers: { ...bearer(sub), 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ marketingOptIn: true }),
+    });
+  /** Every answer of the preference service takes `latencyMs` (0: none), until set again. */
+  const slowPreferences = async (latencyMs: number): Promise<void> => {
+    const faults = `${local(servicePort('preference'))}/__faults`;
+    const answer = await (latencyMs === 0
+      ? fetch(faults, { method: 'DELETE' })
+      : fetch(faults, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ latencyMs }),
+        }));
+    expect(answer.status).toBe(200);
+  };
 
   it('gives a user one rate limit across both mobile processes, not one each, and an operator sees the same usage on either', async () => {
     const bases = mobileUrls();
@@ -325,24 +344,9 @@ describe.skipIf(!sharedRedisUrl)('two processes of each BFF sharing one Redis', 
 
   it('answers a write sent again with its Idempotency-Key to the other web process: 409 while the first is under way, then the first answer, written once', async () => {
     const [web1, web2] = webUrls();
-    const faults = `${local(servicePort('preference'))}/__faults`;
-    const patch = (base: string): Promise<Response> =>
-      fetch(`${base}/web/preferences`, {
-        method: 'PATCH',
-        headers: {
-          ...bearer('mp-idempotent'),
-          'content-type': 'application/json',
-          'idempotency-key': 'mp-key-1',
-        },
-        body: JSON.stringify({ marketingOptIn: true }),
-      });
+    const patch = (base: string): Promise<Response> => idempotentPatch(base, 'mp-idempotent', 'mp-key-1');
     await resetUpstreamCounts();
-    const slow = await fetch(faults, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ latencyMs: 700 }),
-    });
-    expect(slow.status).toBe(200);
+    await slowPreferences(700);
     try {
       const first = patch(web1);
       // Sent once the first write has reached the service, so its claim is in Redis however loaded the machine is.
@@ -359,7 +363,7 @@ describe.skipIf(!sharedRedisUrl)('two processes of each BFF sharing one Redis', 
       expect(await again.json()).toEqual(await written.json());
       expect((await upstreamCalls()).preference).toBe(1);
     } finally {
-      await fetch(faults, { method: 'DELETE' });
+      await slowPreferences(0);
     }
   });
 
@@ -381,29 +385,15 @@ describe.skipIf(!sharedRedisUrl)('two processes of each BFF sharing one Redis', 
 
   it('lets a write sent again with its Idempotency-Key through on the other web process soon after the one holding the key died mid-write', async () => {
     const [web1, web2] = webUrls();
-    const faults = `${local(servicePort('preference'))}/__faults`;
-    const patch = (base: string): Promise<Response> =>
-      fetch(`${base}/web/preferences`, {
-        method: 'PATCH',
-        headers: {
-          ...bearer('mp-orphaned'),
-          'content-type': 'application/json',
-          'idempotency-key': 'mp-key-2',
-        },
-        body: JSON.stringify({ marketingOptIn: true }),
-      });
+    const patch = (base: string): Promise<Response> => idempotentPatch(base, 'mp-orphaned', 'mp-key-2');
     await resetUpstreamCounts();
-    await fetch(faults, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ latencyMs: 700 }),
-    });
+    await slowPreferences(700);
     try {
       void patch(web2).catch(() => undefined);
       await vi.waitFor(async () => expect((await upstreamCalls()).preference).toBe(1), { interval: 20 });
       await running().web[1].stop('SIGKILL');
     } finally {
-      await fetch(faults, { method: 'DELETE' });
+      await slowPreferences(0);
     }
 
     // The claim of the dead process ends with its write's deadline, not half a minute later.

@@ -24,49 +24,25 @@ const port = (fallback: number) =>
       .default(fallback),
   );
 
+/** A whole number of `unit` from `min` (0 or 1) to `max`. */
+const wholeNumber = (min: 0 | 1, max: number, unit: string) =>
+  z
+    .number({ error: `must be a whole number of ${unit}` })
+    .int({ error: `must be a whole number of ${unit}` })
+    .min(min, { error: min === 0 ? `must be 0 or more ${unit}` : `must be at least 1 ${unit}` })
+    .max(max, { error: `must be at most ${max} ${unit}` });
+
 const positiveInt = (fallback: number, max: number, unit: string) =>
-  z.preprocess(
-    decimalNumber,
-    z
-      .number({ error: `must be a whole number of ${unit}` })
-      .int({ error: `must be a whole number of ${unit}` })
-      .min(1, { error: `must be at least 1 ${unit}` })
-      .max(max, { error: `must be at most ${max} ${unit}` })
-      .default(fallback),
-  );
+  z.preprocess(decimalNumber, wholeNumber(1, max, unit).default(fallback));
 
 const optionalPositiveInt = (max: number, unit: string) =>
-  z.preprocess(
-    decimalNumber,
-    z
-      .number({ error: `must be a whole number of ${unit}` })
-      .int({ error: `must be a whole number of ${unit}` })
-      .min(1, { error: `must be at least 1 ${unit}` })
-      .max(max, { error: `must be at most ${max} ${unit}` })
-      .optional(),
-  );
+  z.preprocess(decimalNumber, wholeNumber(1, max, unit).optional());
 
 const nonNegativeIntOptional = (max: number, unit: string) =>
-  z.preprocess(
-    decimalNumber,
-    z
-      .number({ error: `must be a whole number of ${unit}` })
-      .int({ error: `must be a whole number of ${unit}` })
-      .min(0, { error: `must be 0 or more ${unit}` })
-      .max(max, { error: `must be at most ${max} ${unit}` })
-      .optional(),
-  );
+  z.preprocess(decimalNumber, wholeNumber(0, max, unit).optional());
 
 const nonNegativeInt = (fallback: number, max: number, unit: string) =>
-  z.preprocess(
-    decimalNumber,
-    z
-      .number({ error: `must be a whole number of ${unit}` })
-      .int({ error: `must be a whole number of ${unit}` })
-      .min(0, { error: `must be 0 or more ${unit}` })
-      .max(max, { error: `must be at most ${max} ${unit}` })
-      .default(fallback),
-  );
+  z.preprocess(decimalNumber, wholeNumber(0, max, unit).default(fallback));
 
 const flag = z.preprocess(
   lowerCased,
