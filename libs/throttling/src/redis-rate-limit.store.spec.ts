@@ -61,6 +61,19 @@ describe.skipIf(url === undefined)('RedisRateLimitStore (real Redis)', () => {
     expect(await store.peek('sustained:bob')).toMatchObject({ hits: 2, blocked: false });
   });
 
+  it('charges a request a later window refuses to none of the windows before it', async () => {
+    const narrowLast = [
+      { key: 'wide:cyd', cost: 3, windowMs: 10_000, limit: 100, blockMs: 10_000 },
+      { key: 'narrow:cyd', cost: 3, windowMs: 60_000, limit: 6, blockMs: 60_000 },
+    ];
+    await consume(narrowLast);
+    await consume(narrowLast);
+
+    const refused = await consume(narrowLast);
+    expect(refused?.[1]).toMatchObject({ blocked: true });
+    expect(await store.peek('wide:cyd')).toMatchObject({ hits: 6 });
+  });
+
   it('answers requests sent in the same moment each with its own standing, in the order they came', async () => {
     const answers = await Promise.all([
       consume(windows('cy')),

@@ -14,7 +14,8 @@ const BLOCKED_SUFFIX = ':blocked';
  * counter grows by the request's cost (starting its expiry on first use); a
  * counter past the limit blocks the key, unless it is blocked already, when
  * the cost is given back: a blocked request counts for nothing. Either way
- * the walk ends there. Blocking stretches the counter's life to at least
+ * the walk ends there, and the earlier windows get the cost back: a request
+ * refused is charged to none of them (as the memory store counts). Blocking stretches the counter's life to at least
  * the block's, so a blocked key always has a counter past its limit, and a
  * request under the limit (nearly every one) costs two calls: INCRBY, then
  * PEXPIRE when it made the counter (its count is then the cost alone; a
@@ -52,7 +53,7 @@ for request = 1, tonumber(ARGV[1]) do
     end
   end
   local countAt = #reply + 1
-  local walked, refused, known, room = 0, false, false, math.huge
+  local walked, refused, known, room, spent = 0, false, false, math.huge, {}
   reply[countAt], reply[countAt + 1] = 0, 0
   for window = 1, windows do
     local counterKey = KEYS[key]
@@ -91,9 +92,13 @@ for request = 1, tonumber(ARGV[1]) do
         end
         reply[n + 1], reply[n + 2], reply[n + 3], reply[n + 4] = hits, ttl, 1, blockTtl
         refused = true
+        for at = 1, #spent, 2 do
+          redis.call('DECRBY', spent[at], spent[at + 1])
+        end
       else
         reply[n + 1], reply[n + 2], reply[n + 3], reply[n + 4] = hits, ttl, 0, 0
         room = math.min(room, limit - hits)
+        spent[#spent + 1], spent[#spent + 2] = counterKey, cost
       end
     end
   end
