@@ -92,6 +92,19 @@ describe(MemoryRateLimitStore.name, () => {
     expect(await limits.peek('sustained:user:u1')).toMatchObject({ hits: 1 });
   });
 
+  it('charges a request a later window refuses to none of the windows before it', async () => {
+    const limits = store();
+    const wide = { key: 'wide:user:u1', cost: 3, windowMs: 10_000, limit: 100, blockMs: 10_000 };
+    const narrow = { key: 'narrow:user:u1', cost: 3, windowMs: 60_000, limit: 6, blockMs: 60_000 };
+    await limits.consumeInOrder([wide, narrow]);
+    await limits.consumeInOrder([wide, narrow]);
+
+    const refused = await limits.consumeInOrder([wide, narrow]);
+
+    expect(refused[1]).toMatchObject({ blocked: true });
+    expect(await limits.peek('wide:user:u1')).toMatchObject({ hits: 6 });
+  });
+
   it('keeps windows for at most its budget of callers, letting the one idle longest go first', async () => {
     const limits = new MemoryRateLimitStore(() => now, 3);
     for (const caller of ['a', 'b', 'c']) {

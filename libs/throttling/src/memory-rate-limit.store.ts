@@ -52,10 +52,21 @@ export class MemoryRateLimitStore implements RateLimitStore {
       const counter = this.spend(key, cost, windowMs, limit, blockMs);
       counters.push(counter);
       if (counter.blocked) {
+        // Refused: the windows before this one, which admitted it a moment ago, are charged nothing for it.
+        for (const earlier of spends.slice(0, counters.length - 1)) {
+          this.giveBack(earlier.key, earlier.cost);
+        }
         break;
       }
     }
     return Promise.resolve(counters);
+  }
+
+  private giveBack(key: string, cost: number): void {
+    const slot = this.slots.get(key);
+    if (slot !== undefined) {
+      this.slab[slot * FIELDS + HITS] -= cost;
+    }
   }
 
   private spend(key: string, cost: number, windowMs: number, limit: number, blockMs: number): RateCounter {
