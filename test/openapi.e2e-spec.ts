@@ -220,6 +220,27 @@ describe('the OpenAPI documents match what the BFFs send', () => {
     expect(headersOf(profile, '429')).toEqual(expect.arrayContaining(['Retry-After', 'RateLimit-Policy']));
     expect(headersOf(profile, '503')).toContain('Retry-After');
     expect(headersOf(responsesOf(stack.webUrl, '/web/orders'), '200')).not.toContain('ETag');
+    for (const [base, path] of [
+      [stack.webUrl, '/web/orders'],
+      [stack.webUrl, '/web/preferences'],
+      [stack.mobileUrl, '/mobile/orders'],
+      [stack.mobileUrl, '/mobile/orders/{id}'],
+    ]) {
+      expect(headersOf(responsesOf(base, path), '200'), path).toEqual(
+        expect.arrayContaining(['X-Response-Complete', 'Age']),
+      );
+    }
+    expect(headersOf(responsesOf(stack.webUrl, '/web/orders/{id}'), '200')).toContain('X-Response-Complete');
+  });
+
+  it('documents the Idempotency-Key of a preference change as optional', () => {
+    const patch = documents.get(stack.webUrl)?.paths['/web/preferences']?.patch as unknown as {
+      parameters: Array<{ name: string; in: string; required?: boolean }>;
+    };
+    const keys = patch.parameters.filter(
+      (parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key',
+    );
+    expect(keys).toEqual([expect.objectContaining({ required: false })]);
   });
 
   it('documents the admin routes on both BFFs', async () => {

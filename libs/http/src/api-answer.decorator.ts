@@ -19,6 +19,13 @@ export interface ApiAnswerOptions {
   otherVersions?: z.ZodType[];
   /** Whether answers carry an ETag and `If-None-Match` gets a 304 (the cached aggregates). */
   conditional?: boolean;
+  /**
+   * How an answer served from the cache past its freshness, while its
+   * service fails, says so: `age`, in X-Response-Complete: false and Age;
+   * `meta`, in X-Response-Complete (sent on every answer) and its `meta`,
+   * which names the stale section and its age.
+   */
+  staleOnError?: 'age' | 'meta';
 }
 
 /** Problems any authenticated, throttled route can answer with. */
@@ -57,6 +64,7 @@ export function ApiAnswer(schema: z.ZodType, options: ApiAnswerOptions): MethodD
         ...ANSWER_HEADERS,
         ...RATE_LIMIT_HEADERS,
         ...(options.conditional === true ? CACHED_ANSWER_HEADERS : {}),
+        ...(options.staleOnError === undefined ? {} : STALE_ANSWER_HEADERS[options.staleOnError]),
       },
       schema:
         options.otherVersions === undefined
@@ -99,6 +107,19 @@ const CACHED_ANSWER_HEADERS: HeaderDocs = {
   ETag: text("The answer's validator, for If-None-Match"),
   'X-Cache': text("hit or miss: whether the answer came from the gateway's cache"),
   'X-Response-Complete': text('false when a section is missing or stale (meta.degraded)'),
+};
+
+/** How an answer says it is cached data past its freshness (see {@link ApiAnswerOptions.staleOnError}). */
+const STALE_ANSWER_HEADERS: Record<'age' | 'meta', HeaderDocs> = {
+  age: {
+    'X-Response-Complete': text(
+      'false when the answer is cached data past its freshness (its service failed)',
+    ),
+    Age: seconds('Seconds since that data came from its service; sent with X-Response-Complete: false'),
+  },
+  meta: {
+    'X-Response-Complete': text('false when a section is missing or stale (meta.degraded)'),
+  },
 };
 
 /** Headers some problems carry besides the request id. */

@@ -29,6 +29,7 @@ export class MobileOrdersController {
 
   @Get()
   @ApiAnswer(mobileOrderPageSchema, {
+    staleOnError: 'age',
     summary: 'A page of the order history, newest first',
     problems: ['validation', 'forbidden', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
   })
@@ -47,6 +48,7 @@ export class MobileOrdersController {
 
   @Get(':id')
   @ApiAnswer(mobileOrderDetailSchema, {
+    staleOnError: 'age',
     summary: "One of the caller's orders",
     problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
   })

@@ -24,6 +24,7 @@ export class OrdersController {
 
   @Get()
   @ApiAnswer(webOrderPageSchema, {
+    staleOnError: 'age',
     summary: "A page of the caller's orders, newest first, optionally of one status",
     problems: ['validation', 'forbidden', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
   })
@@ -39,6 +40,7 @@ export class OrdersController {
 
   @Get(':id')
   @ApiAnswer(webOrderDetailSchema, {
+    staleOnError: 'meta',
     summary: "The order with its lines and the customer; 404 when it is not the caller's",
     problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
   })

@@ -8,7 +8,7 @@ import { PreferenceClient } from '@app/service-clients';
 import { preferencesPatchSchema, type PreferencesPatchDto } from './preferences-patch.dto.js';
 import { webPreferencesSchema, type WebPreferences } from './web-preferences.js';
 import { toWebPreferences } from './web-preferences.mapper.js';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -25,6 +25,7 @@ export class PreferencesController {
 
   @Get()
   @ApiAnswer(webPreferencesSchema, {
+    staleOnError: 'age',
     summary: "The caller's preferences",
     problems: ['forbidden', 'not-found', 'bad-gateway', 'service-unavailable', 'gateway-timeout'],
   })
@@ -56,6 +57,13 @@ export class PreferencesController {
   })
   @ApiBody({
     schema: z.toJSONSchema(preferencesPatchSchema, { target: 'openapi-3.0' }) as Record<string, unknown>,
+  })
+  // Named as the parameter below is read, so this replaces the required header Swagger would infer from it.
+  @ApiHeader({
+    name: 'idempotency-key',
+    required: false,
+    description:
+      '1 to 128 letters, digits or . _ : -; a repeat of the request with the same key gets the first answer without a second write',
   })
   async update(
     @CurrentUser() caller: Caller,
