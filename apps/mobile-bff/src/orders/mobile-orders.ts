@@ -14,7 +14,13 @@ export const mobileOrderDetailSchema = z.object({
   status: z.enum(ORDER_STATUSES),
   total: moneySchema,
   placedAt: z.string(),
-  items: z.array(z.object({ name: z.string(), qty: z.number().int(), price: moneySchema })),
+  items: z.array(
+    z.object({
+      name: z.string(),
+      qty: z.number().int(),
+      price: moneySchema.describe('What the line costs: its quantity times its unit price'),
+    }),
+  ),
 });
 
 export type MobileOrderPage = z.infer<typeof mobileOrderPageSchema>;
