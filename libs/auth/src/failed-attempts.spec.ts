@@ -18,6 +18,20 @@ describe('FailedAttempts', () => {
     expect(attempts.heldBackForMs('192.0.2.1')).toBe(0);
   });
 
+  it('counts one client however its address is written, and an IPv6 client by its /64', () => {
+    const attempts = new FailedAttempts({ limit: 3, windowMs: 60_000 });
+    attempts.record('192.0.2.1');
+    attempts.record('::ffff:192.0.2.1');
+    attempts.record('192.000.2.1');
+    expect(attempts.heldBackForMs('192.0.2.1')).toBeGreaterThan(0);
+
+    attempts.record('2001:db8::1');
+    attempts.record('2001:db8::5');
+    attempts.record('2001:db8:0:0:ffff::9');
+    expect(attempts.heldBackForMs('2001:db8::77')).toBeGreaterThan(0);
+    expect(attempts.heldBackForMs('2001:db8:0:1::1')).toBe(0);
+  });
+
   it('holds nobody back with a limit of 0', () => {
     const attempts = new FailedAttempts({ limit: 0, windowMs: 60_000 });
     for (let attempt = 0; attempt < 10; attempt += 1) {

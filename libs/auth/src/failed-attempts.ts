@@ -1,4 +1,5 @@
 import { ProblemError } from '@app/problem';
+import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
 
 export interface FailedAttemptsLimit {
@@ -9,6 +10,27 @@ export interface FailedAttemptsLimit {
 
 /** Addresses tracked at once; past it the least recently failing are forgotten first. */
 const MAX_ADDRESSES = 10_000;
+
+/**
+ * The key a client address's failures are counted under, one per client
+ * rather than per spelling: an IPv4 address written as IPv6
+ * (`::ffff:1.1.1.1`) or with leading zeros is the IPv4 address, and an IPv6
+ * address counts with its whole /64, which a subscriber is usually given
+ * whole: one address at a time, a client had a fresh limit with each of
+ * its 2^64. Text that is no address is its own key.
+ */
+export function addressKey(address: string): string {
+  if (!ipaddr.isValid(address)) {
+    return address;
+  }
+  const parsed = ipaddr.process(address);
+  return parsed.kind() === 'ipv4'
+    ? parsed.toString()
+    : `${(parsed as ipaddr.IPv6).parts
+        .slice(0, 4)
+        .map((part) => part.toString(16))
+        .join(':')}::/64`;
+}
 
 /**
  * Failed authentications per client address, for callers the throttler
@@ -50,16 +72,23 @@ export class FailedAttempts {
 
   /** Counts a refused authentication from `address`. */
   record(address: string): void {
-    this.failures?.set(address, (this.failures.get(address) ?? 0) + 1, { noUpdateTTL: true });
+    if (this.failures !== undefined) {
+      const key = addressKey(address);
+      this.failures.set(key, (this.failures.get(key) ?? 0) + 1, { noUpdateTTL: true });
+    }
   }
 
   /** Milliseconds until `address` may try again; 0 when it may now. */
   heldBackForMs(address: string): number {
-    const count = this.failures?.get(address);
-    if (this.failures === undefined || count === undefined || count < this.settings.limit) {
+    if (this.failures === undefined) {
       return 0;
     }
-    return Math.max(0, this.failures.getRemainingTTL(address));
+    const key = addressKey(address);
+    const count = this.failures.get(key);
+    if (count === undefined || count < this.settings.limit) {
+      return 0;
+    }
+    return Math.max(0, this.failures.getRemainingTTL(key));
   }
 
   /** The 429 for an address held back, with the wait and the limit it went over. */
