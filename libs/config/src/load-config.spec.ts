@@ -230,15 +230,6 @@ describe(loadConfig.name, () => {
     ]);
   });
 
-  it('refuses a drain shorter than a request may take, which would cut requests at every shutdown', () => {
-    expect(problemsOf({ AGGREGATE_DEADLINE_MS: '10000', SHUTDOWN_DRAIN_MS: '1000' })).toEqual([
-      "AGGREGATE_DEADLINE_MS, SHUTDOWN_DRAIN_MS: the drain must last at least a request's deadline, or requests in flight at shutdown are cut off without an answer",
-    ]);
-    expect(loadConfig({ AGGREGATE_DEADLINE_MS: '2000', SHUTDOWN_DRAIN_MS: '2000' }).shutdown.drainMs).toBe(
-      2000,
-    );
-  });
-
   it('reads numbers only as decimal digits: hex, exponents and Infinity are refused, not read as other values', () => {
     expect(
       problemsOf({

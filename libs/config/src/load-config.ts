@@ -107,11 +107,6 @@ function crossFieldProblems(env: Env): string[] {
       'HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS: the headers timeout must not exceed the request timeout',
     );
   }
-  if (env.SHUTDOWN_DRAIN_MS < env.AGGREGATE_DEADLINE_MS) {
-    problems.push(
-      "AGGREGATE_DEADLINE_MS, SHUTDOWN_DRAIN_MS: the drain must last at least a request's deadline, or requests in flight at shutdown are cut off without an answer",
-    );
-  }
   if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
     problems.push('TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither');
   } else if (env.TLS_CERT_FILE !== undefined && env.TLS_KEY_FILE !== undefined) {
