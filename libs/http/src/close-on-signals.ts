@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { processLifecycle } from '@app/observability';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inFlight } from './in-flight.js';
+import { answerEarly } from './early-problem.js';
+import { inFlight, unanswered } from './in-flight.js';
 
 export interface Closeable {
   close(): Promise<void>;
@@ -17,6 +19,8 @@ export interface ShutdownOptions {
 
 const logger = new Logger('Shutdown');
 const POLL_MS = 25;
+/** How long the refusals of requests still running at the drain's end are given to leave. */
+const FLUSH_MS = 1_000;
 
 async function drain(app: NestFastifyApplication, drainMs: number): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
@@ -27,7 +31,32 @@ async function drain(app: NestFastifyApplication, drainMs: number): Promise<void
     await sleep(POLL_MS);
   }
   if (inFlight(fastify) > 0) {
-    logger.warn(`${inFlight(fastify)} request(s) still running after ${drainMs} ms: closing anyway`);
+    logger.warn(`${inFlight(fastify)} request(s) still running after ${drainMs} ms: answering them 503`);
+    refuseUnanswered(fastify);
+    // Their answers leave at the end of this turn; the connections are closed after them, not before.
+    const flushedBy = Date.now() + FLUSH_MS;
+    while (inFlight(fastify) > 0 && Date.now() < flushedBy) {
+      await sleep(POLL_MS);
+    }
+  }
+}
+
+/**
+ * Answers the requests the drain could not wait for with a 503 problem,
+ * rather than cutting their connections without a word: the client learns
+ * that this instance is going away and may send the request to another (a
+ * write it sent with an Idempotency-Key safely). Their handlers run on
+ * until the app closes; Fastify drops what they send after this.
+ */
+function refuseUnanswered(fastify: FastifyInstance): void {
+  for (const [request, reply] of unanswered(fastify)) {
+    void reply.header('retry-after', '1').header('connection', 'close');
+    answerEarly(
+      request,
+      reply,
+      'service-unavailable',
+      'The gateway is shutting down; send the request again.',
+    );
   }
 }
 

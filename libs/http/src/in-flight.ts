@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 
-const counts = new WeakMap<FastifyInstance, { value: number }>();
+/** Each app's requests in flight, with the reply each is owed. */
+const running = new WeakMap<FastifyInstance, Map<FastifyRequest, FastifyReply>>();
 /** The request each answer in progress is for, so that a refusal written on its socket can name it. */
 const requests = new WeakMap<ServerResponse, FastifyRequest>();
 /** Answers the gateway replaced with a refusal of its own (a body too slow to arrive), by the refusal's status. */
@@ -32,13 +33,13 @@ export function trackInFlight(
   fastify: FastifyInstance,
   abandoned: (request: FastifyRequest, elapsedMs: number, refusedWith: number | undefined) => void,
 ): void {
-  const count = { value: 0 };
-  counts.set(fastify, count);
+  const inFlightHere = new Map<FastifyRequest, FastifyReply>();
+  running.set(fastify, inFlightHere);
   fastify.addHook('onRequest', (request, reply, done) => {
-    count.value += 1;
+    inFlightHere.set(request, reply);
     requests.set(reply.raw, request);
     reply.raw.once('close', () => {
-      count.value -= 1;
+      inFlightHere.delete(request);
       if (!reply.raw.writableFinished) {
         abandoned(request, reply.elapsedTime, refusals.get(reply.raw));
       }
@@ -48,5 +49,10 @@ export function trackInFlight(
 }
 
 export function inFlight(fastify: FastifyInstance): number {
-  return counts.get(fastify)?.value ?? 0;
+  return running.get(fastify)?.size ?? 0;
+}
+
+/** The requests in flight whose answers have not begun, with their replies: what a refusal can still be written to. */
+export function unanswered(fastify: FastifyInstance): [FastifyRequest, FastifyReply][] {
+  return [...(running.get(fastify) ?? [])].filter(([, reply]) => !reply.sent && !reply.raw.headersSent);
 }
