@@ -10,23 +10,32 @@ interface InFlightRequest {
 }
 
 /*
- * Every app's requests in flight, by the response each is owed: a Map,
- * emptied as each response closes, rather than a WeakMap, whose entries
- * with short-lived keys every scavenge of the young generation has to
- * visit. A parser refusal knows the socket's pending response, not the
- * app; the launcher's apps share the process.
+ * Every app's requests in flight, each in a slot of one array, the slot
+ * given to the next request once its response closes. A parser refusal
+ * knows the socket's pending response, not the app, and the launcher's
+ * apps share the process; looking a response up is a walk, which only a
+ * refusal of a request whose body came too slowly, or a shutdown, pays.
+ * Not a Map or a WeakMap keyed by the response: either, one entry per
+ * request, cost about a tenth of a cache miss's CPU in alternating rounds
+ * (bench/RESULTS.md, the thirty-eighth session).
  */
-const inFlightRequests = new Map<ServerResponse, InFlightRequest>();
+const slots: (InFlightRequest | undefined)[] = [];
+const freeSlots: number[] = [];
+
+function entryFor(response: ServerResponse): InFlightRequest | undefined {
+  return slots.find((entry) => entry?.reply.raw === response);
+}
+
 const counts = new WeakMap<FastifyInstance, { value: number }>();
 
 /** The request `response` answers, while it is in flight. */
 export function requestAnsweredBy(response: ServerResponse): FastifyRequest | undefined {
-  return inFlightRequests.get(response)?.request;
+  return entryFor(response)?.request;
 }
 
 /** Records that the gateway refused the request `response` was for with `status`, writing on its socket itself. */
 export function markRefused(response: ServerResponse, status: number): void {
-  const entry = inFlightRequests.get(response);
+  const entry = entryFor(response);
   if (entry !== undefined) {
     entry.refusedWith = status;
   }
@@ -51,11 +60,13 @@ export function trackInFlight(
   counts.set(fastify, count);
   fastify.addHook('onRequest', (request, reply, done) => {
     const entry: InFlightRequest = { app: fastify, request, reply };
+    const slot = freeSlots.pop() ?? slots.length;
+    slots[slot] = entry;
     count.value += 1;
-    inFlightRequests.set(reply.raw, entry);
     reply.raw.once('close', () => {
       count.value -= 1;
-      inFlightRequests.delete(reply.raw);
+      slots[slot] = undefined;
+      freeSlots.push(slot);
       if (!reply.raw.writableFinished) {
         abandoned(request, reply.elapsedTime, entry.refusedWith);
       }
@@ -70,7 +81,10 @@ export function inFlight(fastify: FastifyInstance): number {
 
 /** The app's requests in flight whose answers have not begun, with their replies: what a refusal can still be written to. */
 export function unanswered(fastify: FastifyInstance): [FastifyRequest, FastifyReply][] {
-  return [...inFlightRequests.values()]
-    .filter(({ app, reply }) => app === fastify && !reply.sent && !reply.raw.headersSent)
+  return slots
+    .filter(
+      (entry): entry is InFlightRequest =>
+        entry !== undefined && entry.app === fastify && !entry.reply.sent && !entry.reply.raw.headersSent,
+    )
     .map(({ request, reply }) => [request, reply]);
 }
