@@ -101,7 +101,7 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
       await this.refreshForUnknownKid();
       key = this.keys.get(kid);
     }
-    if (key === undefined && this.keys.size === 0) {
+    if (key === undefined && !this.hasKeys) {
       // No key was ever had: the token may well be good, and a 401 would tell the client to drop it.
       throw new ProblemError(
         'service-unavailable',

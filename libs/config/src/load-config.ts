@@ -33,6 +33,11 @@ function apiKeyTierProblems(env: Env): string[] {
   );
 }
 
+/** One `VARIABLE: rule` line per distinct problem zod found. */
+function problemLines(issues: readonly z.core.$ZodIssue[]): string[] {
+  return [...new Set(issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))];
+}
+
 /** Reads a file for a check at start: its contents, or undefined when it cannot be read. */
 function readable(path: string): Buffer | undefined {
   try {
@@ -242,9 +247,7 @@ export function loadDemoServicesConfig(
 ): DemoServicesSettings {
   const parsed = demoSchema.safeParse(withoutBlanks(environment));
   if (!parsed.success) {
-    throw new ConfigError([
-      ...new Set(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
-    ]);
+    throw new ConfigError([...problemLines(parsed.error.issues)]);
   }
   return { host: parsed.data.HOST, demo: demoServices(parsed.data) };
 }
@@ -338,10 +341,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
   ];
   if (!parsed.success || !tuning.success || !tracing.success) {
     const failed = new Set(issues.map((issue) => String(issue.path[0])));
-    throw new ConfigError([
-      ...new Set(issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
-      ...crossFieldProblemsDespite(source, failed),
-    ]);
+    throw new ConfigError([...problemLines(issues), ...crossFieldProblemsDespite(source, failed)]);
   }
   const env = parsed.data;
   const problems = crossFieldProblems(env);

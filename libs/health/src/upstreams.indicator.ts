@@ -11,8 +11,7 @@ const PROBE_REUSE_MS = 2000;
  * Reports each upstream service: whether its instances answer a probe, its
  * breaker, how many instances are ejected, and the pause a 429 asked for,
  * during which calls fail fast as behind an open breaker. A sick or paused
- * service is `degraded`,
- * never `down`: the gateway still answers (with fallbacks), and a failing
+ * service is `degraded`, never `down`: the gateway still answers (with fallbacks), and a failing
  * check would make an orchestrator restart every gateway for an outage that
  * is not theirs. Instance hosts are not shown: health is public.
  */

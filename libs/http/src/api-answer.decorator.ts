@@ -117,9 +117,7 @@ const STALE_ANSWER_HEADERS: Record<'age' | 'meta', HeaderDocs> = {
     ),
     Age: seconds('Seconds since that data came from its service; sent with X-Response-Complete: false'),
   },
-  meta: {
-    'X-Response-Complete': text('false when a section is missing or stale (meta.degraded)'),
-  },
+  meta: { 'X-Response-Complete': CACHED_ANSWER_HEADERS['X-Response-Complete'] },
 };
 
 /** Headers some problems carry besides the request id. */

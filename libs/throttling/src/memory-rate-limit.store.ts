@@ -53,8 +53,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
       counters.push(counter);
       if (counter.blocked) {
         // Refused: the windows before this one, which admitted it a moment ago, are charged nothing for it.
-        for (const earlier of spends.slice(0, counters.length - 1)) {
-          this.giveBack(earlier.key, earlier.cost);
+        for (let at = 0; at < counters.length - 1; at += 1) {
+          this.giveBack(spends[at].key, spends[at].cost);
         }
         break;
       }

@@ -15,8 +15,8 @@ const BLOCKED_SUFFIX = ':blocked';
  * counter past the limit blocks the key, unless it is blocked already, when
  * the cost is given back: a blocked request counts for nothing. Either way
  * the walk ends there, and the earlier windows get the cost back: a request
- * refused is charged to none of them (as the memory store counts). Blocking stretches the counter's life to at least
- * the block's, so a blocked key always has a counter past its limit, and a
+ * refused is charged to none of them (as the memory store counts).
+ * Blocking stretches the counter's life to at least the block's, so a blocked key always has a counter past its limit, and a
  * request under the limit (nearly every one) costs two calls: INCRBY, then
  * PEXPIRE when it made the counter (its count is then the cost alone; a
  * counter an ended lease gave back to nothing starts its window again,
