@@ -16,8 +16,9 @@ const BLOCKED_SUFFIX = ':blocked';
  * the cost is given back: a blocked request counts for nothing. Either way
  * the walk ends there, and the earlier windows get the cost back: a request
  * refused is charged to none of them (as the memory store counts).
- * Blocking stretches the counter's life to at least the block's, so a blocked key always has a counter past its limit, and a
- * request under the limit (nearly every one) costs two calls: INCRBY, then
+ * Blocking stretches the counter's life to at least the block's, so a
+ * blocked key always has a counter past its limit, and a request under the
+ * limit (nearly every one) costs two calls: INCRBY, then
  * PEXPIRE when it made the counter (its count is then the cost alone; a
  * counter an ended lease gave back to nothing starts its window again,
  * which holds nothing), else PTTL; asking PTTL of a new counter too cost
