@@ -31,7 +31,10 @@ import { FreshUsers, UserPool, type UserSource } from './harness/users.js';
  * request (user and kernel), the median of the rounds' CPU, req/s and
  * every round's figures: what RESULTS.md's "alternating rounds" are. A
  * target on Redis also gets the Redis server's CPU per request over its
- * rounds (targets take turns, so Redis works for one at a time).
+ * rounds (targets take turns, so Redis works for one at a time), and what
+ * the demo services and this runner (autocannon) spent per request beside
+ * it (`demo`, `load`): on two shared cores, a target whose calls or
+ * answers cost them more gets fewer req/s for CPU it did not spend itself.
  *
  * `npm run measure:compare -- [--scenario=miss|hit|dashboard|latency] [--rounds=8]
  * [--requests=5000] [--connections=32] NAME=TARGET[,VAR=VALUE...] ...`
@@ -77,6 +80,9 @@ interface Tally {
   /** The connection that asks the Redis server for its CPU time; none without Redis. */
   redis: Redis | undefined;
   redisCpuMs: number;
+  /** The demo services' and this runner's (the load generator's) CPU while this target was measured. */
+  demoCpuMs: number;
+  loadCpuMs: number;
   rounds: RoundFigures[];
 }
 
@@ -188,6 +194,8 @@ async function main(): Promise<void> {
         systemMs: 0,
         redis: redisUrl === undefined ? undefined : new Redis(redisUrl),
         redisCpuMs: 0,
+        demoCpuMs: 0,
+        loadCpuMs: 0,
         rounds: [],
       });
     }
@@ -223,7 +231,11 @@ async function main(): Promise<void> {
         }
         const redisBefore = tally.redis === undefined ? 0 : await redisCpuMs(tally.redis);
         const before = cpuTimesMs(tally.child.pid);
+        const demoBefore = cpuTimesMs(demo.pid);
+        const loadBefore = process.cpuUsage();
         const result = await load(tally, options.requests);
+        const loadCpu = process.cpuUsage(loadBefore);
+        const demoAfter = cpuTimesMs(demo.pid);
         const after = cpuTimesMs(tally.child.pid);
         const redisCpu = tally.redis === undefined ? 0 : (await redisCpuMs(tally.redis)) - redisBefore;
         if (result.non2xx + result.errors + result.degraded > 0) {
@@ -239,6 +251,8 @@ async function main(): Promise<void> {
         tally.userMs += after.user - before.user;
         tally.systemMs += after.system - before.system;
         tally.redisCpuMs += redisCpu;
+        tally.demoCpuMs += demoAfter.user + demoAfter.system - demoBefore.user - demoBefore.system;
+        tally.loadCpuMs += (loadCpu.user + loadCpu.system) / 1000;
         tally.rounds.push({
           rps: result.requests / result.durationS,
           cpuUs: (cpu * 1000) / result.requests,
@@ -258,6 +272,8 @@ async function main(): Promise<void> {
           `CPU ${perRequest(tally.userMs + tally.systemMs)} (user ${perRequest(tally.userMs)}, kernel ${perRequest(tally.systemMs)})`,
           `median ${Math.round(median(tally.rounds.map(({ cpuUs }) => cpuUs)))}`,
           ...(tally.redis === undefined ? [] : [`Redis ${perRequest(tally.redisCpuMs)}`]),
+          `demo ${perRequest(tally.demoCpuMs)}`,
+          `load ${perRequest(tally.loadCpuMs)}`,
           `${Math.round(tally.requests / tally.seconds)} req/s`,
           `p50 ${median(tally.rounds.map(({ p50Ms }) => p50Ms)).toFixed(1)} ms`,
           `RSS ${Math.round(rssMiB(tally.child.pid))} MiB`,
