@@ -85,6 +85,8 @@ export class CacheInvalidator implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     processChannel.on(this.channel, this.onProcessChannel);
     this.redis.subscribe(this.channel, (message) => this.onBroadcast(message));
+    // Until a drop lands, Redis serves every instance the entries it was meant to remove: no backoff once it is back.
+    this.redis.onRecovered(() => this.dropPendingNow());
   }
 
   onModuleDestroy(): void {
@@ -179,6 +181,19 @@ export class CacheInvalidator implements OnModuleInit, OnModuleDestroy {
     }, delayMs);
     timer.unref();
     this.pendingDrops.set(owner, timer);
+  }
+
+  private dropPendingNow(): void {
+    const owners = [...this.pendingDrops.keys()];
+    for (const owner of owners) {
+      clearTimeout(this.pendingDrops.get(owner));
+      this.pendingDrops.delete(owner);
+      void this.dropInRedis(owner).then((keys) => {
+        if (keys === undefined) {
+          this.dropLater(owner, RETRY_FIRST_MS);
+        }
+      });
+    }
   }
 
   private onBroadcast(message: string): void {

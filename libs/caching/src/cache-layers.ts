@@ -144,7 +144,10 @@ export class CacheLayers {
   /** Entries on their way to Redis, which reads find here until their write has landed (see {@link holdWhileLanding}). */
   private readonly landing = new Map<string, MemoryRecord>();
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, redis: RedisConnection) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly redis: RedisConnection,
+  ) {
     // lru-cache bounds both the count and the bytes; Keyv keeps the expiry with each entry.
     this.lru = new LRUCache<string, MemoryRecord>({
       max: config.cache.memoryMaxEntries,
@@ -158,6 +161,8 @@ export class CacheLayers {
     // `v2`: see sharedLayer.
     this.sharedPrefix = `${config.redisKeyPrefix}cache:v2:`;
     this.shared = redis.client === undefined ? undefined : sharedLayer(redis, this.sharedPrefix);
+    // Another instance's change may have been broadcast, or its Redis drop refused, while this one was cut off.
+    redis.onRecovered(() => this.invalidations.invalidateAll());
   }
 
   /**
@@ -224,10 +229,20 @@ export class CacheLayers {
     return record.value;
   }
 
-  /** Not expired, and not made stale by its owner's invalidation: what a read may hand out. */
+  /**
+   * Not expired, and not made stale by its owner's invalidation: what a
+   * read may hand out. With Redis, a user's entry is handed out only while
+   * this instance hears the others' invalidations: during an outage a
+   * change made through another instance could not reach this one, whose
+   * copy would be served as current for its whole freshness. The cache is
+   * bypassed instead; entries of nobody's (an Idempotency-Key's first
+   * answer) are never invalidated, and still serve.
+   */
   private servable(record: MemoryRecord, now: number): boolean {
     return (
-      (typeof record.expires !== 'number' || now <= record.expires) && this.invalidations.isCurrent(record)
+      (typeof record.expires !== 'number' || now <= record.expires) &&
+      (record.owner === undefined || this.shared === undefined || this.redis.hearsBroadcasts) &&
+      this.invalidations.isCurrent(record)
     );
   }
 

@@ -48,6 +48,13 @@ export class OwnerInvalidations {
     this.invalidatedAt.set(owner, this.clock);
   }
 
+  /** From now on, every owned entry written before this call is stale, whoever owns it. */
+  invalidateAll(): void {
+    this.clock += 1;
+    this.floor = this.clock;
+    this.invalidatedAt.clear();
+  }
+
   /** Whether an entry may still be served: it has no owner, or was written after its owner's last invalidation and the last fold. */
   isCurrent(record: OwnedRecord): boolean {
     if (record.owner === undefined) {

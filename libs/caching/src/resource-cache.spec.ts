@@ -21,7 +21,12 @@ async function instance(
   await redis.onModuleInit();
   const layers = new CacheLayers(config, redis);
   const invalidator = new CacheInvalidator(layers, redis);
+  invalidator.onModuleInit();
   const cache = new ResourceCache(config, layers, redis, invalidator, new Metrics());
+  if (redisUrl === url) {
+    // Users' entries are served from memory only once this instance hears the others' invalidations.
+    await vi.waitFor(() => expect(redis.hearsBroadcasts).toBe(true), { timeout: 2_000, interval: 5 });
+  }
   return {
     cache,
     layers,
@@ -174,17 +179,29 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     });
   });
 
-  it('keeps a load in memory when Redis cannot take it, and still spares the upstream the repeat', async () => {
+  it("keeps a load of nobody's in memory when Redis cannot take it, and still spares the upstream the repeat", async () => {
     // Nothing listens on port 1: Redis is configured but unreachable.
     await withInstance(async (cache, layers) => {
-      const { read, counter } = countedRead('user:noor', { id: 'noor' }, { owner: 'noor' });
+      const { read, counter } = countedRead('catalogue:noor', { id: 'noor' });
 
       expect(await read(cache)).toEqual({ id: 'noor' });
       await cache.writesLanded();
 
-      expect(layers.holdsInMemory('user:noor')).toBe(true);
+      expect(layers.holdsInMemory('catalogue:noor')).toBe(true);
       expect(await read(cache)).toEqual({ id: 'noor' });
       expect(counter.loads).toBe(1);
+    }, 'redis://127.0.0.1:1');
+  });
+
+  it("asks the upstream again for a user's entry while Redis cannot be reached, since no other instance can tell it of a change", async () => {
+    await withInstance(async (cache) => {
+      const { read, counter } = countedRead('user:nell', { id: 'nell' }, { owner: 'nell' });
+
+      expect(await read(cache)).toEqual({ id: 'nell' });
+      await cache.writesLanded();
+      expect(await read(cache)).toEqual({ id: 'nell' });
+
+      expect(counter.loads).toBe(2);
     }, 'redis://127.0.0.1:1');
   });
 

@@ -10,6 +10,14 @@ export interface LuaScript {
 }
 
 const LOG_EVERY_MS = 30_000;
+/**
+ * How often an instance PINGs Redis. A Redis that stalls, or a network that
+ * drops packets, leaves both connections open and silent: an instance
+ * whose requests send Redis nothing (answers served from memory, rate
+ * limits on a lease) would never learn that the invalidations it relies
+ * on no longer arrive. Three missed PINGs open the breaker.
+ */
+const HEARTBEAT_MS = 500;
 const CONNECT_TIMEOUT_MS = 1_000;
 
 /** Connection choices that keep a Redis outage from ever holding a request up. */
@@ -42,6 +50,10 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly scriptShas = new WeakMap<LuaScript, string>();
   private lastLoggedAt = 0;
   private closed = false;
+  /** Whether the subscriber holds its subscriptions now: broadcasts sent meanwhile reach this instance. */
+  private subscribed = false;
+  private readonly recoveryListeners: Array<() => void> = [];
+  private heartbeat: NodeJS.Timeout | undefined;
   /**
    * A Redis that stops answering but keeps its socket open would cost every
    * command its full timeout; after a few timeouts in a row the gateway stops
@@ -61,6 +73,9 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
         enableAutoPipelining: true,
       });
       this.client.on('error', (error: Error) => this.warn('redis', error));
+      this.client.on('ready', () => this.recovered());
+      this.breaker.onReset(() => this.recovered());
+      this.heartbeat = setInterval(() => void this.answers(), HEARTBEAT_MS).unref();
     }
   }
 
@@ -99,6 +114,29 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
    */
   async answers(): Promise<boolean> {
     return (await this.run((redis) => redis.ping())) === 'PONG';
+  }
+
+  /**
+   * Whether this instance hears the broadcasts other instances send through
+   * Redis now: subscribed over a live connection, and Redis answering its
+   * commands (a stalled Redis keeps the subscriber's socket open and
+   * delivers nothing). While it does not, another instance's change cannot
+   * reach it. False without Redis.
+   */
+  get hearsBroadcasts(): boolean {
+    // Not while half-open either: the probe that would tell has not come back.
+    return this.subscribed && this.client?.status === 'ready' && this.breaker.state === CircuitState.Closed;
+  }
+
+  /**
+   * Calls `listener` each time Redis is back for this instance: a
+   * connection made (the first one too: an instance that started while
+   * Redis was down has served without it), a subscription renewed,
+   * commands answered again after a stall. What was broadcast or refused
+   * meanwhile was missed.
+   */
+  onRecovered(listener: () => void): void {
+    this.recoveryListeners.push(listener);
   }
 
   get keyPrefix(): string {
@@ -172,9 +210,16 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
         commandTimeout: undefined,
       });
       subscriber.on('error', (error: Error) => this.warn('redis subscriber', error));
+      subscriber.on('close', () => {
+        this.subscribed = false;
+      });
       subscriber.on('ready', () => {
         subscriber
           .subscribe(...this.handlers.keys())
+          .then(() => {
+            this.subscribed = true;
+            this.recovered();
+          })
           .catch((error: unknown) => this.warn('redis subscribe', error));
       });
       subscriber.on('message', (from: string, message: string) => {
@@ -190,7 +235,14 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
+    clearInterval(this.heartbeat);
     await Promise.all([this.client, this.subscriber].map((connection) => quit(connection)));
+  }
+
+  private recovered(): void {
+    for (const listener of this.recoveryListeners) {
+      listener();
+    }
   }
 
   private warn(what: string, error: unknown): void {

@@ -1,0 +1,206 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { answering, startNodeProcess, type NodeProcess } from './support/node-process.js';
+import { PrivateRedis, redisEnv, sharedRedisUrl } from './support/redis.js';
+import { bearer, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './support/tokens.js';
+
+/*
+ * A preference change made through web-bff, read through a mobile-bff in
+ * another OS process, while the Redis that carries invalidations between
+ * them is down or stalled: nothing but Redis joins the two processes, so
+ * the mobile-bff cannot hear of the change and must not serve its own
+ * copy as current. Over a redis-server of the suite's own (the shared one
+ * is never killed or stalled); the tests run in order and share it.
+ */
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+type AppName = 'mobile-bff' | 'web-bff' | 'demo-services';
+
+const entryPoint = (app: AppName): string => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
+const local = (port: number): string => `http://127.0.0.1:${port}`;
+
+interface Running {
+  redis: PrivateRedis;
+  mobile: NodeProcess;
+  web: NodeProcess;
+}
+
+describe.skipIf(sharedRedisUrl === undefined)(
+  'a preference change through another process while Redis is out',
+  () => {
+    const started: NodeProcess[] = [];
+    let running: Running | undefined;
+
+    const dumpOutput = (): void => {
+      for (const child of started) {
+        console.error(`--- ${child.name} (pid ${child.pid}) ---\n${child.output()}`);
+      }
+    };
+
+    beforeAll(async () => {
+      if (
+        !(['mobile-bff', 'web-bff', 'demo-services'] as const).every((app) => existsSync(entryPoint(app)))
+      ) {
+        await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
+      }
+      const redis = await PrivateRedis.start();
+      try {
+        const demo = await startNodeProcess({
+          name: 'demo-services',
+          script: entryPoint('demo-services'),
+          cwd: ROOT,
+          portCount: 3,
+          env: ([user, order, preference]) => ({
+            NODE_ENV: 'test',
+            LOG_LEVEL: 'warn',
+            HOST: '127.0.0.1',
+            DEMO_USER_PORT: String(user),
+            DEMO_ORDER_PORT: String(order),
+            DEMO_PREFERENCE_PORT: String(preference),
+          }),
+          isReady: answering('/health'),
+        });
+        started.push(demo);
+        const [userPort, orderPort, preferencePort] = demo.ports;
+        const env = redisEnv(redis.url);
+        const shared = {
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'error',
+          HOST: '127.0.0.1',
+          JWT_SECRET: TEST_JWT_SECRET,
+          JWT_ISSUER: TEST_ISSUER,
+          JWT_AUDIENCE: TEST_AUDIENCE,
+          USER_SERVICE_URL: local(userPort),
+          ORDER_SERVICE_URL: local(orderPort),
+          PREFERENCE_SERVICE_URL: local(preferencePort),
+          ...env,
+          CACHE_ENABLED: 'true',
+          THROTTLE_ENABLED: 'false',
+        };
+        const bff = (app: 'mobile-bff' | 'web-bff'): Promise<NodeProcess> =>
+          startNodeProcess({
+            name: app,
+            script: entryPoint(app),
+            cwd: ROOT,
+            portCount: 1,
+            env: ([port]) => ({
+              ...shared,
+              [app === 'mobile-bff' ? 'MOBILE_BFF_PORT' : 'WEB_BFF_PORT']: String(port),
+            }),
+            isReady: answering('/health'),
+          });
+        const [mobile, web] = await Promise.all([bff('mobile-bff'), bff('web-bff')]);
+        started.push(mobile, web);
+        // Both must have subscribed: a change broadcast before then would not reach them in any case.
+        const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+        try {
+          await vi.waitFor(
+            async () => {
+              const [, subscribers] = (await client.pubsub(
+                'NUMSUB',
+                `${env.REDIS_KEY_PREFIX}cache:invalidate`,
+              )) as [string, number];
+              expect(subscribers).toBe(2);
+            },
+            { timeout: 5_000, interval: 50 },
+          );
+        } finally {
+          client.disconnect();
+        }
+        running = { redis, mobile, web };
+      } catch (error) {
+        dumpOutput();
+        await Promise.allSettled(started.map((child) => child.stop('SIGKILL')));
+        await redis.kill();
+        throw error;
+      }
+    }, 60_000);
+
+    afterAll(async () => {
+      // A test may leave Redis stalled: a stopped process would not take the kill until resumed.
+      running?.redis.resume();
+      await Promise.allSettled(started.map((child) => child.stop()));
+      await running?.redis.kill();
+    });
+
+    beforeEach(() => {
+      onTestFailed(dumpOutput);
+    });
+
+    const fleet = (): Running => {
+      if (running === undefined) {
+        throw new Error('the processes did not start');
+      }
+      return running;
+    };
+    const profileTheme = async (userId: string): Promise<string> => {
+      const response = await fetch(`${local(fleet().mobile.ports[0])}/mobile/profile`, {
+        headers: bearer(userId),
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { preferences: { theme: string } }).preferences.theme;
+    };
+    const changeTheme = async (userId: string, theme: string): Promise<void> => {
+      const response = await fetch(`${local(fleet().web.ports[0])}/web/preferences`, {
+        method: 'PATCH',
+        headers: { ...bearer(userId), 'content-type': 'application/json' },
+        body: JSON.stringify({ theme }),
+      });
+      expect(response.status).toBe(200);
+    };
+    const otherTheme = (theme: string): string => (theme === 'dark' ? 'light' : 'dark');
+
+    it('shows the change in the next mobile profile after Redis crashed', async () => {
+      const userId = 'outage-crash';
+      const before = await profileTheme(userId);
+      // Read twice, so the mobile-bff holds the preferences in its own memory, not only in Redis.
+      expect(await profileTheme(userId)).toBe(before);
+
+      await fleet().redis.kill();
+      await changeTheme(userId, otherTheme(before));
+
+      expect(await profileTheme(userId)).toBe(otherTheme(before));
+    });
+
+    it("hears of the other process's changes again once Redis is back", async () => {
+      const { redis } = fleet();
+      await redis.restart();
+      const userId = 'outage-crash';
+      await vi.waitFor(
+        async () => {
+          const health = (await (await fetch(`${local(fleet().mobile.ports[0])}/health`)).json()) as {
+            details: { redis: { status: string } };
+          };
+          expect(health.details.redis.status).toBe('up');
+        },
+        { timeout: 8_000, interval: 100 },
+      );
+      const now = await profileTheme(userId);
+      await changeTheme(userId, otherTheme(now));
+      expect(await profileTheme(userId)).toBe(otherTheme(now));
+    });
+
+    it('shows the change within seconds while Redis stalls, without waiting for it to answer', async () => {
+      const userId = 'outage-stall';
+      const before = await profileTheme(userId);
+      expect(await profileTheme(userId)).toBe(before);
+
+      const { redis } = fleet();
+      redis.stall();
+      try {
+        await changeTheme(userId, otherTheme(before));
+        // The mobile-bff, whose requests send Redis nothing here, notices once three of its heartbeat PINGs go unanswered.
+        await vi.waitFor(async () => expect(await profileTheme(userId)).toBe(otherTheme(before)), {
+          timeout: 5_000,
+          interval: 200,
+        });
+      } finally {
+        redis.resume();
+      }
+    });
+  },
+);
