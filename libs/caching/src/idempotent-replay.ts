@@ -20,6 +20,13 @@ interface FirstAnswer {
   answer: unknown;
 }
 
+/** A write running in this process for a key, and whether it holds the key (rather than waiting to be told another does). */
+interface RunningWrite {
+  fingerprint: string;
+  answer: Promise<unknown>;
+  holdsKey: boolean;
+}
+
 const differentRequest = (): ProblemError =>
   new ProblemError('conflict', 'This Idempotency-Key was already used for a different request.');
 
@@ -36,7 +43,7 @@ const differentRequest = (): ProblemError =>
 @Injectable()
 export class IdempotentReplay {
   /** Writes running in this process, by key. */
-  private readonly running = new Map<string, { fingerprint: string; answer: Promise<unknown> }>();
+  private readonly running = new Map<string, RunningWrite>();
 
   constructor(
     private readonly cache: ResourceCache,
@@ -53,15 +60,25 @@ export class IdempotentReplay {
   ): Promise<T> {
     const cacheKey = `idempotency:${encodeURIComponent(owner)}:${encodeURIComponent(key)}`;
     const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
-    const here = this.running.get(cacheKey);
-    if (here !== undefined) {
-      if (here.fingerprint !== fingerprint) {
+    for (let here = this.running.get(cacheKey); here !== undefined; here = this.running.get(cacheKey)) {
+      if (here.fingerprint === fingerprint) {
+        return (await here.answer) as T;
+      }
+      if (here.holdsKey) {
         throw differentRequest();
       }
-      return (await here.answer) as T;
+      /*
+       * A different request got here first but may not hold the key: an
+       * instance elsewhere may be writing this very request, which a
+       * refusal as "different" would make its client give up on. Its
+       * outcome tells.
+       */
+      await here.answer.catch(() => undefined);
     }
-    const answer = this.firstOrReplay(cacheKey, fingerprint, timeLeftMs, write);
-    this.running.set(cacheKey, { fingerprint, answer });
+    const running: RunningWrite = { fingerprint, answer: Promise.resolve(), holdsKey: false };
+    const answer = this.firstOrReplay(cacheKey, fingerprint, timeLeftMs, write, running);
+    running.answer = answer;
+    this.running.set(cacheKey, running);
     try {
       return await answer;
     } finally {
@@ -74,6 +91,7 @@ export class IdempotentReplay {
     fingerprint: string,
     timeLeftMs: number,
     write: () => Promise<T>,
+    running: RunningWrite,
   ): Promise<T> {
     const first = await this.cache.peekFresh<FirstAnswer>(cacheKey);
     if (first !== undefined) {
@@ -83,6 +101,7 @@ export class IdempotentReplay {
       return first.value.answer as T;
     }
     const claim = await this.claim(cacheKey, timeLeftMs + CLAIM_MARGIN_MS);
+    running.holdsKey = true;
     try {
       const answer = await write();
       await this.cache.store<FirstAnswer>(cacheKey, { fingerprint, answer }, REPLAY_WINDOW_MS, undefined);
