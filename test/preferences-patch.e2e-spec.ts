@@ -1,3 +1,5 @@
+import { FakeUpstream } from './support/fake-upstream.js';
+import { demoPreferences } from '../apps/demo-services/src/demo-data.js';
 import { expectProblem } from './support/problem.js';
 import { startStack, type Stack } from './support/stack.js';
 import { bearer, mintToken } from './support/tokens.js';
@@ -59,4 +61,58 @@ describe('PATCH /web/preferences refused by the preference service', () => {
     expect(response.status).toBe(200);
     expect(((await response.json()) as { language: string }).language).toBe('pt-BR');
   });
+});
+
+describe('PATCH /web/preferences whose answer is lost after the service made the change', () => {
+  let stack: Stack;
+  let preferences: FakeUpstream;
+  /** Each user's theme as the fake preference service holds it: every user starts light, and a change makes it dark. */
+  const themes = new Map<string, string>();
+
+  beforeAll(async () => {
+    preferences = await FakeUpstream.start();
+    preferences.respond((request) => {
+      const userId = decodeURIComponent((request.url ?? '').replace(/^\/preferences\//, ''));
+      if (request.method === 'PATCH') {
+        // The change is made at once; its answer comes too late, or the connection drops before it.
+        themes.set(userId, 'dark');
+        const changed = { ...demoPreferences(userId), theme: 'dark' };
+        return userId.endsWith('reset') ? { kind: 'reset' } : { kind: 'json', body: changed, delayMs: 1_500 };
+      }
+      return { kind: 'json', body: { ...demoPreferences(userId), theme: themes.get(userId) ?? 'light' } };
+    });
+    stack = await startStack({
+      CACHE_ENABLED: 'true',
+      PREFERENCE_SERVICE_URL: preferences.url,
+      PREFERENCE_SERVICE_TIMEOUT_MS: '300',
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await preferences.close();
+  });
+
+  const read = async (userId: string): Promise<string> =>
+    (
+      (await (await fetch(`${stack.webUrl}/web/preferences`, { headers: bearer(userId) })).json()) as {
+        theme: string;
+      }
+    ).theme;
+  const change = (userId: string): Promise<Response> =>
+    fetch(`${stack.webUrl}/web/preferences`, {
+      method: 'PATCH',
+      headers: { ...bearer(userId), 'content-type': 'application/json' },
+      body: JSON.stringify({ theme: 'dark' }),
+    });
+
+  it.each(['lost-late', 'lost-reset'])(
+    'reads what the service holds next, not the cached copy, after a change whose answer was lost (%s)',
+    async (userId) => {
+      expect(await read(userId)).toBe('light');
+
+      expect((await change(userId)).status).toBeGreaterThanOrEqual(500);
+
+      expect(await read(userId)).toBe('dark');
+    },
+  );
 });

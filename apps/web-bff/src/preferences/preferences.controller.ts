@@ -72,13 +72,18 @@ export class PreferencesController {
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<WebPreferences> {
     const write = async (key: string | undefined): Promise<WebPreferences> => {
-      const updated = await this.preferences.update(caller.id, patch, {
-        deadlineAt: deadline.at,
-        context: deadline.context,
-        idempotencyKey: key,
-      });
-      await this.invalidator.invalidateOwner(caller.id);
-      return toWebPreferences(updated);
+      try {
+        return toWebPreferences(
+          await this.preferences.update(caller.id, patch, {
+            deadlineAt: deadline.at,
+            context: deadline.context,
+            idempotencyKey: key,
+          }),
+        );
+      } finally {
+        // After a failure too: a change whose answer was lost (a timeout, a connection reset) may have been made.
+        await this.invalidator.invalidateOwner(caller.id);
+      }
     };
     if (idempotencyKey === undefined) {
       return write(undefined);
