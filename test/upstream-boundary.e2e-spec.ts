@@ -111,6 +111,22 @@ describe('what crosses the boundary to upstreams', () => {
     expect(body.meta.sections.recentOrders.status).toBe('error');
   });
 
+  it('refuses a page of orders longer than the page asked for, rather than relaying a whole history as one page', async () => {
+    const history = demoOrders('u8');
+    expect(history.length).toBeGreaterThan(50);
+    orders.respond(() => ({ kind: 'json', body: { items: history, nextCursor: null } }));
+
+    await expectProblem(await fetch(`${stack.webUrl}/web/orders?limit=5`, { headers: bearer('u8') }), 502);
+    await expectProblem(await fetch(`${stack.mobileUrl}/mobile/orders`, { headers: bearer('u8') }), 502);
+    users.respond(() => ({ kind: 'json', body: demoUser('u8') }));
+    const body = await (await profile('u8')).json();
+    expect(body.recentOrders).toEqual([]);
+    expect(body.meta.sections.recentOrders.status).toBe('error');
+
+    orders.respond(() => ({ kind: 'json', body: { items: history.slice(0, 5), nextCursor: null } }));
+    expect((await fetch(`${stack.webUrl}/web/orders?limit=5`, { headers: bearer('u8') })).status).toBe(200);
+  });
+
   it('answers 503 when the upstream resets the connection', async () => {
     users.respond(() => ({ kind: 'reset' }));
     await expectProblem(await profile('u1'), 503);

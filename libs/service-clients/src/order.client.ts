@@ -23,11 +23,18 @@ const ORDER_ID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9_.:@|-]{1,160}$/;
 // A user's order list always exists (empty for a user without orders): a 404 is no answer.
 const ORDER_PAGE = expectAnswer(orderPageSchema, undefined);
 
-/** A page of `userId`'s orders, as summaries: one with an order of anybody else's is refused. */
-function pageOf(userId: string): ExpectedAnswer<OrderSummaryPage> {
+/**
+ * A page of `userId`'s orders, as summaries: one with an order of anybody
+ * else's is refused, and so is one longer than the `limit` asked for (an
+ * upstream that ignores it would have the gateway relay its whole history
+ * as one page).
+ */
+function pageOf(userId: string, limit: number | undefined): ExpectedAnswer<OrderSummaryPage> {
   return expectOwnAnswer(
     ORDER_PAGE,
-    (page) => page.items.every((order) => order.userId === userId),
+    (page) =>
+      (limit === undefined || page.items.length <= limit) &&
+      page.items.every((order) => order.userId === userId),
     toOrderSummaryPage,
   );
 }
@@ -70,7 +77,7 @@ export class OrderClient {
         method: 'GET',
         path: '/orders',
         query: { userId: query.userId, limit: query.limit, cursor: query.cursor, status: query.status },
-        expect: pageOf(query.userId),
+        expect: pageOf(query.userId, query.limit),
         cache: pageCache(query),
         ...options,
       })
