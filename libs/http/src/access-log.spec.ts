@@ -2,8 +2,8 @@ import Fastify from 'fastify';
 import { pino } from 'pino';
 import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { logAbandoned, logAccess, logParserRefusal } from './access-log.js';
-import { answerParserErrors } from './early-problem.js';
+import { logAbandoned, logAccess, logParserRefusal, logRouterRefusal } from './access-log.js';
+import { answerParserErrors, answerRouterErrors } from './early-problem.js';
 import { trackInFlight } from './in-flight.js';
 
 function capture(): { lines: Array<Record<string, unknown>>; stream: Writable } {
@@ -126,5 +126,38 @@ describe('the access lines of requests the gateway refuses on their socket', () 
         msg: 'request refused',
       }),
     ]);
+  });
+});
+
+describe('the access lines of requests the router refuses', () => {
+  it('logs a URL that cannot be decoded and a path segment too long, with their method, path and status', async () => {
+    const { lines, stream } = capture();
+    const logger = pino({ level: 'info', base: {} }, stream);
+    const fastify = Fastify({
+      routerOptions: { maxParamLength: 16 },
+      frameworkErrors: answerRouterErrors(logRouterRefusal(logger)),
+    });
+    logAccess(fastify, logger);
+    fastify.get('/orders/:id', async () => ({ ok: true }));
+
+    const badEscape = await fastify.inject({ url: '/orders/%E0%A4%A?token=secret' });
+    const tooLong = await fastify.inject({ url: `/orders/${'o'.repeat(40)}` });
+    await fastify.close();
+
+    expect([badEscape.statusCode, tooLong.statusCode]).toEqual([400, 414]);
+    for (const answer of [badEscape, tooLong]) {
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer.headers['content-security-policy']).toBeDefined();
+    }
+    expect(lines).toEqual([
+      expect.objectContaining({
+        method: 'GET',
+        path: '/orders/%E0%A4%A',
+        status: 400,
+        msg: 'request refused',
+      }),
+      expect.objectContaining({ method: 'GET', route: 'unmatched', status: 414, msg: 'request refused' }),
+    ]);
+    expect(JSON.stringify(lines)).not.toMatch(/secret/);
   });
 });

@@ -141,6 +141,13 @@ export function logAbandoned(
   };
 }
 
+/** The access line of a request the router refused (a URL it cannot decode): Fastify runs no hook for it. */
+export function logRouterRefusal(logger: Logger): (request: FastifyRequest, status: number) => void {
+  return (request, status) => {
+    logger.warn(accessLine(request, request.url.split('?', 1)[0], status, 0), 'request refused');
+  };
+}
+
 /**
  * The access line of a request the HTTP parser refused (headers too large
  * or too slow, bytes that are not HTTP): no request was ever made of it, so

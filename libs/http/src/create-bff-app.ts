@@ -10,14 +10,21 @@ import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
-import { gatewayLogger, logAbandoned, logAccess, logParserRefusal, nestLoggingModule } from './access-log.js';
+import {
+  gatewayLogger,
+  logAbandoned,
+  logAccess,
+  logParserRefusal,
+  logRouterRefusal,
+  nestLoggingModule,
+} from './access-log.js';
 import { DOCS_PATH, serveOpenApi } from './openapi.js';
 import { HttpRequestContext } from './http-request-context.js';
 import { trackInFlight } from './in-flight.js';
 import { writeAtTurnEnd } from './write-at-turn-end.js';
 import { releaseMemoryWhenIdle } from './release-memory-when-idle.js';
 import { recordHttpMetrics } from './http-metrics.hook.js';
-import { answerEarly, answerParserErrors, answerRouterError, refuseTunnel } from './early-problem.js';
+import { answerEarly, answerParserErrors, answerRouterErrors, refuseTunnel } from './early-problem.js';
 import { headerFieldsProblem } from './header-fields.js';
 import { connectionLimits } from './connection-limits.js';
 import { ProblemFilter } from './problem.filter.js';
@@ -72,7 +79,7 @@ function gatewayAdapter(config: AppConfig, logger: PinoLogger): FastifyAdapter {
     routerOptions: { maxParamLength: 256 },
     // Requests refused before routing leave as problem+json too, like every other error.
     clientErrorHandler: answerParserErrors(logParserRefusal(logger)),
-    frameworkErrors: answerRouterError,
+    frameworkErrors: answerRouterErrors(logRouterRefusal(logger)),
     return503OnClosing: true,
     // Keep-alive sockets of clients would otherwise hold close() open until they time out.
     forceCloseConnections: true,

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { describeError } from './describe-error.js';
 import { markRefused, requestAnsweredBy } from './in-flight.js';
 import { instanceOf } from './problem.filter.js';
+import { apiHeaders } from './security-headers.js';
 
 /*
  * Two kinds of bad request never reach Nest, so the problem filter never
@@ -136,14 +137,26 @@ export function refuseTunnel(_request: IncomingMessage, socket: Duplex): void {
   );
 }
 
+/** The API's security headers, for the router's refusals, which no request hook sees. */
+const ROUTER_REFUSAL_HEADERS = apiHeaders();
+
 /**
- * Fastify's `frameworkErrors`: the router's refusals, described like any
- * other error. Set here rather than in Nest's adapter, whose version sends
- * the error through Fastify's default handler (plain JSON, no request id).
+ * Fastify's `frameworkErrors`: the router's refusals (a URL that cannot be
+ * decoded, a path segment too long), described like any other error. Set
+ * here rather than in Nest's adapter, whose version sends the error through
+ * Fastify's default handler (plain JSON, no request id). Fastify answers
+ * them outside every route, so no hook of the app's runs: the security
+ * headers are set here, and `refused` writes the access line.
  */
-export function answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const described = describeError(error);
-  answerEarly(request, reply, described.kind, described.detail);
+export function answerRouterErrors(
+  refused: (request: FastifyRequest, status: number) => void,
+): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  return (error, request, reply) => {
+    const described = describeError(error);
+    void reply.headers(ROUTER_REFUSAL_HEADERS);
+    answerEarly(request, reply, described.kind, described.detail);
+    refused(request, reply.statusCode);
+  };
 }
 
 /** Answers a request refused before it reaches Nest, as the problem filter would have. */
