@@ -60,6 +60,32 @@ describe.each<JwksMode>(['hang', 'garbage', 'unavailable'])(
   },
 );
 
+describe('a JWKS endpoint that comes back after the gateway started without it', () => {
+  let jwks: FakeJwks;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    jwks = await FakeJwks.start('unavailable');
+    stack = await jwksStack(jwks);
+  });
+  afterAll(async () => {
+    await stack.close();
+    await jwks.close();
+  });
+
+  it('becomes ready, and verifies tokens, within seconds of the endpoint coming back, with no token asking for it', async () => {
+    expect((await fetch(`${stack.mobileUrl}/health/ready`)).status).toBe(503);
+
+    jwks.mode = 'ok';
+
+    await vi.waitFor(async () => expect((await fetch(`${stack.mobileUrl}/health/ready`)).status).toBe(200), {
+      timeout: 8_000,
+      interval: 250,
+    });
+    expect((await timedProfile(stack, jwks.token('u1'))).response.status).toBe(200);
+  });
+});
+
 describe('a JWKS endpoint that is down from the start', () => {
   let stack: Stack;
   let jwks: FakeJwks;

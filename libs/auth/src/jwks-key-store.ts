@@ -8,7 +8,13 @@ import { InvalidTokenError } from './invalid-token.error.js';
 type JwksKeyConfig = Extract<JwtKeyConfig, { kind: 'jwks' }>;
 type JwksAlgorithm = JwksKeyConfig['algorithms'][number];
 
-/** What a client refused for want of any signing key is told to wait: about an unknown kid's refresh cool-down. */
+/**
+ * While no signing key is held, the endpoint is asked again this often,
+ * and a client refused for want of one is told to wait as long. Not the
+ * refresh interval: an instance that started while the identity provider
+ * was down would stay unready (so given no traffic, and no token whose kid
+ * could ask for a fetch) for up to ten minutes after it came back.
+ */
 const NO_KEYS_RETRY_AFTER_S = 5;
 
 /** A whole fetch, body included; a request waiting for an unknown kid waits at most this long. */
@@ -56,6 +62,7 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
   private inFlight: Promise<void> | undefined;
   private lastUnknownKidRefreshAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly config: JwksKeyConfig) {
     this.client = new JwksClient({
@@ -78,6 +85,18 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
     this.timer = setInterval(() => void this.refresh(), this.config.refreshIntervalMs);
     // A refresh timer alone must not keep the process alive.
     this.timer.unref();
+    this.retryUntilKeys();
+  }
+
+  private retryUntilKeys(): void {
+    if (this.hasKeys || this.stopped.signal.aborted) {
+      return;
+    }
+    this.retryTimer = setTimeout(
+      () => void this.refresh().then(() => this.retryUntilKeys()),
+      NO_KEYS_RETRY_AFTER_S * 1000,
+    );
+    this.retryTimer.unref();
   }
 
   /** Whether any signing key is held: without one, no token can be verified. */
@@ -87,6 +106,7 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
     this.stopped.abort();
   }
 
