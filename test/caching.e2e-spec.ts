@@ -163,6 +163,21 @@ describe('cached profile and dashboard answers, per caller', () => {
     expect(upstreamCalls()).toEqual({ user: 0, order: 0, preference: 0 });
   });
 
+  it("answers a conditional HEAD with a 304 that states the answer's length, never a length of 0", async () => {
+    const got = await dashboard('c5-head-304');
+    const length = Buffer.byteLength(await got.text());
+
+    const head = await fetch(`${stack.webUrl}/web/dashboard`, {
+      method: 'HEAD',
+      headers: { ...bearer('c5-head-304'), 'if-none-match': got.headers.get('etag') ?? '' },
+    });
+
+    expect(head.status).toBe(304);
+    expect(head.headers.get('etag')).toBe(got.headers.get('etag'));
+    // RFC 9110 §8.6: a 304 may carry Content-Length only as the length the 200 would have.
+    expect(head.headers.get('content-length')).toBe(String(length));
+  });
+
   it('gives a changed dashboard a new ETag, so a conditional request gets the new body', async () => {
     const userId = 'c6';
     const before = await dashboard(userId);

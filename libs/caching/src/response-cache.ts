@@ -114,7 +114,8 @@ function sendPrepared(
   const ifNoneMatch = request.headers['if-none-match'];
   if (matchesIfNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, answer.etag)) {
     void reply.code(304);
-    return undefined;
+    // No body either way; Fastify gives a HEAD the length of what it was handed, which must be the 200's, not 0.
+    return request.method === 'HEAD' ? answer.text : undefined;
   }
   void reply.type('application/json; charset=utf-8');
   return answer.text;
