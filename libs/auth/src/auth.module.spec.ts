@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigModule, hashApiKey, loadConfig } from '@app/config';
+import { MetricsModule } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import {
   Catch,
@@ -117,7 +118,7 @@ async function startApp(
   logger: LoggerService | false = false,
 ): Promise<NestFastifyApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(loadConfig({ NODE_ENV: 'test', ...env })), AuthModule],
+    imports: [ConfigModule.forRoot(loadConfig({ NODE_ENV: 'test', ...env })), MetricsModule, AuthModule],
     controllers: [ProbeController],
   }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger });

@@ -1,5 +1,5 @@
 import { loadConfig } from '@app/config';
-import type { RequestContext } from '@app/observability';
+import { Metrics, type RequestContext } from '@app/observability';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import jwt from 'jsonwebtoken';
@@ -26,6 +26,7 @@ describe('JwtAuthGuard', () => {
     config,
     strategy,
     new FailedAttempts(config.auth.failedAttempts),
+    new Metrics(),
   );
 
   class Routes {
@@ -87,11 +88,13 @@ describe('JwtAuthGuard', () => {
   });
 
   it('holds back an address after too many failed authentications, except for a token it has verified', async () => {
+    const metrics = new Metrics();
     const strict = new JwtAuthGuard(
       new Reflector(),
       config,
       strategy,
       new FailedAttempts({ limit: 2, windowMs: 60_000 }),
+      metrics,
     );
     const signedIn = `Bearer ${token('u3')}`;
     const known = requestWith(signedIn, '198.51.100.7');
@@ -113,6 +116,8 @@ describe('JwtAuthGuard', () => {
     await expect(
       strict.canActivate(requestWith(`Bearer ${token('u4')}`, '198.51.100.8').context),
     ).resolves.toBe(true);
+    // The lockout's 429 is counted with the rate limits' refusals.
+    expect(await metrics.text()).toMatch(/^throttled_requests_total\{tracker_kind="ip"\} 1$/m);
   });
 
   it('turns a refused token into a 401 problem', () => {

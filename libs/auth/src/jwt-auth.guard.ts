@@ -1,5 +1,5 @@
 import { ProblemError } from '@app/problem';
-import { requestContextOf } from '@app/observability';
+import { Metrics, requestContextOf } from '@app/observability';
 import { httpRequestOf, perRoute } from '@app/route-metadata';
 import { APP_CONFIG, MAX_API_KEY_LENGTH, type ApiKeyConsumer, type AppConfig } from '@app/config';
 import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
@@ -71,6 +71,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(JwtStrategy) private readonly strategy: JwtStrategy,
     @Inject(FailedAttempts) private readonly failures: FailedAttempts,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {
     super();
     this.consumers = config.apiKeys;
@@ -83,6 +84,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const request = httpRequestOf<AuthenticatedRequest>(context);
     const heldBackMs = this.failures.heldBackForMs(request.ip);
     if (heldBackMs > 0 && !this.strategy.remembers(request.headers.authorization)) {
+      // A 429 like the rate limits', counted with them: a dashboard of refusals would miss a lockout.
+      this.metrics.countThrottled('ip');
       throw this.failures.problem(heldBackMs);
     }
     if (request.headers[API_KEY_HEADER] !== undefined) {
