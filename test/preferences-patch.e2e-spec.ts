@@ -116,3 +116,34 @@ describe('PATCH /web/preferences whose answer is lost after the service made the
     },
   );
 });
+
+describe('PATCH /web/preferences the preference service refuses as a conflict', () => {
+  let stack: Stack;
+  let preferences: FakeUpstream;
+
+  beforeAll(async () => {
+    preferences = await FakeUpstream.start();
+    preferences.respond((request) =>
+      request.method === 'PATCH'
+        ? { kind: 'json', status: 409, body: { error: 'version mismatch at shard-7' } }
+        : { kind: 'json', body: demoPreferences('conflict-1') },
+    );
+    stack = await startStack({ PREFERENCE_SERVICE_URL: preferences.url });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await preferences.close();
+  });
+
+  it("answers 409 for the caller to resolve, not a 502 blaming the service, and keeps the service's words to itself", async () => {
+    const response = await fetch(`${stack.webUrl}/web/preferences`, {
+      method: 'PATCH',
+      headers: { ...bearer('conflict-1'), 'content-type': 'application/json' },
+      body: JSON.stringify({ theme: 'dark' }),
+    });
+
+    const problem = await expectProblem(response, 409);
+    expect(problem.type).toBe('https://bff-gateway.dev/problems/conflict');
+    expect(JSON.stringify(problem)).not.toContain('shard');
+  });
+});

@@ -25,12 +25,23 @@ function preferencesOf(userId: string): ExpectedAnswer<Preferences> {
  * 2xx one, and a service's words are not the API's.
  */
 function refusedChange(error: unknown): unknown {
-  return error instanceof UpstreamBadResponseError &&
-    (error.upstreamStatus === 400 || error.upstreamStatus === 422)
-    ? new ProblemError('unprocessable', 'The preference service did not accept this change.', {
-        cause: error,
-      })
-    : error;
+  if (!(error instanceof UpstreamBadResponseError)) {
+    return error;
+  }
+  if (error.upstreamStatus === 400 || error.upstreamStatus === 422) {
+    return new ProblemError('unprocessable', 'The preference service did not accept this change.', {
+      cause: error,
+    });
+  }
+  // Its own Idempotency-Key reused for another change, or a change made meanwhile: the caller's to resolve.
+  if (error.upstreamStatus === 409) {
+    return new ProblemError(
+      'conflict',
+      'The preference service refused this change as conflicting with another; read the preferences and try again.',
+      { cause: error },
+    );
+  }
+  return error;
 }
 
 @Injectable()
