@@ -47,6 +47,16 @@ describe(ZodValidationPipe.name, () => {
     expect(errors[20]).toEqual({ field: '(body)', message: 'has 4980 more unknown fields' });
   });
 
+  it("cuts an unknown field's long name short, and names an empty one, so the answer stays small and readable", () => {
+    const strict = z.strictObject({ theme: z.string() }).partial();
+    const long = 'x'.repeat(60_000);
+
+    expect(errorsFor({ [long]: 1, '': 2 }, strict)).toEqual([
+      { field: `${'x'.repeat(64)}…`, message: 'is not a known field' },
+      { field: '(empty name)', message: 'is not a known field' },
+    ]);
+  });
+
   it('says what JSON type a field must be in the words of the API, not of zod', () => {
     const loose = z.strictObject({ name: z.string(), size: z.number(), tags: z.array(z.string()) }).partial();
 

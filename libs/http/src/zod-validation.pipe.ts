@@ -41,6 +41,17 @@ function inApiWords(inQuery: boolean): (issue: z.core.$ZodRawIssue) => string | 
 /** Unknown fields named one by one in a 400; a body of thousands of them gets a short answer all the same. */
 const MAX_UNKNOWN_FIELDS_NAMED = 20;
 
+/** Past this, an unknown field's name is cut: a 60 KB name would otherwise come back twice in the answer. */
+const MAX_FIELD_NAME_SHOWN = 64;
+
+/** An unknown field's name as the answer shows it: cut when long, and named even when empty. */
+function shownName(key: string): string {
+  if (key.length === 0) {
+    return '(empty name)';
+  }
+  return key.length > MAX_FIELD_NAME_SHOWN ? `${key.slice(0, MAX_FIELD_NAME_SHOWN)}…` : key;
+}
+
 const IN_QUERY_WORDS = inApiWords(true);
 const IN_JSON_WORDS = inApiWords(false);
 
@@ -51,7 +62,7 @@ export function fieldProblems(error: z.ZodError): FieldProblem[] {
     if (issue.code === 'unrecognized_keys') {
       // One entry per unknown field: `{"a":1,"b":2}` has fields a and b, not a nested a.b. A few name the rest.
       const named = issue.keys.slice(0, MAX_UNKNOWN_FIELDS_NAMED).map((key) => ({
-        field: [path, key].filter(Boolean).join('.'),
+        field: path === '' ? shownName(key) : `${path}.${shownName(key)}`,
         message: 'is not a known field',
       }));
       const unnamed = issue.keys.length - named.length;
