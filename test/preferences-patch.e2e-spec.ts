@@ -55,6 +55,21 @@ describe('PATCH /web/preferences refused by the preference service', () => {
     expect(services.services.find((service) => service.service === 'preference')?.breaker).toBe('closed');
   });
 
+  it('names the Content-Encoding, not the content type, when a body comes in an encoding it does not take', async () => {
+    const send = (encoding: string): Promise<Response> =>
+      fetch(`${stack.webUrl}/web/preferences`, {
+        method: 'PATCH',
+        headers: { ...bearer('u7'), 'content-type': 'application/json', 'content-encoding': encoding },
+        body: JSON.stringify({ theme: 'dark' }),
+      });
+
+    const unknown = await expectProblem(await send('xyz'), 415);
+    expect(unknown.detail).toMatch(/Content-Encoding/);
+    expect(unknown.detail).not.toMatch(/content type/);
+    const broken = await expectProblem(await send('gzip'), 400);
+    expect(broken.detail).toBe('The request body cannot be decompressed with the Content-Encoding it names.');
+  });
+
   it('still writes a change the service accepts', async () => {
     const response = await patch('u7', { language: 'pt-BR' });
 

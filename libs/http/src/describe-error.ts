@@ -23,6 +23,10 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_CTP_EMPTY_TYPE: 'The Content-Type header is empty.',
   FST_ERR_CTP_INVALID_TYPE: 'The Content-Type header is not valid.',
   FST_ERR_BAD_URL: 'The request URL is not valid.',
+  // @fastify/compress's: the content type may be right, and the client should not be told to change it.
+  FST_CP_ERR_INVALID_CONTENT_ENCODING:
+    'The request body has a Content-Encoding this gateway does not accept: send it uncompressed, or as gzip, deflate or br.',
+  FST_CP_ERR_INVALID_CONTENT: 'The request body cannot be decompressed with the Content-Encoding it names.',
   FST_ERR_MAX_PARAM_LENGTH: 'A path segment of the request URL is longer than this gateway accepts.',
   FST_ERR_ASYNC_CONSTRAINT: 'The request does not match any version of this route.',
 };
