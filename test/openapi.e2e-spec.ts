@@ -16,6 +16,7 @@ interface OpenApiDocument {
     Record<
       string,
       {
+        operationId?: string;
         parameters?: OpenApiParameter[];
         responses: Record<string, { content?: Record<string, { schema: object }> }>;
       }
@@ -297,6 +298,18 @@ describe('the OpenAPI documents match what the BFFs send', () => {
     } finally {
       documents.delete(withoutRedis.mobileUrl);
       await withoutRedis.close();
+    }
+  });
+
+  it('names every operation with a distinct identifier client generators can use', () => {
+    for (const document of documents.values()) {
+      const ids = Object.values(document.paths).flatMap((operations) =>
+        Object.values(operations).map((operation) => operation.operationId),
+      );
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const id of ids) {
+        expect(id).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
+      }
     }
   });
 
