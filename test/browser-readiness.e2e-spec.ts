@@ -34,6 +34,20 @@ describe('answers ready for browsers', () => {
     expect(small.headers.get('content-encoding')).toBeNull();
   });
 
+  it('never compresses with an encoding the client refused, even beside a wildcard', async () => {
+    const encodingFor = async (accepted: string): Promise<string | null> => {
+      const response = await fetch(`${stack.webUrl}/web/orders?limit=50`, {
+        headers: { ...bearer(DEMO_USER_WITH_MANY_ORDERS), 'accept-encoding': accepted },
+      });
+      expect((await response.json()).items).toHaveLength(50);
+      return response.headers.get('content-encoding');
+    };
+
+    expect(await encodingFor('gzip;q=0, *')).toBe('deflate');
+    expect(await encodingFor('*;q=1, gzip;q=0, deflate;q=0')).toBeNull();
+    expect(await encodingFor('*')).toBe('gzip');
+  });
+
   it('still serves the documentation page under its content security policy', async () => {
     const page = await fetch(`${stack.mobileUrl}/docs`);
     expect(page.status).toBe(200);

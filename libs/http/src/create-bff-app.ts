@@ -31,6 +31,7 @@ import { ProblemFilter } from './problem.filter.js';
 import { RouteMethods } from './route-methods.js';
 import { requestIdFrom } from './request-id.js';
 import { addSecurityHeaders } from './security-headers.js';
+import { ANSWER_ENCODINGS, spellOutAcceptedEncodings } from './accept-encoding.js';
 import { BootstrapChatterAsDebug } from './bootstrap-chatter.js';
 import { traceRequests } from './request-span.hook.js';
 
@@ -217,7 +218,8 @@ export async function createBffApp(
   addSecurityHeaders(fastify, `/${DOCS_PATH}`);
   // gzip only, and only past 2 KiB: order lists and the dashboard gain, a profile is too small to, and brotli costs
   // more CPU per request than it saves on a phone's link.
-  await app.register(compress, { encodings: ['gzip', 'deflate'], threshold: 2048 });
+  spellOutAcceptedEncodings(fastify);
+  await app.register(compress, { encodings: [...ANSWER_ENCODINGS], threshold: 2048 });
   serveOpenApi(app, about);
   // Before init, whose hooks (Redis connecting, say) log: every line from here on is pino's JSON.
   app.useLogger(new BootstrapChatterAsDebug(app.get(Logger)));

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+
+/** What the gateway compresses answers with; the order is its preference. */
+export const ANSWER_ENCODINGS = ['gzip', 'deflate'] as const;
+
+/**
+ * An `Accept-Encoding` with its `*` spelled out as the encodings it stands
+ * for: those of `offered` the header does not name itself, at the `*`'s
+ * weight. @fastify/compress reads `*` as gzip, so `gzip;q=0, *` (anything
+ * but gzip) was answered gzipped, against RFC 9110's `q=0`: "not
+ * acceptable". Written by hand because the negotiation is the plugin's;
+ * this only hands it the header it would have needed.
+ */
+export function spellOutWildcard(header: string, offered: readonly string[]): string {
+  const items = header
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  const named = new Set(items.map((item) => codingOf(item)));
+  return items
+    .flatMap((item) => {
+      if (codingOf(item) !== '*') {
+        return [item];
+      }
+      const weight = item.slice(item.indexOf(';') === -1 ? item.length : item.indexOf(';'));
+      return offered.filter((coding) => !named.has(coding)).map((coding) => `${coding}${weight}`);
+    })
+    .join(', ');
+}
+
+function codingOf(item: string): string {
+  const coding = item.split(';', 1)[0].trim().toLowerCase();
+  return coding === 'x-gzip' ? 'gzip' : coding;
+}
+
+/** Rewrites a request's `Accept-Encoding` that holds `*` before the compression plugin reads it; others are left as they came. */
+export function spellOutAcceptedEncodings(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const header = request.headers['accept-encoding'];
+    if (header !== undefined && header.includes('*')) {
+      request.headers['accept-encoding'] = spellOutWildcard(header, ANSWER_ENCODINGS);
+    }
+    done();
+  });
+}
