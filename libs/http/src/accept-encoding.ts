@@ -1,5 +1,3 @@
-import type { FastifyInstance } from 'fastify';
-
 /** What the gateway compresses answers with; the order is its preference. */
 export const ANSWER_ENCODINGS = ['gzip', 'deflate'] as const;
 
@@ -31,15 +29,4 @@ export function spellOutWildcard(header: string, offered: readonly string[]): st
 function codingOf(item: string): string {
   const coding = item.split(';', 1)[0].trim().toLowerCase();
   return coding === 'x-gzip' ? 'gzip' : coding;
-}
-
-/** Rewrites a request's `Accept-Encoding` that holds `*` before the compression plugin reads it; others are left as they came. */
-export function spellOutAcceptedEncodings(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    const header = request.headers['accept-encoding'];
-    if (header !== undefined && header.includes('*')) {
-      request.headers['accept-encoding'] = spellOutWildcard(header, ANSWER_ENCODINGS);
-    }
-    done();
-  });
 }

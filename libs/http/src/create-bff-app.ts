@@ -31,7 +31,7 @@ import { ProblemFilter } from './problem.filter.js';
 import { RouteMethods } from './route-methods.js';
 import { requestIdFrom } from './request-id.js';
 import { addSecurityHeaders } from './security-headers.js';
-import { ANSWER_ENCODINGS, spellOutAcceptedEncodings } from './accept-encoding.js';
+import { ANSWER_ENCODINGS, spellOutWildcard } from './accept-encoding.js';
 import { BootstrapChatterAsDebug } from './bootstrap-chatter.js';
 import { traceRequests } from './request-span.hook.js';
 
@@ -186,6 +186,11 @@ export async function createBffApp(
       answerEarly(request, reply, 'bad-request', fieldsProblem);
       return;
     }
+    // Before the compression plugin reads it, in its onSend.
+    const accepted = request.headers['accept-encoding'];
+    if (accepted !== undefined && accepted.includes('*')) {
+      request.headers['accept-encoding'] = spellOutWildcard(accepted, ANSWER_ENCODINGS);
+    }
     request.context = new HttpRequestContext(
       request.id,
       header(request, 'traceparent'),
@@ -218,7 +223,6 @@ export async function createBffApp(
   addSecurityHeaders(fastify, `/${DOCS_PATH}`);
   // gzip only, and only past 2 KiB: order lists and the dashboard gain, a profile is too small to, and brotli costs
   // more CPU per request than it saves on a phone's link.
-  spellOutAcceptedEncodings(fastify);
   await app.register(compress, { encodings: [...ANSWER_ENCODINGS], threshold: 2048 });
   serveOpenApi(app, about);
   // Before init, whose hooks (Redis connecting, say) log: every line from here on is pino's JSON.
