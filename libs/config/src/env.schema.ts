@@ -80,6 +80,26 @@ function isHttpUrl(value: string): boolean {
 }
 
 /**
+ * Where the signing keys are published: an http(s) URL, whose query an
+ * identity provider may need (Azure AD's `?appid=`), and without
+ * credentials, which fetch() refuses to send from a URL (and the error
+ * that says so would print them).
+ */
+function isJwksUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.hash === '' &&
+      url.username === '' &&
+      url.password === ''
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
  * An origin exactly as a browser sends it in `Origin`: lower-case scheme
  * and host, no default port, no path (not even `/`), no wildcard. The CORS
  * check compares strings, so `https://App.example.com/` would never match.
@@ -116,14 +136,19 @@ function isRedisUrl(value: string): boolean {
 
 const REDIS_URL_RULE = 'must be a redis:// or rediss:// URL, with a database number as its path if any';
 
-const WEIGHTED = /^(.*?);weight=(\d{1,3})$/;
+const WEIGHTED = /^(.*?)\s*;\s*weight\s*=\s*(\d{1,3})$/;
 
-/** `http://orders-1:8080;weight=3` is an instance that takes three times its share of calls. */
+/**
+ * `http://orders-1:8080;weight=3` is an instance that takes three times its
+ * share of calls. A `;` left in the URL is a weight that could not be read
+ * (`;weight=1000`, `;wieght=2`): taken as part of the base path, it would
+ * have every call miss.
+ */
 function parseInstance(entry: string): { url: string; weight: number } | undefined {
   const weighted = WEIGHTED.exec(entry);
   const url = (weighted ? weighted[1] : entry).replace(/\/+$/, '');
   const weight = weighted ? Number(weighted[2]) : 1;
-  return isHttpUrl(url) && weight >= 1 ? { url, weight } : undefined;
+  return isHttpUrl(url) && !url.includes(';') && weight >= 1 ? { url, weight } : undefined;
 }
 
 const instanceUrls = (fallback: string) =>
@@ -263,9 +288,9 @@ const baseSchema = z.object({
     value === undefined ? undefined : unescapePem(value),
   ),
   JWT_JWKS_URL: optionalText('must be an http(s) URL').refine(
-    (value) => value === undefined || isHttpUrl(value),
+    (value) => value === undefined || isJwksUrl(value),
     {
-      error: 'must be an http(s) URL',
+      error: 'must be an http(s) URL without credentials or fragment',
     },
   ),
   JWT_ISSUER: optionalText('must be at most 2048 characters'),

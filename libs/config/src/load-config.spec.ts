@@ -88,6 +88,15 @@ describe(loadConfig.name, () => {
     );
   });
 
+  it('reads a weight written with spaces, and refuses one it cannot read rather than make it part of the path', () => {
+    expect(
+      loadConfig({ USER_SERVICE_URL: 'http://users-1:8080/ ; weight = 3' }).services.user.instances,
+    ).toEqual([{ url: 'http://users-1:8080', weight: 3 }]);
+    for (const unread of ['http://users-1:8080/;weight=1000', 'http://users-1:8080;wieght=2']) {
+      expect(problemsOf({ USER_SERVICE_URL: unread })[0]).toMatch(/^USER_SERVICE_URL: /);
+    }
+  });
+
   it('applies upstream settings to every service, and per-service settings to one', () => {
     const config = loadConfig({
       UPSTREAM_TIMEOUT_MS: '800',
@@ -374,6 +383,16 @@ describe(loadConfig.name, () => {
       refreshIntervalMs: 600_000,
       unknownKidCooldownMs: 30_000,
     });
+  });
+
+  it('takes a JWKS URL with the query an identity provider asks for, and refuses one with credentials fetch would not send', () => {
+    const azure =
+      'https://login.microsoftonline.com/common/discovery/v2.0/keys?appid=6731de76-14a6-49ae-97bc-6eba6914391e';
+    expect(loadConfig({ JWT_JWKS_URL: azure }).auth.key).toMatchObject({ kind: 'jwks', url: azure });
+
+    const problems = problemsOf({ JWT_JWKS_URL: 'https://client:TopSecretPw@idp.example.com/jwks.json' });
+    expect(problems[0]).toBe('JWT_JWKS_URL: must be an http(s) URL without credentials or fragment');
+    expect(problems.join('\n')).not.toContain('TopSecretPw');
   });
 
   it('reads fault knobs for the demo services', () => {
