@@ -80,6 +80,22 @@ function isHttpUrl(value: string): boolean {
 }
 
 /**
+ * What a server can listen on: an IP address (IPv6 without the brackets a
+ * URL puts around it: `listen('[::1]')` looks the name up and fails), or a
+ * host name of RFC 1123 labels. Digits and dots alone must make an IPv4
+ * address: `999.1.1.1` is neither.
+ */
+export function isListenHost(value: string): boolean {
+  if (isIP(value) !== 0) {
+    return true;
+  }
+  if (/^[\d.]+$/.test(value) || value.length > 253) {
+    return false;
+  }
+  return value.split('.').every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+}
+
+/**
  * Where the signing keys are published: an http(s) URL, whose query an
  * identity provider may need (Azure AD's `?appid=`), and without
  * credentials, which fetch() refuses to send from a URL (and the error
@@ -217,12 +233,9 @@ const baseSchema = z.object({
       error: 'must be one of fatal, error, warn, info, debug, trace',
     })
     .default('info'),
-  HOST: z
-    .string()
-    .default('127.0.0.1')
-    .refine((value) => /^[A-Za-z0-9.:\-[\]]+$/.test(value), {
-      error: 'must be a host name or IP address to listen on',
-    }),
+  HOST: z.string().default('127.0.0.1').refine(isListenHost, {
+    error: 'must be a host name or IP address to listen on (an IPv6 address without brackets)',
+  }),
   MOBILE_BFF_PORT: port(3001),
   WEB_BFF_PORT: port(3002),
   USER_SERVICE_URL: instanceUrls('http://127.0.0.1:4001'),

@@ -77,6 +77,13 @@ describe(loadConfig.name, () => {
     expect(urlsFor('localhost')[0]).toBe('http://localhost:4001');
   });
 
+  it('blames a HOST it cannot listen on on HOST alone, not on the service URLs built from it', () => {
+    for (const host of ['999.1.1.1', '::1:', '[::1]', 'bad_host', '-dash.example']) {
+      expect(problemsOf({ HOST: host })).toEqual([expect.stringMatching(/^HOST: /)]);
+    }
+    expect(loadConfig({ HOST: 'bff-1.internal' }).http).toMatchObject({ host: 'bff-1.internal' });
+  });
+
   it('parses a comma-separated instance list into URLs without trailing slashes, with optional weights', () => {
     const config = loadConfig({ ORDER_SERVICE_URL: 'http://orders-1:8080/, http://orders-2:8080;weight=3' });
     expect(config.services.order.instances).toEqual([

@@ -15,7 +15,7 @@ import type {
 } from './app-config.js';
 import { ConfigError } from './config.error.js';
 import { DEVELOPMENT_JWT_SECRET } from './development-secret.js';
-import { algorithmForPublicKey, envSchema, tuningEnvSchema, type Env } from './env.schema.js';
+import { algorithmForPublicKey, envSchema, isListenHost, tuningEnvSchema, type Env } from './env.schema.js';
 import { resolveTuning } from './service-tuning.schema.js';
 import { tracingConfig, tracingEnvSchema } from './tracing.schema.js';
 
@@ -265,6 +265,10 @@ const DEMO_SERVICE_PORTS = [
  * left for its own check to name.
  */
 function withDemoServiceUrls(source: Record<string, string | undefined>): Record<string, string | undefined> {
+  // A HOST that is not one is reported as such, not as three service URLs built from it.
+  if (source.HOST !== undefined && !isListenHost(source.HOST)) {
+    return source;
+  }
   const derived = { ...source };
   const host = demoServicesHost(source.HOST);
   for (const [urlName, portName, defaultPort] of DEMO_SERVICE_PORTS) {
