@@ -27,5 +27,6 @@ console.log(
     webUrl: await web.getUrl(),
     demoUrls: demo.urls,
     readyInMs: Math.round(performance.now()),
+    mintsTokens: config.auth.key.kind === 'secret',
   }),
 );
