@@ -275,6 +275,13 @@ describe(loadConfig.name, () => {
     ).toHaveLength(2);
   });
 
+  it("refuses a pass-through route under /docs/, which the documentation page's files hold", () => {
+    const route = { app: 'mobile', prefix: '/docs/', service: 'user' };
+    expect(problemsOf({ PASS_THROUGH_ROUTES: JSON.stringify([route]) })).toEqual([
+      'PASS_THROUGH_ROUTES: entry 1: prefix must not be under /docs/, where the documentation page serves its files',
+    ]);
+  });
+
   it.each([
     'https://app.example.com/',
     'HTTPS://App.example.com',

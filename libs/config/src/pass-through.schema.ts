@@ -5,7 +5,13 @@ const PREFIX = /^\/[A-Za-z0-9_\-/]*\/$/;
 
 const routeSchema = z.strictObject({
   app: z.enum(['mobile', 'web'], { error: 'app must be mobile or web' }),
-  prefix: z.string().regex(PREFIX, { error: 'prefix must be a path starting and ending with /' }),
+  prefix: z
+    .string()
+    .regex(PREFIX, { error: 'prefix must be a path starting and ending with /' })
+    // The OpenAPI page serves its files at /docs/*: Fastify would refuse a second route there, at start.
+    .refine((prefix) => !prefix.startsWith('/docs/'), {
+      error: 'prefix must not be under /docs/, where the documentation page serves its files',
+    }),
   service: z.enum(['user', 'order', 'preference'], { error: 'service must be user, order or preference' }),
   upstreamPrefix: z
     .string()
