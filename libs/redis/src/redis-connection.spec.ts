@@ -37,6 +37,29 @@ describe.skipIf(url === undefined)('RedisConnection.runScript (real Redis)', () 
   });
 });
 
+describe.skipIf(url === undefined)('RedisConnection to a database Redis does not have (real Redis)', () => {
+  it('goes on without Redis rather than writing into database 0', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const outOfRange = new URL(url as string);
+    outOfRange.pathname = '/9999';
+    const connection = new RedisConnection(
+      loadConfig({ REDIS_URL: outOfRange.toString(), REDIS_KEY_PREFIX: prefix }),
+    );
+    const admin = new Redis(url as string);
+    try {
+      await connection.onModuleInit();
+
+      expect(connection.isUp).toBe(false);
+      expect(await connection.answers()).toBe(false);
+      expect(await connection.run((redis) => redis.set(`${prefix}stray`, '1'))).toBeUndefined();
+      expect(await admin.exists(`${prefix}stray`)).toBe(0);
+    } finally {
+      admin.disconnect();
+      await connection.onApplicationShutdown();
+    }
+  });
+});
+
 describe('RedisConnection.runScript without Redis', () => {
   it('answers undefined at once: the caller decides what no Redis means', async () => {
     const connection = new RedisConnection(loadConfig({}));

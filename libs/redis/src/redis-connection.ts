@@ -55,6 +55,12 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly recoveryListeners: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
   /**
+   * Whether Redis refused the database REDIS_URL names (one it does not
+   * have): ioredis reports the failed SELECT and goes on, ready, in
+   * database 0, where every key would land beside another application's.
+   */
+  private wrongDatabase = false;
+  /**
    * A Redis that stops answering but keeps its socket open would cost every
    * command its full timeout; after a few timeouts in a row the gateway stops
    * asking for a moment, then tries one command again.
@@ -72,7 +78,16 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
         // leave in one write and come back in one read: far fewer syscalls under load.
         enableAutoPipelining: true,
       });
-      this.client.on('error', (error: Error) => this.warn('redis', error));
+      this.client.on('connect', () => {
+        this.wrongDatabase = false;
+      });
+      // Emitted during the handshake, before 'ready': no command of ours has been sent yet.
+      this.client.on('error', (error: Error) => {
+        if (/DB index is out of range/i.test(error.message)) {
+          this.wrongDatabase = true;
+        }
+        this.warn('redis', error);
+      });
       this.client.on('ready', () => this.recovered());
       this.breaker.onReset(() => this.recovered());
       this.heartbeat = setInterval(() => void this.answers(), HEARTBEAT_MS).unref();
@@ -102,7 +117,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   /** Whether commands can be sent right now. */
   get isUp(): boolean {
-    return this.client?.status === 'ready' && this.breaker.state !== CircuitState.Open;
+    return this.client?.status === 'ready' && !this.wrongDatabase && this.breaker.state !== CircuitState.Open;
   }
 
   /**
@@ -125,7 +140,12 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
    */
   get hearsBroadcasts(): boolean {
     // Not while half-open either: the probe that would tell has not come back.
-    return this.subscribed && this.client?.status === 'ready' && this.breaker.state === CircuitState.Closed;
+    return (
+      this.subscribed &&
+      this.client?.status === 'ready' &&
+      !this.wrongDatabase &&
+      this.breaker.state === CircuitState.Closed
+    );
   }
 
   /**
@@ -175,7 +195,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   /** Runs a command if Redis is up; any failure or timeout is `undefined`, never an exception. */
   async run<T>(command: (redis: Redis) => Promise<T>): Promise<T | undefined> {
     const client = this.client;
-    if (client === undefined || client.status !== 'ready') {
+    if (client === undefined || client.status !== 'ready' || this.wrongDatabase) {
       return undefined;
     }
     try {
