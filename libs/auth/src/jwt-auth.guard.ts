@@ -28,14 +28,17 @@ interface AuthenticatedRequest {
   headers: IncomingHttpHeaders;
   /** The client's address, as Fastify resolves it (X-Forwarded-For from trusted proxies only). */
   ip: string;
+  /** Fastify's request id: the X-Request-Id the answer carries. */
+  id: string;
   user?: Caller;
 }
 
 /** All passport and passport-jwt read of a request; passport writes `user` (and its helpers) back onto it. */
 interface BearerCredentials {
   headers: { authorization?: string };
-  /** Not read by passport: where a refusal is counted against. */
+  /** Not read by passport: where a refusal is counted against, and the request its log line names. */
   ip: string;
+  requestId: string;
   user?: unknown;
 }
 
@@ -118,6 +121,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const credentials: BearerCredentials = {
       headers: { authorization: request.headers.authorization },
       ip: request.ip,
+      requestId: request.id,
     };
     const standIn = new ExecutionContextHost(
       [credentials, {}, undefined],
@@ -152,8 +156,12 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       // Not a token problem but a fault of ours: let the global filter answer 500 and log it.
       throw error;
     }
-    this.failures.record(context.switchToHttp().getRequest<BearerCredentials>().ip);
-    this.logger.debug(`Access token refused: ${reason ?? 'invalid'}`);
+    const credentials = context.switchToHttp().getRequest<BearerCredentials>();
+    this.failures.record(credentials.ip);
+    this.logger.debug({
+      requestId: credentials.requestId,
+      msg: `Access token refused: ${reason ?? 'invalid'}`,
+    });
     throw unauthorizedProblem(reason ?? 'invalid');
   }
 

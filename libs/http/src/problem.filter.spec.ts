@@ -5,12 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProblemFilter } from './problem.filter.js';
 
 /** Every line Nest's loggers write while a test runs, by level. */
-function captureLogs(): { warn: string[]; error: string[] } {
-  const lines = { warn: [] as string[], error: [] as string[] };
+function captureLogs(): { warn: unknown[]; error: unknown[] } {
+  const lines = { warn: [] as unknown[], error: [] as unknown[] };
   const capture: LoggerService = {
     log: () => undefined,
-    warn: (message: unknown) => lines.warn.push(String(message)),
-    error: (message: unknown) => lines.error.push(String(message)),
+    warn: (message: unknown) => lines.warn.push(message),
+    error: (message: unknown) => lines.error.push(message),
   };
   Logger.overrideLogger(capture);
   return lines;
@@ -45,6 +45,10 @@ describe(ProblemFilter.name, () => {
     await fastify.close();
 
     expect(logs.warn).toHaveLength(1);
-    expect(logs.warn[0]).toMatch(/answered 503: One or more health checks failed\.$/);
+    expect(logs.warn[0]).toEqual({
+      requestId: expect.any(String),
+      status: 503,
+      msg: 'answered 503: One or more health checks failed.',
+    });
   });
 });

@@ -34,16 +34,25 @@ export class ProblemFilter implements ExceptionFilter {
       found.kind === 'not-found' ? (this.routedElsewhere(exception, request) ?? found) : found;
     const status = PROBLEM_CATALOGUE[described.kind].status;
 
+    // The request id as a field of its own, as in the access line: a search by id finds both.
     if (described.unexpected) {
-      this.logger.error(
-        `request ${request.id} ${request.method} ${instanceOf(request.url)} failed: ${String(exception)}`,
-        exception instanceof Error ? exception.stack : undefined,
-      );
+      this.logger.error({
+        requestId: request.id,
+        method: request.method,
+        path: instanceOf(request.url),
+        status,
+        err: exception,
+        msg: `unexpected error: ${String(exception)}`,
+      });
     } else if (status >= 500 && !isPoll(request)) {
       // A failing health check's 503 is its report, polled every few seconds: the check that failed logs its own change.
       const cause =
-        exception instanceof Error && exception.cause instanceof Error ? `: ${exception.cause.message}` : '';
-      this.logger.warn(`request ${request.id} answered ${status}: ${described.detail}${cause}`);
+        exception instanceof Error && exception.cause instanceof Error ? ` (${exception.cause.message})` : '';
+      this.logger.warn({
+        requestId: request.id,
+        status,
+        msg: `answered ${status}: ${described.detail}${cause}`,
+      });
     }
 
     if (reply.sent || reply.raw.headersSent) {
