@@ -20,7 +20,8 @@ export function spellOutWildcard(header: string, offered: readonly string[]): st
       if (codingOf(item) !== '*') {
         return [item];
       }
-      const weight = item.slice(item.indexOf(';') === -1 ? item.length : item.indexOf(';'));
+      const parameters = item.indexOf(';');
+      const weight = parameters === -1 ? '' : item.slice(parameters);
       return offered.filter((coding) => !named.has(coding)).map((coding) => `${coding}${weight}`);
     })
     .join(', ');
