@@ -1,10 +1,12 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { answering, startNodeProcess, type NodeProcess } from './support/node-process.js';
+import {
+  buildAppsIfMissing,
+  local,
+  startBffProcess,
+  startDemoProcess,
+  upstreamsOf,
+} from './support/app-processes.js';
+import type { NodeProcess } from './support/node-process.js';
 import { PrivateRedis, redisEnv, sharedRedisUrl } from './support/redis.js';
 import { bearer, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './support/tokens.js';
 
@@ -16,12 +18,6 @@ import { bearer, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './support/t
  * copy as current. Over a redis-server of the suite's own (the shared one
  * is never killed or stalled); the tests run in order and share it.
  */
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-type AppName = 'mobile-bff' | 'web-bff' | 'demo-services';
-
-const entryPoint = (app: AppName): string => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-const local = (port: number): string => `http://127.0.0.1:${port}`;
 
 interface Running {
   redis: PrivateRedis;
@@ -42,30 +38,11 @@ describe.skipIf(sharedRedisUrl === undefined)(
     };
 
     beforeAll(async () => {
-      if (
-        !(['mobile-bff', 'web-bff', 'demo-services'] as const).every((app) => existsSync(entryPoint(app)))
-      ) {
-        await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
-      }
+      await buildAppsIfMissing();
       const redis = await PrivateRedis.start();
       try {
-        const demo = await startNodeProcess({
-          name: 'demo-services',
-          script: entryPoint('demo-services'),
-          cwd: ROOT,
-          portCount: 3,
-          env: ([user, order, preference]) => ({
-            NODE_ENV: 'test',
-            LOG_LEVEL: 'warn',
-            HOST: '127.0.0.1',
-            DEMO_USER_PORT: String(user),
-            DEMO_ORDER_PORT: String(order),
-            DEMO_PREFERENCE_PORT: String(preference),
-          }),
-          isReady: answering('/health'),
-        });
+        const demo = await startDemoProcess();
         started.push(demo);
-        const [userPort, orderPort, preferencePort] = demo.ports;
         const env = redisEnv(redis.url);
         const shared = {
           NODE_ENV: 'test',
@@ -74,26 +51,15 @@ describe.skipIf(sharedRedisUrl === undefined)(
           JWT_SECRET: TEST_JWT_SECRET,
           JWT_ISSUER: TEST_ISSUER,
           JWT_AUDIENCE: TEST_AUDIENCE,
-          USER_SERVICE_URL: local(userPort),
-          ORDER_SERVICE_URL: local(orderPort),
-          PREFERENCE_SERVICE_URL: local(preferencePort),
+          ...upstreamsOf(demo),
           ...env,
           CACHE_ENABLED: 'true',
           THROTTLE_ENABLED: 'false',
         };
-        const bff = (app: 'mobile-bff' | 'web-bff'): Promise<NodeProcess> =>
-          startNodeProcess({
-            name: app,
-            script: entryPoint(app),
-            cwd: ROOT,
-            portCount: 1,
-            env: ([port]) => ({
-              ...shared,
-              [app === 'mobile-bff' ? 'MOBILE_BFF_PORT' : 'WEB_BFF_PORT']: String(port),
-            }),
-            isReady: answering('/health'),
-          });
-        const [mobile, web] = await Promise.all([bff('mobile-bff'), bff('web-bff')]);
+        const [mobile, web] = await Promise.all([
+          startBffProcess('mobile-bff', 'mobile-bff', shared),
+          startBffProcess('web-bff', 'web-bff', shared),
+        ]);
         started.push(mobile, web);
         // Both must have subscribed: a change broadcast before then would not reach them in any case.
         const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });

@@ -1,31 +1,28 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { THEMES } from '../apps/demo-services/src/demo-data.js';
-import { answering, startNodeProcess, type NodeProcess } from './support/node-process.js';
+import {
+  buildAppsIfMissing,
+  local,
+  startBffProcess,
+  startDemoProcess,
+  upstreamsOf,
+} from './support/app-processes.js';
+import type { NodeProcess } from './support/node-process.js';
 import { deleteKeysWithPrefix, redisEnv, sharedRedisUrl } from './support/redis.js';
 import { adminHeaders, alternate } from './support/throttling.js';
 import { bearer, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './support/tokens.js';
 
 /*
  * The deployment shape in miniature: two OS processes of each BFF, run from
- * the built JavaScript as the containers run it, one demo-services process,
+ * the built JavaScript as the containers run them, one demo-services process,
  * and the shared Redis under a key prefix of this run's own. Nothing is
  * shared between the BFF processes but Redis, so whatever holds across them
  * holds because of it. Every test is a user of its own.
  */
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SUSTAINED_LIMIT = 10;
 
-type AppName = 'mobile-bff' | 'web-bff' | 'demo-services';
 type Service = 'user' | 'order' | 'preference';
-
-const entryPoint = (app: AppName): string => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-const local = (port: number): string => `http://127.0.0.1:${port}`;
 
 interface Fleet {
   demo: NodeProcess;
@@ -45,25 +42,6 @@ interface HealthReport {
   details?: { redis?: { status?: string; mode?: string } };
 }
 
-/** The demo services: a port each, ready once each answers its own /health. */
-function startDemo(): Promise<NodeProcess> {
-  return startNodeProcess({
-    name: 'demo-services',
-    script: entryPoint('demo-services'),
-    cwd: ROOT,
-    portCount: 3,
-    env: ([user, order, preference]) => ({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      DEMO_USER_PORT: String(user),
-      DEMO_ORDER_PORT: String(order),
-      DEMO_PREFERENCE_PORT: String(preference),
-    }),
-    isReady: answering('/health'),
-  });
-}
-
 /**
  * One BFF process, ready once `/health/ready` answers 200 and `/health`
  * reports Redis up in shared mode: a BFF takes traffic while its Redis
@@ -76,25 +54,15 @@ function startBff(
   app: 'mobile-bff' | 'web-bff',
   shared: Record<string, string>,
 ): Promise<NodeProcess> {
-  return startNodeProcess({
-    name,
-    script: entryPoint(app),
-    cwd: ROOT,
-    portCount: 1,
-    env: ([port]) => ({
-      ...shared,
-      [app === 'mobile-bff' ? 'MOBILE_BFF_PORT' : 'WEB_BFF_PORT']: String(port),
-    }),
-    isReady: async ([port], signal) => {
-      const ready = await fetch(`${local(port)}/health/ready`, { signal });
-      await ready.arrayBuffer();
-      if (ready.status !== 200) {
-        return false;
-      }
-      // A 503 while Redis is down still carries the report.
-      const health = (await (await fetch(`${local(port)}/health`, { signal })).json()) as HealthReport;
-      return health.details?.redis?.status === 'up' && health.details.redis.mode === 'shared';
-    },
+  return startBffProcess(name, app, shared, async ([port], signal) => {
+    const ready = await fetch(`${local(port)}/health/ready`, { signal });
+    await ready.arrayBuffer();
+    if (ready.status !== 200) {
+      return false;
+    }
+    // A 503 while Redis is down still carries the report.
+    const health = (await (await fetch(`${local(port)}/health`, { signal })).json()) as HealthReport;
+    return health.details?.redis?.status === 'up' && health.details.redis.mode === 'shared';
   });
 }
 
@@ -113,16 +81,13 @@ describe.skipIf(!sharedRedisUrl)('two processes of each BFF sharing one Redis', 
   };
 
   beforeAll(async () => {
-    if (!(['mobile-bff', 'web-bff', 'demo-services'] as const).every((app) => existsSync(entryPoint(app)))) {
-      await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
-    }
+    await buildAppsIfMissing();
     const client = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
     redis = client;
     try {
       await client.connect();
-      const demo = await startDemo();
+      const demo = await startDemoProcess();
       started.push(demo);
-      const [userPort, orderPort, preferencePort] = demo.ports;
       const shared = {
         NODE_ENV: 'test',
         LOG_LEVEL: 'warn',
@@ -130,9 +95,7 @@ describe.skipIf(!sharedRedisUrl)('two processes of each BFF sharing one Redis', 
         JWT_SECRET: TEST_JWT_SECRET,
         JWT_ISSUER: TEST_ISSUER,
         JWT_AUDIENCE: TEST_AUDIENCE,
-        USER_SERVICE_URL: local(userPort),
-        ORDER_SERVICE_URL: local(orderPort),
-        PREFERENCE_SERVICE_URL: local(preferencePort),
+        ...upstreamsOf(demo),
         ...env,
         CACHE_ENABLED: 'true',
         THROTTLE_ENABLED: 'true',
