@@ -25,7 +25,14 @@ async function instance(
   const cache = new ResourceCache(config, layers, redis, invalidator, new Metrics());
   if (redisUrl === url) {
     // Users' entries are served from memory only once this instance hears the others' invalidations.
-    await vi.waitFor(() => expect(redis.hearsBroadcasts).toBe(true), { timeout: 2_000, interval: 5 });
+    await vi.waitFor(
+      () => {
+        if (!redis.hearsBroadcasts) {
+          throw new Error('not subscribed to invalidations yet');
+        }
+      },
+      { timeout: 2_000, interval: 5 },
+    );
   }
   return {
     cache,
