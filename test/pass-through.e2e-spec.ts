@@ -36,6 +36,26 @@ describe('pass-through routes', () => {
       headers: { ...bearer('u1'), ...(init.headers as object) },
     });
 
+  it('is listed in the OpenAPI document with the methods it relays, its path and its problems', async () => {
+    const document = (await (await fetch(`${stack.webUrl}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, { operationId: string; security: unknown[]; responses: object }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+
+    const relayed = document.paths['/web/api/users/{path}'];
+    expect(Object.keys(relayed).sort()).toEqual(['get', 'head']);
+    expect(relayed.get.operationId).toBe('passThrough_web_api_users_get');
+    expect(Object.keys(relayed.get.responses)).toEqual(expect.arrayContaining(['200', '401', '404', '502']));
+    for (const requirement of relayed.get.security) {
+      expect(Object.keys(document.components.securitySchemes)).toEqual(
+        expect.arrayContaining(Object.keys(requirement as object)),
+      );
+    }
+    // The mobile app relays nothing: its document lists no such path.
+    const mobile = (await (await fetch(`${stack.mobileUrl}/docs/json`)).json()) as { paths: object };
+    expect(Object.keys(mobile.paths).some((path) => path.includes('{path}'))).toBe(false);
+  });
+
   it('relays a GET to the upstream with the prefix replaced, and its answer back', async () => {
     const response = await relay('u1?fields=name');
     expect(response.status).toBe(200);

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@app/config';
-import { startBffApp } from '@app/http';
+import { passThroughPaths, startBffApp } from '@app/http';
 import { MobileBffModule } from './mobile-bff.module.js';
 
 const ABOUT = {
@@ -14,5 +14,6 @@ export function startMobileBff(
   config: AppConfig,
   port: number = config.ports.mobileBff,
 ): Promise<NestFastifyApplication> {
-  return startBffApp(MobileBffModule.forRoot(config), config, ABOUT, port);
+  const paths = passThroughPaths(config.passThrough.filter((route) => route.app === 'mobile'));
+  return startBffApp(MobileBffModule.forRoot(config), config, { ...ABOUT, paths }, port);
 }

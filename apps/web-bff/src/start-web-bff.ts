@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@app/config';
-import { startBffApp } from '@app/http';
+import { passThroughPaths, startBffApp } from '@app/http';
 import { WebBffModule } from './web-bff.module.js';
 
 const ABOUT = {
@@ -14,5 +14,6 @@ export function startWebBff(
   config: AppConfig,
   port: number = config.ports.webBff,
 ): Promise<NestFastifyApplication> {
-  return startBffApp(WebBffModule.forRoot(config), config, ABOUT, port);
+  const paths = passThroughPaths(config.passThrough.filter((route) => route.app === 'web'));
+  return startBffApp(WebBffModule.forRoot(config), config, { ...ABOUT, paths }, port);
 }

@@ -72,12 +72,7 @@ export function ApiAnswer(schema: z.ZodType, options: ApiAnswerOptions): MethodD
           : { oneOf: [schema, ...options.otherVersions].map(openApiSchema) },
     }),
     ...problems.map((kind) =>
-      ApiResponse({
-        status: PROBLEM_CATALOGUE[kind].status,
-        description: PROBLEM_CATALOGUE[kind].title,
-        headers: { ...ANSWER_HEADERS, ...PROBLEM_HEADERS[kind] },
-        content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } },
-      }),
+      ApiResponse({ status: PROBLEM_CATALOGUE[kind].status, ...problemResponse(kind) }),
     ),
     ...(options.conditional === true ? conditionalGet() : []),
     RouteSchema({ response: { [status]: serializerSchema(schema) } }),
@@ -129,6 +124,42 @@ const PROBLEM_HEADERS: Partial<Record<ProblemKind, HeaderDocs>> = {
   },
   'service-unavailable': { 'Retry-After': seconds('Seconds to wait before asking again, when known') },
 };
+
+/** How the document describes an answer with the problem `kind`. */
+function problemResponse(kind: ProblemKind): {
+  description: string;
+  headers: HeaderDocs;
+  content: Record<string, { schema: JsonSchema }>;
+} {
+  return {
+    description: PROBLEM_CATALOGUE[kind].title,
+    headers: { ...ANSWER_HEADERS, ...PROBLEM_HEADERS[kind] },
+    content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } },
+  };
+}
+
+/**
+ * The document's responses of an operation no decorator describes (a
+ * route registered from configuration): `answers` by status, then the
+ * problems it may answer with, besides those every route may.
+ */
+export function documentedResponses(
+  answers: Record<number, { description: string; schema?: JsonSchema }>,
+  problems: readonly ProblemKind[],
+): Record<string, unknown> {
+  const responses: Record<string, unknown> = {};
+  for (const [status, { description, schema }] of Object.entries(answers)) {
+    responses[status] = {
+      description,
+      headers: { ...ANSWER_HEADERS, ...RATE_LIMIT_HEADERS },
+      ...(schema === undefined ? {} : { content: { 'application/json': { schema } } }),
+    };
+  }
+  for (const kind of new Set([...problems, ...COMMON_PROBLEMS])) {
+    responses[String(PROBLEM_CATALOGUE[kind].status)] = problemResponse(kind);
+  }
+  return responses;
+}
 
 /** What a conditional GET adds to a route's document: the request header, and the 304 it may get. */
 function conditionalGet(): MethodDecorator[] {

@@ -56,6 +56,8 @@ export interface AppAbout {
   name: string;
   title: string;
   description: string;
+  /** Paths the app serves that no decorator describes (routes made from configuration), for the OpenAPI document. */
+  paths?: Record<string, Record<string, unknown>>;
 }
 
 /** One Fastify instance tuned for a gateway: bounded bodies and slow clients, quick shutdown. */

@@ -28,7 +28,7 @@ function operationId(controllerKey: string, methodKey: string, version?: string)
  */
 export function serveOpenApi(
   app: NestFastifyApplication,
-  about: { title: string; description: string },
+  about: { title: string; description: string; paths?: Record<string, Record<string, unknown>> },
 ): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
@@ -41,6 +41,7 @@ export function serveOpenApi(
       .build(),
     { operationIdFactory: operationId },
   );
+  Object.assign(document.paths, about.paths);
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: DOCS_JSON_PATH, raw: ['json'] });
   app.getHttpAdapter().get(NEST_DEFAULT_JSON_PATH, (_request, reply: FastifyReply) => {
     void reply.type('application/json').send(document);
