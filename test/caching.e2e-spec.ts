@@ -176,6 +176,8 @@ describe('cached profile and dashboard answers, per caller', () => {
     expect(head.headers.get('etag')).toBe(got.headers.get('etag'));
     // RFC 9110 §8.6: a 304 may carry Content-Length only as the length the 200 would have.
     expect(head.headers.get('content-length')).toBe(String(length));
+    // And no type of its own: a cache that refreshes its stored 200 from the 304 must keep the JSON type.
+    expect(head.headers.get('content-type') ?? 'application/json').toMatch(/^application\/json/);
   });
 
   it('gives a changed dashboard a new ETag, so a conditional request gets the new body', async () => {

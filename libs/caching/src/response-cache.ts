@@ -114,8 +114,12 @@ function sendPrepared(
   const ifNoneMatch = request.headers['if-none-match'];
   if (matchesIfNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, answer.etag)) {
     void reply.code(304);
-    // No body either way; Fastify gives a HEAD the length of what it was handed, which must be the 200's, not 0.
-    return request.method === 'HEAD' ? answer.text : undefined;
+    if (request.method !== 'HEAD') {
+      return undefined;
+    }
+    // No body either way, but Fastify gives a HEAD the length and type of what it is handed: the 200's, not 0 and text.
+    void reply.type('application/json; charset=utf-8');
+    return answer.text;
   }
   void reply.type('application/json; charset=utf-8');
   return answer.text;
