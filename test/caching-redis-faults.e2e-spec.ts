@@ -67,6 +67,21 @@ describe.skipIf(sharedRedisUrl === undefined)('the cache through a Redis crash a
     expect(await userCallsForBothInstances('k1')).toBe(1);
   });
 
+  /** A preference change with an Idempotency-Key, made while Redis is up and repeated once it has crashed. */
+  const keyedChange = (): Promise<Response> =>
+    fetch(`${running().stack.webUrl}/web/preferences`, {
+      method: 'PATCH',
+      headers: { ...bearer('k-keyed'), 'content-type': 'application/json', 'idempotency-key': 'k-keyed-1' },
+      body: JSON.stringify({ theme: 'dark' }),
+    });
+  let firstAnswer: unknown;
+
+  it('answers a change with an Idempotency-Key while Redis is up', async () => {
+    const response = await keyedChange();
+    expect(response.status).toBe(200);
+    firstAnswer = await response.json();
+  });
+
   it('answers every profile, complete and without waiting on Redis, after Redis crashes', async () => {
     await running().redis.kill();
 
@@ -87,6 +102,17 @@ describe.skipIf(sharedRedisUrl === undefined)('the cache through a Redis crash a
     const again = await profile('k6');
     expect(again.headers.get('x-cache')).toBe('miss');
     expect(demo.faults.user.requestCount()).toBe(1);
+  });
+
+  it('replays a change made before the crash with its first answer, without sending it upstream again', async () => {
+    const { demo } = running().stack;
+    demo.faults.preference.resetCount();
+
+    const again = await keyedChange();
+
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(firstAnswer);
+    expect(demo.faults.preference.requestCount()).toBe(0);
   });
 
   it('shows a preference change made through the web app in the next mobile profile while Redis is down', async () => {

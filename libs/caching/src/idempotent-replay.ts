@@ -104,7 +104,7 @@ export class IdempotentReplay {
     running.holdsKey = true;
     try {
       const answer = await write();
-      await this.cache.store<FirstAnswer>(cacheKey, { fingerprint, answer }, REPLAY_WINDOW_MS, undefined);
+      await this.cache.keepHere<FirstAnswer>(cacheKey, { fingerprint, answer }, REPLAY_WINDOW_MS);
       return answer;
     } finally {
       if (claim !== undefined) {

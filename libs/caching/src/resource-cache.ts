@@ -397,6 +397,20 @@ export class ResourceCache implements BeforeApplicationShutdown {
   }
 
   /**
+   * Stores an entry of nobody's in memory as well as in Redis, whether or
+   * not memory held it: for an answer this instance must still find when
+   * Redis stops answering (an Idempotency-Key's first answer, whose repeat
+   * would otherwise be written upstream a second time).
+   */
+  keepHere<T>(key: string, value: T, ttlMs: number): Promise<CacheEntry<T>> {
+    const written = this.write(key, value, ttlMs, undefined, undefined);
+    if (this.layers.shared !== undefined) {
+      this.layers.writeMemory(key, written.entry, retentionMs(ttlMs, this.settings));
+    }
+    return landed(written);
+  }
+
+  /**
    * Writes the entry where reads find it: the memory layer without Redis;
    * with Redis, Redis, and the memory layer only for a key it already holds
    * (so it never serves an older entry) or once Redis turns the write down.
