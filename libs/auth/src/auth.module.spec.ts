@@ -639,21 +639,32 @@ describe('AuthModule without API keys configured', () => {
   });
 });
 
-/** Keeps what the app logs, so a test can read the lines a refusal leaves behind. */
+/** Keeps what the app logs, so a test can read the lines a refusal leaves behind: their messages, and their fields. */
 class RecordingLogger implements LoggerService {
   readonly lines: string[] = [];
+  readonly fields: Record<string, unknown>[] = [];
 
   log(message: unknown): void {
-    this.lines.push(String(message));
+    this.record(message);
   }
   error(message: unknown): void {
-    this.lines.push(String(message));
+    this.record(message);
   }
   warn(message: unknown): void {
-    this.lines.push(String(message));
+    this.record(message);
   }
   debug(message: unknown): void {
-    this.lines.push(String(message));
+    this.record(message);
+  }
+
+  private record(message: unknown): void {
+    if (typeof message === 'object' && message !== null) {
+      const fields = message as Record<string, unknown>;
+      this.fields.push(fields);
+      this.lines.push(String(fields.msg));
+    } else {
+      this.lines.push(String(message));
+    }
   }
 }
 
@@ -686,6 +697,13 @@ describe('AuthModule logging API key refusals', () => {
     );
     for (const key of [wrong, tooLong, PARTNER_KEY, hashApiKey(PARTNER_KEY)]) {
       expect(logger.lines.join('\n')).not.toContain(key);
+      expect(JSON.stringify(logger.fields)).not.toContain(key);
+    }
+    // Each names the request it refused, as its access line does.
+    const refusals = logger.fields.filter((fields) => String(fields.msg).startsWith('API key refused'));
+    expect(refusals).toHaveLength(3);
+    for (const refusal of refusals) {
+      expect(refusal.requestId).toEqual(expect.any(String));
     }
   });
 });

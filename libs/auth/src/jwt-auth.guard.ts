@@ -93,7 +93,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     }
     if (request.headers[API_KEY_HEADER] !== undefined) {
       try {
-        request.user = this.consumerFor(request.headers);
+        request.user = this.consumerFor(request.headers, request.id);
       } catch (error) {
         this.failures.record(request.ip);
         throw error;
@@ -173,29 +173,29 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
    * request with the consumer's roles (and the consumer's name as the user
    * id), while letting the token win would hide a key that may be wrong.
    */
-  private consumerFor(headers: IncomingHttpHeaders): Caller {
+  private consumerFor(headers: IncomingHttpHeaders, requestId: string): Caller {
     const presented = headers[API_KEY_HEADER];
     const authorization = headers.authorization;
     if (authorization !== undefined && BEARER_PREFIX.test(authorization)) {
-      this.refuse('with-bearer-token');
+      this.refuse('with-bearer-token', requestId);
     }
     // A repeated header arrives as a list (or joined by commas, which no configured key matches).
     if (typeof presented !== 'string') {
-      this.refuse('unknown');
+      this.refuse('unknown', requestId);
     }
     if (presented.length > MAX_API_KEY_LENGTH) {
-      this.refuse('too-large');
+      this.refuse('too-large', requestId);
     }
     const consumer = matchApiKey(presented, this.consumers);
     if (consumer === undefined) {
-      this.refuse('unknown');
+      this.refuse('unknown', requestId);
     }
     return callerFromConsumer(consumer);
   }
 
   /** Logs the reason, never the key: a key in a log is a key anyone with log access can use. */
-  private refuse(reason: InvalidApiKeyReason): never {
-    this.logger.debug(`API key refused: ${reason}`);
+  private refuse(reason: InvalidApiKeyReason, requestId: string): never {
+    this.logger.debug({ requestId, msg: `API key refused: ${reason}` });
     throw invalidApiKeyProblem(reason);
   }
 }
