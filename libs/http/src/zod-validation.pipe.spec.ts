@@ -55,6 +55,10 @@ describe(ZodValidationPipe.name, () => {
       { field: `${'x'.repeat(64)}…`, message: 'is not a known field' },
       { field: '(empty name)', message: 'is not a known field' },
     ]);
+    const emoji = `a${'😀'.repeat(40)}`;
+    const [cut] = errorsFor({ [emoji]: 1 }, strict) as { field: string }[];
+    expect(cut.field).toBe(`a${'😀'.repeat(31)}…`);
+    expect(cut.field).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
   });
 
   it('says what JSON type a field must be in the words of the API, not of zod', () => {

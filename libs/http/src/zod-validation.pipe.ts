@@ -49,7 +49,12 @@ function shownName(key: string): string {
   if (key.length === 0) {
     return '(empty name)';
   }
-  return key.length > MAX_FIELD_NAME_SHOWN ? `${key.slice(0, MAX_FIELD_NAME_SHOWN)}…` : key;
+  if (key.length <= MAX_FIELD_NAME_SHOWN) {
+    return key;
+  }
+  // Never half of a surrogate pair (an emoji): a lone one is not valid Unicode, and strict JSON parsers refuse it.
+  const cut = key.slice(0, MAX_FIELD_NAME_SHOWN);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
 
 const IN_QUERY_WORDS = inApiWords(true);
