@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { FakeUpstream } from './support/fake-upstream.js';
 import { demoPreferences } from '../apps/demo-services/src/demo-data.js';
 import { expectProblem } from './support/problem.js';
@@ -68,6 +69,17 @@ describe('PATCH /web/preferences refused by the preference service', () => {
     expect(unknown.detail).not.toMatch(/content type/);
     const broken = await expectProblem(await send('gzip'), 400);
     expect(broken.detail).toBe('The request body cannot be decompressed with the Content-Encoding it names.');
+  });
+
+  it('takes a gzip body whatever the case of its Content-Encoding, and as x-gzip', async () => {
+    for (const coding of ['GZIP', 'x-gzip', 'Gzip']) {
+      const response = await fetch(`${stack.webUrl}/web/preferences`, {
+        method: 'PATCH',
+        headers: { ...bearer('u7'), 'content-type': 'application/json', 'content-encoding': coding },
+        body: gzipSync(JSON.stringify({ theme: 'dark' })),
+      });
+      expect(response.status, coding).toBe(200);
+    }
   });
 
   it('still writes a change the service accepts', async () => {

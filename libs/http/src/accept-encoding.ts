@@ -31,3 +31,13 @@ function codingOf(item: string): string {
   const coding = item.split(';', 1)[0].trim().toLowerCase();
   return coding === 'x-gzip' ? 'gzip' : coding;
 }
+
+/**
+ * A request's `Content-Encoding` as @fastify/compress matches it, exactly:
+ * content codings are case-insensitive (RFC 9110 §8.4.1) and `x-gzip` is
+ * gzip, so `GZIP` and `x-gzip` bodies were refused with a 415.
+ */
+export function normalizedContentEncoding(header: string): string {
+  const coding = header.trim().toLowerCase();
+  return coding === 'x-gzip' ? 'gzip' : coding;
+}

@@ -31,7 +31,7 @@ import { ProblemFilter } from './problem.filter.js';
 import { RouteMethods } from './route-methods.js';
 import { requestIdFrom } from './request-id.js';
 import { addSecurityHeaders } from './security-headers.js';
-import { ANSWER_ENCODINGS, spellOutWildcard } from './accept-encoding.js';
+import { ANSWER_ENCODINGS, normalizedContentEncoding, spellOutWildcard } from './accept-encoding.js';
 import { BootstrapChatterAsDebug } from './bootstrap-chatter.js';
 import { traceRequests } from './request-span.hook.js';
 
@@ -188,10 +188,14 @@ export async function createBffApp(
       answerEarly(request, reply, 'bad-request', fieldsProblem);
       return;
     }
-    // Before the compression plugin reads it, in its onSend.
+    // Before the compression plugin reads them: the body's coding as it parses the body, the accepted ones in onSend.
     const accepted = request.headers['accept-encoding'];
     if (accepted !== undefined && accepted.includes('*')) {
       request.headers['accept-encoding'] = spellOutWildcard(accepted, ANSWER_ENCODINGS);
+    }
+    const bodyCoding = request.headers['content-encoding'];
+    if (bodyCoding !== undefined) {
+      request.headers['content-encoding'] = normalizedContentEncoding(bodyCoding);
     }
     request.context = new HttpRequestContext(
       request.id,
