@@ -85,6 +85,23 @@ describe('the metrics a BFF exposes', () => {
     }
   });
 
+  it('counts the requests the router refuses (a URL it cannot decode, a path segment too long) as unmatched', async () => {
+    const before = await scrape(stack.mobileUrl);
+
+    expect((await fetch(`${stack.mobileUrl}/mobile/orders/%E0%A4%A`, { headers: bearer('u1') })).status).toBe(
+      400,
+    );
+    expect(
+      (await fetch(`${stack.mobileUrl}/mobile/orders/${'o'.repeat(300)}`, { headers: bearer('u1') })).status,
+    ).toBe(414);
+
+    const after = await scrape(stack.mobileUrl);
+    for (const status of ['400', '414']) {
+      const labels = { route: 'unmatched', method: 'GET', status_code: status };
+      expect(total(after, DURATION, labels) - total(before, DURATION, labels)).toBe(1);
+    }
+  });
+
   it('labels a request with the route pattern it matched, never its ids, and leaves scrapes uncounted', async () => {
     const body = await readProfile(await profile(stack, 'metrics-routes'));
     const orderId = body.recentOrders[0].id;

@@ -61,7 +61,11 @@ export interface AppAbout {
 }
 
 /** One Fastify instance tuned for a gateway: bounded bodies and slow clients, quick shutdown. */
-function gatewayAdapter(config: AppConfig, logger: PinoLogger): FastifyAdapter {
+function gatewayAdapter(
+  config: AppConfig,
+  logger: PinoLogger,
+  routerRefused: (request: FastifyRequest, status: number) => void,
+): FastifyAdapter {
   const tls = config.http.tls;
   const limits = connectionLimits(config.http);
   return new FastifyAdapter({
@@ -82,7 +86,7 @@ function gatewayAdapter(config: AppConfig, logger: PinoLogger): FastifyAdapter {
     routerOptions: { maxParamLength: 256 },
     // Requests refused before routing leave as problem+json too, like every other error.
     clientErrorHandler: answerParserErrors(logParserRefusal(logger)),
-    frameworkErrors: answerRouterErrors(logRouterRefusal(logger)),
+    frameworkErrors: answerRouterErrors(routerRefused),
     return503OnClosing: true,
     // Keep-alive sockets of clients would otherwise hold close() open until they time out.
     forceCloseConnections: true,
@@ -160,12 +164,23 @@ export async function createBffApp(
     module: class BffRootModule {},
     imports: [rootModule, nestLoggingModule(logger)],
   };
-  const app = await NestFactory.create<NestFastifyApplication>(root, gatewayAdapter(config, logger), {
-    logger: BOOTSTRAP_LOG_LEVELS,
-    abortOnError: false,
-    // Fastify's own JSON parser alone: Nest would add a form parser, which no route of this JSON API wants.
-    bodyParser: false,
-  });
+  // The router's refusals are answered outside every hook: logged here, and counted once the metrics exist.
+  const logRefusal = logRouterRefusal(logger);
+  let countRefusal: ((request: FastifyRequest, status: number) => void) | undefined;
+  const routerRefused = (request: FastifyRequest, status: number): void => {
+    logRefusal(request, status);
+    countRefusal?.(request, status);
+  };
+  const app = await NestFactory.create<NestFastifyApplication>(
+    root,
+    gatewayAdapter(config, logger, routerRefused),
+    {
+      logger: BOOTSTRAP_LOG_LEVELS,
+      abortOnError: false,
+      // Fastify's own JSON parser alone: Nest would add a form parser, which no route of this JSON API wants.
+      bodyParser: false,
+    },
+  );
   const fastify = app.getHttpAdapter().getInstance();
   fastify.server.on('connect', refuseTunnel);
   /*
@@ -180,7 +195,7 @@ export async function createBffApp(
   writeAtTurnEnd(fastify);
   releaseMemoryWhenIdle(fastify);
   logAccess(fastify, logger);
-  recordHttpMetrics(app);
+  countRefusal = recordHttpMetrics(app);
   fastify.decorateRequest('context');
   fastify.addHook('onRequest', (request, reply, done) => {
     const fieldsProblem = headerFieldsProblem(request.raw);

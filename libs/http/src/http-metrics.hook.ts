@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import { METRICS_PATH, Metrics, requestContextOf } from '@app/observability';
 
 /** The label of a request that matched no route: a scan of random paths must not mint a series per path. */
@@ -22,12 +23,15 @@ function metricsOf(app: NestFastifyApplication): Metrics | undefined {
  * Times every answer in `http_request_duration_seconds`, in `onResponse`, so
  * answers given before a route's handler runs (a 401, a 429, a preflight, a
  * 404) are counted too. Scrapes of `/metrics` are left out: they would
- * measure the scraper.
+ * measure the scraper. Returns how to count what the router refuses (a URL
+ * it cannot decode), which Fastify answers outside every hook.
  */
-export function recordHttpMetrics(app: NestFastifyApplication): void {
+export function recordHttpMetrics(
+  app: NestFastifyApplication,
+): ((request: FastifyRequest, status: number) => void) | undefined {
   const metrics = metricsOf(app);
   if (metrics === undefined) {
-    return;
+    return undefined;
   }
   app
     .getHttpAdapter()
@@ -40,4 +44,5 @@ export function recordHttpMetrics(app: NestFastifyApplication): void {
       }
       done();
     });
+  return (request, status) => metrics.recordHttpRequest(UNMATCHED_ROUTE, request.method, status, 0);
 }
