@@ -72,6 +72,16 @@ describe('CORS for the origins in CORS_ORIGINS', () => {
     expect(response.headers.get('www-authenticate')).toBeNull();
   });
 
+  it('lets the page read a problem the router answered for a URL it cannot decode, and its request id', async () => {
+    const response = await fetch(`${stack.webUrl}/web/orders/%E0%A4%A`, { headers: { origin: APP_ORIGIN } });
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(tokensOf(response, 'access-control-expose-headers')).toContain('x-request-id');
+    expect(tokensOf(response, 'vary')).toContain('origin');
+  });
+
   it('answers every preflight, however many, because preflights are not counted against the rate limit', async () => {
     const answers = await Promise.all(
       Array.from({ length: 10 }, () => preflight(`${stack.webUrl}/web/dashboard`, APP_ORIGIN)),

@@ -135,7 +135,7 @@ describe('the access lines of requests the router refuses', () => {
     const logger = pino({ level: 'info', base: {} }, stream);
     const fastify = Fastify({
       routerOptions: { maxParamLength: 16 },
-      frameworkErrors: answerRouterErrors(logRouterRefusal(logger)),
+      frameworkErrors: answerRouterErrors(logRouterRefusal(logger), () => ({})),
     });
     logAccess(fastify, logger);
     fastify.get('/orders/:id', async () => ({ ok: true }));

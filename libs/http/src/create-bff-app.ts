@@ -32,6 +32,7 @@ import { RouteMethods } from './route-methods.js';
 import { requestIdFrom } from './request-id.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { ANSWER_ENCODINGS, normalizedContentEncoding, spellOutWildcard } from './accept-encoding.js';
+import { corsAnswerHeaders, CORS_EXPOSED_HEADERS } from './cors-answer-headers.js';
 import { BootstrapChatterAsDebug } from './bootstrap-chatter.js';
 import { traceRequests } from './request-span.hook.js';
 
@@ -86,7 +87,9 @@ function gatewayAdapter(
     routerOptions: { maxParamLength: 256 },
     // Requests refused before routing leave as problem+json too, like every other error.
     clientErrorHandler: answerParserErrors(logParserRefusal(logger)),
-    frameworkErrors: answerRouterErrors(routerRefused),
+    frameworkErrors: answerRouterErrors(routerRefused, (request) =>
+      corsAnswerHeaders(header(request, 'origin'), config.http.corsOrigins),
+    ),
     return503OnClosing: true,
     // Keep-alive sockets of clients would otherwise hold close() open until they time out.
     forceCloseConnections: true,
@@ -103,21 +106,6 @@ const CORS_REQUEST_HEADERS = [
   // The README's way to skip the cache: a page must be able to send it.
   'Cache-Control',
   API_VERSION_HEADER,
-];
-
-/** Response headers a page's script may read; CORS hides every header beyond a short safelist unless named here. */
-const CORS_EXPOSED_HEADERS = [
-  'X-Request-Id',
-  'X-Response-Complete',
-  'ETag',
-  'Retry-After',
-  'RateLimit-Limit',
-  'RateLimit-Remaining',
-  'RateLimit-Reset',
-  'RateLimit-Policy',
-  'WWW-Authenticate',
-  'Age',
-  'X-Cache',
 ];
 
 /**

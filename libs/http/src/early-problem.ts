@@ -146,14 +146,16 @@ const ROUTER_REFUSAL_HEADERS = apiHeaders();
  * here rather than in Nest's adapter, whose version sends the error through
  * Fastify's default handler (plain JSON, no request id). Fastify answers
  * them outside every route, so no hook of the app's runs: the security
- * headers are set here, and `refused` writes the access line.
+ * headers and the CORS ones are set here, and `refused` writes the access
+ * line and counts the answer.
  */
 export function answerRouterErrors(
   refused: (request: FastifyRequest, status: number) => void,
+  corsHeaders: (request: FastifyRequest) => Record<string, string>,
 ): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
   return (error, request, reply) => {
     const described = describeError(error);
-    void reply.headers(ROUTER_REFUSAL_HEADERS);
+    void reply.headers(ROUTER_REFUSAL_HEADERS).headers(corsHeaders(request));
     answerEarly(request, reply, described.kind, described.detail);
     refused(request, reply.statusCode);
   };
