@@ -1,5 +1,6 @@
 import { FakeUpstream } from './support/fake-upstream.js';
 import { demoUserAnswer } from './support/mobile-profile.fixture.js';
+import { redisEnv, sharedRedisUrl } from './support/redis.js';
 import { startStack, type Stack } from './support/stack.js';
 import { bearer } from './support/tokens.js';
 
@@ -112,3 +113,28 @@ describe('health of upstreams that are not the demo services', () => {
     expect(health.pausedForMs).toBeGreaterThan(10_000);
   });
 });
+
+describe.skipIf(sharedRedisUrl === undefined)(
+  'health over a REDIS_URL naming a database Redis does not have',
+  () => {
+    let stack: Stack;
+
+    beforeAll(async () => {
+      const url = new URL(sharedRedisUrl as string);
+      url.pathname = '/9999';
+      stack = await startStack({ ...redisEnv(url.toString()), CACHE_ENABLED: 'true' });
+    });
+    afterAll(() => stack.close());
+
+    it('reports Redis down and says why: the configuration, not an outage to wait out', async () => {
+      const response = await fetch(`${stack.mobileUrl}/health`);
+
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { details: { redis: Record<string, unknown> } };
+      expect(body.details.redis).toMatchObject({
+        status: 'down',
+        reason: 'REDIS_URL names a database this Redis does not have',
+      });
+    });
+  },
+);

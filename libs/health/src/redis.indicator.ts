@@ -24,6 +24,12 @@ export class RedisHealthIndicator {
     // Asked, not inferred from the connection: an open connection to a stalled Redis looks ready.
     return this.redis.isUp && (await this.redis.answers())
       ? session.up({ mode: 'shared' })
-      : session.down({ mode: 'shared', connection: client.status });
+      : session.down({
+          mode: 'shared',
+          connection: client.status,
+          ...(this.redis.refusedDatabase
+            ? { reason: 'REDIS_URL names a database this Redis does not have' }
+            : {}),
+        });
   }
 }

@@ -50,6 +50,7 @@ describe.skipIf(url === undefined)('RedisConnection to a database Redis does not
       await connection.onModuleInit();
 
       expect(connection.isUp).toBe(false);
+      expect(connection.refusedDatabase).toBe(true);
       expect(await connection.answers()).toBe(false);
       expect(await connection.run((redis) => redis.set(`${prefix}stray`, '1'))).toBeUndefined();
       expect(await admin.exists(`${prefix}stray`)).toBe(0);

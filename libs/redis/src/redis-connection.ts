@@ -159,6 +159,11 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     this.recoveryListeners.push(listener);
   }
 
+  /** Whether Redis refused the database REDIS_URL names: a configuration to fix, not an outage to wait out. */
+  get refusedDatabase(): boolean {
+    return this.wrongDatabase;
+  }
+
   get keyPrefix(): string {
     return this.config.redisKeyPrefix;
   }
