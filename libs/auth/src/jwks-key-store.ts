@@ -17,6 +17,8 @@ type JwksAlgorithm = JwksKeyConfig['algorithms'][number];
  */
 const NO_KEYS_RETRY_AFTER_S = 5;
 
+const WARN_EVERY_MS = 60_000;
+
 /** A whole fetch, body included; a request waiting for an unknown kid waits at most this long. */
 const FETCH_TIMEOUT_MS = 2_000;
 
@@ -63,6 +65,7 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
   private lastUnknownKidRefreshAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private lastWarnedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly config: JwksKeyConfig) {
     this.client = new JwksClient({
@@ -164,15 +167,25 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
     try {
       const loaded = this.usableKeys(await this.client.getSigningKeys());
       if (loaded.size === 0) {
-        this.logger.warn(
-          `JWKS lists no RS256 or ES256 key with a kid; keeping ${this.keys.size} cached keys`,
-        );
+        this.warn(`JWKS lists no RS256 or ES256 key with a kid; keeping ${this.keys.size} cached keys`);
         return;
       }
       this.keys = loaded;
+      this.lastWarnedAt = Number.NEGATIVE_INFINITY;
       this.logger.debug(`Loaded ${loaded.size} JWKS signing keys`);
     } catch (error) {
-      this.logger.warn(`JWKS refresh failed (${messageOf(error)}); keeping ${this.keys.size} cached keys`);
+      this.warn(`JWKS refresh failed (${messageOf(error)}); keeping ${this.keys.size} cached keys`);
+    }
+  }
+
+  /** A warning, then at most one a minute while the endpoint keeps failing: the retries every few seconds repeat it. */
+  private warn(message: string): void {
+    const now = Date.now();
+    if (now - this.lastWarnedAt >= WARN_EVERY_MS) {
+      this.lastWarnedAt = now;
+      this.logger.warn(message);
+    } else {
+      this.logger.debug(message);
     }
   }
 
