@@ -403,11 +403,9 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * would otherwise be written upstream a second time).
    */
   keepHere<T>(key: string, value: T, ttlMs: number): Promise<CacheEntry<T>> {
-    const written = this.write(key, value, ttlMs, undefined, undefined);
-    if (this.layers.shared !== undefined) {
-      this.layers.writeMemory(key, written.entry, retentionMs(ttlMs, this.settings));
-    }
-    return landed(written);
+    return landed(
+      this.write(key, value, ttlMs, undefined, undefined, retentionMs(ttlMs, this.settings), true),
+    );
   }
 
   /**
@@ -418,8 +416,9 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * back from Redis ({@link adoptShared}): under a stream of new users most
    * entries a miss writes are never read here again, and filing each in the
    * LRU until it was pushed out cost 7-8% of a Redis miss's CPU in two runs
-   * of three (bench/RESULTS.md, the thirty-third session). `shared` is the
-   * Redis write, for whoever must wait on it.
+   * of three (bench/RESULTS.md, the thirty-third session); `inMemoryToo`
+   * files it here as well (see {@link keepHere}). `shared` is the Redis
+   * write, for whoever must wait on it.
    */
   private write<T>(
     key: string,
@@ -428,10 +427,11 @@ export class ResourceCache implements BeforeApplicationShutdown {
     owner: string | undefined,
     lock: HeldLock | undefined,
     keepMs: number = retentionMs(ttlMs, this.settings),
+    inMemoryToo = false,
   ): { entry: CacheEntry<T>; shared: Promise<void> | undefined } {
     const now = Date.now();
     const entry: CacheEntry<T> = { value, storedAt: now, freshUntil: now + ttlMs };
-    if (this.layers.shared === undefined || this.layers.holdsInMemory(key)) {
+    if (this.layers.shared === undefined || inMemoryToo || this.layers.holdsInMemory(key)) {
       this.layers.writeMemory(key, entry, keepMs, owner);
     }
     return {
