@@ -69,12 +69,9 @@ export function nestLoggingModule(logger: Logger): DynamicModule {
 }
 
 /** What the access line says of a request, whatever became of it. */
-function accessLine(
-  request: FastifyRequest,
-  path: string,
-  status: number,
-  ms: number,
-): Record<string, unknown> {
+function accessLine(request: FastifyRequest, status: number, ms: number): Record<string, unknown> {
+  // The path alone: a query may carry what a client should not have put in a URL (a token).
+  const path = request.url.split('?', 1)[0];
   return {
     requestId: request.id,
     caller: request.context?.callerId,
@@ -98,9 +95,8 @@ function accessLine(
 export function logAccess(fastify: FastifyInstance, logger: Logger): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     if (!isPoll(request)) {
-      const path = request.url.split('?', 1)[0];
       const status = reply.statusCode;
-      const line = accessLine(request, path, status, Math.round(reply.elapsedTime));
+      const line = accessLine(request, status, Math.round(reply.elapsedTime));
       if (status >= 500) {
         logger.error(line, 'request failed');
       } else if (status >= 400) {
@@ -128,15 +124,14 @@ export function logAbandoned(
     if (isPoll(request)) {
       return;
     }
-    const path = request.url.split('?', 1)[0];
     const ms = Math.round(elapsedMs);
     if (refusedWith === undefined) {
       logger.info(
-        accessLine(request, path, PROBLEM_CATALOGUE['client-closed'].status, ms),
+        accessLine(request, PROBLEM_CATALOGUE['client-closed'].status, ms),
         'client closed the connection before the answer',
       );
     } else {
-      logger.warn(accessLine(request, path, refusedWith, ms), 'request refused');
+      logger.warn(accessLine(request, refusedWith, ms), 'request refused');
     }
   };
 }
@@ -144,7 +139,7 @@ export function logAbandoned(
 /** The access line of a request the router refused (a URL it cannot decode): Fastify runs no hook for it. */
 export function logRouterRefusal(logger: Logger): (request: FastifyRequest, status: number) => void {
   return (request, status) => {
-    logger.warn(accessLine(request, request.url.split('?', 1)[0], status, 0), 'request refused');
+    logger.warn(accessLine(request, status, 0), 'request refused');
   };
 }
 
