@@ -86,10 +86,9 @@ describe('two user service instances, one refusing connections, and no retry bud
   let stack: Stack;
 
   beforeAll(async () => {
-    // A port that was just listening and is closed now: every connection to it is refused.
-    const gone = await FakeUpstream.start();
-    const refusing = gone.url;
-    await gone.close();
+    // Nothing listens on port 1: every connection to it is refused. (A port freed a moment ago could be bound
+    // again by another suite's server before the burst, which then answered half of it.)
+    const refusing = 'http://127.0.0.1:1';
     healthy = await FakeUpstream.start();
     healthy.respond(demoUserAnswer);
     stack = await startStack({
