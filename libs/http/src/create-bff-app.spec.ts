@@ -79,6 +79,17 @@ describe(createBffApp.name, () => {
     await problemOf(await fetch(`${base}/probe/echo/more`, { method: 'POST' }), 404);
   });
 
+  it('answers a body sent to a route that does not exist with a 404 or 405, not a complaint about the body', async () => {
+    const post = (path: string, body: string, contentType = 'application/json'): Promise<Response> =>
+      fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    await problemOf(await post('/probe/nothing', '{"unterminated": '), 404);
+    await problemOf(await post('/probe/nothing', 'x=1', 'application/x-www-form-urlencoded'), 404);
+    await problemOf(await post('/probe/nothing', JSON.stringify({ padding: 'x'.repeat(2048) })), 404);
+    const elsewhere = await post('/probe/context', '{"unterminated": ');
+    await problemOf(elsewhere, 405);
+    expect(elsewhere.headers.get('allow')).toBe('GET, HEAD');
+  });
+
   it('answers an unknown route with a 404 problem naming the path', async () => {
     const body = await problemOf(await fetch(`${base}/no/such/route?token=secret`), 404);
     expect(body.instance).toBe('/no/such/route');

@@ -1,11 +1,26 @@
-import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { PROBLEM_CATALOGUE, PROBLEM_CONTENT_TYPE, ProblemError, toProblemDocument } from '@app/problem';
+import { Catch, Logger, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  PROBLEM_CATALOGUE,
+  PROBLEM_CONTENT_TYPE,
+  ProblemError,
+  toProblemDocument,
+  type ProblemKind,
+} from '@app/problem';
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { isPoll } from './access-log.js';
 import { describeError, type ErrorDescription } from './describe-error.js';
 import type { RouteMethods } from './route-methods.js';
 
 const MAX_INSTANCE_LENGTH = 512;
+
+/** What reading a request's body can be refused with. */
+const BODY_REFUSALS: ReadonlySet<ProblemKind> = new Set([
+  'bad-request',
+  'payload-too-large',
+  'unsupported-media-type',
+]);
+
+const ROUTE_NOT_FOUND = describeError(new NotFoundException());
 
 /** The path the problem happened at, without the query (it may carry things the client would not want echoed). */
 export function instanceOf(url: string): string {
@@ -29,9 +44,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const found = describeError(exception);
-    const described =
-      found.kind === 'not-found' ? (this.routedElsewhere(exception, request) ?? found) : found;
+    const described = this.answerFor(exception, request);
     const status = PROBLEM_CATALOGUE[described.kind].status;
 
     // The request id as a field of its own, as in the access line: a search by id finds both.
@@ -75,6 +88,18 @@ export class ProblemFilter implements ExceptionFilter {
       .status(document.status)
       .headers({ ...described.headers, 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' })
       .send(JSON.stringify(document));
+  }
+
+  private answerFor(exception: unknown, request: FastifyRequest): ErrorDescription {
+    const found = describeError(exception);
+    if (found.kind === 'not-found') {
+      return this.routedElsewhere(exception, request) ?? found;
+    }
+    // Fastify reads a body before its 404 handler runs: a route that does not exist is the answer, not how its body was sent.
+    if (request.is404 && BODY_REFUSALS.has(found.kind)) {
+      return this.routedElsewhere(exception, request) ?? ROUTE_NOT_FOUND;
+    }
+    return found;
   }
 
   /**
