@@ -167,6 +167,28 @@ function parseInstance(entry: string): { url: string; weight: number } | undefin
   return isHttpUrl(url) && !url.includes(';') && weight >= 1 ? { url, weight } : undefined;
 }
 
+/**
+ * What is wrong with a list of well-formed instance URLs. Credentials in
+ * one would be dropped: calls go to the URL's origin and path, and the
+ * admin API lists instances by URL. One instance named twice is a typo or
+ * a weight written the long way; with it, round robin, outlier ejection and
+ * /health would count it as two.
+ */
+function instanceListProblem(urls: readonly URL[]): string | undefined {
+  if (urls.some((url) => url.username !== '' || url.password !== '')) {
+    return 'must not carry credentials (user:password@): the gateway does not send them to a service';
+  }
+  const seen = new Set<string>();
+  for (const url of urls) {
+    const name = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    if (seen.has(name)) {
+      return `names the instance ${name} twice: give it a ;weight=N instead`;
+    }
+    seen.add(name);
+  }
+  return undefined;
+}
+
 const instanceUrls = (fallback: string) =>
   z
     .string()
@@ -182,7 +204,13 @@ const instanceUrls = (fallback: string) =>
       error:
         'must be a comma-separated list of http(s) base URLs without query or fragment, each optionally followed by ;weight=N (1 to 999)',
     })
-    .transform((entries) => entries.map((entry) => parseInstance(entry) as { url: string; weight: number }));
+    .transform((entries) => entries.map((entry) => parseInstance(entry) as { url: string; weight: number }))
+    .superRefine((instances, context) => {
+      const problem = instanceListProblem(instances.map(({ url }) => new URL(url)));
+      if (problem !== undefined) {
+        context.addIssue({ code: 'custom', message: problem });
+      }
+    });
 
 const commaList = z
   .string()

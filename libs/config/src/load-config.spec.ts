@@ -95,6 +95,22 @@ describe(loadConfig.name, () => {
     );
   });
 
+  it('refuses an instance URL with credentials, which would be dropped, and names it without the password', () => {
+    const [problem] = problemsOf({ ORDER_SERVICE_URL: 'http://svc:s3cret@orders-1:8080' });
+    expect(problem).toMatch(/^ORDER_SERVICE_URL: must not carry credentials/);
+    expect(problem).not.toContain('s3cret');
+  });
+
+  it('refuses an instance listed twice, which round robin and health would count as two', () => {
+    expect(problemsOf({ USER_SERVICE_URL: 'http://users-1:8080, http://USERS-1:8080/' })).toEqual([
+      'USER_SERVICE_URL: names the instance http://users-1:8080 twice: give it a ;weight=N instead',
+    ]);
+    expect(
+      loadConfig({ USER_SERVICE_URL: 'http://users-1:8080/a, http://users-1:8080/b' }).services.user
+        .instances,
+    ).toHaveLength(2);
+  });
+
   it('reads a weight written with spaces, and refuses one it cannot read rather than make it part of the path', () => {
     expect(
       loadConfig({ USER_SERVICE_URL: 'http://users-1:8080/ ; weight = 3' }).services.user.instances,
