@@ -1,3 +1,4 @@
+import type { FaultKnobs } from '@app/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEMO_MISSING_USER } from '../apps/demo-services/src/demo-data.js';
 import type { MobileProfile } from '../apps/mobile-bff/src/profile/mobile-profile.js';
@@ -153,29 +154,38 @@ describe('the call that opens a breaker', () => {
   const cooldownS = 30;
   let stack: Stack;
 
-  beforeAll(async () => {
+  // A stack per test: each starts with a closed breaker.
+  beforeEach(async () => {
     stack = await startStack({
       UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '3',
       USER_SERVICE_BREAKER_COOLDOWN_MS: String(cooldownS * 1000),
+      USER_SERVICE_TIMEOUT_MS: '200',
     });
   });
-  afterAll(() => stack.close());
+  afterEach(() => stack.close());
 
-  it('tells its client how long the cool-down lasts, as it tells those refused after it', async () => {
-    stack.demo.faults.user.set({ down: true });
-    const answers: Response[] = [];
-    for (let call = 0; call < 3; call += 1) {
-      answers.push(await profileOf(stack, 'u1'));
-    }
-    for (const answer of answers) {
-      await expectProblem(answer, 503);
-    }
-    // The first two failed with the breaker still closed: nothing says when the service will be back.
-    expect(answers.slice(0, 2).map((answer) => answer.headers.get('retry-after'))).toEqual([null, null]);
-    const opening = Number(answers[2].headers.get('retry-after'));
-    expect(opening).toBeGreaterThanOrEqual(cooldownS - 5);
-    expect(opening).toBeLessThanOrEqual(cooldownS);
-  });
+  it.each<[string, Partial<FaultKnobs>, number]>([
+    ['refuses connections', { down: true }, 503],
+    ['answers 500', { errorRate: 1 }, 502],
+    ['does not answer in time', { latencyMs: 1_000 }, 504],
+  ])(
+    'tells its client how long the cool-down lasts, as it tells those refused after it, when the service %s',
+    async (_failure, faults, status) => {
+      stack.demo.faults.user.set(faults);
+      const answers: Response[] = [];
+      for (let call = 0; call < 3; call += 1) {
+        answers.push(await profileOf(stack, 'u1'));
+      }
+      for (const answer of answers) {
+        await expectProblem(answer, status);
+      }
+      // The first two failed with the breaker still closed: nothing says when the service will be back.
+      expect(answers.slice(0, 2).map((answer) => answer.headers.get('retry-after'))).toEqual([null, null]);
+      const opening = Number(answers[2].headers.get('retry-after'));
+      expect(opening).toBeGreaterThanOrEqual(cooldownS - 5);
+      expect(opening).toBeLessThanOrEqual(cooldownS);
+    },
+  );
 });
 
 describe('the user service breaker and answers in the 4xx range', () => {

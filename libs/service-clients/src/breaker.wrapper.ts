@@ -11,7 +11,13 @@ import {
 import { AdaptiveBreaker } from './adaptive-breaker.js';
 import type { OutageSignal } from './outage-signal.js';
 import type { ServicePause } from './service-pause.js';
-import { UpstreamError, UpstreamUnavailableError } from './upstream.error.js';
+import {
+  UpstreamBadResponseError,
+  UpstreamError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+  type FailureTraits,
+} from './upstream.error.js';
 import type { UpstreamWrapper } from './upstream-call.js';
 
 /*
@@ -85,17 +91,24 @@ function cooldownLeft(policy: CircuitBreakerPolicy, cooldownMs: number): () => n
   return () => Math.max(1, Math.ceil((endsAt - Date.now()) / 1000));
 }
 
-/** `failure`, which opened the breaker, with the `Retry-After` of the cool-down it started. */
-function breakerOpenedBy(
-  failure: UpstreamUnavailableError,
-  retryAfterSeconds: number,
-): UpstreamUnavailableError {
-  const opened = new UpstreamUnavailableError(failure.service, {
+/**
+ * `failure`, which opened the breaker, as the same kind of failure (a 502,
+ * 503 or 504 to the client) with the `Retry-After` of the cool-down it
+ * started.
+ */
+function breakerOpenedBy(failure: UpstreamError, retryAfterSeconds: number): UpstreamError {
+  const traits: FailureTraits = {
     status: failure.upstreamStatus,
     connection: failure.connectionFailed,
     retryAfterSeconds,
     cause: failure,
-  });
+  };
+  const opened =
+    failure instanceof UpstreamTimeoutError
+      ? new UpstreamTimeoutError(failure.service, traits)
+      : failure instanceof UpstreamBadResponseError
+        ? new UpstreamBadResponseError(failure.service, traits)
+        : new UpstreamUnavailableError(failure.service, traits);
   opened.instance = failure.instance;
   return opened;
 }
@@ -141,7 +154,8 @@ export function withBreaker(
         });
       }
       if (
-        error instanceof UpstreamUnavailableError &&
+        error instanceof UpstreamError &&
+        error.breakerFailure &&
         error.retryAfterSeconds === undefined &&
         policy.state === CircuitState.Open
       ) {
