@@ -89,3 +89,27 @@ describe('an address that keeps failing to authenticate', () => {
     ).toBe(200);
   });
 });
+
+describe('an address whose tokens lapse or that has not signed in yet', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_MS: '60000' });
+  });
+  afterAll(() => stack.close());
+
+  it('is not held back: an expired token, no token or the wrong audience is no guess at credentials', async () => {
+    const url = `${stack.mobileUrl}/mobile/profile`;
+    const expired = `Bearer ${mintToken({ sub: 'u1', expiresInSeconds: -60 })}`;
+    const elsewhere = `Bearer ${mintToken({ sub: 'u1', audience: 'another-api' })}`;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await expectProblem(await fetch(url, { headers: { authorization: expired } }), 401);
+      await expectProblem(await fetch(url), 401);
+      await expectProblem(await fetch(url, { headers: { authorization: 'Basic dTE6cGFzcw==' } }), 401);
+      await expectProblem(await fetch(url, { headers: { authorization: elsewhere } }), 401);
+    }
+
+    const refreshed = await fetch(url, { headers: { authorization: `Bearer ${mintToken({ sub: 'u1' })}` } });
+    expect(refreshed.status).toBe(200);
+  });
+});

@@ -1,11 +1,41 @@
 import { ProblemError } from '@app/problem';
 import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
+import type { InvalidTokenReason } from './invalid-token.error.js';
+import type { InvalidApiKeyReason } from './unauthorized-problem.js';
 
 export interface FailedAttemptsLimit {
   /** Failures an address may make in a window before it is held back; 0 counts none. */
   limit: number;
   windowMs: number;
+}
+
+/*
+ * The refusals counted against an address: those that look like someone
+ * trying credentials (a forged or mangled token, a key that matches no
+ * consumer). A token that has lapsed, was issued for another audience or
+ * by another issuer, or is not there at all is what an app resuming or a
+ * visitor not signed in yet sends: counted, one carrier NAT's routine
+ * expiries would hold back every token refreshed behind it. Claims are
+ * checked only once the signature holds, so none of those is a guess.
+ */
+const TOKEN_GUESSES: ReadonlySet<InvalidTokenReason> = new Set([
+  'too-large',
+  'malformed',
+  'bad-signature',
+  'algorithm-not-allowed',
+  'invalid',
+]);
+const KEY_GUESSES: ReadonlySet<InvalidApiKeyReason> = new Set(['unknown', 'too-large']);
+
+/** Whether a refused token counts as a failed attempt. */
+export function tokenRefusalCounts(reason: InvalidTokenReason): boolean {
+  return TOKEN_GUESSES.has(reason);
+}
+
+/** Whether a refused API key counts as a failed attempt. */
+export function keyRefusalCounts(reason: InvalidApiKeyReason): boolean {
+  return KEY_GUESSES.has(reason);
 }
 
 /** Addresses tracked at once; past it the least recently failing are forgotten first. */

@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Observable } from 'rxjs';
 import { callerFromConsumer, isCaller, type Caller } from './caller.js';
 import { consumerRefused, USERS_ONLY } from './current-user.decorator.js';
-import { FailedAttempts } from './failed-attempts.js';
+import { FailedAttempts, keyRefusalCounts, tokenRefusalCounts } from './failed-attempts.js';
 import { BEARER_PREFIX, JwtStrategy } from './jwt.strategy.js';
 import { matchApiKey } from './match-api-key.js';
 import { PUBLIC_ROUTE } from './public.decorator.js';
@@ -92,12 +92,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       throw this.failures.problem(heldBackMs);
     }
     if (request.headers[API_KEY_HEADER] !== undefined) {
-      try {
-        request.user = this.consumerFor(request.headers, request.id);
-      } catch (error) {
-        this.failures.record(request.ip);
-        throw error;
-      }
+      request.user = this.consumerFor(request);
       noteCaller(request, request.user);
       if (this.servesUsersOnly(context)) {
         throw consumerRefused();
@@ -156,13 +151,13 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       // Not a token problem but a fault of ours: let the global filter answer 500 and log it.
       throw error;
     }
+    const refused = reason ?? 'invalid';
     const credentials = context.switchToHttp().getRequest<BearerCredentials>();
-    this.failures.record(credentials.ip);
-    this.logger.debug({
-      requestId: credentials.requestId,
-      msg: `Access token refused: ${reason ?? 'invalid'}`,
-    });
-    throw unauthorizedProblem(reason ?? 'invalid');
+    if (tokenRefusalCounts(refused)) {
+      this.failures.record(credentials.ip);
+    }
+    this.logger.debug({ requestId: credentials.requestId, msg: `Access token refused: ${refused}` });
+    throw unauthorizedProblem(refused);
   }
 
   /**
@@ -173,29 +168,32 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
    * request with the consumer's roles (and the consumer's name as the user
    * id), while letting the token win would hide a key that may be wrong.
    */
-  private consumerFor(headers: IncomingHttpHeaders, requestId: string): Caller {
-    const presented = headers[API_KEY_HEADER];
-    const authorization = headers.authorization;
+  private consumerFor(request: AuthenticatedRequest): Caller {
+    const presented = request.headers[API_KEY_HEADER];
+    const authorization = request.headers.authorization;
     if (authorization !== undefined && BEARER_PREFIX.test(authorization)) {
-      this.refuse('with-bearer-token', requestId);
+      this.refuse('with-bearer-token', request);
     }
     // A repeated header arrives as a list (or joined by commas, which no configured key matches).
     if (typeof presented !== 'string') {
-      this.refuse('unknown', requestId);
+      this.refuse('unknown', request);
     }
     if (presented.length > MAX_API_KEY_LENGTH) {
-      this.refuse('too-large', requestId);
+      this.refuse('too-large', request);
     }
     const consumer = matchApiKey(presented, this.consumers);
     if (consumer === undefined) {
-      this.refuse('unknown', requestId);
+      this.refuse('unknown', request);
     }
     return callerFromConsumer(consumer);
   }
 
   /** Logs the reason, never the key: a key in a log is a key anyone with log access can use. */
-  private refuse(reason: InvalidApiKeyReason, requestId: string): never {
-    this.logger.debug({ requestId, msg: `API key refused: ${reason}` });
+  private refuse(reason: InvalidApiKeyReason, request: AuthenticatedRequest): never {
+    if (keyRefusalCounts(reason)) {
+      this.failures.record(request.ip);
+    }
+    this.logger.debug({ requestId: request.id, msg: `API key refused: ${reason}` });
     throw invalidApiKeyProblem(reason);
   }
 }
