@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { FakeUpstream } from './support/fake-upstream.js';
 import { demoPreferences } from '../apps/demo-services/src/demo-data.js';
@@ -172,5 +173,76 @@ describe('PATCH /web/preferences the preference service refuses as a conflict', 
     const problem = await expectProblem(response, 409);
     expect(problem.type).toBe('https://bff-gateway.dev/problems/conflict');
     expect(JSON.stringify(problem)).not.toContain('shard');
+  });
+});
+
+describe('reads of /web/preferences racing a change', () => {
+  let stack: Stack;
+  let preferences: FakeUpstream;
+  /** Each user's theme as the fake preference service holds it: every user starts light, and a change makes it dark. */
+  const themes = new Map<string, string>();
+
+  beforeAll(async () => {
+    preferences = await FakeUpstream.start();
+    preferences.respond((request) => {
+      const userId = decodeURIComponent((request.url ?? '').replace(/^\/preferences\//, ''));
+      if (request.method === 'PATCH') {
+        themes.set(userId, 'dark');
+        return { kind: 'json', body: { ...demoPreferences(userId), theme: 'dark' } };
+      }
+      // A read sees the data as it is when the request arrives, and answers a moment later.
+      return {
+        kind: 'json',
+        body: { ...demoPreferences(userId), theme: themes.get(userId) ?? 'light' },
+        delayMs: 400,
+      };
+    });
+    stack = await startStack({
+      CACHE_ENABLED: 'true',
+      PREFERENCE_SERVICE_URL: preferences.url,
+      PREFERENCE_SERVICE_CACHE_TTL_S: '1',
+      CACHE_STALE_WHILE_REVALIDATE_S: '60',
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await preferences.close();
+  });
+
+  const read = async (userId: string): Promise<string> =>
+    (
+      (await (await fetch(`${stack.webUrl}/web/preferences`, { headers: bearer(userId) })).json()) as {
+        theme: string;
+      }
+    ).theme;
+  const change = async (userId: string): Promise<void> => {
+    const response = await fetch(`${stack.webUrl}/web/preferences`, {
+      method: 'PATCH',
+      headers: { ...bearer(userId), 'content-type': 'application/json' },
+      body: JSON.stringify({ theme: 'dark' }),
+    });
+    expect(response.status).toBe(200);
+  };
+
+  it('shows the change to a read sent after it, though a read sent before it is still loading', async () => {
+    const before = read('race-load');
+    await sleep(100);
+    await change('race-load');
+
+    expect(await read('race-load')).toBe('dark');
+    expect(await before).toBe('light');
+  });
+
+  it('keeps showing the change after a background refresh that read the old data lands', async () => {
+    expect(await read('race-refresh')).toBe('light');
+    await sleep(1_100);
+    // Past its freshness: served at once, and refreshed from the service, which still holds light.
+    expect(await read('race-refresh')).toBe('light');
+    await sleep(100);
+    await change('race-refresh');
+    // The refresh lands.
+    await sleep(500);
+
+    expect(await read('race-refresh')).toBe('dark');
   });
 });

@@ -299,6 +299,11 @@ export class CacheLayers {
     return this.invalidations.now;
   }
 
+  /** The clock's reading at `owner`'s last invalidation here; 0 while it has had none. */
+  lastChangeOf(owner: string | undefined): number {
+    return this.invalidations.lastInvalidated(owner);
+  }
+
   /**
    * Whether `owner`'s data was invalidated here (by this instance, or by
    * another's broadcast) after the clock read `clock`: a value loaded

@@ -55,6 +55,11 @@ export class OwnerInvalidations {
     this.invalidatedAt.clear();
   }
 
+  /** The clock's reading at `owner`'s last invalidation (a fold counts for everyone); 0 if it has none. */
+  lastInvalidated(owner: string | undefined): number {
+    return owner === undefined ? 0 : Math.max(this.floor, this.invalidatedAt.get(owner) ?? 0);
+  }
+
   /** Whether an entry may still be served: it has no owner, or was written after its owner's last invalidation and the last fold. */
   isCurrent(record: OwnedRecord): boolean {
     if (record.owner === undefined) {

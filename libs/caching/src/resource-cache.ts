@@ -244,7 +244,11 @@ export class ResourceCache implements BeforeApplicationShutdown {
        * since there is nothing to fall back on and no lock to release.
        */
       this.metrics.countCacheEvent('resource', 'miss');
-      return this.flights.run(read.key, (signal) => this.loadAndStore(read, signal, undefined), read.signal);
+      return this.flights.run(
+        this.flightKey(read),
+        (signal) => this.loadAndStore(read, signal, undefined),
+        read.signal,
+      );
     }
     let lookup = this.prefetched.get(read.key) as Promise<SharedLookupResult<T>> | undefined;
     if (lookup === undefined) {
@@ -280,7 +284,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
     let loadsHere = false;
     try {
       return await this.flights.run(
-        read.key,
+        this.flightKey(read),
         (signal) => {
           loadsHere = true;
           return this.loadOnce(read, signal, lock);
@@ -664,11 +668,26 @@ export class ResourceCache implements BeforeApplicationShutdown {
     return undefined;
   }
 
+  /**
+   * The single flight a read may join: none that started before its
+   * owner's last change, whose value may predate the change (a user's read
+   * right after their own PATCH must not be answered from a load sent
+   * before it). The key is the entry's own until its owner has changed.
+   */
+  private flightKey(read: CachedRead<unknown>): string {
+    const changed = this.layers.lastChangeOf(read.owner);
+    return changed === 0 ? read.key : `${read.key}@${changed}`;
+  }
+
   private refreshInBackground<T>(read: CachedRead<T>): void {
     void this.flights
-      .run(`refresh:${read.key}`, async () => {
+      .run(`refresh:${this.flightKey(read)}`, async () => {
+        const clock = this.layers.invalidationClock;
         const value = await read.load({ kind: 'background' });
-        await this.store(read.key, value, read.ttlMs, read.owner);
+        // As in loadAndStore: a refresh that read the data before its owner's change must not store it as current.
+        if (!this.layers.changedSince(read.owner, clock)) {
+          await this.store(read.key, value, read.ttlMs, read.owner);
+        }
         return value;
       })
       .catch((error: unknown) => {
