@@ -246,3 +246,38 @@ describe('reads of /web/preferences racing a change', () => {
     expect(await read('race-refresh')).toBe('dark');
   });
 });
+
+describe('PATCH /web/preferences while the preference service is down', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      CACHE_ENABLED: 'true',
+      UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '3',
+      PREFERENCE_SERVICE_BREAKER_COOLDOWN_MS: '30000',
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('keeps serving the last preferences read: a change that was never sent changed nothing', async () => {
+    const read = (userId: string): Promise<Response> =>
+      fetch(`${stack.webUrl}/web/preferences`, { headers: bearer(userId) });
+    const before = (await (await read('down-1')).json()) as Record<string, unknown>;
+    stack.demo.faults.preference.set({ down: true });
+    // Other users' reads fail until the breaker opens: from then on nothing is sent to the service.
+    for (let other = 2; other <= 5; other += 1) {
+      expect((await read(`down-${other}`)).status).toBeGreaterThanOrEqual(500);
+    }
+
+    const change = await fetch(`${stack.webUrl}/web/preferences`, {
+      method: 'PATCH',
+      headers: { ...bearer('down-1'), 'content-type': 'application/json' },
+      body: JSON.stringify({ theme: before.theme === 'dark' ? 'light' : 'dark' }),
+    });
+    await expectProblem(change, 503);
+
+    const after = await read('down-1');
+    expect(after.status).toBe(200);
+    expect(await after.json()).toEqual(before);
+  });
+});

@@ -33,6 +33,7 @@ export {
 } from './upstream.error.js';
 export { UpstreamRegistry } from './upstream-registry.js';
 export { UserClient } from './user.client.js';
+export { writeMayHaveLanded } from './write-outcome.js';
 export {
   LocalOutageSignal,
   RedisOutageSignal,

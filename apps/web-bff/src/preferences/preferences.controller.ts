@@ -4,7 +4,7 @@ import { CurrentUser, type Caller } from '@app/auth';
 import { CacheInvalidator, IdempotentReplay } from '@app/caching';
 import { ProblemError } from '@app/problem';
 import { ApiAnswer, ZodValidationPipe } from '@app/http';
-import { PreferenceClient } from '@app/service-clients';
+import { PreferenceClient, writeMayHaveLanded, type Preferences } from '@app/service-clients';
 import { preferencesPatchSchema, type PreferencesPatchDto } from './preferences-patch.dto.js';
 import { webPreferencesSchema, type WebPreferences } from './web-preferences.js';
 import { toWebPreferences } from './web-preferences.mapper.js';
@@ -72,18 +72,27 @@ export class PreferencesController {
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<WebPreferences> {
     const write = async (key: string | undefined): Promise<WebPreferences> => {
+      let changed: Preferences;
       try {
-        return toWebPreferences(
-          await this.preferences.update(caller.id, patch, {
-            deadlineAt: deadline.at,
-            context: deadline.context,
-            idempotencyKey: key,
-          }),
-        );
-      } finally {
-        // After a failure too: a change whose answer was lost (a timeout, a connection reset) may have been made.
-        await this.invalidator.invalidateOwner(caller.id);
+        changed = await this.preferences.update(caller.id, patch, {
+          deadlineAt: deadline.at,
+          context: deadline.context,
+          idempotencyKey: key,
+        });
+      } catch (error) {
+        /*
+         * A change whose answer was lost may have been made: the cached data
+         * goes. One never sent, or refused, keeps it, the fallback the
+         * caller's next reads need while the service is failing. With a key
+         * the write is retried, and an earlier attempt may have landed.
+         */
+        if (key !== undefined || writeMayHaveLanded(error)) {
+          await this.invalidator.invalidateOwner(caller.id);
+        }
+        throw error;
       }
+      await this.invalidator.invalidateOwner(caller.id);
+      return toWebPreferences(changed);
     };
     if (idempotencyKey === undefined) {
       return write(undefined);
