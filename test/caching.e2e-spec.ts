@@ -242,6 +242,34 @@ describe('cached profile and dashboard answers, per caller', () => {
     expect(await readProfile(refreshed)).toEqual(expectedProfile('c9'));
     expect(upstreamCalls()).toEqual({ user: 1, order: 1, preference: 1 });
   });
+
+  it.each<[string, Record<string, string>]>([
+    ['a reload (Cache-Control: max-age=0)', { 'cache-control': 'max-age=0' }],
+    ['an HTTP/1.0 client (Pragma: no-cache)', { pragma: 'no-cache' }],
+  ])('goes to the upstreams for %s', async (_client, headers) => {
+    const user = `c10-${Object.keys(headers)[0]}`;
+    await profile(user);
+    expect((await profile(user)).headers.get('x-cache')).toBe('hit');
+
+    resetCounts();
+    const refreshed = await profile(user, headers);
+    expect(refreshed.headers.get('x-cache')).toBe('miss');
+    expect(upstreamCalls()).toEqual({ user: 1, order: 1, preference: 1 });
+  });
+
+  it('keeps serving a stored answer to a client that asks for max-age=60 or for Pragma: no-cache beside Cache-Control', async () => {
+    await profile('c11');
+    expect((await profile('c11', { 'cache-control': 'max-age=60' })).headers.get('x-cache')).toBe('hit');
+    expect(
+      (await profile('c11', { 'cache-control': 'max-age=30', pragma: 'no-cache' })).headers.get('x-cache'),
+    ).toBe('hit');
+  });
+
+  it('stores nothing of an answer to a client that asks with Cache-Control: no-store', async () => {
+    expect((await profile('c12', { 'cache-control': 'no-store' })).headers.get('x-cache')).toBe('miss');
+    expect((await profile('c12')).headers.get('x-cache')).toBe('miss');
+    expect((await profile('c12')).headers.get('x-cache')).toBe('hit');
+  });
 });
 
 describe('editing preferences', () => {

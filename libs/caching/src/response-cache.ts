@@ -11,7 +11,7 @@ import { ROUTE_ARGS_METADATA, VERSION_METADATA } from '@nestjs/common/constants.
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { completenessOf } from '@app/aggregation';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { Metrics, requestContextOf } from '@app/observability';
+import { asksForFreshData, forbidsStoring, Metrics, requestContextOf } from '@app/observability';
 import {
   httpReplyOf,
   httpRequestOf,
@@ -89,9 +89,13 @@ function prepare(reply: FastifyReply, body: unknown): PreparedAnswer | undefined
   return { text, etag: etagOf(text), completeness: completenessOf(body) };
 }
 
+/** A header's value, if the client sent it once: a repeated one arrives as a list. */
+function single(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
 function bypassesCache(request: FastifyRequest): boolean {
-  const header = request.headers['cache-control'];
-  return typeof header === 'string' && /\bno-(cache|store)\b/i.test(header);
+  return asksForFreshData(single(request.headers['cache-control']), single(request.headers.pragma));
 }
 
 /** The prepared answer's text, with the headers that describe it; nothing when the client's copy is current (304). */
@@ -263,7 +267,8 @@ export class CachedResponse {
     if (
       answer === undefined ||
       answer.completeness === 'false' ||
-      this.cache.changedSince(ownerOf(request), clock)
+      this.cache.changedSince(ownerOf(request), clock) ||
+      forbidsStoring(single(request.headers['cache-control']))
     ) {
       return sendPrepared(request, reply, answer, 0, vary);
     }

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import compress from '@fastify/compress';
 import type { AppConfig } from '@app/config';
-import { processLifecycle, startTracing, type RequestContext } from '@app/observability';
+import { asksForFreshData, processLifecycle, startTracing, type RequestContext } from '@app/observability';
 import type { FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -204,7 +204,7 @@ export async function createBffApp(
       request.id,
       header(request, 'traceparent'),
       performance.now(),
-      /\bno-(cache|store)\b/i.test(header(request, 'cache-control') ?? ''),
+      asksForFreshData(header(request, 'cache-control'), header(request, 'pragma')),
       request.routeOptions.url,
       header(request, 'tracestate'),
     );

@@ -1,4 +1,10 @@
-export { requestContextOf, type RequestContext, type UpstreamCallRecord } from './request-context.js';
+export {
+  asksForFreshData,
+  forbidsStoring,
+  requestContextOf,
+  type RequestContext,
+  type UpstreamCallRecord,
+} from './request-context.js';
 export { formatTraceparent, newSpanId, traceContextFor, type TraceContext } from './trace-context.js';
 export {
   endRequestSpan,
