@@ -205,7 +205,7 @@ export class GatewayThrottlerGuard extends ThrottlerGuard {
       const retryAfter = retryAfterSeconds(everyWindow, cost);
       this.metrics.countThrottled(trackerKindOf(tracker));
       throw new ProblemError('too-many-requests', `Too many requests; retry in ${retryAfter} s.`, {
-        headers: { ...rateLimitHeaders(everyWindow), 'retry-after': String(retryAfter) },
+        headers: { ...rateLimitHeaders(everyWindow, cost), 'retry-after': String(retryAfter) },
       });
     }
     void httpReplyOf<FastifyReply>(context).headers(rateLimitHeaders(outcomes));

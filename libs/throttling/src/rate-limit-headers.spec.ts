@@ -44,13 +44,22 @@ describe(rateLimitHeaders.name, () => {
   });
 
   it('describes a refused caller by the window that holds it back longest', () => {
-    const headers = rateLimitHeaders([
-      outcome('burst', 3, 1000, 4, 0, 1000),
-      outcome('sustained', 5, 60_000, 6, 0, 59_000),
-    ]);
+    const headers = rateLimitHeaders(
+      [outcome('burst', 3, 1000, 4, 0, 1000), outcome('sustained', 5, 60_000, 6, 0, 59_000)],
+      1,
+    );
     expect(headers['ratelimit-limit']).toBe('5');
     expect(headers['ratelimit-reset']).toBe('59');
     expect(headers['ratelimit-policy']).toBe('3;w=1, 5;w=60');
+  });
+
+  it('describes a refused caller by a window too short of units for the request, though not blocked, when it frees up last', () => {
+    const windows = [outcome('burst', 6, 1000, 7, 0, 1000), outcome('sustained', 12, 30_000, 10, 28_000)];
+    const headers = rateLimitHeaders(windows, 3);
+    expect(headers['ratelimit-limit']).toBe('12');
+    expect(headers['ratelimit-remaining']).toBe('2');
+    expect(headers['ratelimit-reset']).toBe(String(retryAfterSeconds(windows, 3)));
+    expect(headers['ratelimit-reset']).toBe('28');
   });
 });
 
