@@ -89,6 +89,13 @@ describe('PATCH /web/preferences refused by the preference service', () => {
     expect(response.status).toBe(200);
     expect(((await response.json()) as { language: string }).language).toBe('pt-BR');
   });
+
+  it('writes a language tag sent in lower case as the service spells it', async () => {
+    const response = await patch('u8', { language: 'zh-hant-tw' });
+
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { language: string }).language).toBe('zh-Hant-TW');
+  });
 });
 
 describe('PATCH /web/preferences whose answer is lost after the service made the change', () => {

@@ -1,0 +1,18 @@
+import { canonicalLanguageTag, preferencesPatchSchema } from './preferences-patch.dto.js';
+
+describe(canonicalLanguageTag.name, () => {
+  it('writes a tag the way a service comparing tags expects it, whatever case the client used', () => {
+    expect(canonicalLanguageTag('en-us')).toBe('en-US');
+    expect(canonicalLanguageTag('zh-hant-tw')).toBe('zh-Hant-TW');
+    expect(canonicalLanguageTag('sr-LATN-rs')).toBe('sr-Latn-RS');
+    expect(canonicalLanguageTag('es-419')).toBe('es-419');
+    expect(canonicalLanguageTag('de-1996')).toBe('de-1996');
+    expect(canonicalLanguageTag('fr')).toBe('fr');
+  });
+});
+
+describe('the preferences patch schema', () => {
+  it('passes on a language tag in canonical case', () => {
+    expect(preferencesPatchSchema.parse({ language: 'pt-br' })).toEqual({ language: 'pt-BR' });
+  });
+});
