@@ -209,3 +209,56 @@ describe.skipIf(sharedRedisUrl === undefined)('concurrent first loads on two gat
     expect(userRequests).toBeLessThanOrEqual(2);
   });
 });
+
+describe.skipIf(sharedRedisUrl === undefined)('a client that asks one instance for fresh data', () => {
+  const env = redisEnv(sharedRedisUrl ?? '');
+  let stack: Stack;
+
+  beforeAll(async () => {
+    // No answers kept: each answer is built from the sections, which are what this is about.
+    stack = await startStack({ ...env, CACHE_ENABLED: 'true', CACHE_RESPONSE_TTL_S: '0' });
+    await untilRedisIsUp(stack);
+  });
+  afterAll(async () => {
+    try {
+      await stack.close();
+    } finally {
+      await deleteKeysWithPrefix(env.REDIS_URL, env.REDIS_KEY_PREFIX);
+    }
+  });
+
+  it('never sees another instance go back to older data than it was just given', async () => {
+    const userId = 'fresh-1';
+    const themeOf = async (response: Response): Promise<string> =>
+      ((await response.json()) as { preferences: { theme: string } }).preferences.theme;
+    const before = demoPreferences(userId).theme;
+    expect(await themeOf(await fetch(`${stack.webUrl}/web/dashboard`, { headers: bearer(userId) }))).toBe(
+      before,
+    );
+    // The mobile instance keeps a copy of what Redis holds.
+    expect(await themeOf(await fetch(`${stack.mobileUrl}/mobile/profile`, { headers: bearer(userId) }))).toBe(
+      before,
+    );
+    // The data changes behind the gateway's back.
+    const theme = THEMES.find((candidate) => candidate !== before) ?? 'dark';
+    const changed = await fetch(`${stack.demo.urls.preference}/preferences/${userId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ theme }),
+    });
+    expect(changed.status).toBe(200);
+
+    const fresh = await fetch(`${stack.webUrl}/web/dashboard`, {
+      headers: { ...bearer(userId), 'cache-control': 'no-cache' },
+    });
+    expect(await themeOf(fresh)).toBe(theme);
+
+    await vi.waitFor(
+      async () => {
+        const mobile = await fetch(`${stack.mobileUrl}/mobile/profile`, { headers: bearer(userId) });
+        expect(await themeOf(mobile)).toBe(theme);
+      },
+      { timeout: 1_000, interval: 50 },
+    );
+  });
+});

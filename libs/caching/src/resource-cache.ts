@@ -637,7 +637,14 @@ export class ResourceCache implements BeforeApplicationShutdown {
      * done, and shutdown waits for it.
      */
     const { shared } = this.write(read.key, value, read.ttlMs, read.owner, lock);
-    if (shared !== undefined) {
+    if (read.revalidate === true && read.owner !== undefined) {
+      const owner = read.owner;
+      // Once Redis holds the fresh entry, which is what the others read next.
+      this.inFlight(
+        read.key,
+        (shared ?? Promise.resolve()).then(() => this.invalidator.announceReloaded(owner)),
+      );
+    } else if (shared !== undefined) {
       this.inFlight(read.key, shared);
     }
     return value;
