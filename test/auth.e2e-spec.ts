@@ -113,3 +113,40 @@ describe('an address whose tokens lapse or that has not signed in yet', () => {
     expect(refreshed.status).toBe(200);
   });
 });
+
+describe('an operator looking up an address held back for failing to authenticate', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ AUTH_FAILURE_LIMIT: '2', AUTH_FAILURE_WINDOW_MS: '60000' });
+  });
+  afterAll(() => stack.close());
+
+  it('sees its failures and how long it is held back in /admin/rate-limits', async () => {
+    const admin = { authorization: `Bearer ${mintToken({ sub: 'ops', roles: ['admin'] })}` };
+    const lookUp = async (): Promise<Record<string, unknown>> => {
+      const response = await fetch(`${stack.webUrl}/admin/rate-limits?key=ip:127.0.0.1`, { headers: admin });
+      expect(response.status).toBe(200);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    expect((await lookUp()).authFailures).toEqual({
+      limit: 2,
+      windowMs: 60_000,
+      failures: 0,
+      heldBackForMs: 0,
+    });
+
+    for (const attempt of [1, 2]) {
+      await expectProblem(
+        await fetch(`${stack.webUrl}/web/dashboard`, {
+          headers: { authorization: `Bearer forged.${attempt}.x` },
+        }),
+        401,
+      );
+    }
+
+    const held = (await lookUp()).authFailures as { failures: number; heldBackForMs: number };
+    expect(held.failures).toBe(2);
+    expect(held.heldBackForMs).toBeGreaterThan(50_000);
+  });
+});

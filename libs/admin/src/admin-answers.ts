@@ -52,4 +52,15 @@ export const rateLimitsAnswerSchema = z.object({
       blockedForMs: z.number().int(),
     }),
   ),
+  authFailures: z
+    .object({
+      limit: z.number().int(),
+      windowMs: z.number().int(),
+      failures: z.number().int(),
+      heldBackForMs: z.number().int(),
+    })
+    .optional()
+    .describe(
+      "ip: keys only, with AUTH_FAILURE_LIMIT set: the address's failed authentications counted by this instance in its current window, and how long it is still answered 429; the windows above count signed-in callers, which an address never is",
+    ),
 });

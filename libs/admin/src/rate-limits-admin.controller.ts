@@ -1,5 +1,5 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { Roles } from '@app/auth';
+import { FailedAttempts, Roles, type AddressStanding } from '@app/auth';
 import { ApiAnswer, ApiQueryOf, ZodValidationPipe } from '@app/http';
 import { RateLimitInspector, type CallerStanding } from '@app/throttling';
 import { isIP } from 'node:net';
@@ -27,7 +27,10 @@ const querySchema = z.strictObject({
 @Roles('admin')
 @UseGuards(AdminNetworkGuard)
 export class RateLimitsAdminController {
-  constructor(private readonly inspector: RateLimitInspector) {}
+  constructor(
+    private readonly inspector: RateLimitInspector,
+    private readonly failures: FailedAttempts,
+  ) {}
 
   @Get()
   @ApiAnswer(rateLimitsAnswerSchema, {
@@ -37,7 +40,10 @@ export class RateLimitsAdminController {
   @ApiQueryOf(querySchema)
   async rateLimits(
     @Query(new ZodValidationPipe(querySchema, 'The query')) query: z.infer<typeof querySchema>,
-  ): Promise<{ key: string } & CallerStanding> {
-    return { key: query.key, ...(await this.inspector.inspect(query.key)) };
+  ): Promise<{ key: string; authFailures?: AddressStanding } & CallerStanding> {
+    const standing = await this.inspector.inspect(query.key);
+    // An address is throttled only for failing to authenticate: the reason an operator looks one up.
+    const authFailures = query.key.startsWith('ip:') ? this.failures.standing(query.key.slice(3)) : undefined;
+    return { key: query.key, ...standing, ...(authFailures === undefined ? {} : { authFailures }) };
   }
 }

@@ -32,7 +32,7 @@ import { RolesGuard } from './roles.guard.js';
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  // For readiness: an instance holding no signing key can verify no token.
-  exports: [JwksKeyStore],
+  // For readiness: an instance holding no signing key can verify no token. For the admin view of an address.
+  exports: [JwksKeyStore, FailedAttempts],
 })
 export class AuthModule {}

@@ -38,6 +38,14 @@ export function keyRefusalCounts(reason: InvalidApiKeyReason): boolean {
   return KEY_GUESSES.has(reason);
 }
 
+/** An address's failed authentications in its current window, and how long it is still held back. */
+export interface AddressStanding {
+  limit: number;
+  windowMs: number;
+  failures: number;
+  heldBackForMs: number;
+}
+
 /** Addresses tracked at once; past it the least recently failing are forgotten first. */
 const MAX_ADDRESSES = 10_000;
 
@@ -98,6 +106,19 @@ export class FailedAttempts {
             perf: { now },
           })
         : undefined;
+  }
+
+  /** What an operator is shown of `address` (the admin view of `ip:` callers); nothing while the limit is off. */
+  standing(address: string): AddressStanding | undefined {
+    if (this.failures === undefined) {
+      return undefined;
+    }
+    return {
+      limit: this.settings.limit,
+      windowMs: this.settings.windowMs,
+      failures: this.failures.get(addressKey(address)) ?? 0,
+      heldBackForMs: this.heldBackForMs(address),
+    };
   }
 
   /** Counts a refused authentication from `address`. */
