@@ -1,6 +1,7 @@
 import { startDemoServices } from '../apps/demo-services/src/demo-services.js';
 import { startMobileBff } from '../apps/mobile-bff/src/start-mobile-bff.js';
 import { startWebBff } from '../apps/web-bff/src/start-web-bff.js';
+import { LAUNCHER_PORTS } from '@app/config';
 import { closeOnSignals, exitOnListenFailure, loadConfigOrExit, warnAboutDevelopmentSecret } from '@app/http';
 import { performance } from 'node:perf_hooks';
 import { launchBanner } from './launch-banner.js';
@@ -9,7 +10,7 @@ import { launchBanner } from './launch-banner.js';
  * The embedded default: the demo services and both BFFs in one process, on
  * in-memory state, so `npm start` needs nothing installed.
  */
-const config = loadConfigOrExit(process.env);
+const config = loadConfigOrExit(process.env, LAUNCHER_PORTS);
 warnAboutDevelopmentSecret(config);
 const demo = await startDemoServices({
   host: config.http.host,

@@ -82,3 +82,21 @@ describe('the launcher told to listen on a host name that does not resolve', () 
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });
+
+describe('the launcher told to listen twice on one port', () => {
+  beforeAll(buildLauncherIfMissing);
+
+  it('names the variables that share it among its configuration problems, before anything listens, and exits 1', async () => {
+    const [mobile, web, order, preference] = await Promise.all([1, 2, 3, 4].map(() => sparePort()));
+    const result = await launcherUntilItExits(
+      launcherEnv([mobile, web, web, order, preference], { LOG_LEVEL: 'loud' }),
+    );
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('LOG_LEVEL: must be one of');
+    expect(result.stderr).toContain(
+      'WEB_BFF_PORT, DEMO_USER_PORT: must be different ports, since one process listens on each of them',
+    );
+    expect(result.stderr).not.toContain('EADDRINUSE');
+  });
+});

@@ -26,5 +26,11 @@ export { ConfigError } from './config.error.js';
 export { APP_CONFIG, ConfigModule } from './config.module.js';
 export { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_SECRET_WARNING } from './development-secret.js';
 export { hashApiKey, MAX_API_KEY_LENGTH } from './hash-api-key.js';
-export { loadConfig, loadDemoServicesConfig, type DemoServicesSettings } from './load-config.js';
+export {
+  LAUNCHER_PORTS,
+  loadConfig,
+  loadDemoServicesConfig,
+  type DemoServicesSettings,
+  type ListenedPort,
+} from './load-config.js';
 export type { PassThroughRoute } from './pass-through.schema.js';

@@ -2,11 +2,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from './config.error.js';
 import { DEVELOPMENT_JWT_SECRET } from './development-secret.js';
 import { hashApiKey } from './hash-api-key.js';
-import { loadConfig, loadDemoServicesConfig } from './load-config.js';
+import { LAUNCHER_PORTS, loadConfig, loadDemoServicesConfig, type ListenedPort } from './load-config.js';
 
-function problemsOf(env: Record<string, string | undefined>): string[] {
+function problemsOf(
+  env: Record<string, string | undefined>,
+  listens: readonly ListenedPort[] = [],
+): string[] {
   try {
-    loadConfig(env);
+    loadConfig(env, listens);
   } catch (error) {
     if (error instanceof ConfigError) {
       return error.problems;
@@ -260,6 +263,25 @@ describe(loadConfig.name, () => {
       'MOBILE_BFF_PORT: must be a port number',
       'TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither',
     ]);
+  });
+
+  it('refuses, for the launcher, ports that two of its servers would both listen on, naming each group', () => {
+    expect(
+      problemsOf({ MOBILE_BFF_PORT: '3001', WEB_BFF_PORT: '3001', DEMO_ORDER_PORT: '4003' }, LAUNCHER_PORTS),
+    ).toEqual([
+      'MOBILE_BFF_PORT, WEB_BFF_PORT: must be different ports, since one process listens on each of them',
+      'DEMO_ORDER_PORT, DEMO_PREFERENCE_PORT: must be different ports, since one process listens on each of them',
+    ]);
+    expect(problemsOf({ WEB_BFF_PORT: '4001', REQUEST_TIMEOUT_MS: 'soon' }, LAUNCHER_PORTS)).toEqual([
+      'REQUEST_TIMEOUT_MS: must be a whole number of milliseconds',
+      'WEB_BFF_PORT, DEMO_USER_PORT: must be different ports, since one process listens on each of them',
+    ]);
+  });
+
+  it('starts one BFF alone on a port the other BFF or a demo service is set to, which it does not listen on', () => {
+    const env = { MOBILE_BFF_PORT: '3000', WEB_BFF_PORT: '3000', DEMO_USER_PORT: '3000' };
+    expect(loadConfig(env, ['MOBILE_BFF_PORT']).ports.mobileBff).toBe(3000);
+    expect(loadConfig(env).ports.webBff).toBe(3000);
   });
 
   it('reads numbers only as decimal digits: hex, exponents and Infinity are refused, not read as other values', () => {
@@ -703,5 +725,11 @@ describe(loadDemoServicesConfig.name, () => {
 
   it('names a wrong setting of its own', () => {
     expect(() => loadDemoServicesConfig({ DEMO_USER_PORT: 'x' })).toThrow(/DEMO_USER_PORT/);
+  });
+
+  it('refuses two demo services on one port, where the second could not listen', () => {
+    expect(() => loadDemoServicesConfig({ DEMO_USER_PORT: '4003' })).toThrow(
+      'DEMO_USER_PORT, DEMO_PREFERENCE_PORT: must be different ports, since one process listens on each of them',
+    );
   });
 });

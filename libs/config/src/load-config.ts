@@ -82,8 +82,44 @@ function tlsProblems(certFile: string, keyFile: string): string[] {
   return problems;
 }
 
+/** A port variable a process may listen on. */
+export type ListenedPort =
+  'MOBILE_BFF_PORT' | 'WEB_BFF_PORT' | 'DEMO_USER_PORT' | 'DEMO_ORDER_PORT' | 'DEMO_PREFERENCE_PORT';
+
+/** What the launcher listens on: both BFFs and the three demo services, in one process. */
+export const LAUNCHER_PORTS: readonly ListenedPort[] = [
+  'MOBILE_BFF_PORT',
+  'WEB_BFF_PORT',
+  'DEMO_USER_PORT',
+  'DEMO_ORDER_PORT',
+  'DEMO_PREFERENCE_PORT',
+];
+
+const DEMO_PORTS = ['DEMO_USER_PORT', 'DEMO_ORDER_PORT', 'DEMO_PREFERENCE_PORT'] as const;
+
+/**
+ * One line per port that several of `listens` name: the second server
+ * there died with EADDRINUSE, blamed on "another process" that was this
+ * one. Only the ports this process listens on count, so BFFs in separate
+ * containers may share one.
+ */
+function portCollisionProblems<P extends ListenedPort>(
+  env: Readonly<Record<P, number>>,
+  listens: readonly P[],
+): string[] {
+  const byPort = new Map<number, P[]>();
+  for (const name of listens) {
+    byPort.set(env[name], [...(byPort.get(env[name]) ?? []), name]);
+  }
+  return [...byPort.values()]
+    .filter((names) => names.length > 1)
+    .map(
+      (names) => `${names.join(', ')}: must be different ports, since one process listens on each of them`,
+    );
+}
+
 /** Rules that span several variables; each returns `VARIABLE: rule` lines. */
-function crossFieldProblems(env: Env): string[] {
+function crossFieldProblems(env: Env, listens: readonly ListenedPort[]): string[] {
   const problems: string[] = [];
   const keySources = [env.JWT_SECRET, env.JWT_PUBLIC_KEY, env.JWT_JWKS_URL].filter(
     (value) => value !== undefined,
@@ -120,6 +156,7 @@ function crossFieldProblems(env: Env): string[] {
   if (env.JWT_PUBLIC_KEY !== undefined && algorithmForPublicKey(env.JWT_PUBLIC_KEY) === undefined) {
     problems.push('JWT_PUBLIC_KEY: must be a PEM RSA public key or a PEM EC P-256 public key');
   }
+  problems.push(...portCollisionProblems(env, listens));
   return problems;
 }
 
@@ -249,6 +286,10 @@ export function loadDemoServicesConfig(
   if (!parsed.success) {
     throw new ConfigError([...problemLines(parsed.error.issues)]);
   }
+  const problems = portCollisionProblems(parsed.data, DEMO_PORTS);
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
   return { host: parsed.data.HOST, demo: demoServices(parsed.data) };
 }
 
@@ -312,6 +353,7 @@ function withoutBlanks(environment: Record<string, string | undefined>): Record<
 function crossFieldProblemsDespite(
   source: Record<string, string | undefined>,
   failed: ReadonlySet<string>,
+  listens: readonly ListenedPort[],
 ): string[] {
   const rest = envSchema.safeParse(
     Object.fromEntries(Object.entries(source).filter(([name]) => !failed.has(name))),
@@ -320,7 +362,7 @@ function crossFieldProblemsDespite(
     return [];
   }
   // A rule over a variable already named as wrong would only repeat it, read at its default.
-  return crossFieldProblems(rest.data).filter((problem) =>
+  return crossFieldProblems(rest.data, listens).filter((problem) =>
     problem
       .slice(0, problem.indexOf(':'))
       .split(', ')
@@ -331,9 +373,13 @@ function crossFieldProblemsDespite(
 /**
  * Parses the environment once into an {@link AppConfig}. Throws a
  * {@link ConfigError} listing every problem at once, so an operator fixes a
- * deployment in one round instead of one variable per restart.
+ * deployment in one round instead of one variable per restart. `listens`
+ * names the ports the calling process listens on together, which must differ.
  */
-export function loadConfig(environment: Record<string, string | undefined>): AppConfig {
+export function loadConfig(
+  environment: Record<string, string | undefined>,
+  listens: readonly ListenedPort[] = [],
+): AppConfig {
   const source = withDemoServiceUrls(withoutBlanks(environment));
   const parsed = envSchema.safeParse(source);
   const tuning = tuningEnvSchema.safeParse(source);
@@ -345,10 +391,10 @@ export function loadConfig(environment: Record<string, string | undefined>): App
   ];
   if (!parsed.success || !tuning.success || !tracing.success) {
     const failed = new Set(issues.map((issue) => String(issue.path[0])));
-    throw new ConfigError([...problemLines(issues), ...crossFieldProblemsDespite(source, failed)]);
+    throw new ConfigError([...problemLines(issues), ...crossFieldProblemsDespite(source, failed, listens)]);
   }
   const env = parsed.data;
-  const problems = crossFieldProblems(env);
+  const problems = crossFieldProblems(env, listens);
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }

@@ -1,10 +1,23 @@
 import { Logger } from '@nestjs/common';
-import { ConfigError, DEVELOPMENT_SECRET_WARNING, loadConfig, type AppConfig } from '@app/config';
+import {
+  ConfigError,
+  DEVELOPMENT_SECRET_WARNING,
+  loadConfig,
+  type AppConfig,
+  type ListenedPort,
+} from '@app/config';
 
-/** For entry points only: a bad environment ends the process with every problem listed, before anything listens. */
-export function loadConfigOrExit(env: Record<string, string | undefined>): AppConfig {
+/**
+ * For entry points only: a bad environment ends the process with every
+ * problem listed, before anything listens. `listens` names the ports the
+ * process listens on together.
+ */
+export function loadConfigOrExit(
+  env: Record<string, string | undefined>,
+  listens: readonly ListenedPort[] = [],
+): AppConfig {
   try {
-    return loadConfig(env);
+    return loadConfig(env, listens);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
