@@ -321,6 +321,33 @@ describe(loadConfig.name, () => {
   });
 
   it.each([
+    ['web', '/admin/', 'prefix must not be under /admin/, whose routes need the admin role'],
+    ['mobile', '/admin/cache/', 'prefix must not be under /admin/, whose routes need the admin role'],
+    ['web', '/health/', 'prefix must not be under /health/, where probes are answered without credentials'],
+    ['mobile', '/metrics/', 'prefix must not be under /metrics/, where Prometheus scrapes'],
+    ['web', '/docs-json/', 'prefix must not be under /docs-json/, where the OpenAPI document is served'],
+    ['web', '/web/', "prefix must not be /web/, which holds the web app's own routes"],
+    ['mobile', '/mobile/', "prefix must not be /mobile/, which holds the mobile app's own routes"],
+  ])(
+    "refuses a %s pass-through route at %s, which would take over the gateway's own paths",
+    (app, prefix, rule) => {
+      expect(
+        problemsOf({ PASS_THROUGH_ROUTES: JSON.stringify([{ app, prefix, service: 'order' }]) }),
+      ).toEqual([`PASS_THROUGH_ROUTES: entry 1: ${rule}`]);
+    },
+  );
+
+  it("relays under an app's own root, and under the other app's", () => {
+    const routes = [
+      { app: 'web', prefix: '/web/api/users/', service: 'user' },
+      { app: 'mobile', prefix: '/mobile/api/orders/', service: 'order' },
+      { app: 'mobile', prefix: '/web/', service: 'order' },
+      { app: 'web', prefix: '/administration/', service: 'user' },
+    ];
+    expect(loadConfig({ PASS_THROUGH_ROUTES: JSON.stringify(routes) }).passThrough).toHaveLength(4);
+  });
+
+  it.each([
     'https://app.example.com/',
     'HTTPS://App.example.com',
     'https://*.example.com',

@@ -3,25 +3,54 @@ import { parseJson, rulesBroken } from './json-variable.js';
 
 const PREFIX = /^\/[A-Za-z0-9_\-/]*\/$/;
 
-const routeSchema = z.strictObject({
-  app: z.enum(['mobile', 'web'], { error: 'app must be mobile or web' }),
-  prefix: z
-    .string()
-    .regex(PREFIX, { error: 'prefix must be a path starting and ending with /' })
-    // The OpenAPI page serves its files at /docs/*: Fastify would refuse a second route there, at start.
-    .refine((prefix) => !prefix.startsWith('/docs/'), {
-      error: 'prefix must not be under /docs/, where the documentation page serves its files',
-    }),
-  service: z.enum(['user', 'order', 'preference'], { error: 'service must be user, order or preference' }),
-  upstreamPrefix: z
-    .string()
-    .regex(PREFIX, { error: 'upstreamPrefix must be a path starting and ending with /' })
-    .default('/'),
-  methods: z
-    .array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], { error: 'methods must be HTTP methods' }))
-    .min(1, { error: 'methods must list at least one method' })
-    .default(['GET']),
-});
+/**
+ * Every app's own paths. A relay under one answers there behind the
+ * relay's guards alone: /admin/ without the admin role or
+ * ADMIN_ALLOWED_IPS, /health/ asking probes for a token. The OpenAPI page
+ * serves its files at /docs/*, where Fastify would refuse a second route at start.
+ */
+const GATEWAY_PATHS: ReadonlyArray<readonly [string, string]> = [
+  ['/admin/', 'whose routes need the admin role'],
+  ['/health/', 'where probes are answered without credentials'],
+  ['/metrics/', 'where Prometheus scrapes'],
+  ['/docs/', 'where the documentation page serves its files'],
+  ['/docs-json/', 'where the OpenAPI document is served'],
+];
+
+/**
+ * Why `prefix` cannot be relayed by `app`, if it cannot: it lies under one
+ * of the gateway's paths, or it holds the app's own routes, where the relay
+ * would answer every path the app does not (another user's order, under
+ * /web/, had the web app relayed it).
+ */
+function gatewayPathRule(app: 'mobile' | 'web', prefix: string): string | undefined {
+  if (prefix === `/${app}/`) {
+    return `prefix must not be ${prefix}, which holds the ${app} app's own routes`;
+  }
+  const under = GATEWAY_PATHS.find(([path]) => prefix.startsWith(path));
+  return under === undefined ? undefined : `prefix must not be under ${under[0]}, ${under[1]}`;
+}
+
+const routeSchema = z
+  .strictObject({
+    app: z.enum(['mobile', 'web'], { error: 'app must be mobile or web' }),
+    prefix: z.string().regex(PREFIX, { error: 'prefix must be a path starting and ending with /' }),
+    service: z.enum(['user', 'order', 'preference'], { error: 'service must be user, order or preference' }),
+    upstreamPrefix: z
+      .string()
+      .regex(PREFIX, { error: 'upstreamPrefix must be a path starting and ending with /' })
+      .default('/'),
+    methods: z
+      .array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], { error: 'methods must be HTTP methods' }))
+      .min(1, { error: 'methods must list at least one method' })
+      .default(['GET']),
+  })
+  .superRefine((route, context) => {
+    const rule = gatewayPathRule(route.app, route.prefix);
+    if (rule !== undefined) {
+      context.addIssue({ code: 'custom', path: ['prefix'], message: rule });
+    }
+  });
 
 export type PassThroughRoute = z.output<typeof routeSchema>;
 
