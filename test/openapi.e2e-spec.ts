@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { demoOrders } from '../apps/demo-services/src/demo-data.js';
+import { FakeJwks } from './support/fake-jwks.js';
 import { startStack, type Stack } from './support/stack.js';
 import { bearer, mintToken } from './support/tokens.js';
 
@@ -272,6 +273,34 @@ describe('the OpenAPI documents match what the BFFs send', () => {
           body: 'userId=u1',
         }),
       ).toBe(415);
+    }
+  });
+
+  it("documents the 503 of an admin route whose caller's token cannot be verified yet, with its Retry-After", async () => {
+    // No signing key was ever fetched: every token is answered 503 to retry, not 401.
+    const jwks = await FakeJwks.start();
+    const url = jwks.url;
+    await jwks.close();
+    const withoutKeys = await startStack({ JWT_SECRET: '', JWT_JWKS_URL: url });
+    try {
+      const base = withoutKeys.mobileUrl;
+      documents.set(base, (await (await fetch(`${base}/docs/json`)).json()) as OpenApiDocument);
+      const headers = { authorization: `Bearer ${jwks.token('ops')}` };
+      expect(await expectDocumented(base, 'get', '/admin/services', { headers })).toBe(503);
+      expect(await expectDocumented(base, 'get', '/admin/rate-limits', { headers })).toBe(503);
+      expect(
+        await expectDocumented(base, 'post', '/admin/cache/invalidate', {
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: '{"userId":"u1"}',
+        }),
+      ).toBe(503);
+      const invalidate = documents.get(base)?.paths['/admin/cache/invalidate']?.post as unknown as {
+        responses: Record<string, { headers?: Record<string, unknown> }>;
+      };
+      expect(Object.keys(invalidate.responses['503']?.headers ?? {})).toContain('Retry-After');
+    } finally {
+      documents.delete(withoutKeys.mobileUrl);
+      await withoutKeys.close();
     }
   });
 

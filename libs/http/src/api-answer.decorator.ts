@@ -28,8 +28,18 @@ export interface ApiAnswerOptions {
   staleOnError?: 'age' | 'meta';
 }
 
-/** Problems any authenticated, throttled route can answer with. */
-const COMMON_PROBLEMS: ProblemKind[] = ['unauthorized', 'too-many-requests', 'internal'];
+/**
+ * Problems any authenticated, throttled route can answer with. 503 with
+ * Retry-After, whatever the route calls: while no JWKS signing key was
+ * ever fetched, while rate limits fail closed without Redis, and for a
+ * request the shutdown's drain could not wait for.
+ */
+const COMMON_PROBLEMS: ProblemKind[] = [
+  'unauthorized',
+  'too-many-requests',
+  'service-unavailable',
+  'internal',
+];
 
 type JsonSchema = Record<string, unknown>;
 
