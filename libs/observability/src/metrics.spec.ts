@@ -13,7 +13,7 @@ describe(Metrics.name, () => {
     mobile.countThrottled('user');
 
     expect(sample(await mobile.text(), 'throttled_requests_total{tracker_kind="user"}')).toBe(1);
-    expect(sample(await web.text(), 'throttled_requests_total{tracker_kind="user"}')).toBeUndefined();
+    expect(sample(await web.text(), 'throttled_requests_total{tracker_kind="user"}')).toBe(0);
   });
 
   it("reports the process's own numbers beside the gateway's", async () => {
@@ -24,6 +24,27 @@ describe(Metrics.name, () => {
     expect(text).toContain('# TYPE nodejs_active_handles gauge');
     // A gauge named like a counter fails promtool; its per-type gauge above carries the same number.
     expect(text).not.toContain('nodejs_active_handles_total');
+  });
+
+  it('shows every refusal, 429 and cache count at 0 before its first, so a rate over the first burst after a start sees it', async () => {
+    const text = await new Metrics().text();
+    for (const service of ['user', 'order', 'preference']) {
+      for (const reason of ['breaker_open', 'paused', 'at_capacity']) {
+        expect(sample(text, `upstream_calls_refused_total{service="${service}",reason="${reason}"}`)).toBe(0);
+      }
+    }
+    for (const kind of ['user', 'consumer', 'ip']) {
+      expect(sample(text, `throttled_requests_total{tracker_kind="${kind}"}`)).toBe(0);
+    }
+    for (const [layer, event] of [
+      ['resource', 'hit'],
+      ['resource', 'miss'],
+      ['resource', 'stale'],
+      ['response', 'hit'],
+      ['response', 'miss'],
+    ]) {
+      expect(sample(text, `cache_events_total{layer="${layer}",event="${event}"}`)).toBe(0);
+    }
   });
 
   it('shows a breaker as 0 closed, 1 open and 2 half-open', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ServiceName } from '@app/config';
+import { SERVICE_NAMES, type ServiceName } from '@app/config';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import { TalliedHistogram } from './tallied-histogram.js';
 
@@ -16,11 +16,22 @@ export type UpstreamOutcome =
   | 'gateway_error';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
+const REFUSAL_REASONS = ['breaker_open', 'paused', 'at_capacity'] as const;
 /** Why a call was refused before any attempt: an open breaker, a pause the service asked for, a full bulkhead. */
-export type RefusalReason = 'breaker_open' | 'paused' | 'at_capacity';
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 export type CacheLayer = 'resource' | 'response';
 export type CacheEvent = 'hit' | 'miss' | 'stale';
-export type TrackerKind = 'user' | 'consumer' | 'ip';
+const TRACKER_KINDS = ['user', 'consumer', 'ip'] as const;
+export type TrackerKind = (typeof TRACKER_KINDS)[number];
+
+/** What each cache layer's lookups can find: only the resource cache serves stale data. */
+const CACHE_EVENTS: ReadonlyArray<readonly [CacheLayer, CacheEvent]> = [
+  ['resource', 'hit'],
+  ['resource', 'miss'],
+  ['resource', 'stale'],
+  ['response', 'hit'],
+  ['response', 'miss'],
+];
 export type AggregateSectionStatus = 'ok' | 'stale' | 'fallback' | 'timeout' | 'error';
 
 /*
@@ -55,7 +66,15 @@ const STALE_AGE_BUCKETS_S = [1, 5, 15, 30, 60, 300, 900, 3600, 21_600, 86_400];
 class Tally<A extends string, B extends string> {
   private readonly totals = new Map<A, Map<B, number>>();
 
-  constructor(private readonly labelNames: readonly [string, string]) {}
+  /** `known`: the label pairs shown at 0 before their first count. */
+  constructor(
+    private readonly labelNames: readonly [string, string],
+    known: ReadonlyArray<readonly [A, B]> = [],
+  ) {
+    for (const [a, b] of known) {
+      this.totals.set(a, (this.totals.get(a) ?? new Map<B, number>()).set(b, 0));
+    }
+  }
 
   add(a: A, b: B): void {
     let byB = this.totals.get(a);
@@ -117,7 +136,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  private readonly cacheEvents = new Tally<CacheLayer, CacheEvent>(['layer', 'event']);
+  private readonly cacheEvents = new Tally<CacheLayer, CacheEvent>(['layer', 'event'], CACHE_EVENTS);
 
   private readonly sections = new Tally<string, AggregateSectionStatus>(['section', 'status']);
 
@@ -137,6 +156,16 @@ export class Metrics {
   });
 
   constructor() {
+    // A counter's series appears at its first count, which increase() and rate() then miss: the first
+    // breaker refusals or 429s after every start went unseen. Each fixed label set starts at 0.
+    for (const service of SERVICE_NAMES) {
+      for (const reason of REFUSAL_REASONS) {
+        this.refusedCalls.inc({ service, reason }, 0);
+      }
+    }
+    for (const trackerKind of TRACKER_KINDS) {
+      this.throttled.inc({ tracker_kind: trackerKind }, 0);
+    }
     // The registry reads a metric through its name, help, type and get() alone (see TalliedHistogram).
     this.registry.registerMetric(this.httpDuration as unknown as Metric);
     this.registry.registerMetric(this.upstreamDuration as unknown as Metric);
