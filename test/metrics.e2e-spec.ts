@@ -76,9 +76,12 @@ describe('the metrics a BFF exposes', () => {
     });
     const after = await scrape(stack.mobileUrl);
     for (const service of ['user', 'order', 'preference'] as const) {
-      const attempt = { service, instance: instanceOf(stack.demo.urls[service]), outcome: 'ok' };
+      const attempt = { service, upstream_instance: instanceOf(stack.demo.urls[service]), outcome: 'ok' };
       expect(total(after, UPSTREAM, attempt) - total(before, UPSTREAM, attempt)).toBe(1);
     }
+    // Prometheus sets instance and job on every series it scrapes: a label of ours by either name is
+    // renamed exported_*, or, with honor_labels, takes the place of the pod's.
+    expect(after.filter(({ labels }) => 'instance' in labels || 'job' in labels)).toEqual([]);
     for (const section of ['user', 'recentOrders', 'preferences']) {
       const settled = { section, status: 'ok' };
       expect(total(after, SECTIONS, settled) - total(before, SECTIONS, settled)).toBe(1);

@@ -69,7 +69,7 @@ describe(Metrics.name, () => {
     expect(sample(text, `http_request_duration_seconds_bucket{le="0.025",${request}}`)).toBe(0);
     expect(sample(text, `http_request_duration_seconds_bucket{le="0.05",${request}}`)).toBe(1);
     expect(sample(text, `http_request_duration_seconds_sum{${request}}`)).toBeCloseTo(0.042);
-    const attempt = 'service="order",instance="127.0.0.1:4002",outcome="timeout"';
+    const attempt = 'service="order",upstream_instance="127.0.0.1:4002",outcome="timeout"';
     expect(sample(text, `upstream_request_duration_seconds_count{${attempt}}`)).toBe(1);
   });
 

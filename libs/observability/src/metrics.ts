@@ -118,7 +118,8 @@ export class Metrics {
   private readonly upstreamDuration = new TalliedHistogram<ServiceName, string, UpstreamOutcome>(
     'upstream_request_duration_seconds',
     'Time of one attempt on one upstream instance (host:port), by outcome.',
-    ['service', 'instance', 'outcome'],
+    // Not `instance`: Prometheus gives every scraped series that label, naming the gateway's own pod.
+    ['service', 'upstream_instance', 'outcome'],
     LATENCY_BUCKETS_S,
   );
 
@@ -207,11 +208,11 @@ export class Metrics {
 
   recordUpstreamAttempt(
     service: ServiceName,
-    instance: string,
+    upstreamInstance: string,
     outcome: UpstreamOutcome,
     seconds: number,
   ): void {
-    this.upstreamDuration.observe(service, instance, outcome, seconds);
+    this.upstreamDuration.observe(service, upstreamInstance, outcome, seconds);
   }
 
   countRefusedCall(service: ServiceName, reason: RefusalReason): void {
