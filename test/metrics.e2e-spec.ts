@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readProfile } from './support/mobile-profile.fixture.js';
 import { scrape, total, type Sample } from './support/metrics.js';
+import { PrivateRedis, redisEnv, sharedRedisUrl, untilRedisIsUp } from './support/redis.js';
 import { startStack, type Stack } from './support/stack.js';
 import { bearer, mintToken } from './support/tokens.js';
 
@@ -61,6 +62,9 @@ describe('the metrics a BFF exposes', () => {
     const document = (await (await fetch(`${stack.webUrl}/docs/json`)).json()) as {
       paths: Record<string, unknown>;
     };
+    // State in memory alone: there is no Redis to be up or down.
+    expect(text).not.toContain('redis_up');
+
     expect(Object.keys(document.paths)).not.toContain('/metrics');
     expect(Object.keys(document.paths)).toContain('/web/dashboard');
   });
@@ -328,5 +332,46 @@ describe('the breaker gauge', () => {
 
     expect(stack.demo.faults.order.requestCount()).toBe(orderCalls);
     expect(refusedOf(await scrape(stack.mobileUrl))).toBe(before + 3);
+  });
+});
+
+describe.skipIf(sharedRedisUrl === undefined)('redis_up over a Redis that stalls and crashes', () => {
+  let redis: PrivateRedis;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    stack = await startStack(redisEnv(redis.url));
+    await untilRedisIsUp(stack);
+  });
+  afterAll(async () => {
+    // A stopped process would not take the kill until resumed.
+    redis.resume();
+    try {
+      await stack.close();
+    } finally {
+      await redis.kill();
+    }
+  });
+
+  const redisUp = async (): Promise<number> => total(await scrape(stack.mobileUrl), 'redis_up');
+  const until = (value: number) =>
+    vi.waitFor(async () => expect(await redisUp()).toBe(value), { timeout: 8_000, interval: 100 });
+
+  it('shows 1 while Redis answers, 0 while it is stalled or gone, and 1 once it is back', async () => {
+    expect(await redisUp()).toBe(1);
+
+    redis.stall();
+    try {
+      await until(0);
+    } finally {
+      redis.resume();
+    }
+    await until(1);
+
+    await redis.kill();
+    await until(0);
+    await redis.restart();
+    await until(1);
   });
 });

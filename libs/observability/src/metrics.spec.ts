@@ -47,6 +47,17 @@ describe(Metrics.name, () => {
     }
   });
 
+  it('shows redis_up only for an app that watches Redis, as it is at each scrape', async () => {
+    const metrics = new Metrics();
+    expect(await metrics.text()).not.toContain('redis_up');
+
+    let answering = true;
+    metrics.watchRedis(() => answering);
+    expect(sample(await metrics.text(), 'redis_up')).toBe(1);
+    answering = false;
+    expect(sample(await metrics.text(), 'redis_up')).toBe(0);
+  });
+
   it('shows a breaker as 0 closed, 1 open and 2 half-open', async () => {
     const metrics = new Metrics();
     metrics.setBreakerState('user', 'closed');

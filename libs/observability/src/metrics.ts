@@ -197,6 +197,24 @@ export class Metrics {
     }
   }
 
+  /**
+   * Adds `redis_up` for an app that shares its state through Redis, read
+   * from `isAnswering` on each scrape: no request pays for it, and it is
+   * never a scrape behind. Call once, and only with Redis configured:
+   * without it there is nothing to be down.
+   */
+  watchRedis(isAnswering: () => boolean): void {
+    // Held by the registry, which calls `collect` on every read of `/metrics`.
+    new Gauge({
+      name: 'redis_up',
+      help: 'Whether the shared Redis answers this instance: 1 yes, 0 no (the gateway goes on without it).',
+      registers: [this.registry],
+      collect() {
+        this.set(isAnswering() ? 1 : 0);
+      },
+    });
+  }
+
   /** The Prometheus text exposition of every metric. */
   text(): Promise<string> {
     return this.registry.metrics();

@@ -139,12 +139,18 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
    * reach it. False without Redis.
    */
   get hearsBroadcasts(): boolean {
-    // Not while half-open either: the probe that would tell has not come back.
+    return this.subscribed && this.isAnswering;
+  }
+
+  /**
+   * Whether Redis answered this instance's latest commands, the heartbeat's
+   * PINGs among them: connected to the database REDIS_URL names, its breaker
+   * closed. Not while half-open either: the probe that would tell has not
+   * come back. False without Redis.
+   */
+  get isAnswering(): boolean {
     return (
-      this.subscribed &&
-      this.client?.status === 'ready' &&
-      !this.wrongDatabase &&
-      this.breaker.state === CircuitState.Closed
+      this.client?.status === 'ready' && !this.wrongDatabase && this.breaker.state === CircuitState.Closed
     );
   }
 
