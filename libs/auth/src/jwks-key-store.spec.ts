@@ -1,3 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JwksKeyStore } from './jwks-key-store.js';
@@ -13,6 +16,26 @@ function captureLogs(): { warn: string[]; debug: string[] } {
   };
   Logger.overrideLogger(capture);
   return lines;
+}
+
+/** A JWKS endpoint on a loopback port that serves `keys` and counts its fetches. */
+async function serveKeys(
+  keys: Record<string, unknown>[],
+): Promise<{ url: string; server: Server; fetches: () => number }> {
+  let fetches = 0;
+  const server = createServer((_request, response) => {
+    fetches += 1;
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ keys }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/jwks.json`, server, fetches: () => fetches };
+}
+
+function rsaJwk(modulusLength: number, kid: string): Record<string, unknown> {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength });
+  return { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
 }
 
 describe(JwksKeyStore.name, () => {
@@ -42,5 +65,32 @@ describe(JwksKeyStore.name, () => {
     expect(logs.warn).toHaveLength(1);
     expect(logs.warn[0]).toMatch(/^JWKS refresh failed/);
     expect(logs.debug.filter((line) => line.startsWith('JWKS refresh failed'))).toHaveLength(3);
+  });
+
+  it('refuses tokens of an RSA key under 2048 bits, with one warning naming its kid', async () => {
+    const logs = captureLogs();
+    const jwks = await serveKeys([rsaJwk(2048, 'strong'), rsaJwk(1024, 'weak-1024')]);
+    const store = new JwksKeyStore({
+      kind: 'jwks',
+      url: jwks.url,
+      algorithms: ['RS256', 'ES256'],
+      refreshIntervalMs: 600_000,
+      unknownKidCooldownMs: 0,
+    });
+    try {
+      await store.onModuleInit();
+      await expect(store.keyFor('strong', 'RS256')).resolves.toBeDefined();
+      // Each asks the endpoint again, which lists the weak key again.
+      await expect(store.keyFor('weak-1024', 'RS256')).rejects.toMatchObject({ reason: 'unknown-key' });
+      await expect(store.keyFor('weak-1024', 'RS256')).rejects.toMatchObject({ reason: 'unknown-key' });
+    } finally {
+      store.onModuleDestroy();
+      jwks.server.close();
+    }
+
+    expect(jwks.fetches()).toBe(3);
+    expect(logs.warn).toEqual([
+      'JWKS key weak-1024 is an RSA key of 1024 bits, under 2048: tokens it signs are refused',
+    ]);
   });
 });

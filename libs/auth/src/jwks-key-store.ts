@@ -1,6 +1,6 @@
 import { ProblemError } from '@app/problem';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { JwtKeyConfig } from '@app/config';
+import { MIN_RSA_MODULUS_BITS, type JwtKeyConfig } from '@app/config';
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { JwksClient, type SigningKey } from 'jwks-rsa';
 import { InvalidTokenError } from './invalid-token.error.js';
@@ -66,6 +66,8 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private lastWarnedAt = Number.NEGATIVE_INFINITY;
+  /** Weak keys already warned about: the endpoint lists them again at every refresh. */
+  private readonly weakKidsWarned = new Set<string>();
 
   constructor(private readonly config: JwksKeyConfig) {
     this.client = new JwksClient({
@@ -238,9 +240,27 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
       ) {
         continue;
       }
+      if (algorithm === 'RS256' && this.isWeakRsaKey(kid, key)) {
+        continue;
+      }
       usable.set(kid, { algorithm, key });
     }
     return usable;
+  }
+
+  /** An RSA key too short to trust: whoever factors it signs any token. Warned about once per kid. */
+  private isWeakRsaKey(kid: string, key: KeyObject): boolean {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits >= MIN_RSA_MODULUS_BITS) {
+      return false;
+    }
+    if (!this.weakKidsWarned.has(kid)) {
+      this.weakKidsWarned.add(kid);
+      this.logger.warn(
+        `JWKS key ${kid} is an RSA key of ${bits} bits, under ${MIN_RSA_MODULUS_BITS}: tokens it signs are refused`,
+      );
+    }
+    return true;
   }
 
   private algorithmFor(key: KeyObject): JwksAlgorithm | undefined {

@@ -236,6 +236,12 @@ function unescapePem(value: string): string {
 
 export type PublicKeyAlgorithm = 'RS256' | 'ES256';
 
+/** Below this an RSA key can be factored by a well-funded attacker, who could then sign any token. */
+export const MIN_RSA_MODULUS_BITS = 2048;
+
+/** Any PEM private key: PKCS#8, PKCS#1 (RSA), SEC1 (EC), encrypted or not. */
+const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
 /** The one algorithm a public key may verify: RSA keys RS256, P-256 keys ES256; anything else is refused. */
 export function algorithmForPublicKey(pem: string): PublicKeyAlgorithm | undefined {
   try {
@@ -250,6 +256,27 @@ export function algorithmForPublicKey(pem: string): PublicKeyAlgorithm | undefin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What is wrong with a JWT_PUBLIC_KEY, or `undefined` when it can verify
+ * tokens. A private key is refused although Node would derive its public
+ * half: whoever holds it can sign any token, so it has no place in the
+ * gateway's environment.
+ */
+export function publicKeyProblem(pem: string): string | undefined {
+  if (PRIVATE_KEY_PEM.test(pem)) {
+    return 'is a private key: give the public key, and keep the private key, which signs tokens, out of the gateway';
+  }
+  const algorithm = algorithmForPublicKey(pem);
+  if (algorithm === undefined) {
+    return 'must be a PEM RSA public key or a PEM EC P-256 public key';
+  }
+  const bits = createPublicKey(unescapePem(pem)).asymmetricKeyDetails?.modulusLength;
+  if (algorithm === 'RS256' && (bits === undefined || bits < MIN_RSA_MODULUS_BITS)) {
+    return `must be an RSA key of at least ${MIN_RSA_MODULUS_BITS} bits`;
+  }
+  return undefined;
 }
 
 const baseSchema = z.object({

@@ -450,6 +450,32 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ JWT_PUBLIC_KEY: escaped }).auth.key).toMatchObject({ publicKeyPem: rsaPublicPem });
   });
 
+  it.each([
+    ['an RSA', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, 'pkcs8'],
+    ['a PKCS#1 RSA', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, 'pkcs1'],
+    ['a P-256', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'sec1'],
+  ] as const)(
+    'refuses %s private key, whose public half would verify, and says to keep it out',
+    (_label, key, type) => {
+      const pem = key.export({ type, format: 'pem' }).toString();
+
+      expect(problemsOf({ JWT_PUBLIC_KEY: pem })).toEqual([
+        'JWT_PUBLIC_KEY: is a private key: give the public key, and keep the private key, which signs tokens, out of the gateway',
+      ]);
+      expect(problemsOf({ JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n') })[0]).toMatch(/is a private key/);
+    },
+  );
+
+  it('refuses an RSA public key under 2048 bits, which could be factored and any token forged', () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
+
+    expect(problemsOf({ JWT_PUBLIC_KEY: weak })).toEqual([
+      'JWT_PUBLIC_KEY: must be an RSA key of at least 2048 bits',
+    ]);
+  });
+
   it('refuses a public key that is not RSA or P-256', () => {
     expect(problemsOf({ JWT_PUBLIC_KEY: 'not a pem' })[0]).toMatch(/^JWT_PUBLIC_KEY: /);
   });

@@ -15,7 +15,14 @@ import type {
 } from './app-config.js';
 import { ConfigError } from './config.error.js';
 import { DEVELOPMENT_JWT_SECRET } from './development-secret.js';
-import { algorithmForPublicKey, envSchema, isListenHost, tuningEnvSchema, type Env } from './env.schema.js';
+import {
+  algorithmForPublicKey,
+  envSchema,
+  publicKeyProblem,
+  isListenHost,
+  tuningEnvSchema,
+  type Env,
+} from './env.schema.js';
 import { resolveTuning } from './service-tuning.schema.js';
 import { tracingConfig, tracingEnvSchema } from './tracing.schema.js';
 
@@ -153,8 +160,9 @@ function crossFieldProblems(env: Env, listens: readonly ListenedPort[]): string[
   } else if (env.TLS_CERT_FILE !== undefined && env.TLS_KEY_FILE !== undefined) {
     problems.push(...tlsProblems(env.TLS_CERT_FILE, env.TLS_KEY_FILE));
   }
-  if (env.JWT_PUBLIC_KEY !== undefined && algorithmForPublicKey(env.JWT_PUBLIC_KEY) === undefined) {
-    problems.push('JWT_PUBLIC_KEY: must be a PEM RSA public key or a PEM EC P-256 public key');
+  const keyProblem = env.JWT_PUBLIC_KEY === undefined ? undefined : publicKeyProblem(env.JWT_PUBLIC_KEY);
+  if (keyProblem !== undefined) {
+    problems.push(`JWT_PUBLIC_KEY: ${keyProblem}`);
   }
   problems.push(...portCollisionProblems(env, listens));
   return problems;
