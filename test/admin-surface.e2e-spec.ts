@@ -69,9 +69,12 @@ describe('who may call the admin routes', () => {
   it.each(everyAdminRoute())(
     '%s %s refuses a user without the admin role with 403',
     async (app, _path, route) => {
-      await expectProblem(
-        await call(app === 'mobile' ? stack.mobileUrl : stack.webUrl, route, bearer('u1')),
-        403,
+      const response = await call(app === 'mobile' ? stack.mobileUrl : stack.webUrl, route, bearer('u1'));
+
+      await expectProblem(response, 403);
+      // RFC 6750: the token is good, its rights fall short; a client asks for more rather than signing in again.
+      expect(response.headers.get('www-authenticate')).toBe(
+        'Bearer realm="bff-gateway", error="insufficient_scope"',
       );
     },
   );
@@ -84,12 +87,21 @@ describe('who may call the admin routes', () => {
       });
 
       await expectProblem(response, 403);
+      expect(response.headers.get('www-authenticate')).toBeNull();
     },
   );
 
-  it.each(everyAdminRoute())('%s %s refuses an anonymous caller with 401', async (app, _path, route) => {
-    await expectProblem(await call(app === 'mobile' ? stack.mobileUrl : stack.webUrl, route, {}), 401);
-  });
+  it.each(everyAdminRoute())(
+    '%s %s refuses an anonymous caller with 401, offering both ways in: a Bearer token or an API key',
+    async (app, _path, route) => {
+      const response = await call(app === 'mobile' ? stack.mobileUrl : stack.webUrl, route, {});
+
+      await expectProblem(response, 401);
+      expect(response.headers.get('www-authenticate')).toBe(
+        'Bearer realm="bff-gateway", error="invalid_token", error_description="missing bearer token", ApiKey realm="bff-gateway"',
+      );
+    },
+  );
 });
 
 describe('admin routes limited to ADMIN_ALLOWED_IPS', () => {

@@ -17,7 +17,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import type { FastifyReply } from 'fastify';
 import jwt from 'jsonwebtoken';
-import { AuthModule, CurrentCaller, Public, Roles, type Caller } from './index.js';
+import { AuthModule, CurrentCaller, CurrentUser, Public, Roles, type Caller } from './index.js';
 
 const ISSUER = 'https://issuer.test';
 const AUDIENCE = 'bff';
@@ -74,6 +74,11 @@ class ProbeController {
   @Get('me')
   me(@CurrentCaller() caller: Caller): Caller {
     return caller;
+  }
+
+  @Get('mine')
+  mine(@CurrentUser() user: Caller): Caller {
+    return user;
   }
 
   @Public()
@@ -479,12 +484,13 @@ describe('AuthModule with a shared secret (HS256)', () => {
     expect(answer).toMatchObject({ status: 200, body: { admin: true } });
   });
 
-  it('answers 403 on an admin route when the caller lacks the role', async () => {
+  it('answers 403 on an admin route when the caller lacks the role, telling the token falls short (insufficient_scope)', async () => {
     const answer = await get(app, '/admin', bearer(hs256(claims({ roles: ['ops'] }))));
 
-    expect(answer).toMatchObject({
+    expect(answer).toEqual({
       status: 403,
       body: { status: 403, kind: 'forbidden', detail: 'This action requires the role admin' },
+      challenge: 'Bearer realm="bff-gateway", error="insufficient_scope"',
     });
   });
 
@@ -590,12 +596,13 @@ describe('AuthModule with API keys', () => {
     expect(JSON.stringify(answer)).not.toContain(wrong);
   });
 
-  it('answers 403 on an admin route to a consumer without the admin role', async () => {
+  it('answers 403 on an admin route to a consumer without the admin role, with no challenge: a key has no scope to widen', async () => {
     const answer = await send(app, '/admin', apiKey(PARTNER_KEY));
 
-    expect(answer).toMatchObject({
+    expect(answer).toEqual({
       status: 403,
       body: { status: 403, kind: 'forbidden', detail: 'This action requires the role admin' },
+      challenge: undefined,
     });
   });
 
@@ -618,8 +625,16 @@ describe('AuthModule with API keys', () => {
     expect(answer.body).not.toHaveProperty('tier');
   });
 
-  it('still answers a request without any credentials with the Bearer challenge', async () => {
-    expect(await get(app, '/me')).toEqual(MISSING_TOKEN);
+  it('offers both the Bearer and the ApiKey challenge to a request without credentials on a route that takes either', async () => {
+    const challenge = `${MISSING_TOKEN.challenge}, ApiKey realm="bff-gateway"`;
+
+    expect(await get(app, '/admin')).toEqual({ ...MISSING_TOKEN, challenge });
+    expect(await get(app, '/me')).toEqual({ ...MISSING_TOKEN, challenge });
+  });
+
+  it('offers only the Bearer challenge where API keys are refused, and to a Bearer token it refused', async () => {
+    expect(await get(app, '/mine')).toEqual(MISSING_TOKEN);
+    expect(await get(app, '/admin', bearer('not-a-jwt'))).toEqual(MALFORMED);
   });
 });
 

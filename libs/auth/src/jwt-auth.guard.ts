@@ -55,7 +55,8 @@ function noteCaller(request: object, caller: Caller): void {
  * consumer, checked against the configured key hashes; any other request
  * needs a Bearer token, which passport-jwt extracts and verifies (see
  * JwtStrategy). Every refusal is a 401 problem with a WWW-Authenticate
- * challenge of the scheme that was tried.
+ * challenge of the scheme that was tried, or of both schemes a route takes
+ * when the request tried neither.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
@@ -157,7 +158,12 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       this.failures.record(credentials.ip);
     }
     this.logger.debug({ requestId: credentials.requestId, msg: `Access token refused: ${refused}` });
-    throw unauthorizedProblem(refused);
+    throw unauthorizedProblem(refused, this.takesApiKeys(context) ? 'bearer-or-api-key' : 'bearer');
+  }
+
+  /** Whether a consumer's key could open this route: some are configured, and the route does not serve users only. */
+  private takesApiKeys(context: ExecutionContext): boolean {
+    return this.consumers.length > 0 && !this.servesUsersOnly(context);
   }
 
   /**

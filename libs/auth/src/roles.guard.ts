@@ -1,9 +1,9 @@
-import { ProblemError } from '@app/problem';
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { httpRequestOf, perRoute } from '@app/route-metadata';
 import { isCaller } from './caller.js';
 import { REQUIRED_ROLES } from './roles.decorator.js';
+import { missingRolesProblem } from './unauthorized-problem.js';
 
 /** Global guard, after JwtAuthGuard: a route marked @Roles(...) needs every listed role. */
 @Injectable()
@@ -21,11 +21,12 @@ export class RolesGuard implements CanActivate {
       return true;
     }
     const { user } = httpRequestOf<{ user?: unknown }>(context);
-    const held = isCaller(user) ? user.roles : [];
+    const caller = isCaller(user) ? user : undefined;
+    const held = caller?.roles ?? [];
     const missing = required.filter((role) => !held.includes(role));
     if (missing.length > 0) {
       const noun = missing.length === 1 ? 'role' : 'roles';
-      throw new ProblemError('forbidden', `This action requires the ${noun} ${missing.join(', ')}`);
+      throw missingRolesProblem(`This action requires the ${noun} ${missing.join(', ')}`, caller);
     }
     return true;
   }

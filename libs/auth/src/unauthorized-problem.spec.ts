@@ -1,6 +1,12 @@
 import jwt from 'jsonwebtoken';
+import type { Caller } from './caller.js';
 import { InvalidTokenError } from './invalid-token.error.js';
-import { invalidApiKeyProblem, invalidTokenReason, unauthorizedProblem } from './unauthorized-problem.js';
+import {
+  invalidApiKeyProblem,
+  invalidTokenReason,
+  missingRolesProblem,
+  unauthorizedProblem,
+} from './unauthorized-problem.js';
 
 describe('invalidTokenReason', () => {
   it.each([
@@ -82,5 +88,27 @@ describe('invalidApiKeyProblem', () => {
 
   it('words an over-long key like a wrong one, so a client learns nothing about key lengths', () => {
     expect(invalidApiKeyProblem('too-large').detail).toBe(invalidApiKeyProblem('unknown').detail);
+  });
+});
+
+describe('missingRolesProblem', () => {
+  it('tells a signed-in user their token falls short, as RFC 6750 asks', () => {
+    const problem = missingRolesProblem('This action requires the role admin', {
+      kind: 'user',
+      id: 'u1',
+      roles: [],
+      tier: undefined,
+    });
+
+    expect(problem).toMatchObject({ kind: 'forbidden', status: 403 });
+    expect(problem.headers).toEqual({
+      'WWW-Authenticate': 'Bearer realm="bff-gateway", error="insufficient_scope"',
+    });
+  });
+
+  it('gives a consumer no challenge: an API key has no scope to widen', () => {
+    const consumer: Caller = { kind: 'consumer', id: 'partner', roles: [], tier: 'partner' };
+
+    expect(missingRolesProblem('This action requires the role admin', consumer).headers).toBeUndefined();
   });
 });

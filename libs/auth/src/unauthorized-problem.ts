@@ -1,6 +1,11 @@
 import { ProblemError } from '@app/problem';
 import jwt from 'jsonwebtoken';
+import type { Caller } from './caller.js';
 import { InvalidTokenError, type InvalidTokenReason } from './invalid-token.error.js';
+
+/** The protection space every challenge names, Bearer's and ApiKey's alike. */
+const REALM = 'bff-gateway';
+const API_KEY_CHALLENGE = `ApiKey realm="${REALM}"`;
 
 /*
  * `detail` is read by people; `description` goes into the WWW-Authenticate
@@ -104,20 +109,40 @@ const API_KEY_DETAIL: Record<InvalidApiKeyReason, string> = {
 /** The 401 for a refused API key, with the challenge of the API-key scheme instead of Bearer's. */
 export function invalidApiKeyProblem(reason: InvalidApiKeyReason): ProblemError {
   return new ProblemError('unauthorized', API_KEY_DETAIL[reason], {
-    headers: { 'WWW-Authenticate': 'ApiKey realm="bff-gateway"' },
+    headers: { 'WWW-Authenticate': API_KEY_CHALLENGE },
   });
 }
 
 /**
  * The 401 for a refused token. Every 401 says error="invalid_token", even
  * for a missing token: the gateway's contract asks clients to react to one
- * error code only.
+ * error code only. A route that takes an API key as well offers its
+ * challenge too when the request carried neither credential, so a client
+ * learns both ways in.
  */
-export function unauthorizedProblem(reason: InvalidTokenReason): ProblemError {
+export function unauthorizedProblem(
+  reason: InvalidTokenReason,
+  accepts: 'bearer' | 'bearer-or-api-key' = 'bearer',
+): ProblemError {
   const { detail, description } = WORDING[reason];
+  const bearer = `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
+  const offerApiKey = accepts === 'bearer-or-api-key' && reason === 'missing';
   return new ProblemError('unauthorized', detail, {
-    headers: {
-      'WWW-Authenticate': `Bearer realm="bff-gateway", error="invalid_token", error_description="${description}"`,
-    },
+    headers: { 'WWW-Authenticate': offerApiKey ? `${bearer}, ${API_KEY_CHALLENGE}` : bearer },
+  });
+}
+
+/**
+ * The 403 for a caller without a role the route needs. A user's token is
+ * answered with RFC 6750's insufficient_scope, so a client can tell "sign in
+ * with more rights" from "sign in again". An API key has no scope to widen
+ * and the ApiKey scheme no such error, so a consumer gets no challenge.
+ */
+export function missingRolesProblem(detail: string, caller: Caller | undefined): ProblemError {
+  if (caller?.kind !== 'user') {
+    return new ProblemError('forbidden', detail);
+  }
+  return new ProblemError('forbidden', detail, {
+    headers: { 'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope"` },
   });
 }

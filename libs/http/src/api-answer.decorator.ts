@@ -127,7 +127,16 @@ const STALE_ANSWER_HEADERS: Record<'age' | 'meta', HeaderDocs> = {
 
 /** Headers some problems carry besides the request id. */
 const PROBLEM_HEADERS: Partial<Record<ProblemKind, HeaderDocs>> = {
-  unauthorized: { 'WWW-Authenticate': text('The scheme to authenticate with: Bearer, or ApiKey') },
+  unauthorized: {
+    'WWW-Authenticate': text(
+      'The scheme to authenticate with: Bearer, or ApiKey; both when the request carried neither and the route takes either',
+    ),
+  },
+  forbidden: {
+    'WWW-Authenticate': text(
+      'Bearer error="insufficient_scope" when a signed-in user lacks a role the route needs',
+    ),
+  },
   'too-many-requests': {
     'Retry-After': seconds('Seconds to wait before asking again'),
     ...RATE_LIMIT_HEADERS,
