@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -330,6 +330,12 @@ describe('AuthModule with a shared secret (HS256)', () => {
     const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims())}.`;
 
     expect(await get(app, '/me', bearer(token))).toEqual(ALGORITHM_NOT_ALLOWED);
+  });
+
+  it('calls a token with an empty signature malformed, not signed with a refused algorithm', async () => {
+    const [header, payload] = hs256().split('.');
+
+    expect(await get(app, '/me', bearer(`${header}.${payload}.`))).toEqual(MALFORMED);
   });
 
   it('refuses an expired token', async () => {
@@ -814,6 +820,13 @@ describe('AuthModule with an EC P-256 public key (ES256)', () => {
 
   it('refuses an RS256 token', async () => {
     expect(await get(app, '/me', bearer(signed('RS256', rsa.privateKey)))).toEqual(ALGORITHM_NOT_ALLOWED);
+  });
+
+  it('calls a signature in DER, as OpenSSL writes it, rather than JOSE r||s an invalid signature', async () => {
+    const unsigned = `${base64url({ alg: 'ES256', typ: 'JWT' })}.${base64url(claims())}`;
+    const der = sign('sha256', Buffer.from(unsigned), ec.privateKey).toString('base64url');
+
+    expect(await get(app, '/me', bearer(`${unsigned}.${der}`))).toEqual(BAD_SIGNATURE);
   });
 });
 

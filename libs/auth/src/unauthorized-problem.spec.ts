@@ -26,6 +26,16 @@ describe('invalidTokenReason', () => {
       'algorithm-not-allowed',
     ],
     ['an exp that is not a number', new jwt.JsonWebTokenError('invalid exp value'), 'malformed'],
+    [
+      'an empty signature on an algorithm that needs one',
+      new jwt.JsonWebTokenError('jwt signature is required'),
+      'malformed',
+    ],
+    [
+      'an ES256 signature in DER rather than r||s',
+      new TypeError('"ES256" signatures must be "64" bytes, saw "71"'),
+      'bad-signature',
+    ],
     ['a payload that is not JSON', new SyntaxError('Unexpected token'), 'malformed'],
     ['a jsonwebtoken message we do not know', new jwt.JsonWebTokenError('something new'), 'invalid'],
   ])('maps %s', (_label, failure, reason) => {

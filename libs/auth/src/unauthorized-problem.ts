@@ -53,14 +53,15 @@ function reasonForLibraryMessage(message: string): InvalidTokenReason {
   }
   if (
     message === 'invalid algorithm' ||
-    message === 'jwt signature is required' ||
     message.startsWith('secretOrPublicKey must be') ||
     message.startsWith('"alg" parameter')
   ) {
     return 'algorithm-not-allowed';
   }
+  // An empty signature on a token whose algorithm (pinned before this) needs one: the token is cut short, not mis-signed.
   if (
     message === 'jwt malformed' ||
+    message === 'jwt signature is required' ||
     message === 'invalid token' ||
     message === 'invalid exp value' ||
     message === 'invalid nbf value'
@@ -69,6 +70,14 @@ function reasonForLibraryMessage(message: string): InvalidTokenReason {
   }
   return 'invalid';
 }
+
+/*
+ * What ecdsa-sig-formatter throws, through jwa and jsonwebtoken uncaught,
+ * for an ES256 signature that is not 64 bytes of r||s: most often a DER
+ * signature, which is what OpenSSL and most crypto libraries produce unless
+ * told to write JOSE's form. The token is signed wrongly, not malformed.
+ */
+const ES_SIGNATURE_LENGTH = /^"ES\d{3}" signatures must be "\d+" bytes, saw "\d+"$/;
 
 /** The reason behind a passport failure, or `undefined` when it is not a token problem at all (a bug, say). */
 export function invalidTokenReason(failure: unknown): InvalidTokenReason | undefined {
@@ -84,6 +93,9 @@ export function invalidTokenReason(failure: unknown): InvalidTokenReason | undef
   }
   if (failure instanceof jwt.JsonWebTokenError) {
     return reasonForLibraryMessage(failure.message);
+  }
+  if (failure instanceof TypeError && ES_SIGNATURE_LENGTH.test(failure.message)) {
+    return 'bad-signature';
   }
   // jsonwebtoken lets JSON.parse errors from a payload it cannot decode escape as they are.
   if (failure instanceof SyntaxError) {
