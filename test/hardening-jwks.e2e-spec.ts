@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { FakeJwks, type JwksMode } from './support/fake-jwks.js';
@@ -138,6 +139,39 @@ describe('a JWKS endpoint that goes down while tokens are being verified', () =>
   });
 });
 
+describe('a signing key published just after someone sent an unknown key id', () => {
+  let jwks: FakeJwks;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    jwks = await FakeJwks.start('ok');
+    stack = await jwksStack(jwks, { JWT_JWKS_UNKNOWN_KID_COOLDOWN_S: '2' });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await jwks.close();
+  });
+
+  it('answers its tokens 503 to retry during the cooldown, never a 401 that would sign the user out, and verifies them after', async () => {
+    const forged = jwks.token('u1', `forged-${randomUUID()}`, attacker.privateKey);
+    await expectProblem((await timedProfile(stack, forged)).response, 401);
+    const next = jwks.publishNewKey();
+    const token = jwks.token('u1', next.kid, next.privateKey);
+
+    const { response } = await timedProfile(stack, token);
+
+    const problem = await expectProblem(response, 503);
+    expect(problem.detail).toBe('Access tokens cannot be verified right now; retry shortly.');
+    const retryAfterS = Number(response.headers.get('retry-after'));
+    expect(retryAfterS).toBeGreaterThanOrEqual(1);
+    expect(retryAfterS).toBeLessThanOrEqual(2);
+
+    await sleep(retryAfterS * 1000);
+
+    expect((await timedProfile(stack, token)).response.status).toBe(200);
+  });
+});
+
 describe('a flood of tokens naming unknown key ids', () => {
   let jwks: FakeJwks;
   let stack: Stack;
@@ -151,10 +185,11 @@ describe('a flood of tokens naming unknown key ids', () => {
     await jwks.close();
   });
 
-  it('refreshes the key set at most once per cooldown, whatever the flood, and refuses every token', async () => {
+  it('refreshes the key set at most once per cooldown, whatever the flood, and lets no token through', async () => {
     // Each BFF fetched the key set once at boot.
     const atBoot = jwks.requests;
     const statuses: number[] = [];
+    const retryAfters = new Set<string | null>();
 
     for (let wave = 0; wave < 5; wave += 1) {
       const answers = await Promise.all(
@@ -165,14 +200,23 @@ describe('a flood of tokens naming unknown key ids', () => {
             headers: { authorization: `Bearer ${forged}` },
           });
           await response.arrayBuffer();
+          if (response.status === 503) {
+            retryAfters.add(response.headers.get('retry-after'));
+          }
           return response.status;
         }),
       );
       statuses.push(...answers);
     }
 
-    expect(new Set(statuses)).toEqual(new Set([401]));
+    // 401 for the kids the one refresh looked up; those that came during the cooldown are told to retry when it ends.
+    expect(statuses).toContain(401);
+    expect(new Set(statuses)).toEqual(new Set([401, 503]));
     expect(statuses).toHaveLength(200);
+    for (const retryAfter of retryAfters) {
+      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(Number(retryAfter)).toBeLessThanOrEqual(30);
+    }
     // One refresh per BFF within the 30 s cooldown, however many unknown kids arrived.
     expect(jwks.requests - atBoot).toBeLessThanOrEqual(2);
     expect(atBoot).toBe(2);

@@ -16,6 +16,8 @@ export class FakeJwks {
   mode: JwksMode = 'ok';
   readonly kid = 'fake-jwks-rsa-1';
   private readonly key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  /** Keys published since it started, beside its own, as an identity provider publishes the next key before using it. */
+  private readonly rotated = new Map<string, KeyObject>();
   private readonly server = createServer((request, response) => this.answer(request, response));
 
   static async start(mode: JwksMode = 'ok'): Promise<FakeJwks> {
@@ -41,6 +43,14 @@ export class FakeJwks {
     });
   }
 
+  /** Publishes a new signing key beside the current one; returns its kid and the private key that signs with it. */
+  publishNewKey(): { kid: string; privateKey: KeyObject } {
+    const kid = `fake-jwks-rsa-${this.rotated.size + 2}`;
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.rotated.set(kid, publicKey);
+    return { kid, privateKey };
+  }
+
   async close(): Promise<void> {
     // A hanging fetch would keep close() waiting forever.
     this.server.closeAllConnections();
@@ -56,6 +66,12 @@ export class FakeJwks {
           JSON.stringify({
             keys: [
               { ...this.key.publicKey.export({ format: 'jwk' }), kid: this.kid, alg: 'RS256', use: 'sig' },
+              ...[...this.rotated].map(([kid, publicKey]) => ({
+                ...publicKey.export({ format: 'jwk' }),
+                kid,
+                alg: 'RS256',
+                use: 'sig',
+              })),
             ],
           }),
         );

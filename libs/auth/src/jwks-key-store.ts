@@ -29,6 +29,17 @@ interface CachedKey {
   key: KeyObject;
 }
 
+/** A token that may well be good but cannot be checked now: a 401 would tell the client to drop it. */
+function cannotVerifyYet(retryAfterS: number): ProblemError {
+  return new ProblemError(
+    'service-unavailable',
+    'Access tokens cannot be verified right now; retry shortly.',
+    {
+      headers: { 'retry-after': String(retryAfterS) },
+    },
+  );
+}
+
 /** fetch() reports every network failure as "fetch failed"; the cause says which one. */
 function messageOf(error: unknown): string {
   if (!(error instanceof Error)) {
@@ -51,7 +62,10 @@ function messageOf(error: unknown): string {
  *   drops retired keys;
  * - an unknown `kid` may trigger one refresh per `unknownKidCooldownMs`,
  *   and concurrent requests share it: forged kids cannot turn the gateway
- *   into a load generator against the identity provider;
+ *   into a load generator against the identity provider. A kid still
+ *   unknown after a refresh is a 401; one that arrives during the cooldown
+ *   is a 503 with Retry-After until it ends, since the key may have been
+ *   published since;
  * - a request waits for at most one fetch, itself cut at FETCH_TIMEOUT_MS,
  *   so a key that cannot be found is a prompt 401, never a hang.
  */
@@ -115,26 +129,33 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
     this.stopped.abort();
   }
 
-  /** The PEM that verifies a token with this header; throws {@link InvalidTokenError} when there is none. */
+  /**
+   * The key that verifies a token with this header; throws {@link InvalidTokenError}
+   * when there is none, and a 503 problem when it cannot tell yet.
+   */
   async keyFor(kid: string | undefined, algorithm: string): Promise<KeyObject> {
     // A token without kid cannot match a published key, and fetching again would not change that.
     if (kid === undefined) {
       throw new InvalidTokenError('unknown-key');
     }
     let key = this.keys.get(kid);
+    let lookedUp = true;
     if (key === undefined) {
-      await this.refreshForUnknownKid();
+      lookedUp = await this.refreshForUnknownKid();
       key = this.keys.get(kid);
     }
     if (key === undefined && !this.hasKeys) {
-      // No key was ever had: the token may well be good, and a 401 would tell the client to drop it.
-      throw new ProblemError(
-        'service-unavailable',
-        'Access tokens cannot be verified right now; retry shortly.',
-        {
-          headers: { 'retry-after': String(NO_KEYS_RETRY_AFTER_S) },
-        },
-      );
+      // No key was ever had, so none could be checked: retry when the endpoint is asked again.
+      throw cannotVerifyYet(NO_KEYS_RETRY_AFTER_S);
+    }
+    if (key === undefined && !lookedUp) {
+      /*
+       * The key set was not asked for this kid: a key published since the
+       * last fetch would verify it, and a 401 would have the client drop a
+       * good token and sign its user in again. The first unknown kid after
+       * the cooldown fetches again, so a retry then gets its answer.
+       */
+      throw cannotVerifyYet(this.cooldownLeftS());
     }
     if (key === undefined) {
       throw new InvalidTokenError('unknown-key');
@@ -145,16 +166,25 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
     return key.key;
   }
 
-  private refreshForUnknownKid(): Promise<void> {
+  /** Fetches the key set again, or joins the fetch under way; false when the cooldown allows neither. */
+  private async refreshForUnknownKid(): Promise<boolean> {
     if (this.inFlight !== undefined) {
-      return this.inFlight;
+      await this.inFlight;
+      return true;
     }
     const now = Date.now();
     if (now - this.lastUnknownKidRefreshAt < this.config.unknownKidCooldownMs) {
-      return Promise.resolve();
+      return false;
     }
     this.lastUnknownKidRefreshAt = now;
-    return this.refresh();
+    await this.refresh();
+    return true;
+  }
+
+  /** Whole seconds until an unknown kid may fetch again, at least 1 (Retry-After has no smaller unit). */
+  private cooldownLeftS(): number {
+    const leftMs = this.lastUnknownKidRefreshAt + this.config.unknownKidCooldownMs - Date.now();
+    return Math.max(1, Math.ceil(leftMs / 1000));
   }
 
   /** Never rejects: a failed refresh keeps the keys we have. */
