@@ -5,7 +5,6 @@ import { ApiAnswer } from '@app/http';
 import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { servicesAnswerSchema } from './admin-answers.js';
 import { AdminNetworkGuard } from './admin-network.guard.js';
-import { withoutCredentials } from './without-credentials.js';
 
 /** What an operator sees of the upstreams: instances, breakers, ejections, load and recent errors. */
 @ApiTags('admin')
@@ -23,17 +22,7 @@ export class ServicesAdminController {
     problems: ['forbidden'],
   })
   services(): { services: ServiceSnapshot[] } {
-    return {
-      services: this.registry.all().map((upstream) => {
-        const snapshot = upstream.snapshot();
-        return {
-          ...snapshot,
-          instances: snapshot.instances.map((instance) => ({
-            ...instance,
-            url: withoutCredentials(instance.url),
-          })),
-        };
-      }),
-    };
+    // Instance URLs carry no credentials: the config refuses them.
+    return { services: this.registry.all().map((upstream) => upstream.snapshot()) };
   }
 }
