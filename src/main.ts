@@ -2,7 +2,7 @@ import { startDemoServices } from '../apps/demo-services/src/demo-services.js';
 import { startMobileBff } from '../apps/mobile-bff/src/start-mobile-bff.js';
 import { startWebBff } from '../apps/web-bff/src/start-web-bff.js';
 import { LAUNCHER_PORTS } from '@app/config';
-import { closeOnSignals, exitOnListenFailure, loadConfigOrExit, warnAboutDevelopmentSecret } from '@app/http';
+import { closeOnSignals, exitOnListenFailure, loadConfigOrExit, warnAboutConfig } from '@app/http';
 import { performance } from 'node:perf_hooks';
 import { launchBanner } from './launch-banner.js';
 
@@ -11,7 +11,7 @@ import { launchBanner } from './launch-banner.js';
  * in-memory state, so `npm start` needs nothing installed.
  */
 const config = loadConfigOrExit(process.env, LAUNCHER_PORTS);
-warnAboutDevelopmentSecret(config);
+warnAboutConfig(config);
 const demo = await startDemoServices({
   host: config.http.host,
   ports: config.demo.ports,

@@ -1,11 +1,5 @@
 import { Logger } from '@nestjs/common';
-import {
-  ConfigError,
-  DEVELOPMENT_SECRET_WARNING,
-  loadConfig,
-  type AppConfig,
-  type ListenedPort,
-} from '@app/config';
+import { ConfigError, configWarnings, loadConfig, type AppConfig, type ListenedPort } from '@app/config';
 
 /**
  * For entry points only: a bad environment ends the process with every
@@ -27,9 +21,10 @@ export function loadConfigOrExit(
   }
 }
 
-export function warnAboutDevelopmentSecret(config: AppConfig): void {
-  if (config.auth.key.kind === 'secret' && config.auth.key.isDevelopmentSecret) {
-    new Logger('Config').warn(DEVELOPMENT_SECRET_WARNING);
+/** For entry points only: what the configuration leaves open, said once at start. */
+export function warnAboutConfig(config: AppConfig): void {
+  for (const warning of configWarnings(config)) {
+    new Logger('Config').warn(warning);
   }
 }
 
