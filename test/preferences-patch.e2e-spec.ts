@@ -257,34 +257,42 @@ describe('reads of /web/preferences racing a change', () => {
 describe('PATCH /web/preferences while the preference service is down', () => {
   let stack: Stack;
 
-  beforeAll(async () => {
+  // A stack per test: each starts with a closed breaker.
+  beforeEach(async () => {
     stack = await startStack({
       CACHE_ENABLED: 'true',
       UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '3',
       PREFERENCE_SERVICE_BREAKER_COOLDOWN_MS: '30000',
     });
   });
-  afterAll(() => stack.close());
+  afterEach(() => stack.close());
 
-  it('keeps serving the last preferences read: a change that was never sent changed nothing', async () => {
-    const read = (userId: string): Promise<Response> =>
-      fetch(`${stack.webUrl}/web/preferences`, { headers: bearer(userId) });
-    const before = (await (await read('down-1')).json()) as Record<string, unknown>;
-    stack.demo.faults.preference.set({ down: true });
-    // Other users' reads fail until the breaker opens: from then on nothing is sent to the service.
-    for (let other = 2; other <= 5; other += 1) {
-      expect((await read(`down-${other}`)).status).toBeGreaterThanOrEqual(500);
-    }
+  it.each<[string, Record<string, string>]>([
+    ['', {}],
+    [' (with an Idempotency-Key)', { 'idempotency-key': 'never-sent-1' }],
+  ])(
+    'keeps serving the last preferences read: a change that was never sent changed nothing%s',
+    async (_keyed, headers) => {
+      const user = `down-${Object.keys(headers).length}`;
+      const read = (userId: string): Promise<Response> =>
+        fetch(`${stack.webUrl}/web/preferences`, { headers: bearer(userId) });
+      const before = (await (await read(user)).json()) as Record<string, unknown>;
+      stack.demo.faults.preference.set({ down: true });
+      // Other users' reads fail until the breaker opens: from then on nothing is sent to the service.
+      for (let other = 1; other <= 4; other += 1) {
+        expect((await read(`${user}-other-${other}`)).status).toBeGreaterThanOrEqual(500);
+      }
 
-    const change = await fetch(`${stack.webUrl}/web/preferences`, {
-      method: 'PATCH',
-      headers: { ...bearer('down-1'), 'content-type': 'application/json' },
-      body: JSON.stringify({ theme: before.theme === 'dark' ? 'light' : 'dark' }),
-    });
-    await expectProblem(change, 503);
+      const change = await fetch(`${stack.webUrl}/web/preferences`, {
+        method: 'PATCH',
+        headers: { ...bearer(user), 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ theme: before.theme === 'dark' ? 'light' : 'dark' }),
+      });
+      await expectProblem(change, 503);
 
-    const after = await read('down-1');
-    expect(after.status).toBe(200);
-    expect(await after.json()).toEqual(before);
-  });
+      const after = await read(user);
+      expect(after.status).toBe(200);
+      expect(await after.json()).toEqual(before);
+    },
+  );
 });

@@ -100,6 +100,8 @@ function breakerOpenedBy(failure: UpstreamError, retryAfterSeconds: number): Ups
   const traits: FailureTraits = {
     status: failure.upstreamStatus,
     connection: failure.connectionFailed,
+    unsent: failure.unsent,
+    cancelled: failure.cancelled,
     retryAfterSeconds,
     cause: failure,
   };
@@ -110,6 +112,7 @@ function breakerOpenedBy(failure: UpstreamError, retryAfterSeconds: number): Ups
         ? new UpstreamBadResponseError(failure.service, traits)
         : new UpstreamUnavailableError(failure.service, traits);
   opened.instance = failure.instance;
+  opened.earlierAttemptSent = failure.earlierAttemptSent;
   return opened;
 }
 

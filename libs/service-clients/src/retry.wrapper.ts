@@ -39,11 +39,17 @@ export function withRetries(config: RetryConfig, budget: RetryBudget): UpstreamW
     budget.recordCall();
     // Made on the first failure: most calls succeed at once and need no set of their own.
     let tried: Set<string> | undefined;
+    let sent = false;
     for (let retry = 0; ; retry += 1) {
       try {
         return await next(tried === undefined || tried.size === 0 ? request : { ...request, avoid: tried });
       } catch (error) {
-        if (!(error instanceof UpstreamError) || retry >= config.maxRetries) {
+        if (!(error instanceof UpstreamError)) {
+          throw error;
+        }
+        error.earlierAttemptSent ||= sent;
+        sent ||= !error.unsent && !error.failedFast;
+        if (retry >= config.maxRetries) {
           throw error;
         }
         const delayMs = error.unsent ? 0 : fullJitterDelay(config.baseDelayMs, retry);

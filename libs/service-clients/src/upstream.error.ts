@@ -44,6 +44,8 @@ export abstract class UpstreamError extends ProblemError {
   readonly retryAfterSeconds: number | undefined;
   /** The instance the failed attempt went to, when one was picked. */
   instance: string | undefined;
+  /** An attempt before this failure's reached the service: a write it carried may have been applied, whatever this one says. */
+  earlierAttemptSent = false;
 
   protected constructor(
     kind: ProblemKind,

@@ -26,6 +26,12 @@ describe(writeMayHaveLanded.name, () => {
     expect(writeMayHaveLanded(conflict)).toBe(false);
   });
 
+  it('drops the cached data when an earlier attempt of a retried change reached the service', () => {
+    const refused = new UpstreamUnavailableError('preference', { connection: true, unsent: true });
+    refused.earlierAttemptSent = true;
+    expect(writeMayHaveLanded(refused)).toBe(true);
+  });
+
   it('drops the cached data when the change may have been made and its answer lost', () => {
     expect(writeMayHaveLanded(new UpstreamTimeoutError('preference'))).toBe(true);
     expect(writeMayHaveLanded(new UpstreamUnavailableError('preference', { connection: true }))).toBe(true);

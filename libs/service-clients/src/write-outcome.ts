@@ -15,13 +15,16 @@ function upstreamFailureOf(error: unknown): UpstreamError | undefined {
  * was sent (an open breaker, a pause, a full bulkhead, a refused
  * connection, no time left) nor when the service answered a refusal (a
  * 4xx: it changed nothing); a lost answer (a timeout, a reset) or a 5xx
- * may hide a change made. For a write sent once: a retried one may have
- * been applied by an earlier attempt than the one whose failure is told.
+ * may hide a change made, and so may an earlier attempt of a retried
+ * write that reached the service before the one whose failure is told.
  */
 export function writeMayHaveLanded(error: unknown): boolean {
   const failure = upstreamFailureOf(error);
   if (failure === undefined) {
     return !(error instanceof ProblemError && error.failedFast);
+  }
+  if (failure.earlierAttemptSent) {
+    return true;
   }
   if (failure.failedFast || failure.unsent) {
     return false;

@@ -83,10 +83,9 @@ export class PreferencesController {
         /*
          * A change whose answer was lost may have been made: the cached data
          * goes. One never sent, or refused, keeps it, the fallback the
-         * caller's next reads need while the service is failing. With a key
-         * the write is retried, and an earlier attempt may have landed.
+         * caller's next reads need while the service is failing.
          */
-        if (key !== undefined || writeMayHaveLanded(error)) {
+        if (writeMayHaveLanded(error)) {
           await this.invalidator.invalidateOwner(caller.id);
         }
         throw error;
