@@ -113,22 +113,6 @@ export class CacheInvalidator implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Tells the other apps and instances that `owner`'s data was just loaded
-   * again from its source here, for a client that asked for fresh data:
-   * their memory copies may be older than what Redis now holds, and would
-   * have shown that client's next request, served elsewhere, going back in
-   * time. They drop them; nothing is dropped here or in Redis, which hold
-   * the fresh data. Resolves once Redis has taken the broadcast, or not.
-   */
-  async announceReloaded(owner: string): Promise<void> {
-    const invalidation: Invalidation = { owner, keys: [], origin: this.origin };
-    processChannel.emit(this.channel, invalidation);
-    if (this.redis.client !== undefined) {
-      await this.redis.run((client) => client.publish(this.channel, JSON.stringify(invalidation)));
-    }
-  }
-
-  /**
    * The same, for a caller that reports what it removed: this instance's
    * entries are deleted and counted one by one (a walk over its memory
    * layer), so it resolves with how many entries this instance and Redis

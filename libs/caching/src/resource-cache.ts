@@ -23,8 +23,10 @@ export interface CachedRead<T> {
   /** Told the age of the data when a stale entry is served. */
   onStale?: (ageMs: number) => void;
   signal?: CancelSignal;
-  /** The client asked for no-cache: go to the source even for a fresh entry. */
+  /** The client asked for fresh data: go to the source even for a fresh entry. */
   revalidate?: boolean;
+  /** The request a revalidating read serves, for {@link ResourceCache.startFresh}. */
+  scope?: object;
 }
 
 const LOCK_POLL_MS = 20;
@@ -195,6 +197,8 @@ export class ResourceCache implements BeforeApplicationShutdown {
     (sections: readonly SharedLookup[]) => this.lookupShared(sections),
     MAX_BATCH,
   );
+  /** Each revalidating request's drop of its owner's data, so that its sections wait on one. */
+  private readonly freshStarts = new WeakMap<object, Promise<void>>();
   /** Lookups asked for beside an answer's (see {@link peekFresh}), each taken by the first read of its key. */
   private readonly prefetched = new Map<string, Promise<SharedLookupResult<unknown>>>();
   /** Redis writes of loads that returned their value without waiting on them (see loadAndStore). */
@@ -228,10 +232,35 @@ export class ResourceCache implements BeforeApplicationShutdown {
     return this.settings.enabled;
   }
 
+  /**
+   * Before a request whose client asked for fresh data reloads anything,
+   * its owner's cached data goes everywhere, once per request (`scope`):
+   * this instance's and the other apps' and instances' memory, and Redis,
+   * cached answers of other routes included. Reloading over the entries
+   * instead left the others' memory copies, and the answers built from
+   * them, older than what the client had just been given. Resolves once
+   * Redis has run the drop and taken the broadcast, as a change's does.
+   */
+  startFresh(scope: object, owner: string): Promise<void> {
+    let started = this.freshStarts.get(scope);
+    if (started === undefined) {
+      started = this.invalidator.invalidateOwner(owner);
+      this.freshStarts.set(scope, started);
+    }
+    return started;
+  }
+
   read<T>(read: CachedRead<T>): Promise<T> {
     if (!this.settings.enabled || read.ttlMs <= 0) {
       return read.load({ kind: 'foreground', signal: read.signal ?? NEVER_CANCELLED });
     }
+    if (read.revalidate === true && read.owner !== undefined && read.scope !== undefined) {
+      return this.startFresh(read.scope, read.owner).then(() => this.readEnabled(read));
+    }
+    return this.readEnabled(read);
+  }
+
+  private readEnabled<T>(read: CachedRead<T>): Promise<T> {
     // A client asking for no-cache still gets the stored entry as a fallback if the reload fails.
     const local = this.layers.readMemory(read.key);
     if (isCacheEntry(local)) {
@@ -637,14 +666,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
      * done, and shutdown waits for it.
      */
     const { shared } = this.write(read.key, value, read.ttlMs, read.owner, lock);
-    if (read.revalidate === true && read.owner !== undefined) {
-      const owner = read.owner;
-      // Once Redis holds the fresh entry, which is what the others read next.
-      this.inFlight(
-        read.key,
-        (shared ?? Promise.resolve()).then(() => this.invalidator.announceReloaded(owner)),
-      );
-    } else if (shared !== undefined) {
+    if (shared !== undefined) {
       this.inFlight(read.key, shared);
     }
     return value;

@@ -89,13 +89,8 @@ function prepare(reply: FastifyReply, body: unknown): PreparedAnswer | undefined
   return { text, etag: etagOf(text), completeness: completenessOf(body) };
 }
 
-/** A header's value, if the client sent it once: a repeated one arrives as a list. */
-function single(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
 function bypassesCache(request: FastifyRequest): boolean {
-  return asksForFreshData(single(request.headers['cache-control']), single(request.headers.pragma));
+  return asksForFreshData(request.headers['cache-control'], request.headers.pragma);
 }
 
 /** The prepared answer's text, with the headers that describe it; nothing when the client's copy is current (304). */
@@ -268,7 +263,7 @@ export class CachedResponse {
       answer === undefined ||
       answer.completeness === 'false' ||
       this.cache.changedSince(ownerOf(request), clock) ||
-      forbidsStoring(single(request.headers['cache-control']))
+      forbidsStoring(request.headers['cache-control'])
     ) {
       return sendPrepared(request, reply, answer, 0, vary);
     }

@@ -30,6 +30,7 @@ export function withResourceCache(service: ServiceConfig, cache: ResourceCache):
       onStale: request.onStale,
       signal: request.signal,
       revalidate: request.context?.noCache === true,
+      scope: request.context,
       load: (mode) =>
         next(
           mode.kind === 'foreground'
