@@ -922,6 +922,39 @@ describe('AuthModule with a JWKS endpoint', () => {
     expect(await get(app, '/me', withdrawn)).toEqual(UNKNOWN_KEY);
   });
 
+  it('refuses at once, even within the cooldown, a token issued well before the keys held were fetched', async () => {
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
+    // Anyone can send a kid nobody published: it starts the cooldown.
+    await get(app, '/me', bearer(signed('RS256', otherRsa.privateKey, claims(), 'forged')));
+    const issuedLongAgo = claims({ iat: nowSeconds() - 3_600, exp: nowSeconds() + 300 });
+
+    const answer = await get(
+      app,
+      '/me',
+      bearer(signed('RS256', otherRsa.privateKey, issuedLongAgo, 'retired')),
+    );
+
+    // Its key, published before it was signed, would be among those fetched: it was withdrawn, or never was.
+    expect(answer).toEqual(UNKNOWN_KEY);
+  });
+
+  it('refuses at once a token signed with a key the endpoint lists but the gateway does not trust', async () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256'), jwk(weak.publicKey, 'weak-1', 'RS256')]);
+    // The cooldown runs: a kid the gateway could not look up now would be told to retry.
+    await get(app, '/me', bearer(signed('RS256', otherRsa.privateKey, claims(), 'forged')));
+
+    const token = jwt.sign(claims(), weak.privateKey, {
+      algorithm: 'RS256',
+      keyid: 'weak-1',
+      allowInsecureKeySizes: true,
+    });
+
+    const answer = await get(app, '/me', bearer(token));
+
+    expect(answer).toEqual(UNKNOWN_KEY);
+  });
+
   it('makes at most one fetch for a flood of unknown kids within the cooldown, and tells the late ones to retry', async () => {
     await startWith([jwk(rsa.publicKey, 'rsa-1', 'RS256')]);
 

@@ -21,6 +21,8 @@ const WARN_EVERY_MS = 60_000;
 
 /** A whole fetch, body included; a request waiting for an unknown kid waits at most this long. */
 const FETCH_TIMEOUT_MS = 2_000;
+/** Clock skew between the identity provider and the gateway, and a key published just before its first token. */
+const ISSUED_BEFORE_FETCH_MARGIN_MS = 60_000;
 
 interface CachedKey {
   /** The one algorithm this key verifies, so an RSA key is never used for an ES256 token or the reverse. */
@@ -77,6 +79,10 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
   private keys = new Map<string, CachedKey>();
   private inFlight: Promise<void> | undefined;
   private lastUnknownKidRefreshAt = Number.NEGATIVE_INFINITY;
+  /** When the fetch that gave the keys held now started: a key published before then is among them. */
+  private lastLoadStartedAt = Number.NEGATIVE_INFINITY;
+  /** Kids the last fetch listed with keys the gateway refuses (too weak, of a type or algorithm it does not take). */
+  private refusedKids = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private lastWarnedAt = Number.NEGATIVE_INFINITY;
@@ -133,9 +139,13 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
    * The key that verifies a token with this header; throws {@link InvalidTokenError}
    * when there is none, and a 503 problem when it cannot tell yet.
    */
-  async keyFor(kid: string | undefined, algorithm: string): Promise<KeyObject> {
+  async keyFor(
+    kid: string | undefined,
+    algorithm: string,
+    issuedAt: () => number | undefined = () => undefined,
+  ): Promise<KeyObject> {
     // A token without kid cannot match a published key, and fetching again would not change that.
-    if (kid === undefined) {
+    if (kid === undefined || this.refusedKids.has(kid)) {
       throw new InvalidTokenError('unknown-key');
     }
     let key = this.keys.get(kid);
@@ -148,7 +158,7 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
       // No key was ever had, so none could be checked: retry when the endpoint is asked again.
       throw cannotVerifyYet(NO_KEYS_RETRY_AFTER_S);
     }
-    if (key === undefined && !lookedUp) {
+    if (key === undefined && !lookedUp && this.mayBeNewer(issuedAt())) {
       /*
        * The key set was not asked for this kid: a key published since the
        * last fetch would verify it, and a 401 would have the client drop a
@@ -181,6 +191,17 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
     return true;
   }
 
+  /**
+   * Whether a token issued at `issuedAt` (seconds, its `iat`) may be signed
+   * with a key published after the keys held now were fetched. An identity
+   * provider publishes a key before it signs with it, so a token issued
+   * well before that fetch names a key the fetch would have found: one it
+   * did not is withdrawn or never was, a 401. Without `iat` nobody can tell.
+   */
+  private mayBeNewer(issuedAt: number | undefined): boolean {
+    return issuedAt === undefined || issuedAt * 1000 > this.lastLoadStartedAt - ISSUED_BEFORE_FETCH_MARGIN_MS;
+  }
+
   /** Whole seconds until an unknown kid may fetch again, at least 1 (Retry-After has no smaller unit). */
   private cooldownLeftS(): number {
     const leftMs = this.lastUnknownKidRefreshAt + this.config.unknownKidCooldownMs - Date.now();
@@ -196,13 +217,16 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
   }
 
   private async load(): Promise<void> {
+    const startedAt = Date.now();
     try {
-      const loaded = this.usableKeys(await this.client.getSigningKeys());
+      const { usable: loaded, refused } = this.usableKeys(await this.client.getSigningKeys());
+      this.refusedKids = refused;
       if (loaded.size === 0) {
         this.warn(`JWKS lists no RS256 or ES256 key with a kid; keeping ${this.keys.size} cached keys`);
         return;
       }
       this.keys = loaded;
+      this.lastLoadStartedAt = startedAt;
       this.lastWarnedAt = Number.NEGATIVE_INFINITY;
       this.logger.debug(`Loaded ${loaded.size} JWKS signing keys`);
     } catch (error) {
@@ -255,27 +279,33 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private usableKeys(signingKeys: SigningKey[]): Map<string, CachedKey> {
+  /** The keys a JWKS lists that the gateway trusts, and the kids of those it lists but refuses. */
+  private usableKeys(signingKeys: SigningKey[]): { usable: Map<string, CachedKey>; refused: Set<string> } {
     const usable = new Map<string, CachedKey>();
+    const refused = new Set<string>();
     for (const signingKey of signingKeys) {
       // jwks-rsa leaves kid and alg out when the JWK has none, whatever its types say.
       const kid: string | undefined = signingKey.kid;
+      if (kid === undefined) {
+        continue;
+      }
       const declared: string | undefined = signingKey.alg;
       const key = createPublicKey(signingKey.getPublicKey());
       const algorithm = this.algorithmFor(key);
       if (
-        kid === undefined ||
         algorithm === undefined ||
-        (declared !== undefined && declared !== algorithm)
+        (declared !== undefined && declared !== algorithm) ||
+        (algorithm === 'RS256' && this.isWeakRsaKey(kid, key))
       ) {
-        continue;
-      }
-      if (algorithm === 'RS256' && this.isWeakRsaKey(kid, key)) {
+        refused.add(kid);
         continue;
       }
       usable.set(kid, { algorithm, key });
     }
-    return usable;
+    for (const kid of usable.keys()) {
+      refused.delete(kid);
+    }
+    return { usable, refused };
   }
 
   /** An RSA key too short to trust: whoever factors it signs any token. Warned about once per kid. */

@@ -6,7 +6,7 @@ import { ExtractJwt, Strategy, type SecretOrKeyProvider } from 'passport-jwt';
 import { callerFromPayload, type Caller } from './caller.js';
 import { InvalidTokenError, type InvalidTokenReason } from './invalid-token.error.js';
 import { JwksKeyStore } from './jwks-key-store.js';
-import { hasObjectPayload, readTokenHeader, type TokenHeader } from './token-header.js';
+import { hasObjectPayload, issuedAtOf, readTokenHeader, type TokenHeader } from './token-header.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** Real access tokens are well under 2 KiB; anything past this is refused before it is decoded. */
@@ -51,7 +51,7 @@ function authorizationProblem(header: string | undefined): InvalidTokenReason | 
 function keySource(
   key: JwtKeyConfig,
   jwks: JwksKeyStore | null,
-): (header: TokenHeader) => KeyObject | Promise<KeyObject> {
+): (header: TokenHeader, token: string) => KeyObject | Promise<KeyObject> {
   switch (key.kind) {
     case 'secret': {
       const secret = createSecretKey(Buffer.from(key.secret));
@@ -65,7 +65,7 @@ function keySource(
       if (jwks === null) {
         throw new Error('JWT_JWKS_URL is configured but AuthModule provided no JWKS key store');
       }
-      return (header) => jwks.keyFor(header.kid, header.alg);
+      return (header, token) => jwks.keyFor(header.kid, header.alg, () => issuedAtOf(token));
   }
 }
 
@@ -93,7 +93,7 @@ function keyProvider(key: JwtKeyConfig, jwks: JwksKeyStore | null): SecretOrKeyP
     if (!allowed.includes(header.alg)) {
       throw new InvalidTokenError('algorithm-not-allowed');
     }
-    return source(header);
+    return source(header, token);
   };
   // jsonwebtoken takes a KeyObject; @types/passport-jwt only lists string | Buffer.
   const handOver = (done: (error: unknown, key?: string | Buffer) => void, found: KeyObject): void =>

@@ -76,3 +76,19 @@ export function hasObjectPayload(token: string): boolean {
   const text = opening.length > 0 ? opening : Buffer.from(payload, 'base64url').toString('utf8').trimStart();
   return text.startsWith('{');
 }
+
+/** A token's `iat` claim, in seconds, if its payload has a numeric one; read only where a key cannot be found. */
+export function issuedAtOf(token: string): number | undefined {
+  const start = token.indexOf('.') + 1;
+  const end = token.indexOf('.', start);
+  if (start === 0 || end < 0) {
+    return undefined;
+  }
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(token.slice(start, end), 'base64url').toString('utf8'));
+    const iat = (payload as { iat?: unknown } | null)?.iat;
+    return typeof iat === 'number' && Number.isFinite(iat) ? iat : undefined;
+  } catch {
+    return undefined;
+  }
+}

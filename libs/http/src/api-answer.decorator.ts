@@ -31,7 +31,8 @@ export interface ApiAnswerOptions {
 /**
  * Problems any authenticated, throttled route can answer with. 503 with
  * Retry-After, whatever the route calls: while no JWKS signing key was
- * ever fetched, while rate limits fail closed without Redis, and for a
+ * ever fetched, for a token whose kid cannot be looked up until the JWKS
+ * cooldown ends, while rate limits fail closed without Redis, and for a
  * request the shutdown's drain could not wait for.
  */
 const COMMON_PROBLEMS: ProblemKind[] = [
