@@ -4,7 +4,7 @@ import { startWebBff } from '../apps/web-bff/src/start-web-bff.js';
 import { LAUNCHER_PORTS } from '@app/config';
 import { closeOnSignals, exitOnListenFailure, loadConfigOrExit, warnAboutConfig } from '@app/http';
 import { performance } from 'node:perf_hooks';
-import { launchBanner } from './launch-banner.js';
+import { launchBanner, tokenSource } from './launch-banner.js';
 
 /*
  * The embedded default: the demo services and both BFFs in one process, on
@@ -28,6 +28,6 @@ console.log(
     webUrl: await web.getUrl(),
     demoUrls: demo.urls,
     readyInMs: Math.round(performance.now()),
-    mintsTokens: config.auth.key.kind === 'secret',
+    tokens: tokenSource(config.auth),
   }),
 );
