@@ -41,6 +41,16 @@ describe('order history and detail', () => {
       expect(page.nextCursor).toEqual(expect.any(String));
     });
 
+    it('takes empty parameters as left out, as clients send a first page with a null cursor', async () => {
+      const [empty, plain] = await Promise.all([
+        get(stack.webUrl, '/web/orders?cursor=&limit=&status='),
+        get(stack.webUrl, '/web/orders'),
+      ]);
+      expect(empty.status).toBe(200);
+      expect(await empty.json()).toEqual(await plain.json());
+      expect((await get(stack.mobileUrl, '/mobile/orders?cursor=')).status).toBe(200);
+    });
+
     it('walks every order exactly once by following the cursors', async () => {
       const seen: string[] = [];
       let cursor: string | null = null;

@@ -80,6 +80,18 @@ export function fieldProblems(error: z.ZodError): FieldProblem[] {
 }
 
 /**
+ * A query without its empty parameters: `?cursor=` is how many clients
+ * send a first page's null cursor, and means what leaving it out means,
+ * for any parameter: one the route does not know is no request for anything.
+ */
+function withoutEmptyParameters(query: unknown): unknown {
+  if (typeof query !== 'object' || query === null || !Object.values(query).includes('')) {
+    return query;
+  }
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
+}
+
+/**
  * Validates a request part with a zod schema at the edge; a failure is one
  * 400 problem that names every bad field, never the first alone.
  */
@@ -91,8 +103,9 @@ export class ZodValidationPipe<T> implements PipeTransform<unknown, T> {
   ) {}
 
   transform(value: unknown, metadata?: ArgumentMetadata): T {
-    const parsed = this.schema.safeParse(value, {
-      error: metadata?.type === 'query' ? IN_QUERY_WORDS : IN_JSON_WORDS,
+    const inQuery = metadata?.type === 'query';
+    const parsed = this.schema.safeParse(inQuery ? withoutEmptyParameters(value) : value, {
+      error: inQuery ? IN_QUERY_WORDS : IN_JSON_WORDS,
     });
     if (parsed.success) {
       return parsed.data;
