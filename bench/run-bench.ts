@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { cliArgsOrExit, readCliArgs } from '../src/cli-args.js';
 import { renderChart } from './harness/chart.js';
 import { LOG_DIR, PRODUCT_ENV, redisAnswers, ROOT, startFleet } from './harness/fleet.js';
 import { rssMiB } from './harness/proc-stats.js';
@@ -75,8 +76,15 @@ async function measure(settings: Settings, runId: string): Promise<Measured> {
   }
 }
 
+const USAGE = `Usage: npm run bench [-- --short]
+  the whole benchmark, about 3 minutes; --short (or BENCH_SHORT=1) is a quick check of under a minute`;
+
 async function main(): Promise<number> {
-  const short = process.argv.includes('--short') || process.env.BENCH_SHORT === '1';
+  // Strict, so a typo (--shrot) or --help stops here instead of starting three minutes of load.
+  const { short: shortFlag } = cliArgsOrExit(
+    readCliArgs(process.argv.slice(2), { short: { type: 'boolean' } }, USAGE),
+  );
+  const short = shortFlag === true || /^(1|true|yes|on)$/i.test(process.env.BENCH_SHORT ?? '');
   const settings = settingsFor(short);
   const started = performance.now();
   const loadAtStart = loadavg()[0];
