@@ -1,4 +1,5 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, configWarnings, loadConfig, type AppConfig, type ListenedPort } from '@app/config';
 
 /**
@@ -57,4 +58,18 @@ export function exitOnListenFailure(error: unknown): never {
       : `${String(address)}:${String(port as number | string)}`;
   console.error(`cannot listen on ${where} (${code as string}): ${hint}`);
   process.exit(1);
+}
+
+/**
+ * Where an app listens, as its log line says it: the address bound, which
+ * Nest's getUrl() rewrites from 0.0.0.0 or :: to 127.0.0.1 for a browser's
+ * sake; in a container's log that named an address no one else can reach.
+ */
+export async function listeningUrl(app: INestApplication): Promise<string> {
+  const url = new URL(await app.getUrl());
+  const bound = (app.getHttpServer() as { address(): AddressInfo | string | null }).address();
+  if (bound !== null && typeof bound === 'object') {
+    url.hostname = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  }
+  return url.origin;
 }
