@@ -55,6 +55,37 @@ async function refusal(outcome: Promise<unknown>): Promise<ProblemError> {
   return error as ProblemError;
 }
 
+describe('IdempotentReplay without Redis', () => {
+  it("keeps a first answer however many other users' reads the cache takes in meanwhile, and writes once", async () => {
+    const config = loadConfig({ CACHE_ENABLED: 'true', CACHE_MEMORY_MAX_ENTRIES: '20' });
+    const redis = new RedisConnection(config);
+    const layers = new CacheLayers(config, redis);
+    const cache = new ResourceCache(
+      config,
+      layers,
+      redis,
+      new CacheInvalidator(layers, redis),
+      new Metrics(),
+    );
+    const replay = new IdempotentReplay(cache, redis);
+    let writes = 0;
+    const write = (): Promise<string> => Promise.resolve(`written ${(writes += 1)}`);
+
+    expect(await replay.run('u1', 'key-1', { theme: 'dark' }, 1_000, write)).toBe('written 1');
+    for (let other = 0; other < 100; other += 1) {
+      await cache.read({
+        key: `user:other-${other}`,
+        ttlMs: 60_000,
+        owner: `other-${other}`,
+        load: async () => other,
+      });
+    }
+
+    expect(await replay.run('u1', 'key-1', { theme: 'dark' }, 1_000, write)).toBe('written 1');
+    expect(writes).toBe(1);
+  });
+});
+
 describe.skipIf(url === undefined)('IdempotentReplay across instances (real Redis)', () => {
   const prefix = `test:${randomUUID()}:`;
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemError } from '@app/problem';
 import { RedisConnection, RELEASE_IF_HELD } from '@app/redis';
+import { LRUCache } from 'lru-cache';
 import { createHash, randomUUID } from 'node:crypto';
 import { ResourceCache } from './resource-cache.js';
 
@@ -14,6 +15,15 @@ const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
  * in a second.
  */
 const CLAIM_MARGIN_MS = 2_000;
+
+/**
+ * First answers kept in this process, whatever else it caches: filed in
+ * the memory layer with the cached reads, one was pushed out by other
+ * users' reads within minutes, and its repeat written upstream a second
+ * time. The records are small (a fingerprint and the answer); past this
+ * many, the oldest go first.
+ */
+const MAX_KEPT_ANSWERS = 20_000;
 
 interface FirstAnswer {
   fingerprint: string;
@@ -44,6 +54,8 @@ const differentRequest = (): ProblemError =>
 export class IdempotentReplay {
   /** Writes running in this process, by key. */
   private readonly running = new Map<string, RunningWrite>();
+  /** First answers given here, kept apart from the cache's entries (see {@link MAX_KEPT_ANSWERS}). */
+  private readonly kept = new LRUCache<string, FirstAnswer>({ max: MAX_KEPT_ANSWERS, ttl: REPLAY_WINDOW_MS });
 
   constructor(
     private readonly cache: ResourceCache,
@@ -93,18 +105,23 @@ export class IdempotentReplay {
     write: () => Promise<T>,
     running: RunningWrite,
   ): Promise<T> {
-    const first = await this.cache.peekFresh<FirstAnswer>(cacheKey);
+    // Another instance's first answer is in Redis; this one's, here, Redis answering or not.
+    const first = this.kept.get(cacheKey) ?? (await this.cache.peekFresh<FirstAnswer>(cacheKey))?.value;
     if (first !== undefined) {
-      if (first.value.fingerprint !== fingerprint) {
+      if (first.fingerprint !== fingerprint) {
         throw differentRequest();
       }
-      return first.value.answer as T;
+      return first.answer as T;
     }
     const claim = await this.claim(cacheKey, timeLeftMs + CLAIM_MARGIN_MS);
     running.holdsKey = true;
     try {
       const answer = await write();
-      await this.cache.keepHere<FirstAnswer>(cacheKey, { fingerprint, answer }, REPLAY_WINDOW_MS);
+      const record: FirstAnswer = { fingerprint, answer };
+      this.kept.set(cacheKey, record);
+      if (this.redis.client !== undefined) {
+        await this.cache.storeFresh(cacheKey, record, REPLAY_WINDOW_MS, undefined);
+      }
       return answer;
     } finally {
       if (claim !== undefined) {

@@ -430,18 +430,6 @@ export class ResourceCache implements BeforeApplicationShutdown {
   }
 
   /**
-   * Stores an entry of nobody's in memory as well as in Redis, whether or
-   * not memory held it: for an answer this instance must still find when
-   * Redis stops answering (an Idempotency-Key's first answer, whose repeat
-   * would otherwise be written upstream a second time).
-   */
-  keepHere<T>(key: string, value: T, ttlMs: number): Promise<CacheEntry<T>> {
-    return landed(
-      this.write(key, value, ttlMs, undefined, undefined, retentionMs(ttlMs, this.settings), true),
-    );
-  }
-
-  /**
    * Writes the entry where reads find it: the memory layer without Redis;
    * with Redis, Redis, and the memory layer only for a key it already holds
    * (so it never serves an older entry) or once Redis turns the write down.
@@ -449,9 +437,8 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * back from Redis ({@link adoptShared}): under a stream of new users most
    * entries a miss writes are never read here again, and filing each in the
    * LRU until it was pushed out cost 7-8% of a Redis miss's CPU in two runs
-   * of three (bench/RESULTS.md, the thirty-third session); `inMemoryToo`
-   * files it here as well (see {@link keepHere}). `shared` is the Redis
-   * write, for whoever must wait on it.
+   * of three (bench/RESULTS.md, the thirty-third session). `shared` is the
+   * Redis write, for whoever must wait on it.
    */
   private write<T>(
     key: string,
@@ -460,11 +447,10 @@ export class ResourceCache implements BeforeApplicationShutdown {
     owner: string | undefined,
     lock: HeldLock | undefined,
     keepMs: number = retentionMs(ttlMs, this.settings),
-    inMemoryToo = false,
   ): { entry: CacheEntry<T>; shared: Promise<void> | undefined } {
     const now = Date.now();
     const entry: CacheEntry<T> = { value, storedAt: now, freshUntil: now + ttlMs };
-    if (this.layers.shared === undefined || inMemoryToo || this.layers.holdsInMemory(key)) {
+    if (this.layers.shared === undefined || this.layers.holdsInMemory(key)) {
       this.layers.writeMemory(key, entry, keepMs, owner);
     }
     return {
