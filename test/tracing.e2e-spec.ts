@@ -317,3 +317,50 @@ describe('a collector that is down or stuck', () => {
     }
   });
 });
+
+describe('traces of requests a client left, and of probes', () => {
+  let collector: FakeCollector;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    collector = await FakeCollector.start();
+    stack = await startStack({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, ...FAST_BATCHES });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await collector.close();
+  });
+
+  it('sends the span of a write whose client hung up after sending it', async () => {
+    stack.demo.faults.preference.set({ latencyMs: 500 });
+    try {
+      const leaving = new AbortController();
+      const sent = fetch(`${stack.webUrl}/web/preferences`, {
+        method: 'PATCH',
+        headers: { ...bearer('left-1'), 'content-type': 'application/json', 'x-request-id': 'left-write-1' },
+        body: JSON.stringify({ theme: 'dark' }),
+        signal: leaving.signal,
+      });
+      setTimeout(() => leaving.abort(), 150);
+      await expect(sent).rejects.toThrow();
+
+      const spans = await collector.waitFor((all) => requestSpanOf(all, 'left-write-1') !== undefined);
+
+      expect(requestSpanOf(spans, 'left-write-1')).toMatchObject({ name: 'PATCH /web/preferences' });
+    } finally {
+      stack.demo.faults.preference.reset();
+    }
+  });
+
+  it('traces no health probe', async () => {
+    expect(
+      (await fetch(`${stack.mobileUrl}/health/live`, { headers: { 'x-request-id': 'probe-1' } })).status,
+    ).toBe(200);
+    const after = await profile(stack, 'u1', { 'x-request-id': 'after-probe-1' });
+    expect(after.status).toBe(200);
+
+    const spans = await collector.waitFor((all) => requestSpanOf(all, 'after-probe-1') !== undefined);
+
+    expect(requestSpanOf(spans, 'probe-1')).toBeUndefined();
+  });
+});

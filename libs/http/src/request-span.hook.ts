@@ -1,5 +1,6 @@
 import { endRequestSpan, startRequestSpan, traceContextOf, type Tracing } from '@app/observability';
 import type { FastifyInstance } from 'fastify';
+import { isPoll } from './access-log.js';
 
 /**
  * One SERVER span per request, child of the caller's span when it sent a
@@ -10,7 +11,12 @@ import type { FastifyInstance } from 'fastify';
  * context. Closing the app sends the spans still queued, bounded in time.
  */
 export function traceRequests(fastify: FastifyInstance, tracing: Tracing): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // Probes poll every few seconds: a trace each says nothing, as they get no access line either.
+    if (isPoll(request)) {
+      done();
+      return;
+    }
     const context = request.context;
     const span = startRequestSpan(
       tracing.tracer,
@@ -24,20 +30,23 @@ export function traceRequests(fastify: FastifyInstance, tracing: Tracing): void 
     );
     context.trace = traceContextOf(span, context.trace);
     context.span = span;
+    /*
+     * The client hung up before an answer: onResponse never comes, and the
+     * span would never be sent. Fastify's onRequestAbort fires only while
+     * the body is still being read, so a write whose client left after
+     * sending it (the trace an operator looks for) went unsent.
+     */
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) {
+        endRequestSpan(span, undefined);
+      }
+    });
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const span = request.context?.span;
     if (span !== undefined) {
       endRequestSpan(span, reply.statusCode);
-    }
-    done();
-  });
-  // The client hung up before an answer: onResponse may never come, and the span would never be sent.
-  fastify.addHook('onRequestAbort', (request, done) => {
-    const span = request.context?.span;
-    if (span !== undefined) {
-      endRequestSpan(span, undefined);
     }
     done();
   });
