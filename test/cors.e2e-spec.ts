@@ -72,6 +72,22 @@ describe('CORS for the origins in CORS_ORIGINS', () => {
     expect(response.headers.get('www-authenticate')).toBeNull();
   });
 
+  it("lets a page that sends trace context or Pragma make its calls, as OpenTelemetry's fetch instrumentation does", async () => {
+    const response = await fetch(`${stack.mobileUrl}/mobile/profile`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: APP_ORIGIN,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization,traceparent,tracestate,pragma',
+      },
+    });
+
+    expect(response.status).toBe(204);
+    expect(tokensOf(response, 'access-control-allow-headers')).toEqual(
+      expect.arrayContaining(['authorization', 'traceparent', 'tracestate', 'pragma']),
+    );
+  });
+
   it('lets the page read a problem the router answered for a URL it cannot decode, and its request id', async () => {
     const response = await fetch(`${stack.webUrl}/web/orders/%E0%A4%A`, { headers: { origin: APP_ORIGIN } });
 

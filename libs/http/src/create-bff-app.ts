@@ -103,9 +103,13 @@ const CORS_REQUEST_HEADERS = [
   'Idempotency-Key',
   'X-Request-Id',
   'If-None-Match',
-  // The README's way to skip the cache: a page must be able to send it.
+  // The README's way to skip the cache: a page must be able to send it, and Pragma, which older code sends beside it.
   'Cache-Control',
+  'Pragma',
   API_VERSION_HEADER,
+  // W3C trace context, which OpenTelemetry's browser fetch instrumentation adds to every call.
+  'traceparent',
+  'tracestate',
 ];
 
 /**
