@@ -247,6 +247,21 @@ describe('malformed HTTP on the wire', () => {
       expect(problem.detail).toBe('The request carries more than one Authorization header.');
     });
 
+    it("serves a request whose target is an absolute URL, and names only the path in its problem, never the client's host", async () => {
+      const served = await rawExchange(
+        stack.mobileUrl,
+        rawGet('http://gateway.test/mobile/profile', [`Authorization: Bearer ${token}`]),
+      );
+      const refused = await rawExchange(
+        stack.mobileUrl,
+        rawGet('HTTP://Evil.Example:8080/mobile/profile?x=1'),
+      );
+
+      expect(served.answer?.status).toBe(200);
+      const problem = expectRawProblem(refused.answer, 401);
+      expect(problem.instance).toBe('/mobile/profile');
+    });
+
     it('answers CONNECT with a 400 problem instead of dropping the connection', async () => {
       const { answer, closed } = await rawExchange(
         stack.webUrl,

@@ -1,6 +1,7 @@
 import { demoUser } from '../apps/demo-services/src/demo-data.js';
 import { FakeUpstream } from './support/fake-upstream.js';
 import { expectProblem } from './support/problem.js';
+import { rawExchange } from './support/raw-http.js';
 import { startStack, type Stack } from './support/stack.js';
 import { bearer } from './support/tokens.js';
 
@@ -60,6 +61,24 @@ describe('pass-through routes', () => {
     const response = await relay('u1?fields=name');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(demoUser('u1'));
+    expect(users.received.map((request) => request.url)).toEqual(['/users/u1?fields=name']);
+  });
+
+  it('relays a request whose target is an absolute URL, as a forward proxy sends it, to the same upstream path', async () => {
+    const { host } = new URL(stack.webUrl);
+    const { answer } = await rawExchange(
+      stack.webUrl,
+      [
+        `GET http://${host}/web/api/users/u1?fields=name HTTP/1.1`,
+        `Host: ${host}`,
+        `Authorization: ${bearer('u1').authorization}`,
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+
+    expect(answer?.status).toBe(200);
     expect(users.received.map((request) => request.url)).toEqual(['/users/u1?fields=name']);
   });
 

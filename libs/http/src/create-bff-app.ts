@@ -30,6 +30,7 @@ import { connectionLimits } from './connection-limits.js';
 import { ProblemFilter } from './problem.filter.js';
 import { RouteMethods } from './route-methods.js';
 import { requestIdFrom } from './request-id.js';
+import { originForm } from './request-target.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { ANSWER_ENCODINGS, normalizedContentEncoding, spellOutWildcard } from './accept-encoding.js';
 import { corsAnswerHeaders, CORS_EXPOSED_HEADERS } from './cors-answer-headers.js';
@@ -85,6 +86,8 @@ function gatewayAdapter(
     // Bounds how long a slow client may take to send its request (slowloris).
     requestTimeout: config.http.requestTimeoutMs,
     routerOptions: { maxParamLength: 256 },
+    // An absolute-form target (`GET http://host/path`) is read as its path, once, before routing.
+    rewriteUrl: (raw: IncomingMessage) => originForm(raw.url ?? '/'),
     // Requests refused before routing leave as problem+json too, like every other error.
     clientErrorHandler: answerParserErrors(logParserRefusal(logger)),
     frameworkErrors: answerRouterErrors(routerRefused, (request) =>
