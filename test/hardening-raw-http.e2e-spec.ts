@@ -274,6 +274,27 @@ describe('malformed HTTP on the wire', () => {
     });
   });
 
+  describe('Expect', () => {
+    it('answers an expectation it cannot meet with a 417 problem carrying the request id and security headers', async () => {
+      const { answer, closed } = await rawExchange(
+        stack.webUrl,
+        rawGet('/web/dashboard', [
+          `Authorization: Bearer ${token}`,
+          'Expect: 200-ok',
+          'X-Request-Id: expect-1',
+        ]),
+      );
+
+      const problem = expectRawProblem(answer, 417);
+      expect(problem.requestId).toBe('expect-1');
+      expect(problem.instance).toBe('/web/dashboard');
+      expect(answer?.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer?.headers['strict-transport-security']).toBeDefined();
+      expect(answer?.headers['cache-control']).toBe('no-store');
+      expect(closed).toBe(true);
+    });
+  });
+
   describe('paths the router refuses', () => {
     it('answers a malformed percent escape with a 400 problem carrying the request id', async () => {
       const { answer } = await rawExchange(

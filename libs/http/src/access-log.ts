@@ -5,7 +5,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
+import { originForm } from './request-target.js';
 import { byteDestination, TurnBatchedLog, writesWithoutWaiting } from './turn-batched-log.js';
 
 /**
@@ -151,5 +153,22 @@ export function logRouterRefusal(logger: Logger): (request: FastifyRequest, stat
 export function logParserRefusal(logger: Logger): (requestId: string, status: number) => void {
   return (requestId, status) => {
     logger.warn({ requestId, route: 'unmatched', status }, 'request refused');
+  };
+}
+
+/**
+ * The access line of a request answered on one of Node's own listeners (an
+ * `Expect` the gateway cannot meet): Fastify never saw it, so the line is
+ * made of the raw request, its path without the query, like any other.
+ */
+export function logListenerRefusal(
+  logger: Logger,
+): (request: IncomingMessage, requestId: string, status: number) => void {
+  return (request, requestId, status) => {
+    const path = originForm(request.url ?? '/').split('?', 1)[0];
+    logger.warn(
+      { requestId, method: request.method, route: 'unmatched', path, status, ms: 0 },
+      'request refused',
+    );
   };
 }

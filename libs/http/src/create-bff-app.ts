@@ -14,6 +14,7 @@ import {
   gatewayLogger,
   logAbandoned,
   logAccess,
+  logListenerRefusal,
   logParserRefusal,
   logRouterRefusal,
   nestLoggingModule,
@@ -31,7 +32,8 @@ import { ProblemFilter } from './problem.filter.js';
 import { RouteMethods } from './route-methods.js';
 import { requestIdFrom } from './request-id.js';
 import { originForm } from './request-target.js';
-import { addSecurityHeaders } from './security-headers.js';
+import { addSecurityHeaders, apiHeaders } from './security-headers.js';
+import { answerExpectations } from './expectations.js';
 import { ANSWER_ENCODINGS, normalizedContentEncoding, spellOutWildcard } from './accept-encoding.js';
 import { corsAnswerHeaders, CORS_EXPOSED_HEADERS } from './cors-answer-headers.js';
 import { BootstrapChatterAsDebug } from './bootstrap-chatter.js';
@@ -161,10 +163,10 @@ export async function createBffApp(
   };
   // The router's refusals are answered outside every hook: logged here, and counted once the metrics exist.
   const logRefusal = logRouterRefusal(logger);
-  let countRefusal: ((request: FastifyRequest, status: number) => void) | undefined;
+  let countRefusal: ((method: string, status: number) => void) | undefined;
   const routerRefused = (request: FastifyRequest, status: number): void => {
     logRefusal(request, status);
-    countRefusal?.(request, status);
+    countRefusal?.(request.method, status);
   };
   const app = await NestFactory.create<NestFastifyApplication>(
     root,
@@ -178,6 +180,18 @@ export async function createBffApp(
   );
   const fastify = app.getHttpAdapter().getInstance();
   fastify.server.on('connect', refuseTunnel);
+  const logListenerAnswer = logListenerRefusal(logger);
+  const listenerHeaders = apiHeaders();
+  answerExpectations(fastify.server, {
+    headers: (request) => ({
+      ...listenerHeaders,
+      ...corsAnswerHeaders(request.headers.origin, config.http.corsOrigins),
+    }),
+    refused: (request, requestId, status) => {
+      logListenerAnswer(request, requestId, status);
+      countRefusal?.(request.method ?? 'GET', status);
+    },
+  });
   /*
    * Every body a route takes is JSON. Fastify parses text/plain as a string,
    * which fetch() sends a string body as by default: the client was told its

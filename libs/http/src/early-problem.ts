@@ -7,6 +7,8 @@ import type { Duplex } from 'node:stream';
 import { describeError } from './describe-error.js';
 import { markRefused, requestAnsweredBy } from './in-flight.js';
 import { instanceOf } from './problem.filter.js';
+import { requestIdFrom } from './request-id.js';
+import { originForm } from './request-target.js';
 import { apiHeaders } from './security-headers.js';
 
 /*
@@ -135,6 +137,37 @@ export function refuseTunnel(_request: IncomingMessage, socket: Duplex): void {
   socket.end(
     rawProblemResponse('bad-request', 'This gateway does not open tunnels (CONNECT).', randomUUID()),
   );
+}
+
+/**
+ * Answers a request Node hands to one of its listeners instead of to
+ * Fastify (see expectations.ts), on Node's own response, and closes the
+ * connection: a body the client may still send is not read. `headers` are
+ * those no hook of Fastify's will set (security, CORS). Returns the
+ * request id the answer carries.
+ */
+export function answerOnListener(
+  request: IncomingMessage,
+  response: ServerResponse,
+  problem: { kind: ProblemKind; detail: string; headers: Record<string, string> },
+): string {
+  const requestId = requestIdFrom(request.headers['x-request-id']);
+  const document = toProblemDocument(problem.kind, problem.detail, {
+    instance: instanceOf(originForm(request.url ?? '/')),
+    requestId,
+  });
+  const body = JSON.stringify(document);
+  response
+    .writeHead(document.status, {
+      ...problem.headers,
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+      'x-request-id': requestId,
+      connection: 'close',
+    })
+    .end(body);
+  return requestId;
 }
 
 /** The API's security headers, for the router's refusals, which no request hook sees. */

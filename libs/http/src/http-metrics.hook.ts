@@ -1,5 +1,4 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
 import { METRICS_PATH, Metrics, requestContextOf } from '@app/observability';
 
 /** The label of a request that matched no route: a scan of random paths must not mint a series per path. */
@@ -23,12 +22,13 @@ function metricsOf(app: NestFastifyApplication): Metrics | undefined {
  * Times every answer in `http_request_duration_seconds`, in `onResponse`, so
  * answers given before a route's handler runs (a 401, a 429, a preflight, a
  * 404) are counted too. Scrapes of `/metrics` are left out: they would
- * measure the scraper. Returns how to count what the router refuses (a URL
- * it cannot decode), which Fastify answers outside every hook.
+ * measure the scraper. Returns how to count what is answered outside every
+ * hook: the router's refusals (a URL it cannot decode) and the answers given
+ * on Node's own listeners (an `Expect` the gateway cannot meet).
  */
 export function recordHttpMetrics(
   app: NestFastifyApplication,
-): ((request: FastifyRequest, status: number) => void) | undefined {
+): ((method: string, status: number) => void) | undefined {
   const metrics = metricsOf(app);
   if (metrics === undefined) {
     return undefined;
@@ -44,5 +44,5 @@ export function recordHttpMetrics(
       }
       done();
     });
-  return (request, status) => metrics.recordHttpRequest(UNMATCHED_ROUTE, request.method, status, 0);
+  return (method, status) => metrics.recordHttpRequest(UNMATCHED_ROUTE, method, status, 0);
 }

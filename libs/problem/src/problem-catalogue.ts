@@ -16,6 +16,8 @@ export const PROBLEM_CATALOGUE = {
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'uri-too-long': { status: 414, title: 'URI too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  // An `Expect` other than 100-continue, which Node hands to the gateway before Fastify sees the request.
+  'expectation-failed': { status: 417, title: 'Expectation failed' },
   // Well-formed and within the gateway's rules, but refused by the service that owns the data.
   unprocessable: { status: 422, title: 'Unprocessable content' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
