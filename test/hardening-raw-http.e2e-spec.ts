@@ -295,6 +295,39 @@ describe('malformed HTTP on the wire', () => {
     });
   });
 
+  describe('Expect: 100-continue', () => {
+    const patchHead = (contentLength: number): string =>
+      [
+        'PATCH /web/preferences HTTP/1.1',
+        'Host: gateway.test',
+        `Authorization: Bearer ${token}`,
+        'Content-Type: application/json',
+        `Content-Length: ${contentLength}`,
+        'Expect: 100-continue',
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n');
+
+    it('refuses a body over the limit with a 413 problem before inviting the client to send it', async () => {
+      const { answers, closed } = await rawExchange(stack.webUrl, patchHead(10_000_000));
+
+      expect(answers.map((answer) => answer.status)).toEqual([413]);
+      expectRawProblem(answers[0], 413);
+      expect(answers[0].headers.connection).toBe('close');
+      expect(closed).toBe(true);
+    });
+
+    it('invites a body within the limit with 100 Continue and serves it', async () => {
+      const body = JSON.stringify({ theme: 'dark' });
+      const { answers } = await rawExchange(stack.webUrl, patchHead(Buffer.byteLength(body)), {
+        drip: { chunks: [body], everyMs: 50 },
+      });
+
+      expect(answers.map((answer) => answer.status)).toEqual([100, 200]);
+    });
+  });
+
   describe('paths the router refuses', () => {
     it('answers a malformed percent escape with a 400 problem carrying the request id', async () => {
       const { answer } = await rawExchange(

@@ -52,9 +52,11 @@ export function parseRawAnswer(raw: Buffer): (RawAnswer & { length: number }) | 
     const colon = line.indexOf(':');
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  const length = Number(headers['content-length'] ?? text.length - end - 4);
+  const status = Number(statusLine.split(' ')[1]);
+  // An interim answer (100 Continue) has no body: the final answer follows it.
+  const length = status < 200 ? 0 : Number(headers['content-length'] ?? text.length - end - 4);
   const body = raw.subarray(end + 4, end + 4 + length).toString('utf8');
-  return { status: Number(statusLine.split(' ')[1]), headers, body, length: end + 4 + length };
+  return { status, headers, body, length: end + 4 + length };
 }
 
 export interface RawOptions {

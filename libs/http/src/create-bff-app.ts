@@ -183,6 +183,7 @@ export async function createBffApp(
   const logListenerAnswer = logListenerRefusal(logger);
   const listenerHeaders = apiHeaders();
   answerExpectations(fastify.server, {
+    bodyLimitBytes: config.http.bodyLimitBytes,
     headers: (request) => ({
       ...listenerHeaders,
       ...corsAnswerHeaders(request.headers.origin, config.http.corsOrigins),

@@ -36,6 +36,7 @@ describe(answerExpectations.name, () => {
     const logRefusal = logListenerRefusal(logger);
     fastify = Fastify();
     answerExpectations(fastify.server, {
+      bodyLimitBytes: 1024,
       headers: () => ({ 'x-content-type-options': 'nosniff' }),
       refused: (request, requestId, status) => {
         logRefusal(request, requestId, status);
@@ -43,6 +44,7 @@ describe(answerExpectations.name, () => {
       },
     });
     fastify.get('/orders', async () => ({ ok: true }));
+    fastify.post('/orders', async (request) => ({ received: request.body }));
     await fastify.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(() => fastify.close());
@@ -71,5 +73,29 @@ describe(answerExpectations.name, () => {
     ]);
     expect(JSON.stringify(lines)).not.toMatch(/secret/);
     expect(counted).toEqual([417]);
+  });
+
+  it('refuses a body declared past the limit with a 413 problem instead of inviting it', async () => {
+    const answer = await exchange(
+      fastify,
+      'POST /orders HTTP/1.1\r\nHost: a.test\r\nContent-Type: application/json\r\nContent-Length: 2048\r\nExpect: 100-continue\r\n\r\n',
+    );
+
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).not.toMatch(/100 Continue/);
+    expect(answer).toMatch(/^connection: close\r$/im);
+    expect(lines).toEqual([expect.objectContaining({ method: 'POST', path: '/orders', status: 413 })]);
+    expect(counted).toEqual([413]);
+  });
+
+  it('invites a body within the limit with 100 Continue and hands the request to the routes', async () => {
+    const answer = await exchange(
+      fastify,
+      'POST /orders HTTP/1.1\r\nHost: a.test\r\nContent-Type: application/json\r\nContent-Length: 8\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n{"a": 1}',
+    );
+
+    expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    expect(answer).toContain('{"received":{"a":1}}');
+    expect(lines).toEqual([]);
   });
 });

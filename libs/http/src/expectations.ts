@@ -3,6 +3,8 @@ import type { Server as HttpsServer } from 'node:https';
 import { answerOnListener } from './early-problem.js';
 
 export interface ExpectationAnswers {
+  /** The largest body a route takes (BODY_LIMIT_BYTES). */
+  bodyLimitBytes: number;
   /** What no hook of Fastify's will add to these answers: the security headers, the CORS ones for the request's origin. */
   headers: (request: IncomingMessage) => Record<string, string>;
   /** Writes the access line and counts the answer. */
@@ -10,10 +12,16 @@ export interface ExpectationAnswers {
 }
 
 /**
- * Node answers an `Expect` other than 100-continue itself, with a bare 417
- * (no body, no request id, no security headers, no access line), unless the
- * server listens for `checkExpectation`; then the request never reaches
- * Fastify. The gateway meets no other expectation, and says so as a problem.
+ * Node answers what a request's `Expect` asks for itself, before Fastify
+ * sees the request, unless the server listens for it:
+ * - `100-continue`: a client waits for the 100 before it sends its body,
+ *   and Node sends it at once, inviting a body no route would take. Here a
+ *   body declared past the limit is refused before the client sends a byte
+ *   of it; any other gets its 100 and goes on to Fastify as Node would send
+ *   it, where the content type and a chunked body's size are checked.
+ * - anything else: Node's answer is a bare 417 (no body, no request id, no
+ *   security headers, no access line). The gateway meets no other
+ *   expectation, and says so as a problem.
  */
 export function answerExpectations(server: HttpServer | HttpsServer, answers: ExpectationAnswers): void {
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
@@ -23,5 +31,18 @@ export function answerExpectations(server: HttpServer | HttpsServer, answers: Ex
       headers: answers.headers(request),
     });
     answers.refused(request, requestId, response.statusCode);
+  });
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    if (Number(request.headers['content-length']) > answers.bodyLimitBytes) {
+      const requestId = answerOnListener(request, response, {
+        kind: 'payload-too-large',
+        detail: 'The request body is larger than this gateway accepts.',
+        headers: answers.headers(request),
+      });
+      answers.refused(request, requestId, response.statusCode);
+      return;
+    }
+    response.writeContinue();
+    server.emit('request', request, response);
   });
 }
