@@ -72,6 +72,15 @@ describe('CORS for the origins in CORS_ORIGINS', () => {
     expect(response.headers.get('www-authenticate')).toBeNull();
   });
 
+  it('answers a preflight with the security headers every other answer carries', async () => {
+    const response = await preflight(`${stack.webUrl}/web/preferences`, APP_ORIGIN);
+
+    expect(response.status).toBe(204);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('strict-transport-security')).not.toBeNull();
+    expect(response.headers.get('content-security-policy')).not.toBeNull();
+  });
+
   it("lets a page that sends trace context or Pragma make its calls, as OpenTelemetry's fetch instrumentation does", async () => {
     const response = await fetch(`${stack.mobileUrl}/mobile/profile`, {
       method: 'OPTIONS',

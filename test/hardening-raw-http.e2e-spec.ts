@@ -222,6 +222,8 @@ describe('malformed HTTP on the wire', () => {
 
       const problem = expectRawProblem(answer, 400);
       expect(problem.requestId).toBe('no-host-1');
+      expect(answer?.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer?.headers['content-security-policy']).toBeDefined();
     });
 
     it('refuses a request with two Host headers with a 400 problem, rather than picking one', async () => {
@@ -245,6 +247,8 @@ describe('malformed HTTP on the wire', () => {
 
       const problem = expectRawProblem(answer, 400);
       expect(problem.detail).toBe('The request carries more than one Authorization header.');
+      expect(answer?.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer?.headers['strict-transport-security']).toBeDefined();
     });
 
     it("serves a request whose target is an absolute URL, and names only the path in its problem, never the client's host", async () => {

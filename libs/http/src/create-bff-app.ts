@@ -32,7 +32,7 @@ import { ProblemFilter } from './problem.filter.js';
 import { RouteMethods } from './route-methods.js';
 import { requestIdFrom } from './request-id.js';
 import { originForm } from './request-target.js';
-import { addSecurityHeaders, apiHeaders } from './security-headers.js';
+import { addSecurityHeaders, API_HELMET_OPTIONS, apiHeaders, securityHeaders } from './security-headers.js';
 import { answerExpectations } from './expectations.js';
 import { ANSWER_ENCODINGS, normalizedContentEncoding, spellOutWildcard } from './accept-encoding.js';
 import { corsAnswerHeaders, CORS_EXPOSED_HEADERS } from './cors-answer-headers.js';
@@ -236,9 +236,14 @@ export async function createBffApp(
   if (tracing !== undefined) {
     traceRequests(fastify, tracing);
   }
+  const preflightHeaders = securityHeaders(API_HELMET_OPTIONS);
   // In onSend, so answers given before the route's hooks run (a CORS preflight) carry the id too.
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
+    // Nest's adapter runs the CORS hook, which answers a preflight, before any hook of ours: its security headers come here.
+    if (request.method === 'OPTIONS') {
+      void reply.headers(preflightHeaders);
+    }
     // Once shutdown begins, each answer closes its connection: a keep-alive client's next request goes to an instance that stays.
     if (processLifecycle.shuttingDown) {
       void reply.header('connection', 'close');

@@ -170,17 +170,17 @@ export function answerOnListener(
   return requestId;
 }
 
-/** The API's security headers, for the router's refusals, which no request hook sees. */
-const ROUTER_REFUSAL_HEADERS = apiHeaders();
+/** The API's security headers, for the answers given before the hook that sets them runs, or outside every hook. */
+const EARLY_ANSWER_HEADERS = apiHeaders();
 
 /**
  * Fastify's `frameworkErrors`: the router's refusals (a URL that cannot be
  * decoded, a path segment too long), described like any other error. Set
  * here rather than in Nest's adapter, whose version sends the error through
  * Fastify's default handler (plain JSON, no request id). Fastify answers
- * them outside every route, so no hook of the app's runs: the security
- * headers and the CORS ones are set here, and `refused` writes the access
- * line and counts the answer.
+ * them outside every route, so no hook of the app's runs: the CORS headers
+ * are set here (the security ones by `answerEarly`), and `refused` writes
+ * the access line and counts the answer.
  */
 export function answerRouterErrors(
   refused: (request: FastifyRequest, status: number) => void,
@@ -188,13 +188,17 @@ export function answerRouterErrors(
 ): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
   return (error, request, reply) => {
     const described = describeError(error);
-    void reply.headers(ROUTER_REFUSAL_HEADERS).headers(corsHeaders(request));
+    void reply.headers(corsHeaders(request));
     answerEarly(request, reply, described.kind, described.detail);
     refused(request, reply.statusCode);
   };
 }
 
-/** Answers a request refused before it reaches Nest, as the problem filter would have. */
+/**
+ * Answers a request refused before it reaches Nest, as the problem filter
+ * would have, with the API's security headers: the refusals of the header
+ * fields come before the hook that sets them, the router's outside it.
+ */
 export function answerEarly(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -207,6 +211,7 @@ export function answerEarly(
   });
   void reply
     .status(document.status)
+    .headers(EARLY_ANSWER_HEADERS)
     .headers({
       'content-type': PROBLEM_CONTENT_TYPE,
       'cache-control': 'no-store',
