@@ -16,8 +16,8 @@ describe('versions of /mobile/profile', () => {
       headers: { ...bearer('u1'), ...(version === undefined ? {} : { 'x-api-version': version }) },
     });
 
-  it('serves the old shape to app builds that send no version, and to those that ask for 1', async () => {
-    for (const answer of [await profile(), await profile('1')]) {
+  it('serves the old shape to app builds that send no version, an empty one, or ask for 1', async () => {
+    for (const answer of [await profile(), await profile(''), await profile('  '), await profile('1')]) {
       expect(answer.status).toBe(200);
       const body = await answer.json();
       expect(Object.keys(body).sort()).toEqual(['meta', 'preferences', 'recentOrders', 'user']);

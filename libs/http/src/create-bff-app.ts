@@ -32,14 +32,13 @@ import { ProblemFilter } from './problem.filter.js';
 import { RouteMethods } from './route-methods.js';
 import { requestIdFrom } from './request-id.js';
 import { originForm } from './request-target.js';
+import { API_VERSION_HEADER, dropBlankVersion } from './api-version.js';
 import { addSecurityHeaders, API_HELMET_OPTIONS, apiHeaders, securityHeaders } from './security-headers.js';
 import { answerExpectations } from './expectations.js';
 import { ANSWER_ENCODINGS, normalizedContentEncoding, spellOutWildcard } from './accept-encoding.js';
 import { corsAnswerHeaders, CORS_EXPOSED_HEADERS } from './cors-answer-headers.js';
 import { BootstrapChatterAsDebug } from './bootstrap-chatter.js';
 import { traceRequests } from './request-span.hook.js';
-
-export const API_VERSION_HEADER = 'X-Api-Version';
 
 /** Until pino takes over after init: Nest's line-per-module bootstrap chatter stays quiet, problems still show. */
 const BOOTSTRAP_LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn'];
@@ -88,8 +87,12 @@ function gatewayAdapter(
     // Bounds how long a slow client may take to send its request (slowloris).
     requestTimeout: config.http.requestTimeoutMs,
     routerOptions: { maxParamLength: 256 },
-    // An absolute-form target (`GET http://host/path`) is read as its path, once, before routing.
-    rewriteUrl: (raw: IncomingMessage) => originForm(raw.url ?? '/'),
+    // What routing reads, made plain once before it routes: an absolute-form target (`GET http://host/path`)
+    // read as its path, a blank X-Api-Version as none.
+    rewriteUrl: (raw: IncomingMessage) => {
+      dropBlankVersion(raw.headers);
+      return originForm(raw.url ?? '/');
+    },
     // Requests refused before routing leave as problem+json too, like every other error.
     clientErrorHandler: answerParserErrors(logParserRefusal(logger)),
     frameworkErrors: answerRouterErrors(routerRefused, (request) =>
@@ -251,7 +254,7 @@ export async function createBffApp(
     done(null, payload);
   });
   app.useGlobalFilters(new ProblemFilter(routes));
-  // A route may exist in several versions; a request without the header gets the neutral (default) one.
+  // A route may exist in several versions; a request without the header (or with a blank one) gets the neutral one.
   app.enableVersioning({ type: VersioningType.HEADER, header: API_VERSION_HEADER });
   if (config.http.corsOrigins.length > 0) {
     enableCors(app, config.http.corsOrigins);
