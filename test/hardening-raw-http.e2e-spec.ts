@@ -278,6 +278,37 @@ describe('malformed HTTP on the wire', () => {
     });
   });
 
+  describe('Transfer-Encoding', () => {
+    const chunkedPatch = (coding: string): string => {
+      const body = JSON.stringify({ theme: 'dark' });
+      return [
+        'PATCH /web/preferences HTTP/1.1',
+        'Host: gateway.test',
+        `Authorization: Bearer ${token}`,
+        'Content-Type: application/json',
+        `Transfer-Encoding: ${coding}`,
+        'Connection: close',
+        '',
+        `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      ].join('\r\n');
+    };
+
+    it('refuses a body coded with anything but chunked with a 501 problem, rather than reading it as plain JSON', async () => {
+      const { answer, closed } = await rawExchange(stack.webUrl, chunkedPatch('gzip, chunked'));
+
+      const problem = expectRawProblem(answer, 501);
+      expect(problem.detail).toBe('This gateway takes request bodies in no transfer coding but chunked.');
+      expect(answer?.headers.connection).toBe('close');
+      expect(closed).toBe(true);
+    });
+
+    it('still takes a chunked body, whatever the case of the coding', async () => {
+      const { answer } = await rawExchange(stack.webUrl, chunkedPatch('Chunked'));
+
+      expect(answer?.status).toBe(200);
+    });
+  });
+
   describe('Expect', () => {
     it('answers an expectation it cannot meet with a 417 problem carrying the request id and security headers', async () => {
       const { answer, closed } = await rawExchange(

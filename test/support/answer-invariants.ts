@@ -9,8 +9,12 @@ export interface Answer {
 const INTERNAL_LEAK =
   /\bat \S+ \(\S+\.(ts|js):\d+|127\.0\.0\.1|localhost|ECONN\w*|ETIMEDOUT|EPIPE|node_modules|SyntaxError|TypeError|RangeError/g;
 
-/** 5xx the gateway may answer only because an upstream (or Redis) failed; anything else of its own is a bug. */
-const UPSTREAM_STATUSES = new Set([502, 503, 504]);
+/**
+ * 5xx the gateway may answer: 502 to 504 only because an upstream (or Redis)
+ * failed, 501 for what a client asked that HTTP has it refuse so (a transfer
+ * coding it does not take); anything else of its own is a bug.
+ */
+const ALLOWED_5XX = new Set([501, 502, 503, 504]);
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -36,7 +40,7 @@ export function contractBreaches(answer: Answer, sent: Sent): string[] {
   if (requestId === undefined || requestId === '') {
     breaches.push('no X-Request-Id');
   }
-  if (answer.status >= 500 && !UPSTREAM_STATUSES.has(answer.status)) {
+  if (answer.status >= 500 && !ALLOWED_5XX.has(answer.status)) {
     breaches.push(`the gateway itself failed with ${answer.status}`);
   }
   for (const secret of secrets) {

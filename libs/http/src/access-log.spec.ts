@@ -64,6 +64,25 @@ describe(logAccess.name, () => {
   });
 });
 
+describe('the level of an access line', () => {
+  it("logs a 501 for what the client sent as refused, and the gateway's own 500 as failed", async () => {
+    const { lines, stream } = capture();
+    const fastify = Fastify();
+    logAccess(fastify, pino({ level: 'info', base: {} }, stream));
+    fastify.get('/coded', async (_request, reply) => reply.status(501).send({}));
+    fastify.get('/broken', async (_request, reply) => reply.status(500).send({}));
+
+    await fastify.inject({ url: '/coded' });
+    await fastify.inject({ url: '/broken' });
+    await fastify.close();
+
+    expect(lines).toEqual([
+      expect.objectContaining({ status: 501, level: 40, msg: 'request refused' }),
+      expect.objectContaining({ status: 500, level: 50, msg: 'request failed' }),
+    ]);
+  });
+});
+
 describe('the access lines of requests the gateway refuses on their socket', () => {
   /** Sends `bytes` and keeps the connection open until the server ends it; the whole answer, as text. */
   function exchange(port: number, bytes: string): Promise<string> {

@@ -99,7 +99,8 @@ export function logAccess(fastify: FastifyInstance, logger: Logger): void {
     if (!isPoll(request)) {
       const status = reply.statusCode;
       const line = accessLine(request, status, Math.round(reply.elapsedTime));
-      if (status >= 500) {
+      // A 501 refuses what the client sent (a transfer coding the gateway does not take): no failure of the gateway's.
+      if (status >= 500 && status !== 501) {
         logger.error(line, 'request failed');
       } else if (status >= 400) {
         logger.warn(line, 'request refused');

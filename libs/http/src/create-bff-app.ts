@@ -27,6 +27,7 @@ import { releaseMemoryWhenIdle } from './release-memory-when-idle.js';
 import { recordHttpMetrics } from './http-metrics.hook.js';
 import { answerEarly, answerParserErrors, answerRouterErrors, refuseTunnel } from './early-problem.js';
 import { headerFieldsProblem } from './header-fields.js';
+import { transferCodingProblem } from './transfer-coding.js';
 import { connectionLimits } from './connection-limits.js';
 import { ProblemFilter } from './problem.filter.js';
 import { RouteMethods } from './route-methods.js';
@@ -215,6 +216,16 @@ export async function createBffApp(
     if (fieldsProblem !== undefined) {
       answerEarly(request, reply, 'bad-request', fieldsProblem);
       return;
+    }
+    const coding = request.headers['transfer-encoding'];
+    if (coding !== undefined) {
+      const codingProblem = transferCodingProblem(coding);
+      if (codingProblem !== undefined) {
+        // The body's framing is the client's own: nothing more on this connection can be read with certainty.
+        void reply.header('connection', 'close');
+        answerEarly(request, reply, 'not-implemented', codingProblem);
+        return;
+      }
     }
     // Before the compression plugin reads them: the body's coding as it parses the body, the accepted ones in onSend.
     const accepted = request.headers['accept-encoding'];

@@ -25,6 +25,8 @@ export const PROBLEM_CATALOGUE = {
   // nginx's code for a client that hung up first: never sent (nobody is listening), but it names the case in logs.
   'client-closed': { status: 499, title: 'Client closed request' },
   internal: { status: 500, title: 'Internal server error' },
+  // A request the gateway cannot read as sent: a transfer coding other than chunked (RFC 9112, 6.1).
+  'not-implemented': { status: 501, title: 'Not implemented' },
   'bad-gateway': { status: 502, title: 'Bad gateway' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },
   'gateway-timeout': { status: 504, title: 'Gateway timeout' },
