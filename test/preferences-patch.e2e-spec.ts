@@ -13,6 +13,21 @@ import { bearer, mintToken } from './support/tokens.js';
  */
 const REFUSED_BY_THE_SERVICE = { language: 'xx-YY-ZZZZ' };
 
+/** The theme GET /web/preferences answers `userId` with. */
+async function themeOf(stack: Stack, userId: string): Promise<string> {
+  const response = await fetch(`${stack.webUrl}/web/preferences`, { headers: bearer(userId) });
+  return ((await response.json()) as { theme: string }).theme;
+}
+
+/** `userId`'s PATCH of their theme to dark. */
+function changeToDark(stack: Stack, userId: string): Promise<Response> {
+  return fetch(`${stack.webUrl}/web/preferences`, {
+    method: 'PATCH',
+    headers: { ...bearer(userId), 'content-type': 'application/json' },
+    body: JSON.stringify({ theme: 'dark' }),
+  });
+}
+
 describe('PATCH /web/preferences refused by the preference service', () => {
   let stack: Stack;
 
@@ -127,18 +142,8 @@ describe('PATCH /web/preferences whose answer is lost after the service made the
     await preferences.close();
   });
 
-  const read = async (userId: string): Promise<string> =>
-    (
-      (await (await fetch(`${stack.webUrl}/web/preferences`, { headers: bearer(userId) })).json()) as {
-        theme: string;
-      }
-    ).theme;
-  const change = (userId: string): Promise<Response> =>
-    fetch(`${stack.webUrl}/web/preferences`, {
-      method: 'PATCH',
-      headers: { ...bearer(userId), 'content-type': 'application/json' },
-      body: JSON.stringify({ theme: 'dark' }),
-    });
+  const read = (userId: string): Promise<string> => themeOf(stack, userId);
+  const change = (userId: string): Promise<Response> => changeToDark(stack, userId);
 
   it.each(['lost-late', 'lost-reset'])(
     'reads what the service holds next, not the cached copy, after a change whose answer was lost (%s)',
@@ -216,19 +221,9 @@ describe('reads of /web/preferences racing a change', () => {
     await preferences.close();
   });
 
-  const read = async (userId: string): Promise<string> =>
-    (
-      (await (await fetch(`${stack.webUrl}/web/preferences`, { headers: bearer(userId) })).json()) as {
-        theme: string;
-      }
-    ).theme;
+  const read = (userId: string): Promise<string> => themeOf(stack, userId);
   const change = async (userId: string): Promise<void> => {
-    const response = await fetch(`${stack.webUrl}/web/preferences`, {
-      method: 'PATCH',
-      headers: { ...bearer(userId), 'content-type': 'application/json' },
-      body: JSON.stringify({ theme: 'dark' }),
-    });
-    expect(response.status).toBe(200);
+    expect((await changeToDark(stack, userId)).status).toBe(200);
   };
 
   it('shows the change to a read sent after it, though a read sent before it is still loading', async () => {
