@@ -151,6 +151,10 @@ describe('malformed HTTP on the wire', () => {
 
       expectRawProblem(answer, 431);
       expect(closed).toBe(true);
+      // Written on the socket, before any hook runs: the security headers all the same.
+      expect(answer?.headers['strict-transport-security']).toBeDefined();
+      expect(answer?.headers['content-security-policy']).toBeDefined();
+      expect(answer?.headers['cache-control']).toBe('no-store');
     });
 
     it('refuses thousands of small headers past the limit with a 431 problem', async () => {

@@ -54,6 +54,9 @@ function parserProblemOf(code: string | undefined): { kind: ProblemKind; detail:
 }
 
 /** A whole HTTP/1.1 problem answer that closes the connection, for a socket no Fastify reply stands for. */
+/** The API's security headers (and no-store) as header lines, for answers written on the socket: every answer carries them. */
+const RAW_SECURITY_LINES = Object.entries(apiHeaders()).map(([name, value]) => `${name}: ${value}`);
+
 function rawProblemResponse(kind: ProblemKind, detail: string, requestId: string): string {
   const { status } = PROBLEM_CATALOGUE[kind];
   const body = JSON.stringify(
@@ -64,8 +67,7 @@ function rawProblemResponse(kind: ProblemKind, detail: string, requestId: string
     `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
     `Content-Length: ${Buffer.byteLength(body)}`,
     `X-Request-Id: ${requestId}`,
-    'Cache-Control: no-store',
-    'X-Content-Type-Options: nosniff',
+    ...RAW_SECURITY_LINES,
     'Connection: close',
     '',
     body,
