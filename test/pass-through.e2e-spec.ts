@@ -87,6 +87,16 @@ describe('pass-through routes', () => {
     expect(users.received.map((request) => request.url)).toEqual(['/users/u1?tag=a&tag=b%2Cc']);
   });
 
+  it('sends no empty X-Forwarded-Host for an HTTP/1.0 request that named no host', async () => {
+    const { answer } = await rawExchange(
+      stack.webUrl,
+      ['GET /web/api/users/u1 HTTP/1.0', `Authorization: ${bearer('u1').authorization}`, '', ''].join('\r\n'),
+    );
+
+    expect(answer?.status).toBe(200);
+    expect(users.received[0].headers).not.toHaveProperty('x-forwarded-host');
+  });
+
   it("sends the gateway's headers and X-Forwarded-*, never the client's credentials or hop-by-hop headers", async () => {
     await relay('u1', {
       headers: { 'x-request-id': 'relay-1', 'proxy-authorization': 'Basic c2VjcmV0', te: 'trailers' },

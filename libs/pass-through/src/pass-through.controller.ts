@@ -113,7 +113,8 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
           headers: {
             'x-forwarded-for': request.ip,
             'x-forwarded-proto': request.protocol,
-            'x-forwarded-host': request.host,
+            // An HTTP/1.0 request may name no host: an empty field would tell the upstream one was named.
+            ...(request.host === '' ? {} : { 'x-forwarded-host': request.host }),
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           cache:
