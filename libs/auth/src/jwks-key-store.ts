@@ -86,8 +86,6 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private lastWarnedAt = Number.NEGATIVE_INFINITY;
-  /** Weak keys already warned about: the endpoint lists them again at every refresh. */
-  private readonly weakKidsWarned = new Set<string>();
 
   constructor(private readonly config: JwksKeyConfig) {
     this.client = new JwksClient({
@@ -308,14 +306,16 @@ export class JwksKeyStore implements OnModuleInit, OnModuleDestroy {
     return { usable, refused };
   }
 
-  /** An RSA key too short to trust: whoever factors it signs any token. Warned about once per kid. */
+  /**
+   * An RSA key too short to trust: whoever factors it signs any token.
+   * Warned about when a fetch first lists it, not again at every refresh.
+   */
   private isWeakRsaKey(kid: string, key: KeyObject): boolean {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits >= MIN_RSA_MODULUS_BITS) {
       return false;
     }
-    if (!this.weakKidsWarned.has(kid)) {
-      this.weakKidsWarned.add(kid);
+    if (!this.refusedKids.has(kid)) {
       this.logger.warn(
         `JWKS key ${kid} is an RSA key of ${bits} bits, under ${MIN_RSA_MODULUS_BITS}: tokens it signs are refused`,
       );
