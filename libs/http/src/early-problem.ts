@@ -53,10 +53,13 @@ function parserProblemOf(code: string | undefined): { kind: ProblemKind; detail:
   return (code === undefined ? undefined : PARSER_PROBLEMS[code]) ?? NOT_HTTP;
 }
 
-/** A whole HTTP/1.1 problem answer that closes the connection, for a socket no Fastify reply stands for. */
-/** The API's security headers (and no-store) as header lines, for answers written on the socket: every answer carries them. */
-const RAW_SECURITY_LINES = Object.entries(apiHeaders()).map(([name, value]) => `${name}: ${value}`);
+/** The API's security headers (and no-store), for the answers given before the hook that sets them runs, or outside every hook. */
+const EARLY_ANSWER_HEADERS = apiHeaders();
 
+/** The same as header lines, for answers written on the socket: every answer carries them. */
+const RAW_SECURITY_LINES = Object.entries(EARLY_ANSWER_HEADERS).map(([name, value]) => `${name}: ${value}`);
+
+/** A whole HTTP/1.1 problem answer that closes the connection, for a socket no Fastify reply stands for. */
 function rawProblemResponse(kind: ProblemKind, detail: string, requestId: string): string {
   const { status } = PROBLEM_CATALOGUE[kind];
   const body = JSON.stringify(
@@ -171,9 +174,6 @@ export function answerOnListener(
     .end(body);
   return requestId;
 }
-
-/** The API's security headers, for the answers given before the hook that sets them runs, or outside every hook. */
-const EARLY_ANSWER_HEADERS = apiHeaders();
 
 /**
  * Fastify's `frameworkErrors`: the router's refusals (a URL that cannot be
