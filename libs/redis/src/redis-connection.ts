@@ -115,9 +115,14 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  /** Connected and ready, to the database REDIS_URL names. */
+  private get connected(): boolean {
+    return this.client?.status === 'ready' && !this.wrongDatabase;
+  }
+
   /** Whether commands can be sent right now. */
   get isUp(): boolean {
-    return this.client?.status === 'ready' && !this.wrongDatabase && this.breaker.state !== CircuitState.Open;
+    return this.connected && this.breaker.state !== CircuitState.Open;
   }
 
   /**
@@ -149,9 +154,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
    * come back. False without Redis.
    */
   get isAnswering(): boolean {
-    return (
-      this.client?.status === 'ready' && !this.wrongDatabase && this.breaker.state === CircuitState.Closed
-    );
+    return this.connected && this.breaker.state === CircuitState.Closed;
   }
 
   /**
