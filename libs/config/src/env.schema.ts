@@ -70,13 +70,16 @@ const rate = z.preprocess(
     .default(0),
 );
 
+/** `value` read as an http(s) URL with no fragment, or undefined when it is none. */
+function httpUrl(value: string): URL | undefined {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  return url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.hash === ''
+    ? url
+    : undefined;
+}
+
 function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
-  } catch {
-    return false;
-  }
+  return httpUrl(value)?.search === '';
 }
 
 /**
@@ -102,17 +105,8 @@ export function isListenHost(value: string): boolean {
  * that says so would print them).
  */
 function isJwksUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (
-      (url.protocol === 'http:' || url.protocol === 'https:') &&
-      url.hash === '' &&
-      url.username === '' &&
-      url.password === ''
-    );
-  } catch {
-    return false;
-  }
+  const url = httpUrl(value);
+  return url !== undefined && url.username === '' && url.password === '';
 }
 
 /**
