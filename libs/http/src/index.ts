@@ -8,7 +8,7 @@ export { createBffApp, startBffApp } from './create-bff-app.js';
 export { describeError, type ErrorDescription } from './describe-error.js';
 export { ProblemFilter } from './problem.filter.js';
 export { requestIdFrom } from './request-id.js';
-export { exitOnListenFailure, listeningUrl, loadConfigOrExit, warnAboutConfig } from './startup.js';
+export { exitOnListenFailure, loadConfigOrExit, runAlone, warnAboutConfig } from './startup.js';
 export { fieldProblems, ZodValidationPipe, type FieldProblem } from './zod-validation.pipe.js';
 export { ApiAnswer, documentedResponses, type ApiAnswerOptions } from './api-answer.decorator.js';
 export { ApiQueryOf } from './api-query.decorator.js';

@@ -1,5 +1,7 @@
 import { Logger, type INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
+import { closeOnSignals } from './close-on-signals.js';
 import { ConfigError, configWarnings, loadConfig, type AppConfig, type ListenedPort } from '@app/config';
 
 /**
@@ -72,4 +74,21 @@ export async function listeningUrl(app: INestApplication): Promise<string> {
     url.hostname = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   }
   return url.origin;
+}
+
+/**
+ * A BFF's entry point when it runs in a process of its own: its
+ * configuration or the list of what is wrong with it, the app listening,
+ * shut down on SIGTERM and SIGINT, and its start-up lines.
+ */
+export async function runAlone(
+  name: string,
+  start: (config: AppConfig) => Promise<NestFastifyApplication>,
+): Promise<void> {
+  const config = loadConfigOrExit(process.env);
+  const app = await start(config).catch(exitOnListenFailure);
+  closeOnSignals([app], config.shutdown);
+  // Once the app's logger is in place: JSON lines outside development, at LOG_LEVEL, like every other line.
+  warnAboutConfig(config);
+  new Logger(name).log(`listening on ${await listeningUrl(app)}`);
 }
