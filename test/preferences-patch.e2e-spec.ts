@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import { FakeUpstream } from './support/fake-upstream.js';
+import { FakeUpstream, type FakeBehaviour } from './support/fake-upstream.js';
 import { demoPreferences } from '../apps/demo-services/src/demo-data.js';
 import { expectProblem } from './support/problem.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -12,6 +12,32 @@ import { bearer, mintToken } from './support/tokens.js';
  * looser rule lets through is one the demo service refuses.
  */
 const REFUSED_BY_THE_SERVICE = { language: 'xx-YY-ZZZZ' };
+
+/**
+ * A fake preference service whose users all start light: a PATCH makes its
+ * user dark at once and is answered as `answerChange` says; a read sees the
+ * theme as it is when the read arrives and answers `readDelayMs` later.
+ */
+async function themeService(
+  answerChange: (userId: string, changed: Record<string, unknown>) => FakeBehaviour,
+  readDelayMs?: number,
+): Promise<FakeUpstream> {
+  const themes = new Map<string, string>();
+  const service = await FakeUpstream.start();
+  service.respond((request) => {
+    const userId = decodeURIComponent((request.url ?? '').replace(/^\/preferences\//, ''));
+    if (request.method === 'PATCH') {
+      themes.set(userId, 'dark');
+      return answerChange(userId, { ...demoPreferences(userId), theme: 'dark' });
+    }
+    return {
+      kind: 'json',
+      body: { ...demoPreferences(userId), theme: themes.get(userId) ?? 'light' },
+      delayMs: readDelayMs,
+    };
+  });
+  return service;
+}
 
 /** The theme GET /web/preferences answers `userId` with. */
 async function themeOf(stack: Stack, userId: string): Promise<string> {
@@ -116,21 +142,12 @@ describe('PATCH /web/preferences refused by the preference service', () => {
 describe('PATCH /web/preferences whose answer is lost after the service made the change', () => {
   let stack: Stack;
   let preferences: FakeUpstream;
-  /** Each user's theme as the fake preference service holds it: every user starts light, and a change makes it dark. */
-  const themes = new Map<string, string>();
 
   beforeAll(async () => {
-    preferences = await FakeUpstream.start();
-    preferences.respond((request) => {
-      const userId = decodeURIComponent((request.url ?? '').replace(/^\/preferences\//, ''));
-      if (request.method === 'PATCH') {
-        // The change is made at once; its answer comes too late, or the connection drops before it.
-        themes.set(userId, 'dark');
-        const changed = { ...demoPreferences(userId), theme: 'dark' };
-        return userId.endsWith('reset') ? { kind: 'reset' } : { kind: 'json', body: changed, delayMs: 1_500 };
-      }
-      return { kind: 'json', body: { ...demoPreferences(userId), theme: themes.get(userId) ?? 'light' } };
-    });
+    // The change is made at once; its answer comes too late, or the connection drops before it.
+    preferences = await themeService((userId, changed) =>
+      userId.endsWith('reset') ? { kind: 'reset' } : { kind: 'json', body: changed, delayMs: 1_500 },
+    );
     stack = await startStack({
       CACHE_ENABLED: 'true',
       PREFERENCE_SERVICE_URL: preferences.url,
@@ -191,24 +208,10 @@ describe('PATCH /web/preferences the preference service refuses as a conflict', 
 describe('reads of /web/preferences racing a change', () => {
   let stack: Stack;
   let preferences: FakeUpstream;
-  /** Each user's theme as the fake preference service holds it: every user starts light, and a change makes it dark. */
-  const themes = new Map<string, string>();
 
   beforeAll(async () => {
-    preferences = await FakeUpstream.start();
-    preferences.respond((request) => {
-      const userId = decodeURIComponent((request.url ?? '').replace(/^\/preferences\//, ''));
-      if (request.method === 'PATCH') {
-        themes.set(userId, 'dark');
-        return { kind: 'json', body: { ...demoPreferences(userId), theme: 'dark' } };
-      }
-      // A read sees the data as it is when the request arrives, and answers a moment later.
-      return {
-        kind: 'json',
-        body: { ...demoPreferences(userId), theme: themes.get(userId) ?? 'light' },
-        delayMs: 400,
-      };
-    });
+    // A read sees the data as it is when the request arrives, and answers a moment later.
+    preferences = await themeService((_userId, changed) => ({ kind: 'json', body: changed }), 400);
     stack = await startStack({
       CACHE_ENABLED: 'true',
       PREFERENCE_SERVICE_URL: preferences.url,
