@@ -4,6 +4,7 @@ import {
   demoOrders,
   demoUser,
 } from '../apps/demo-services/src/demo-data.js';
+import { FakeUpstream } from './support/fake-upstream.js';
 import { expectProblem } from './support/problem.js';
 import { startStack, type Stack } from './support/stack.js';
 import { bearer } from './support/tokens.js';
@@ -200,5 +201,76 @@ describe('order history and detail', () => {
       });
       await expectProblem(await get(stack.mobileUrl, `/mobile/orders/${order.id}`, 'u2'), 404);
     });
+  });
+});
+
+describe("order history over an order service whose cursors are not the demo's", () => {
+  let orders: FakeUpstream;
+  let stack: Stack;
+  /** The cursor the fake service hands out after page `n`, in the test's current style. */
+  let cursorAfter: (n: number) => string | null;
+
+  beforeAll(async () => {
+    orders = await FakeUpstream.start();
+    orders.respond((request) => {
+      const query = new URL(request.url ?? '/', 'http://fake').searchParams;
+      const userId = query.get('userId') ?? '';
+      const cursor = query.get('cursor');
+      const page = cursor === null ? 0 : Number(/^p(\d+)/.exec(cursor)?.[1] ?? Number.NaN);
+      const items = demoOrders(userId).slice(page * 2, page * 2 + 2);
+      return { kind: 'json', body: { items, nextCursor: page < 2 ? cursorAfter(page + 1) : null } };
+    });
+    stack = await startStack({ ORDER_SERVICE_URL: orders.url });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await orders.close();
+  });
+
+  async function walk(
+    base: string,
+    path: string,
+  ): Promise<{ pages: number; status: number; cursors: string[] }> {
+    const cursors: string[] = [];
+    let pages = 0;
+    for (let cursor: string | null = null; ; pages += 1) {
+      const query: string =
+        cursor === null ? '' : `${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`;
+      const response = await fetch(`${base}${path}${query}`, { headers: bearer(many) });
+      if (response.status !== 200 || pages > 5) {
+        return { pages, status: response.status, cursors };
+      }
+      cursor = ((await response.json()) as { nextCursor: string | null }).nextCursor;
+      if (cursor === null) {
+        return { pages: pages + 1, status: 200, cursors };
+      }
+      cursors.push(cursor);
+    }
+  }
+
+  it.each([
+    ['standard base64', (n: number) => `p${n}+/x==`],
+    ['a dot', (n: number) => `p${n}.abc`],
+    ['600 characters', (n: number) => `p${n}${'A'.repeat(600)}`],
+  ])('pages through to the end when its cursors hold %s', async (_style, style) => {
+    cursorAfter = style;
+    for (const [base, path] of [
+      [stack.webUrl, '/web/orders?limit=2'],
+      [stack.mobileUrl, '/mobile/orders'],
+    ] as const) {
+      const walked = await walk(base, path);
+      expect(walked).toEqual({ pages: 3, status: 200, cursors: [style(1), style(2)] });
+    }
+  });
+
+  it('ends the list at an empty nextCursor rather than sending the client back to the first page', async () => {
+    cursorAfter = () => '';
+    const page = await (await fetch(`${stack.webUrl}/web/orders?limit=2`, { headers: bearer(many) })).json();
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it('answers 502 for a nextCursor it could not take back, rather than handing it out', async () => {
+    cursorAfter = () => 'has a space';
+    await expectProblem(await fetch(`${stack.webUrl}/web/orders?limit=2`, { headers: bearer(many) }), 502);
   });
 });

@@ -2,6 +2,7 @@ export {
   EMPTY_ORDER_PAGE,
   lineTotal,
   moneySchema,
+  ORDER_CURSOR_PATTERN,
   ORDER_STATUSES,
   orderPageSchema,
   toOrderSummary,

@@ -38,9 +38,20 @@ export const orderSchema = z.object({
   createdAt: z.string(),
 });
 
+/**
+ * What a page cursor may be, both ways: the order service's cursors are
+ * its own and opaque, so any visible ASCII text round-trips (base64 with
+ * `+` and `/`, dots, JSON, long ones), and only spaces, control and
+ * non-ASCII characters and lengths no cursor needs are refused. The same rule checks the upstream's
+ * `nextCursor`, so the gateway never hands a client a cursor it would then
+ * refuse: one outside it is a bad answer (502), not a silent dead end.
+ */
+export const ORDER_CURSOR_PATTERN = /^[!-~]{1,2048}$/;
+
 export const orderPageSchema = z.object({
   items: z.array(orderSchema),
-  nextCursor: z.string().nullable(),
+  // Empty is allowed here and read as the end of the list (see toOrderSummaryPage).
+  nextCursor: z.union([z.literal(''), z.string().regex(ORDER_CURSOR_PATTERN)]).nullable(),
 });
 
 /**
@@ -78,9 +89,17 @@ export function toOrderSummary(order: Order): OrderSummary {
   };
 }
 
-/** A page of orders as summaries. */
+/**
+ * A page of orders as summaries. An empty `nextCursor` is the end of the
+ * list, as `null` is: passed on, a client that sends it back would be
+ * given the first page again (an empty query parameter is no cursor), and
+ * page through forever.
+ */
 export function toOrderSummaryPage(page: OrderPage): OrderSummaryPage {
-  return { items: page.items.map(toOrderSummary), nextCursor: page.nextCursor };
+  return {
+    items: page.items.map(toOrderSummary),
+    nextCursor: page.nextCursor === '' ? null : page.nextCursor,
+  };
 }
 
 export const preferencesSchema = z.object({

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
 import { ApiAnswer, ApiQueryOf, ZodValidationPipe } from '@app/http';
-import { OrderClient } from '@app/service-clients';
+import { ORDER_CURSOR_PATTERN, OrderClient } from '@app/service-clients';
 import { z } from 'zod';
 import {
   mobileOrderDetailSchema,
@@ -16,7 +16,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 const historyQuerySchema = z.strictObject({
   cursor: z
     .string()
-    .regex(/^[A-Za-z0-9_=-]{1,512}$/, { error: 'must be a cursor from a previous page' })
+    .regex(ORDER_CURSOR_PATTERN, { error: 'must be a cursor from a previous page' })
     .optional()
     .describe("The previous page's nextCursor; leave it out for the first page"),
 });

@@ -1,4 +1,4 @@
-import { ORDER_STATUSES } from '@app/service-clients';
+import { ORDER_CURSOR_PATTERN, ORDER_STATUSES } from '@app/service-clients';
 import { z } from 'zod';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -8,7 +8,7 @@ const LIMIT_RULE = 'must be a whole number from 1 to 50';
 export const ordersQuerySchema = z.strictObject({
   cursor: z
     .string()
-    .regex(/^[A-Za-z0-9_=-]{1,512}$/, { error: 'must be a cursor from a previous page' })
+    .regex(ORDER_CURSOR_PATTERN, { error: 'must be a cursor from a previous page' })
     .optional()
     .describe("The previous page's nextCursor; leave it out for the first page"),
   limit: z
