@@ -80,6 +80,22 @@ describe(ZodValidationPipe.name, () => {
     ]);
   });
 
+  it('says a query parameter was given twice even where its schema words wrong values its own way', () => {
+    const query = z.strictObject({
+      status: z.enum(['paid', 'shipped'], { error: 'must be one of paid, shipped' }).optional(),
+      limit: z.number({ error: 'must be a whole number' }).optional(),
+      tags: z.array(z.string()).max(2).optional(),
+    });
+
+    expect(
+      errorsFor({ status: ['paid', 'paid'], limit: ['5', '5'], tags: ['a', 'b', 'c'] }, query, 'query'),
+    ).toEqual([
+      { field: 'status', message: 'must be a single value' },
+      { field: 'limit', message: 'must be a single value' },
+      { field: 'tags', message: 'Too big: expected array to have <=2 items' },
+    ]);
+  });
+
   it('says a list in a body is of the wrong JSON type, not a value given twice', () => {
     const body = z.strictObject({ name: z.string() }).partial();
 

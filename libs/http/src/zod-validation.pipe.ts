@@ -92,6 +92,30 @@ function withoutEmptyParameters(query: unknown): unknown {
 }
 
 /**
+ * A query field given twice arrives as a list, which a schema of its own
+ * words (an enum's "must be one of", a number's range) would describe as a
+ * wrong value, telling the client that `status=paid&status=paid` holds an
+ * unknown status: its issues say it was given twice instead. Issues about
+ * a list's length or items are left alone, for a field that takes a list.
+ */
+function givenTwiceInWords(error: z.ZodError, query: unknown): z.ZodError {
+  const fields = query as Record<string, unknown> | null;
+  for (const issue of error.issues) {
+    const [field] = issue.path;
+    if (
+      issue.path.length === 1 &&
+      typeof field === 'string' &&
+      Array.isArray(fields?.[field]) &&
+      issue.code !== 'too_big' &&
+      issue.code !== 'too_small'
+    ) {
+      issue.message = 'must be a single value';
+    }
+  }
+  return error;
+}
+
+/**
  * Validates a request part with a zod schema at the edge; a failure is one
  * 400 problem that names every bad field, never the first alone.
  */
@@ -110,7 +134,7 @@ export class ZodValidationPipe<T> implements PipeTransform<unknown, T> {
     if (parsed.success) {
       return parsed.data;
     }
-    const errors = fieldProblems(parsed.error);
+    const errors = fieldProblems(inQuery ? givenTwiceInWords(parsed.error, value) : parsed.error);
     throw new ProblemError(
       'validation',
       `${this.what} is not valid: ${errors.map((problem) => `${problem.field} ${problem.message}`).join('; ')}.`,
