@@ -109,7 +109,8 @@ function givenTwiceInWords(error: z.ZodError, query: unknown): z.ZodError {
       issue.code !== 'too_big' &&
       issue.code !== 'too_small'
     ) {
-      issue.message = 'must be a single value';
+      // The error is this parse's own, made for this answer alone.
+      (issue as { message: string }).message = 'must be a single value';
     }
   }
   return error;
