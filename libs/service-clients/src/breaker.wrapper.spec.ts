@@ -26,4 +26,41 @@ describe(withBreaker.name, () => {
     expect(failure.unsent).toBe(true);
     expect(writeMayHaveLanded(failure)).toBe(false);
   });
+
+  it('refuses at once, with a second to wait, the calls that arrive while a probe decides, instead of holding them behind it', async () => {
+    const config = loadConfig({ UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1', UPSTREAM_BREAKER_COOLDOWN_MS: '100' })
+      .services.user;
+    const metrics = new Metrics();
+    let answerProbe: (value: { status: number; body: unknown }) => void = () => undefined;
+    const sent: string[] = [];
+    const outcomes = [
+      () => Promise.reject(new UpstreamUnavailableError('user', { connection: true })),
+      () => new Promise<{ status: number; body: unknown }>((resolve) => (answerProbe = resolve)),
+      () => Promise.resolve({ status: 200, body: 'after' }),
+    ];
+    const call = withBreaker(
+      config,
+      serviceBreaker(config, new LocalOutageSignal(), metrics),
+      new ServicePause(30_000),
+      metrics,
+    )((request) => {
+      sent.push(request.path);
+      return outcomes[sent.length - 1]();
+    });
+    const get = (path: string): Promise<unknown> =>
+      call({ method: 'GET', path } as UpstreamRequest).catch((error: unknown) => error);
+
+    expect(await get('/opens')).toBeInstanceOf(UpstreamUnavailableError);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const probe = get('/probe');
+    const refused = (await get('/during-probe')) as UpstreamError;
+
+    expect(refused).toBeInstanceOf(UpstreamUnavailableError);
+    expect(refused.failedFast).toBe(true);
+    expect(refused.retryAfterSeconds).toBe(1);
+    expect(sent).toEqual(['/opens', '/probe']);
+    answerProbe({ status: 200, body: 'probe' });
+    expect(await probe).toEqual({ status: 200, body: 'probe' });
+    expect(await get('/after')).toEqual({ status: 200, body: 'after' });
+  });
 });

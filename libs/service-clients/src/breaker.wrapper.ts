@@ -116,6 +116,9 @@ function breakerOpenedBy(failure: UpstreamError, retryAfterSeconds: number): Ups
   return opened;
 }
 
+/** Why a call made while the breaker's probe decides failed, for the log line of the request it fails. */
+const PROBING = new Error('the breaker is letting one probe through');
+
 /** Why a call made during a pause failed, for the log line of the request it fails. */
 const PAUSED = new Error('the service asked for a pause (429 with Retry-After)');
 
@@ -143,6 +146,15 @@ export function withBreaker(
         failedFast: true,
         retryAfterSeconds: Math.ceil(pausedMs / 1000),
         cause: PAUSED,
+      });
+    }
+    if (policy.state === CircuitState.HalfOpen) {
+      // cockatiel holds such calls until the probe settles, then runs them: up to a whole timeout spent waiting.
+      metrics.countRefusedCall(config.name, 'breaker_open');
+      throw new UpstreamUnavailableError(config.name, {
+        failedFast: true,
+        retryAfterSeconds: retryAfterSeconds(),
+        cause: PROBING,
       });
     }
     try {
