@@ -200,13 +200,29 @@ describe.skipIf(sharedRedisUrl === undefined)('concurrent first loads on two gat
      * Redis lock lets one instance load while the other polls Redis for the
      * result; that gives one request, as every run so far has. Two are
      * allowed, as the design allows them ("a lost lock only costs an extra
-     * load"): the waiting instance gives up after 250 ms and loads by itself,
-     * and so does one whose lock command failed or timed out. Never more: each
-     * instance loads a key at most once at a time.
+     * load"): an instance whose lock command failed or timed out loads by
+     * itself. Never more: each instance loads a key at most once at a time.
      */
     const userRequests = users.received.filter((request) => request.url === `/users/${userId}`).length;
     expect(userRequests).toBeGreaterThanOrEqual(1);
     expect(userRequests).toBeLessThanOrEqual(2);
+  });
+
+  it("waits for the other instance's slow load rather than asking the user service a second time", async () => {
+    users.respond((request) => ({ ...demoUserAnswer(request), delayMs: 700 }));
+    try {
+      const userId = 'f2';
+      const first = fetch(`${stack.mobileUrl}/mobile/profile`, { headers: bearer(userId) });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = await fetch(`${stack.webUrl}/web/dashboard`, { headers: bearer(userId) });
+
+      expect(second.status).toBe(200);
+      expect((await second.json()).user.id).toBe(userId);
+      expect((await first).status).toBe(200);
+      expect(users.received.filter((request) => request.url === `/users/${userId}`)).toHaveLength(1);
+    } finally {
+      users.respond((request) => ({ ...demoUserAnswer(request), delayMs: 100 }));
+    }
   });
 });
 

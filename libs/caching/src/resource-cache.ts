@@ -29,9 +29,9 @@ export interface CachedRead<T> {
   scope?: object;
 }
 
+/** The first look for another instance's result, then twice as long between looks, up to the longest. */
 const LOCK_POLL_MS = 20;
-/** Waiting on another instance's load longer than this costs more than loading again. */
-const LOCK_WAIT_MS = 250;
+const LOCK_POLL_MAX_MS = 100;
 /*
  * Entries' whole writes to Redis, every write of one turn of the event loop
  * in one command; for one entry, the Keyv SET, the owner index's SADD and
@@ -672,12 +672,36 @@ export class ResourceCache implements BeforeApplicationShutdown {
     );
   }
 
+  /**
+   * Waits for the load another instance holds the lock for: its fresh
+   * entry, as soon as Redis has it. The wait lasts while the lock does (in
+   * the entry's place, or of its own key for an entry being reloaded), so a
+   * slow upstream is still asked once; it ends early, for a load of this
+   * instance's own, once no lock is left without a fresh entry (the holder
+   * failed or died), and when the caller stops waiting. A fixed short wait
+   * gave up on any upstream slower than itself and loaded the entry again,
+   * later than without the lock.
+   */
   private async waitForOtherInstance<T>(key: string, signal: CancelSignal): Promise<T | undefined> {
-    for (let waited = 0; waited < LOCK_WAIT_MS && !signal.aborted; waited += LOCK_POLL_MS) {
-      await sleep(LOCK_POLL_MS);
-      const shared: unknown = await this.layers.shared?.get(key);
-      if (isCacheEntry(shared) && shared.freshUntil > Date.now()) {
-        return shared.value as T;
+    const entryKey = this.layers.sharedKey(key);
+    const lockKey = `${this.redis.keyPrefix}lock:${key}`;
+    const givesUpAt = Date.now() + this.settings.lockMs;
+    for (let pause = LOCK_POLL_MS; !signal.aborted && Date.now() < givesUpAt;) {
+      await sleep(pause);
+      pause = Math.min(pause * 2, LOCK_POLL_MAX_MS);
+      const texts = await this.redis.run((client) => client.mget(entryKey, lockKey));
+      if (texts === undefined) {
+        return undefined;
+      }
+      const [entryText, lockToken] = texts;
+      const lockedInPlace = entryText?.startsWith(LOCK_MARKER_START) === true;
+      const entry =
+        typeof entryText === 'string' && !lockedInPlace ? this.sharedEntry<T>(entryText) : undefined;
+      if (entry !== undefined && entry.freshUntil > Date.now()) {
+        return entry.value;
+      }
+      if (!lockedInPlace && lockToken === null) {
+        return undefined;
       }
     }
     return undefined;
