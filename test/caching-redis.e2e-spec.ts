@@ -274,3 +274,58 @@ describe.skipIf(sharedRedisUrl === undefined)('a client that asks one instance f
     );
   });
 });
+
+describe.skipIf(sharedRedisUrl === undefined)(
+  'a reload asked of one instance while the user service is down',
+  () => {
+    const env = redisEnv(sharedRedisUrl ?? '');
+    let stack: Stack;
+
+    beforeAll(async () => {
+      stack = await startStack({
+        ...env,
+        CACHE_ENABLED: 'true',
+        USER_SERVICE_CACHE_TTL_S: '1',
+        CACHE_STALE_WHILE_REVALIDATE_S: '0',
+        CACHE_STALE_IF_ERROR_S: '3600',
+        UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1000',
+        UPSTREAM_BREAKER_FAILURE_RATE: '1',
+      });
+      await untilRedisIsUp(stack);
+    });
+    afterAll(async () => {
+      try {
+        await stack.close();
+      } finally {
+        await deleteKeysWithPrefix(env.REDIS_URL, env.REDIS_KEY_PREFIX);
+      }
+    });
+
+    it('leaves the other instance the stale user to fall back on, not an outage of its own', async () => {
+      const userId = 'nc2';
+      expect((await fetch(`${stack.mobileUrl}/mobile/profile`, { headers: bearer(userId) })).status).toBe(
+        200,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      stack.demo.faults.user.set({ down: true });
+      try {
+        const reload = await fetch(`${stack.mobileUrl}/mobile/profile`, {
+          headers: { ...bearer(userId), 'cache-control': 'no-cache' },
+        });
+        expect(reload.status).toBe(200);
+        expect((await readProfile(reload)).meta.sections.user.status).toBe('stale');
+
+        const dashboard = await fetch(`${stack.webUrl}/web/dashboard`, { headers: bearer(userId) });
+        expect(dashboard.status).toBe(200);
+        const body = (await dashboard.json()) as {
+          user: { id: string };
+          meta: { sections: { user: { status: string } } };
+        };
+        expect(body.user.id).toBe(userId);
+        expect(body.meta.sections.user.status).toBe('stale');
+      } finally {
+        stack.demo.faults.user.reset();
+      }
+    });
+  },
+);

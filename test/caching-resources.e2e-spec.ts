@@ -306,3 +306,41 @@ describe('a write while a read of the same data is still out', () => {
     expect(((await after.json()) as { preferences: { language: string } }).preferences.language).toBe('fi');
   });
 });
+
+describe('a reload asked for while the user service is down', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      ...RESOURCE_CACHE_ONLY,
+      USER_SERVICE_CACHE_TTL_S: '1',
+      CACHE_STALE_WHILE_REVALIDATE_S: '0',
+      CACHE_STALE_IF_ERROR_S: '3600',
+      ...BREAKER_OUT_OF_REACH,
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('still serves the last user it loaded, flagged stale, to the client that asked and to every request after it', async () => {
+    const userId = 'nc1';
+    expect((await profileOf(stack, userId)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    stack.demo.faults.user.set({ down: true });
+    try {
+      const reload = await fetch(`${stack.mobileUrl}/mobile/profile`, {
+        headers: { ...bearer(userId), 'cache-control': 'no-cache' },
+      });
+      expect(reload.status).toBe(200);
+      expect((await readProfile(reload)).meta.sections.user.status).toBe('stale');
+
+      for (const later of [await profileOf(stack, userId), await profileOf(stack, userId)]) {
+        expect(later.status).toBe(200);
+        const body = await readProfile(later);
+        expect(body.user).toEqual(expectedProfile(userId).user);
+        expect(body.meta.sections.user.status).toBe('stale');
+      }
+    } finally {
+      stack.demo.faults.user.reset();
+    }
+  });
+});

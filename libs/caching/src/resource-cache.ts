@@ -255,9 +255,70 @@ export class ResourceCache implements BeforeApplicationShutdown {
       return read.load({ kind: 'foreground', signal: read.signal ?? NEVER_CANCELLED });
     }
     if (read.revalidate === true && read.owner !== undefined && read.scope !== undefined) {
-      return this.startFresh(read.scope, read.owner).then(() => this.readEnabled(read));
+      return this.reloadFresh(read, read.owner, read.scope);
     }
     return this.readEnabled(read);
+  }
+
+  /**
+   * A read for a client that asked for fresh data: the owner's data goes
+   * everywhere first ({@link startFresh}), but the entry held for this key
+   * is kept aside, so that if the reload fails it still serves this read,
+   * flagged stale, and is put back as it was (as old as it was) for the
+   * reads after it: dropped for good, one pull-to-refresh during an outage
+   * took away the stale-if-error fallback of every later read of the user.
+   * It is not put back over a change made meanwhile.
+   */
+  private async reloadFresh<T>(read: CachedRead<T>, owner: string, scope: object): Promise<T> {
+    // Looked up before any section's read starts the drop: sections ask in the same turn, the drop follows.
+    const held = await this.heldEntry<T>(read.key);
+    await this.startFresh(scope, owner);
+    if (held === undefined) {
+      return this.readEnabled(read);
+    }
+    const clock = this.layers.invalidationClock;
+    let fellBack = false;
+    const value = await this.serve(
+      {
+        ...read,
+        onStale: (ageMs) => {
+          fellBack = true;
+          read.onStale?.(ageMs);
+        },
+      },
+      held,
+      undefined,
+    );
+    if (fellBack && !this.layers.changedSince(owner, clock)) {
+      this.restore(read.key, held, owner);
+    }
+    return value;
+  }
+
+  /** The entry this instance's memory or Redis holds for `key`, whatever its age. */
+  private async heldEntry<T>(key: string): Promise<CacheEntry<T> | undefined> {
+    const local = this.layers.readMemory(key);
+    if (isCacheEntry(local)) {
+      return local as CacheEntry<T>;
+    }
+    if (this.layers.shared === undefined) {
+      return undefined;
+    }
+    const reply = await this.lookups.add({ entryKey: this.layers.sharedKey(key), lock: undefined });
+    return reply?.text === undefined ? undefined : this.sharedEntry<T>(reply.text);
+  }
+
+  /** Writes `entry` back unchanged, for the rest of the time it would have been kept, in memory and in Redis. */
+  private restore<T>(key: string, entry: CacheEntry<T>, owner: string): void {
+    const keepMs =
+      retentionMs(entry.freshUntil - entry.storedAt, this.settings) - (Date.now() - entry.storedAt);
+    if (keepMs <= 0) {
+      return;
+    }
+    this.layers.writeMemory(key, entry, keepMs, owner);
+    if (this.layers.shared !== undefined) {
+      this.inFlight(key, this.storeShared(key, entry, keepMs, owner, undefined));
+    }
   }
 
   private readEnabled<T>(read: CachedRead<T>): Promise<T> {
