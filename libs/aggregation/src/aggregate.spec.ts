@@ -70,13 +70,37 @@ describe(aggregate.name, () => {
     expect(reported).toEqual([result.meta]);
   });
 
-  it('reports nothing when a required section fails the request', async () => {
+  it("reports nothing when a required section fails the request for the client's own mistake (a 404)", async () => {
     const reporter = vi.fn();
     const deadline = new Deadline(performance.now() + 1000, reporter);
     await expect(
       aggregate(deadline, { user: required(() => Promise.reject(new ProblemError('not-found', 'no'))) }),
     ).rejects.toBeInstanceOf(ProblemError);
     expect(reporter).not.toHaveBeenCalled();
+  });
+
+  it('reports a required section whose service failed the request, with the sections settled before it', async () => {
+    const reported: AggregateMeta[] = [];
+    const deadline = new Deadline(performance.now() + 1000, (meta) => reported.push(meta));
+    await expect(
+      aggregate(deadline, {
+        user: required(() => failAfter(20, new ProblemError('service-unavailable', 'down'))),
+        orders: optional(async () => [], []),
+        preferences: optional(never, null),
+      }),
+    ).rejects.toBeInstanceOf(ProblemError);
+    expect(reported.map((meta) => meta.sections)).toEqual([
+      { user: { status: 'error' }, orders: { status: 'ok' } },
+    ]);
+  });
+
+  it('reports a required section the deadline cut as timed out', async () => {
+    const reported: AggregateMeta[] = [];
+    const deadline = new Deadline(performance.now() + 30, (meta) => reported.push(meta));
+    await expect(aggregate(deadline, { user: required(never) })).rejects.toBeInstanceOf(
+      DeadlineExceededError,
+    );
+    expect(reported.map((meta) => meta.sections)).toEqual([{ user: { status: 'timeout' } }]);
   });
 
   it('lists sections in declaration order whatever order they finished in', async () => {

@@ -59,6 +59,27 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       done = true;
       stopListening();
     };
+    /*
+     * A request failed by its required sections still tells the metrics
+     * how they ended, and the sections that had settled before them: they
+     * are the failures that turn a screen into a 5xx. A section the client
+     * got wrong (a 404 user) is no failure of the service's.
+     */
+    const reportFailed = (failed: readonly string[], status: 'timeout' | 'error', error: unknown): void => {
+      if (error instanceof ProblemError && error.status < 500) {
+        return;
+      }
+      const ended = { ...reports };
+      for (const name of failed) {
+        ended[name] = { status };
+      }
+      deadline.report(
+        toAggregateMeta(
+          names.filter((name) => name in ended),
+          ended,
+        ),
+      );
+    };
     const fail = (error: unknown): void => {
       stop();
       spans?.endOpen(error instanceof DeadlineExceededError ? 'timeout' : 'cancelled');
@@ -84,6 +105,13 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       const reason: unknown = deadline.signal.reason;
       const unsettled = names.filter((name) => !(name in reports));
       if (!(reason instanceof DeadlineExceededError) || unsettled.some((name) => sections[name].required)) {
+        if (reason instanceof DeadlineExceededError) {
+          reportFailed(
+            unsettled.filter((name) => sections[name].required),
+            'timeout',
+            reason,
+          );
+        }
         fail(reason);
         return;
       }
@@ -124,6 +152,7 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
           const timedOut = deadline.expired || isTimeout(error);
           if (section.required) {
             spans?.end(name, timedOut ? 'timeout' : 'error');
+            reportFailed([name], timedOut ? 'timeout' : 'error', error);
             fail(timedOut && !(error instanceof ProblemError) ? new DeadlineExceededError() : error);
             return;
           }
