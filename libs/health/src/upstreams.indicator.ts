@@ -36,7 +36,8 @@ export class UpstreamsHealthIndicator {
       pausedForMs: snapshot.pausedForMs,
     };
     const session = this.indicators.check(`${service}-service`);
-    return instancesUp > 0 && snapshot.breaker === 'closed' && snapshot.pausedForMs === 0
+    // Half-open: the cool-down is over and the next call goes through, as it would with the breaker closed.
+    return instancesUp > 0 && snapshot.breaker !== 'open' && snapshot.pausedForMs === 0
       ? session.up(details)
       : session.degraded(details);
   }

@@ -1,6 +1,6 @@
 import { loadConfig } from '@app/config';
 import { Metrics } from '@app/observability';
-import { serviceBreaker, withBreaker } from './breaker.wrapper.js';
+import { circuitStateName, reportedBreakerState, serviceBreaker, withBreaker } from './breaker.wrapper.js';
 import { LocalOutageSignal } from './outage-signal.js';
 import { ServicePause } from './service-pause.js';
 import { UpstreamUnavailableError, type UpstreamError } from './upstream.error.js';
@@ -28,8 +28,10 @@ describe(withBreaker.name, () => {
   });
 
   it('refuses at once, with a second to wait, the calls that arrive while a probe decides, instead of holding them behind it', async () => {
-    const config = loadConfig({ UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1', UPSTREAM_BREAKER_COOLDOWN_MS: '100' })
-      .services.user;
+    const config = loadConfig({
+      UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1',
+      UPSTREAM_BREAKER_COOLDOWN_MS: '100',
+    }).services.user;
     const metrics = new Metrics();
     let answerProbe: (value: { status: number; body: unknown }) => void = () => undefined;
     const sent: string[] = [];
@@ -62,5 +64,30 @@ describe(withBreaker.name, () => {
     answerProbe({ status: 200, body: 'probe' });
     expect(await probe).toEqual({ status: 200, body: 'probe' });
     expect(await get('/after')).toEqual({ status: 200, body: 'after' });
+  });
+
+  it('shows an open breaker as half-open once its cool-down is over, though no call has come to probe it', async () => {
+    const config = loadConfig({
+      UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1',
+      UPSTREAM_BREAKER_COOLDOWN_MS: '100',
+    }).services.order;
+    const metrics = new Metrics();
+    const policy = serviceBreaker(config, new LocalOutageSignal(), metrics);
+    const call = withBreaker(
+      config,
+      policy,
+      new ServicePause(30_000),
+      metrics,
+    )(() => Promise.reject(new UpstreamUnavailableError('order', { connection: true })));
+    const gauge = async (): Promise<string | undefined> =>
+      /circuit_breaker_state\{service="order"\} (\d)/.exec(await metrics.text())?.[1];
+
+    await call({ method: 'GET', path: '/orders' } as UpstreamRequest).catch(() => undefined);
+    expect(circuitStateName(reportedBreakerState(policy))).toBe('open');
+    expect(await gauge()).toBe('1');
+
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(circuitStateName(reportedBreakerState(policy))).toBe('half-open');
+    expect(await gauge()).toBe('2');
   });
 });

@@ -50,6 +50,23 @@ export function breakerGaugeState(state: CircuitState): BreakerState {
   return GAUGE_STATES[state];
 }
 
+/** When each breaker's cool-down ends (set as it opens): what its state is reported as, and what a refused call waits. */
+const cooldownEnds = new WeakMap<CircuitBreakerPolicy, number>();
+
+/**
+ * The breaker's state as operators should see it: cockatiel leaves an open
+ * breaker open past its cool-down until a call arrives to probe, so a
+ * replica with no traffic for the service showed it open, its health
+ * degraded, long after the service was back. Past the cool-down it is
+ * half-open: the next call goes through.
+ */
+export function reportedBreakerState(policy: CircuitBreakerPolicy): CircuitState {
+  const state = policy.state;
+  return state === CircuitState.Open && Date.now() >= (cooldownEnds.get(policy) ?? Number.POSITIVE_INFINITY)
+    ? CircuitState.HalfOpen
+    : state;
+}
+
 /** The service's breaker: opens on an outage, tells the other gateway instances, logs and reports every change. */
 export function serviceBreaker(
   config: ServiceConfig,
@@ -65,6 +82,15 @@ export function serviceBreaker(
     },
   );
   metrics.setBreakerState(config.name, breakerGaugeState(policy.state));
+  policy.onBreak(() => {
+    const endsAt = Date.now() + config.breaker.cooldownMs;
+    cooldownEnds.set(policy, endsAt);
+    setTimeout(() => {
+      if (policy.state === CircuitState.Open && cooldownEnds.get(policy) === endsAt) {
+        metrics.setBreakerState(config.name, 'half-open');
+      }
+    }, config.breaker.cooldownMs).unref();
+  });
   policy.onStateChange((state) => {
     metrics.setBreakerState(config.name, breakerGaugeState(state));
     const message = `${config.name} service breaker ${circuitStateName(state)}`;
@@ -83,12 +109,8 @@ export function serviceBreaker(
  * client refused meanwhile is told to wait. cockatiel says when a breaker
  * opens, not when it will let a probe through, so the end is kept here.
  */
-function cooldownLeft(policy: CircuitBreakerPolicy, cooldownMs: number): () => number {
-  let endsAt = 0;
-  policy.onBreak(() => {
-    endsAt = Date.now() + cooldownMs;
-  });
-  return () => Math.max(1, Math.ceil((endsAt - Date.now()) / 1000));
+function cooldownLeft(policy: CircuitBreakerPolicy): () => number {
+  return () => Math.max(1, Math.ceil(((cooldownEnds.get(policy) ?? 0) - Date.now()) / 1000));
 }
 
 /**
@@ -136,7 +158,7 @@ export function withBreaker(
   pause: ServicePause,
   metrics: Metrics,
 ): UpstreamWrapper {
-  const retryAfterSeconds = cooldownLeft(policy, config.breaker.cooldownMs);
+  const retryAfterSeconds = cooldownLeft(policy);
   const logger = new Logger(`Breaker:${config.name}`);
   return (next) => async (request) => {
     const pausedMs = pause.msLeft();

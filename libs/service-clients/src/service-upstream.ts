@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { Agent } from './undici-agent.js';
 import { attemptOn } from './attempt.js';
 import { axiosTransport } from './axios-transport.js';
-import { circuitStateName, serviceBreaker, withBreaker } from './breaker.wrapper.js';
+import { circuitStateName, reportedBreakerState, serviceBreaker, withBreaker } from './breaker.wrapper.js';
 import { serviceBulkhead, withBulkhead } from './bulkhead.wrapper.js';
 import { withHedging } from './hedge.wrapper.js';
 import { InstancePool } from './instance-pool.js';
@@ -132,7 +132,7 @@ export class ServiceUpstream {
     const now = Date.now();
     return {
       service: this.config.name,
-      breaker: circuitStateName(this.breaker.state),
+      breaker: circuitStateName(reportedBreakerState(this.breaker)),
       inFlight: this.pool.all().reduce((total, instance) => total + instance.inFlight, 0),
       maxInFlight: this.config.maxInFlight,
       retriesInWindow: this.retryBudget.retriesInWindow(),
