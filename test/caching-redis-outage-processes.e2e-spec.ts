@@ -170,5 +170,42 @@ describe.skipIf(sharedRedisUrl === undefined)(
         redis.resume();
       }
     });
+
+    // Last: it stops the web-bff.
+    it('drops the changed user from Redis as the writing process shuts down, once Redis answers again', async () => {
+      const userId = 'outage-shutdown';
+      const { redis, web, mobile } = fleet();
+      // Both back on Redis after the stall before: the profile's entries go there, for the drop to remove.
+      for (const bff of [mobile, web]) {
+        await vi.waitFor(
+          async () => expect((await fetch(`${local(bff.ports[0])}/health`)).status).toBe(200),
+          {
+            timeout: 10_000,
+            interval: 200,
+          },
+        );
+      }
+      const before = await profileTheme(userId);
+      redis.stall();
+      let stopping: Promise<void> | undefined;
+      try {
+        // Once the web-bff has taken Redis for down, the change's drop is not even sent: it waits for Redis.
+        await vi.waitFor(
+          async () =>
+            expect(await (await fetch(`${local(web.ports[0])}/metrics`)).text()).toMatch(/^redis_up 0$/m),
+          { timeout: 10_000, interval: 200 },
+        );
+        await changeTheme(userId, otherTheme(before));
+        stopping = web.stop('SIGTERM');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      } finally {
+        redis.resume();
+      }
+      await stopping;
+      await vi.waitFor(async () => expect(await profileTheme(userId)).toBe(otherTheme(before)), {
+        timeout: 5_000,
+        interval: 200,
+      });
+    });
   },
 );

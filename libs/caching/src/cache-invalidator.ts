@@ -1,5 +1,12 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import { CacheLayers } from './cache-layers.js';
 import { RedisConnection, type LuaScript } from '@app/redis';
@@ -30,6 +37,9 @@ return members
 };
 
 /** A drop Redis did not confirm is tried again after 1 s, then 2, 4, ... up to every 30 s, until it is. */
+/** How long a shutdown waits for Redis to take the drops it has not confirmed, and how often it asks. */
+const SHUTDOWN_DROP_WAIT_MS = 3_000;
+const SHUTDOWN_DROP_PAUSE_MS = 100;
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** Users whose drop waits for Redis; past this, new ones are left to their entries' expiry rather than held. */
@@ -68,7 +78,8 @@ export interface SharedIndex {
  * anywhere shows the change.
  */
 @Injectable()
-export class CacheInvalidator implements OnModuleInit, OnModuleDestroy {
+export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown, OnModuleDestroy {
+  private readonly logger = new Logger(CacheInvalidator.name);
   private readonly origin = randomUUID();
   private readonly channel: string;
   private readonly onProcessChannel = (invalidation: Invalidation): void => this.apply(invalidation);
@@ -87,6 +98,37 @@ export class CacheInvalidator implements OnModuleInit, OnModuleDestroy {
     this.redis.subscribe(this.channel, (message) => this.onBroadcast(message));
     // Until a drop lands, Redis serves every instance the entries it was meant to remove: no backoff once it is back.
     this.redis.onRecovered(() => this.dropPendingNow());
+  }
+
+  /**
+   * Drops Redis has not confirmed yet are tried again before the
+   * connection closes, for up to {@link SHUTDOWN_DROP_WAIT_MS} while Redis
+   * does not answer: their changes were answered 200, and an instance that
+   * stopped with them pending (a rolling deploy during a Redis stall) left
+   * the user's old entries in Redis for every other instance to serve, for
+   * as long as they were fresh. A shutdown with nothing pending waits for
+   * nothing.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    let owners = [...this.pendingDrops.keys()];
+    for (const timer of this.pendingDrops.values()) {
+      clearTimeout(timer);
+    }
+    this.pendingDrops.clear();
+    const givesUpAt = Date.now() + SHUTDOWN_DROP_WAIT_MS;
+    while (owners.length > 0) {
+      const dropped = await Promise.all(owners.map((owner) => this.dropInRedis(owner)));
+      owners = owners.filter((_owner, index) => dropped[index] === undefined);
+      if (owners.length === 0 || Date.now() >= givesUpAt) {
+        break;
+      }
+      await sleep(SHUTDOWN_DROP_PAUSE_MS);
+    }
+    if (owners.length > 0) {
+      this.logger.warn(
+        `${owners.length} user(s) changed during a Redis outage keep their cached entries in Redis: it did not answer before shutdown`,
+      );
+    }
   }
 
   onModuleDestroy(): void {
