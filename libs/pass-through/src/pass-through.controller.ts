@@ -10,6 +10,7 @@ import {
   UpstreamBadResponseError,
   UpstreamRegistry,
   withStatus,
+  writeMayHaveLanded,
   type WithStatus,
 } from '@app/service-clients';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -128,7 +129,11 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
               : undefined,
           ...deadline.callOptions,
         })
-        .catch((error: unknown) => {
+        .catch(async (error: unknown) => {
+          // A write whose answer was lost (a timeout, a reset, a 5xx) may have been made all the same.
+          if (method !== 'GET' && caller.kind === 'user' && writeMayHaveLanded(error)) {
+            await this.invalidator.invalidateOwner(caller.id);
+          }
           throw refusedRequest(error);
         });
       if (method !== 'GET' && caller.kind === 'user') {
@@ -136,7 +141,12 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
         await this.invalidator.invalidateOwner(caller.id);
       }
       void reply.code(RELAYED_STATUSES.has(status) ? status : 200);
-      return status === NO_CONTENT ? undefined : value;
+      if (status === NO_CONTENT || value === undefined) {
+        return undefined;
+      }
+      // As JSON, whatever its value: Fastify would send a string answer ("plain") as text/plain without its quotes.
+      void reply.type('application/json; charset=utf-8');
+      return JSON.stringify(value);
     }
   }
   return PassThroughController;
