@@ -134,6 +134,16 @@ describe('undiciAdapter', () => {
     expect(headers['x-extra']).toBe('kept');
   });
 
+  it.each(['POST', 'PUT', 'PATCH'])(
+    'sends a %s without a body with no Content-Type, not the form one axios gives it',
+    async (method) => {
+      received = [];
+      await http.request<string>({ url: '/things', method, headerFields: ['x-request-id', 'r3'] });
+      expect(received[0].headers['content-type']).toBeUndefined();
+      expect(received[0].body).toBe('');
+    },
+  );
+
   it('gives up after the timeout with the code axios uses for it', async () => {
     await expect(http.get('/slow', { timeout: 50 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
   });

@@ -119,7 +119,12 @@ export function targetOf(baseURL: string | undefined, url: string | undefined, p
   return { origin, path: withQuery(`${prefix}${relative}`, params) };
 }
 
-/** `headerFields`, then any field of `headers` they do not already name (axios adds a Content-Type to every write). */
+/**
+ * `headerFields`, then any field of `headers` they do not already name.
+ * axios gives every POST, PUT and PATCH a form Content-Type unless one is
+ * set: a write with no body goes without one, rather than with a type the
+ * caller never chose, which a strict upstream refuses (415).
+ */
 function requestHeaders(config: InternalAxiosRequestConfig): string[] {
   const fields = config.headerFields ?? [];
   const named = Object.entries(config.headers.toJSON(true));
@@ -128,6 +133,9 @@ function requestHeaders(config: InternalAxiosRequestConfig): string[] {
   }
   const all = [...fields];
   const taken = new Set(fields.filter((_field, index) => index % 2 === 0));
+  if (config.data === undefined || config.data === null) {
+    taken.add('content-type');
+  }
   for (const [name, value] of named) {
     const lowerName = name.toLowerCase();
     if (typeof value === 'string' && !taken.has(lowerName)) {
