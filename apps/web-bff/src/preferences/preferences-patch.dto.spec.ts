@@ -15,4 +15,9 @@ describe('the preferences patch schema', () => {
   it('passes on a language tag in canonical case', () => {
     expect(preferencesPatchSchema.parse({ language: 'pt-br' })).toEqual({ language: 'pt-BR' });
   });
+
+  it('takes a language subtag in upper case too, as BCP 47 tags are case-insensitive', () => {
+    expect(preferencesPatchSchema.parse({ language: 'EN' })).toEqual({ language: 'en' });
+    expect(preferencesPatchSchema.parse({ language: 'EN-us' })).toEqual({ language: 'en-US' });
+  });
 });

@@ -23,7 +23,7 @@ export const preferencesPatchSchema = z
   .strictObject({
     language: z
       .string()
-      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$/, {
+      .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$/, {
         error: 'must be a language tag such as en, fr or pt-BR',
       })
       .overwrite(canonicalLanguageTag),
