@@ -34,13 +34,14 @@ describe('classifyTransportError', () => {
     expect((error as UpstreamError).cancelled).toBe(true);
   });
 
-  it('refuses an oversized answer as a bad response, not an outage', () => {
+  it("refuses an oversized answer as a bad response, not an outage, and one that never counts toward opening the service's breaker", () => {
     const error = classifyTransportError(
       'order',
       new AxiosError('maxContentLength size of 10 exceeded', 'ERR_BAD_RESPONSE'),
       calm,
     );
     expect(error).toBeInstanceOf(UpstreamBadResponseError);
+    expect((error as UpstreamBadResponseError).breakerFailure).toBe(false);
   });
 
   it('calls bytes that are not HTTP a bad answer that another instance may be asked for', () => {

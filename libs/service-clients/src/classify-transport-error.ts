@@ -63,7 +63,7 @@ export function classifyTransportError(
     return new UpstreamTimeoutError(service, { cause: error });
   }
   if (isOversized(code, error)) {
-    return new UpstreamBadResponseError(service, { cause: error });
+    return new UpstreamBadResponseError(service, { cause: error, tooLarge: true });
   }
   if (code.startsWith('HPE_')) {
     // Bytes that are not an HTTP answer: a bad answer (502), and, since undici drops the connection, one another instance may be asked for.

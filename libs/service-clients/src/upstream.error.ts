@@ -31,6 +31,8 @@ export interface FailureTraits {
   cancelled?: boolean;
   /** When a client may try again with a chance of success, sent as `Retry-After` (RFC 9110) with the problem. */
   retryAfterSeconds?: number;
+  /** The answer was larger than the gateway buffers: a verdict on what was asked for, not on the service. */
+  tooLarge?: boolean;
   cause?: unknown;
 }
 
@@ -40,6 +42,7 @@ export abstract class UpstreamError extends ProblemError {
   /** Nothing of the request reached the upstream (a refused connection): another instance may take it, whatever its method. */
   readonly unsent: boolean;
   readonly cancelled: boolean;
+  readonly tooLarge: boolean;
   /** How long the client is told to wait, when it is told (an upstream's or the gateway's own `Retry-After`). */
   readonly retryAfterSeconds: number | undefined;
   /** The instance the failed attempt went to, when one was picked. */
@@ -66,6 +69,7 @@ export abstract class UpstreamError extends ProblemError {
     this.connectionFailed = traits.connection ?? false;
     this.unsent = traits.unsent ?? false;
     this.cancelled = traits.cancelled ?? false;
+    this.tooLarge = traits.tooLarge ?? false;
   }
 
   /**
@@ -168,8 +172,13 @@ export class UpstreamBadResponseError extends UpstreamError {
     this.name = 'UpstreamBadResponseError';
   }
 
-  /** A malformed body or a 5xx is the upstream's fault; a 4xx other than 404 is ours. */
+  /**
+   * A malformed body or a 5xx is the upstream's fault; a 4xx other than 404
+   * is ours. An answer too large to buffer is neither: its size follows
+   * from what was asked (a relayed export), and counted, it let one caller
+   * open the breaker for everyone.
+   */
   get breakerFailure(): boolean {
-    return this.upstreamStatus === undefined || this.upstreamStatus >= 500;
+    return !this.tooLarge && (this.upstreamStatus === undefined || this.upstreamStatus >= 500);
   }
 }
