@@ -253,3 +253,63 @@ describe('pass-through routes that write, behind the cache', () => {
     },
   );
 });
+
+describe('two pass-through entries sharing one prefix, each with its own methods and service', () => {
+  let users: FakeUpstream;
+  let preferences: FakeUpstream;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    users = await FakeUpstream.start();
+    preferences = await FakeUpstream.start();
+    users.respond(() => ({ kind: 'json', body: { from: 'users' } }));
+    preferences.respond(() => ({ kind: 'json', body: { from: 'preferences' } }));
+    stack = await startStack({
+      USER_SERVICE_URL: users.url,
+      PREFERENCE_SERVICE_URL: preferences.url,
+      PASS_THROUGH_ROUTES: JSON.stringify([
+        {
+          app: 'web',
+          prefix: '/web/api/things/',
+          service: 'user',
+          upstreamPrefix: '/users/',
+          methods: ['GET'],
+        },
+        {
+          app: 'web',
+          prefix: '/web/api/things/',
+          service: 'preference',
+          upstreamPrefix: '/preferences/',
+          methods: ['POST'],
+        },
+      ]),
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await users.close();
+    await preferences.close();
+  });
+
+  it('starts, and relays each method to the entry that names it', async () => {
+    const read = await fetch(`${stack.webUrl}/web/api/things/t1`, { headers: bearer('u1') });
+    expect(await read.json()).toEqual({ from: 'users' });
+    const write = await fetch(`${stack.webUrl}/web/api/things/t1`, {
+      method: 'POST',
+      headers: { ...bearer('u1'), 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(await write.json()).toEqual({ from: 'preferences' });
+    expect(users.received.map((request) => `${request.method} ${request.url}`)).toEqual(['GET /users/t1']);
+    expect(preferences.received.map((request) => `${request.method} ${request.url}`)).toEqual([
+      'POST /preferences/t1',
+    ]);
+
+    const refused = await fetch(`${stack.webUrl}/web/api/things/t1`, {
+      method: 'DELETE',
+      headers: bearer('u1'),
+    });
+    await expectProblem(refused, 405);
+    expect(refused.headers.get('allow')).toBe('GET, POST, HEAD');
+  });
+});

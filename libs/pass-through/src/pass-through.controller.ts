@@ -63,7 +63,8 @@ function refusedRequest(error: unknown): unknown {
 }
 
 /**
- * A controller relaying one configured prefix to its upstream service,
+ * A controller relaying one configured prefix to its upstream service (or,
+ * when several entries share the prefix, each method to its entry's),
  * behind the same guards (auth, throttling) and through the same client
  * stack (cache, bulkhead, breaker, retries) as every other call. The
  * gateway's own headers go upstream, never the client's (so hop-by-hop and
@@ -71,9 +72,13 @@ function refusedRequest(error: unknown): unknown {
  * answer is relayed as JSON with its 2xx status, and failures become our
  * problems.
  */
-export function passThroughController(route: PassThroughRoute): Type<unknown> {
+export function passThroughController(
+  routes: readonly [PassThroughRoute, ...PassThroughRoute[]],
+): Type<unknown> {
+  const { prefix } = routes[0];
+  const relayed = [...new Set(routes.flatMap((route) => route.methods))];
   @ApiExcludeController()
-  @Controller(route.prefix.slice(1, -1))
+  @Controller(prefix.slice(1, -1))
   class PassThroughController {
     constructor(
       @Inject(UpstreamRegistry) private readonly registry: UpstreamRegistry,
@@ -90,14 +95,15 @@ export function passThroughController(route: PassThroughRoute): Type<unknown> {
       // HEAD is a GET without its body (RFC 9110), wherever GET is relayed; Fastify leaves the body out.
       const asked = request.method.toUpperCase();
       const method = (asked === 'HEAD' ? 'GET' : asked) as PassThroughRoute['methods'][number];
-      if (!route.methods.includes(method)) {
-        const allowed = route.methods.includes('GET') ? [...route.methods, 'HEAD'] : route.methods;
+      const route = routes.find((candidate) => candidate.methods.includes(method));
+      if (route === undefined) {
+        const allowed = relayed.includes('GET') ? [...relayed, 'HEAD'] : relayed;
         throw new ProblemError('method-not-allowed', `This route accepts ${allowed.join(', ')}.`, {
           headers: { allow: allowed.join(', ') },
         });
       }
       const pathname = request.url.split('?', 1)[0];
-      const path = relayPath(route.upstreamPrefix, pathname.slice(route.prefix.length));
+      const path = relayPath(route.upstreamPrefix, pathname.slice(prefix.length));
       if (path === undefined) {
         throw new ProblemError('not-found', 'No resource matches this request.');
       }
