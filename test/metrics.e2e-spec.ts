@@ -39,6 +39,25 @@ describe('the metrics a BFF exposes', () => {
     }
   });
 
+  it('times a request whose client gave up before the answer, as a 499 of its route', async () => {
+    const before = await scrape(stack.mobileUrl);
+    stack.demo.faults.user.set({ latencyMs: 1_000 });
+    const gaveUp = new AbortController();
+    const request = fetch(`${stack.mobileUrl}/mobile/profile`, {
+      headers: bearer('m-499'),
+      signal: gaveUp.signal,
+    }).catch((error: unknown) => error);
+    await sleep(200);
+    gaveUp.abort();
+    await request;
+    const labels = { route: '/mobile/profile', method: 'GET', status_code: '499' };
+    await vi.waitFor(async () =>
+      expect(total(await scrape(stack.mobileUrl), DURATION, labels) - total(before, DURATION, labels)).toBe(
+        1,
+      ),
+    );
+  });
+
   it('answers a scraper without a token in the Prometheus text format, and stays out of the API document', async () => {
     const response = await fetch(`${stack.mobileUrl}/metrics`);
     expect(response.status).toBe(200);

@@ -24,7 +24,7 @@ import { HttpRequestContext } from './http-request-context.js';
 import { trackInFlight } from './in-flight.js';
 import { writeAtTurnEnd } from './write-at-turn-end.js';
 import { releaseMemoryWhenIdle } from './release-memory-when-idle.js';
-import { recordHttpMetrics } from './http-metrics.hook.js';
+import { recordHttpMetrics, type HttpMetricsRecorder } from './http-metrics.hook.js';
 import { answerEarly, answerParserErrors, answerRouterErrors, refuseTunnel } from './early-problem.js';
 import { headerFieldsProblem } from './header-fields.js';
 import { transferCodingProblem } from './transfer-coding.js';
@@ -167,10 +167,10 @@ export async function createBffApp(
   };
   // The router's refusals are answered outside every hook: logged here, and counted once the metrics exist.
   const logRefusal = logRouterRefusal(logger);
-  let countRefusal: ((method: string, status: number) => void) | undefined;
+  let httpMetrics: HttpMetricsRecorder | undefined;
   const routerRefused = (request: FastifyRequest, status: number): void => {
     logRefusal(request, status);
-    countRefusal?.(request.method, status);
+    httpMetrics?.refused(request.method, status);
   };
   const app = await NestFactory.create<NestFastifyApplication>(
     root,
@@ -194,7 +194,7 @@ export async function createBffApp(
     }),
     refused: (request, requestId, status) => {
       logListenerAnswer(request, requestId, status);
-      countRefusal?.(request.method ?? 'GET', status);
+      httpMetrics?.refused(request.method ?? 'GET', status);
     },
   });
   /*
@@ -205,11 +205,15 @@ export async function createBffApp(
   fastify.removeContentTypeParser('text/plain');
   // Before any route is added: the filter below tells a 405 from a 404 by them.
   const routes = RouteMethods.of(fastify);
-  trackInFlight(fastify, logAbandoned(logger));
+  const logAbandonedRequest = logAbandoned(logger);
+  trackInFlight(fastify, (request, elapsedMs, refusedWith) => {
+    logAbandonedRequest(request, elapsedMs, refusedWith);
+    httpMetrics?.abandoned(request, elapsedMs, refusedWith);
+  });
   writeAtTurnEnd(fastify);
   releaseMemoryWhenIdle(fastify);
   logAccess(fastify, logger);
-  countRefusal = recordHttpMetrics(app);
+  httpMetrics = recordHttpMetrics(app);
   fastify.decorateRequest('context');
   fastify.addHook('onRequest', (request, reply, done) => {
     const fieldsProblem = headerFieldsProblem(request.raw);

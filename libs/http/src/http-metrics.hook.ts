@@ -1,5 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { METRICS_PATH, Metrics, requestContextOf } from '@app/observability';
+import { PROBLEM_CATALOGUE } from '@app/problem';
+import type { FastifyRequest } from 'fastify';
+
+const CLIENT_CLOSED = PROBLEM_CATALOGUE['client-closed'].status;
 
 /** The label of a request that matched no route: a scan of random paths must not mint a series per path. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -26,9 +30,19 @@ function metricsOf(app: NestFastifyApplication): Metrics | undefined {
  * hook: the router's refusals (a URL it cannot decode) and the answers given
  * on Node's own listeners (an `Expect` the gateway cannot meet).
  */
-export function recordHttpMetrics(
-  app: NestFastifyApplication,
-): ((method: string, status: number) => void) | undefined {
+export interface HttpMetricsRecorder {
+  /** An answer given outside every hook, to a request no route took. */
+  refused(method: string, status: number): void;
+  /**
+   * A request whose answer was never written: its client left (499), or
+   * the gateway refused it on its socket (`refusedWith`). Fastify's
+   * onResponse never runs for them, and they are the slowest of a
+   * slowdown: left out, they made its p99 and request rate look better.
+   */
+  abandoned(request: FastifyRequest, elapsedMs: number, refusedWith: number | undefined): void;
+}
+
+export function recordHttpMetrics(app: NestFastifyApplication): HttpMetricsRecorder | undefined {
   const metrics = metricsOf(app);
   if (metrics === undefined) {
     return undefined;
@@ -44,5 +58,13 @@ export function recordHttpMetrics(
       }
       done();
     });
-  return (method, status) => metrics.recordHttpRequest(UNMATCHED_ROUTE, method, status, 0);
+  return {
+    refused: (method, status) => metrics.recordHttpRequest(UNMATCHED_ROUTE, method, status, 0),
+    abandoned: (request, elapsedMs, refusedWith) => {
+      const route = routeLabel(requestContextOf(request)?.route ?? request.routeOptions.url);
+      if (route !== METRICS_PATH) {
+        metrics.recordHttpRequest(route, request.method, refusedWith ?? CLIENT_CLOSED, elapsedMs / 1000);
+      }
+    },
+  };
 }
