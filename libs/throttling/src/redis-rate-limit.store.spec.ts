@@ -61,6 +61,18 @@ describe.skipIf(url === undefined)('RedisRateLimitStore (real Redis)', () => {
     expect(await store.peek('sustained:bob')).toMatchObject({ hits: 2, blocked: false });
   });
 
+  it("keeps a user whose id is another's plus ':blocked' apart from that user's block", async () => {
+    const user = 'user:dee';
+    const neighbour = 'user:dee:blocked';
+    expect((await consume(windows(neighbour)))?.[0]).toMatchObject({ hits: 1, blocked: false });
+
+    expect((await store.peek(`burst:${user}`))?.blocked ?? false).toBe(false);
+    expect((await consume(windows(user)))?.[0]).toMatchObject({ hits: 1, blocked: false });
+    await consume(windows(user));
+    await consume(windows(user));
+    expect(await store.peek(`burst:${neighbour}`)).toMatchObject({ hits: 1, blocked: false });
+  });
+
   it('charges a request a later window refuses to none of the windows before it', async () => {
     const narrowLast = [
       { key: 'wide:cyd', cost: 3, windowMs: 10_000, limit: 100, blockMs: 10_000 },

@@ -2,8 +2,12 @@ import { TurnBatch, type LuaScript, type RedisConnection } from '@app/redis';
 import type { RateCounter, WindowSpend } from './rate-counter.js';
 import { LEASE_SHARE, type SharedStanding } from './rate-leases.js';
 
-/** A window's block key is its counter's name with this after it, named inside the scripts rather than sent. */
-const BLOCKED_SUFFIX = ':blocked';
+/**
+ * A window's block key is its counter's name with this after it, named inside the scripts rather than sent.
+ * `#`, which no tracked id holds (user ids, consumer names, addresses): with `:blocked`, user `x:blocked`'s
+ * counter was user `x`'s block key.
+ */
+const BLOCKED_SUFFIX = '#blocked';
 
 /*
  * The windows of every request queued in one turn of the event loop, in one
