@@ -27,4 +27,18 @@ describe(configWarnings.name, () => {
     ).toEqual([]);
     expect(configWarnings(loadConfig({ JWT_JWKS_URL: 'http://idp.internal/jwks' }))).toEqual([]);
   });
+
+  it('warns of a user rate limit below what an aggregate costs, which would refuse every profile or dashboard', () => {
+    const warnings = configWarnings(
+      loadConfig({ JWT_SECRET: SECRET, THROTTLE_BURST_LIMIT: '20', WEB_BFF_THROTTLE_SUSTAINED_LIMIT: '2' }),
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/web app's rate limit of 2 .* \/web\/dashboard/);
+    expect(configWarnings(loadConfig({ JWT_SECRET: SECRET, THROTTLE_BURST_LIMIT: '3' }))).toEqual([]);
+    expect(
+      configWarnings(
+        loadConfig({ JWT_SECRET: SECRET, THROTTLE_BURST_LIMIT: '1', THROTTLE_ENABLED: 'false' }),
+      ),
+    ).toEqual([]);
+  });
 });

@@ -1,4 +1,7 @@
-import type { AppConfig } from './app-config.js';
+import type { AppConfig, AppName } from './app-config.js';
+
+/** What one aggregate request (a fan-out to the three services) counts as against its caller's rate limits: one unit a service. */
+export const AGGREGATE_COST = 3;
 import { DEVELOPMENT_SECRET_WARNING } from './development-secret.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -10,6 +13,10 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * plain http inside a trusted network).
  */
 export function configWarnings(config: AppConfig): string[] {
+  return [...keyWarnings(config), ...throttleWarnings(config)];
+}
+
+function keyWarnings(config: AppConfig): string[] {
   const key = config.auth.key;
   if (key.kind === 'secret' && key.isDevelopmentSecret) {
     return [DEVELOPMENT_SECRET_WARNING];
@@ -23,4 +30,27 @@ export function configWarnings(config: AppConfig): string[] {
     }
   }
   return [];
+}
+
+/** Each app's aggregate, which counts as {@link AGGREGATE_COST} requests against its caller's limits. */
+const AGGREGATE_ROUTES: Record<AppName, string> = { mobile: '/mobile/profile', web: '/web/dashboard' };
+
+/**
+ * A user limit below what one aggregate costs refuses that aggregate
+ * always, each time with a Retry-After that no wait honours. Warned rather
+ * than refused: such a limit still serves every other route.
+ */
+function throttleWarnings(config: AppConfig): string[] {
+  if (!config.throttle.enabled) {
+    return [];
+  }
+  return (Object.keys(AGGREGATE_ROUTES) as AppName[]).flatMap((app) => {
+    const { burst, sustained } = config.throttle.apps[app];
+    const limit = Math.min(burst.limit, sustained.limit);
+    return limit < AGGREGATE_COST
+      ? [
+          `The ${app} app's rate limit of ${limit} per window is below the cost of ${AGGREGATE_ROUTES[app]} (${AGGREGATE_COST} requests): every call to it will be refused with 429. Raise THROTTLE_BURST_LIMIT and THROTTLE_SUSTAINED_LIMIT (or the app's own) to ${AGGREGATE_COST} or more.`,
+        ]
+      : [];
+  });
 }

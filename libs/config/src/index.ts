@@ -24,7 +24,7 @@ export type {
 export { SERVICE_NAMES } from './app-config.js';
 export { ConfigError } from './config.error.js';
 export { APP_CONFIG, ConfigModule } from './config.module.js';
-export { configWarnings } from './config-warnings.js';
+export { AGGREGATE_COST, configWarnings } from './config-warnings.js';
 export { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_SECRET_WARNING } from './development-secret.js';
 export { MIN_RSA_MODULUS_BITS } from './env.schema.js';
 export { hashApiKey, MAX_API_KEY_LENGTH } from './hash-api-key.js';

@@ -1,3 +1,4 @@
+import { AGGREGATE_COST } from '@app/config';
 import { Controller, Get, Version, VERSION_NEUTRAL } from '@nestjs/common';
 import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
@@ -10,8 +11,6 @@ import { mobileProfileSchema, type MobileProfile } from './mobile-profile.js';
 import { mobileProfileV2Schema, type MobileProfileV2 } from './mobile-profile-v2.js';
 import { RECENT_ORDER_COUNT, toMobileProfile, toMobileProfileV2 } from './mobile-profile.mapper.js';
 
-/** One unit per upstream service the aggregate fans out to. */
-const AGGREGATE_COST = 3;
 const PROFILE_PROBLEMS = [
   'forbidden',
   'not-found',

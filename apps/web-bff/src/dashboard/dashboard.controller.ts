@@ -1,3 +1,4 @@
+import { AGGREGATE_COST } from '@app/config';
 import { Controller, Get } from '@nestjs/common';
 import { aggregate, optional, required, RequestDeadline, type Deadline } from '@app/aggregation';
 import { CurrentUser, type Caller } from '@app/auth';
@@ -8,9 +9,6 @@ import { webDashboardSchema, type WebDashboard } from './web-dashboard.js';
 import { DASHBOARD_PAGE_SIZE, toWebDashboard } from './web-dashboard.mapper.js';
 import { ApiAnswer } from '@app/http';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-
-/** One unit per upstream service the aggregate fans out to. */
-const AGGREGATE_COST = 3;
 
 @ApiTags('dashboard')
 @ApiBearerAuth()
