@@ -25,6 +25,13 @@ describe('FailedAttempts', () => {
     attempts.record('192.000.2.1');
     expect(attempts.heldBackForMs('192.0.2.1')).toBeGreaterThan(0);
 
+    // From a proxy that writes the client's port beside its address, each request from a new port.
+    attempts.record('198.51.100.7:40001');
+    attempts.record('198.51.100.7:40002');
+    attempts.record('[2001:db8:1::1]:40003');
+    attempts.record('198.51.100.7:40004');
+    expect(attempts.heldBackForMs('198.51.100.7')).toBeGreaterThan(0);
+
     attempts.record('2001:db8::1');
     attempts.record('2001:db8::5');
     attempts.record('2001:db8:0:0:ffff::9');

@@ -49,6 +49,19 @@ export interface AddressStanding {
 /** Addresses tracked at once; past it the least recently failing are forgotten first. */
 const MAX_ADDRESSES = 10_000;
 
+const IPV4_WITH_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/;
+const BRACKETED_IPV6 = /^\[([^\]]+)\](?::\d{1,5})?$/;
+
+/**
+ * A client address without the port some proxies write beside it in
+ * X-Forwarded-For (`203.0.113.7:41234`, `[2001:db8::1]:41234`, as Azure's
+ * Application Gateway does): each request would otherwise be a new client,
+ * counted and limited on its own.
+ */
+export function withoutPort(address: string): string {
+  return IPV4_WITH_PORT.exec(address)?.[1] ?? BRACKETED_IPV6.exec(address)?.[1] ?? address;
+}
+
 /**
  * The key a client address's failures are counted under, one per client
  * rather than per spelling: an IPv4 address written as IPv6
@@ -57,7 +70,8 @@ const MAX_ADDRESSES = 10_000;
  * whole: one address at a time, a client had a fresh limit with each of
  * its 2^64. Text that is no address is its own key.
  */
-export function addressKey(address: string): string {
+export function addressKey(written: string): string {
+  const address = withoutPort(written);
   if (!ipaddr.isValid(address)) {
     return address;
   }

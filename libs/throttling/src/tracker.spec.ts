@@ -7,6 +7,9 @@ describe(trackerFor.name, () => {
       'consumer:partner-acme',
     );
     expect(trackerFor(undefined, '10.0.0.1')).toBe('ip:10.0.0.1');
+    expect(trackerFor(undefined, '10.0.0.1:40001')).toBe('ip:10.0.0.1');
+    expect(trackerFor(undefined, '[2001:db8::1]:40001')).toBe('ip:2001:db8::1');
+    expect(trackerFor(undefined, '2001:db8::1')).toBe('ip:2001:db8::1');
   });
 });
 

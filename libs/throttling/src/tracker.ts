@@ -1,3 +1,4 @@
+import { withoutPort } from '@app/auth';
 import type { TrackerKind } from '@app/observability';
 
 /** Who a request is counted as: a signed-in user, a named API consumer, or else the client's address. */
@@ -6,7 +7,7 @@ export function trackerFor(caller: unknown, ip: string): string {
   if (typeof known?.id === 'string' && (known.kind === 'user' || known.kind === 'consumer')) {
     return `${known.kind}:${known.id}`;
   }
-  return `ip:${ip}`;
+  return `ip:${withoutPort(ip)}`;
 }
 
 /** The kind of caller a tracker counts (user, consumer or ip) without its id or address: the part fit for a metric label. */
