@@ -128,6 +128,22 @@ describe('the metrics a BFF exposes', () => {
     }
   });
 
+  it('labels a 405 with the route that answers other methods, not with the paths that exist nowhere', async () => {
+    const path = '/mobile/orders/o-405-label';
+    expect(
+      (await fetch(`${stack.mobileUrl}${path}`, { method: 'DELETE', headers: bearer('m405') })).status,
+    ).toBe(405);
+    await vi.waitFor(async () =>
+      expect(
+        total(await scrape(stack.mobileUrl), DURATION, {
+          route: '/mobile/orders/:id',
+          method: 'DELETE',
+          status_code: '405',
+        }),
+      ).toBe(1),
+    );
+  });
+
   it('labels a request with the route pattern it matched, never its ids, and leaves scrapes uncounted', async () => {
     const body = await readProfile(await profile(stack, 'metrics-routes'));
     const orderId = body.recentOrders[0].id;

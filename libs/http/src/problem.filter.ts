@@ -6,6 +6,7 @@ import {
   toProblemDocument,
   type ProblemKind,
 } from '@app/problem';
+import { requestContextOf } from '@app/observability';
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { isPoll } from './access-log.js';
 import { describeError, type ErrorDescription } from './describe-error.js';
@@ -122,6 +123,11 @@ export class ProblemFilter implements ExceptionFilter {
       return undefined;
     }
     if (!allowed.includes(method)) {
+      // Counted under the route it names, not with the scans of paths that exist nowhere.
+      const context = requestContextOf(request);
+      if (context !== undefined) {
+        context.route = this.routes.patternFor(path);
+      }
       return {
         kind: 'method-not-allowed',
         detail: `This route accepts ${allowed.join(', ')}.`,

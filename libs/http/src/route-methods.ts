@@ -1,6 +1,11 @@
 import FindMyWay from 'find-my-way';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 
+interface RouteEntry {
+  pattern: string;
+  versions: Set<string>;
+}
+
 /**
  * The methods each route pattern of an app answers, and the versions each
  * serves, for telling a path that exists under other methods (405, with
@@ -13,8 +18,8 @@ import type { FastifyInstance, HTTPMethods } from 'fastify';
  */
 export class RouteMethods {
   private readonly router = FindMyWay({ maxParamLength: 256 });
-  /** The versions named for each method and pattern; empty for one that serves every version. */
-  private readonly declared = new Map<string, Set<string>>();
+  /** The versions named for each method and pattern (empty for one that serves every version), with the pattern. */
+  private readonly declared = new Map<string, RouteEntry>();
   private readonly methods = new Set<HTTPMethods>();
 
   /** Learns every route the app registers from now on: call it before the routes are added. */
@@ -32,18 +37,29 @@ export class RouteMethods {
   /** `version` as Nest constrains a versioned route: one version or a list (its "any version" symbol is not named). */
   add(method: HTTPMethods, url: string, version?: unknown): void {
     const key = `${method} ${url}`;
-    let versions = this.declared.get(key);
-    if (versions === undefined) {
-      versions = new Set();
-      this.declared.set(key, versions);
+    let entry = this.declared.get(key);
+    if (entry === undefined) {
+      entry = { pattern: url, versions: new Set() };
+      this.declared.set(key, entry);
       this.methods.add(method);
-      this.router.on(method as FindMyWay.HTTPMethod, url, () => undefined, versions);
+      this.router.on(method as FindMyWay.HTTPMethod, url, () => undefined, entry);
     }
     for (const each of Array.isArray(version) ? (version as unknown[]) : [version]) {
       if (typeof each === 'string') {
-        versions.add(each);
+        entry.versions.add(each);
       }
     }
+  }
+
+  /** The route pattern `path` matches under some method (`/web/orders/:id`), for labels; undefined when none. */
+  patternFor(path: string): string | undefined {
+    for (const method of this.methods) {
+      const found = this.router.find(method as FindMyWay.HTTPMethod, path);
+      if (found !== null) {
+        return (found.store as RouteEntry).pattern;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -61,6 +77,6 @@ export class RouteMethods {
   /** The versions a route answering `method` on `path` names, in order; empty when none does. */
   versionsFor(method: HTTPMethods, path: string): string[] {
     const found = this.router.find(method as FindMyWay.HTTPMethod, path);
-    return found === null ? [] : [...(found.store as Set<string>)].sort();
+    return found === null ? [] : [...(found.store as RouteEntry).versions].sort();
   }
 }
