@@ -268,7 +268,7 @@ export async function createBffApp(
     }
     done(null, payload);
   });
-  app.useGlobalFilters(new ProblemFilter(routes));
+  app.useGlobalFilters(new ProblemFilter(routes, app.get(Logger)));
   // A route may exist in several versions; a request without the header (or with a blank one) gets the neutral one.
   app.enableVersioning({ type: VersioningType.HEADER, header: API_VERSION_HEADER });
   if (config.http.corsOrigins.length > 0) {

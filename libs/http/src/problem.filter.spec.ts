@@ -51,4 +51,28 @@ describe(ProblemFilter.name, () => {
       msg: 'answered 503: One or more health checks failed.',
     });
   });
+
+  it("logs through the logger of the app it serves, not Nest's shared one that another app may have set", async () => {
+    const shared = captureLogs();
+    const own: unknown[] = [];
+    const appLogger: LoggerService = {
+      log: () => undefined,
+      warn: (line: unknown) => own.push(line),
+      error: () => undefined,
+    };
+    const filter = new ProblemFilter(undefined, appLogger);
+    const fastify = Fastify();
+    fastify.get('/web/preferences', (request, reply) =>
+      filter.catch(
+        new ProblemError('bad-gateway', 'The preference service sent an answer the gateway cannot use.'),
+        hostOf(request, reply),
+      ),
+    );
+
+    expect((await fastify.inject({ url: '/web/preferences' })).statusCode).toBe(502);
+    await fastify.close();
+
+    expect(own).toHaveLength(1);
+    expect(shared.warn).toHaveLength(0);
+  });
 });

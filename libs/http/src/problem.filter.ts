@@ -1,4 +1,11 @@
-import { Catch, Logger, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  Logger,
+  NotFoundException,
+  type ArgumentsHost,
+  type ExceptionFilter,
+  type LoggerService,
+} from '@nestjs/common';
 import {
   PROBLEM_CATALOGUE,
   PROBLEM_CONTENT_TYPE,
@@ -36,10 +43,17 @@ export function instanceOf(url: string): string {
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  private readonly logger = new Logger(ProblemFilter.name);
-
-  /** `routes` tells a path that exists under other methods (405) or versions from one that does not exist (404). */
-  constructor(private readonly routes?: RouteMethods) {}
+  /**
+   * `routes` tells a path that exists under other methods (405) or
+   * versions from one that does not exist (404). `logger` is the app's own:
+   * Nest's static Logger writes through whichever app set its logger last,
+   * so under `npm start` the web app's 5xx lines were labelled as the
+   * mobile app's.
+   */
+  constructor(
+    private readonly routes?: RouteMethods,
+    private readonly logger: LoggerService = new Logger(ProblemFilter.name),
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -50,23 +64,29 @@ export class ProblemFilter implements ExceptionFilter {
 
     // The request id as a field of its own, as in the access line: a search by id finds both.
     if (described.unexpected) {
-      this.logger.error({
-        requestId: request.id,
-        method: request.method,
-        path: instanceOf(request.url),
-        status,
-        err: exception,
-        msg: `unexpected error: ${String(exception)}`,
-      });
+      this.logger.error(
+        {
+          requestId: request.id,
+          method: request.method,
+          path: instanceOf(request.url),
+          status,
+          err: exception,
+          msg: `unexpected error: ${String(exception)}`,
+        },
+        ProblemFilter.name,
+      );
     } else if (status >= 500 && !isPoll(request)) {
       // A failing health check's 503 is its report, polled every few seconds: the check that failed logs its own change.
       const cause =
         exception instanceof Error && exception.cause instanceof Error ? ` (${exception.cause.message})` : '';
-      this.logger.warn({
-        requestId: request.id,
-        status,
-        msg: `answered ${status}: ${described.detail}${cause}`,
-      });
+      this.logger.warn(
+        {
+          requestId: request.id,
+          status,
+          msg: `answered ${status}: ${described.detail}${cause}`,
+        },
+        ProblemFilter.name,
+      );
     }
 
     if (reply.sent || reply.raw.headersSent) {
