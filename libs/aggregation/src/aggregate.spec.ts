@@ -124,8 +124,21 @@ describe(aggregate.name, () => {
     expect(result.values.preferences).toEqual({ theme: 'dark' });
     expect(result.meta).toEqual({
       degraded: ['preferences'],
-      sections: { user: { status: 'ok' }, preferences: { status: 'stale', ageMs: 12_346 } },
+      sections: { user: { status: 'ok' }, preferences: { status: 'stale', ageMs: expect.any(Number) } },
     });
+    expect(result.meta.sections.preferences.ageMs).toBeGreaterThanOrEqual(12_346);
+    expect(result.meta.sections.preferences.ageMs).toBeLessThan(12_500);
+  });
+
+  it('tells a stale section its age as of the answer, not as of when it was chosen ahead of a slow sibling', async () => {
+    const result = await aggregate(Deadline.after(1000), {
+      user: required(() => after(200, 'ann')),
+      preferences: optional(async (scope) => {
+        scope.onStale(5_000);
+        return { theme: 'dark' };
+      }, null),
+    });
+    expect(result.meta.sections.preferences.ageMs).toBeGreaterThanOrEqual(5_190);
   });
 
   it('marks an optional section skipped without trying (an open breaker) as fallback', async () => {

@@ -42,12 +42,16 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
     const values: Record<string, unknown> = {};
     const reports: Record<string, SectionReport> = {};
     const run = new Cancellation();
-    const staleAges = new Map<string, number>();
+    /** When the oldest data each stale section was served from was stored; its age is told as of the answer. */
+    const staleSince = new Map<string, number>();
     const spans = deadline.span === undefined ? undefined : new SectionSpans(deadline.span);
     const scopeOf = (name: string): SectionScope => ({
       signal: run,
       deadlineAt: deadline.at,
-      onStale: (ageMs) => staleAges.set(name, Math.max(staleAges.get(name) ?? 0, Math.round(ageMs))),
+      onStale: (ageMs) => {
+        const since = Date.now() - ageMs;
+        staleSince.set(name, Math.min(staleSince.get(name) ?? since, since));
+      },
       span: spans?.start(name, sections[name].required),
       context: deadline.context,
     });
@@ -93,6 +97,13 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       pending -= 1;
       if (pending === 0) {
         stop();
+        // As of now, when the answer is built: a section chosen stale before a slow sibling settled is that much older.
+        const now = Date.now();
+        for (const [stale, since] of staleSince) {
+          if (reports[stale]?.status === 'stale') {
+            reports[stale] = { status: 'stale', ageMs: Math.round(now - since) };
+          }
+        }
         const meta = toAggregateMeta(names, reports);
         deadline.report(meta);
         resolve({ values: values as SectionValues<S>, meta });
@@ -141,8 +152,14 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       loading.then(
         (value) => {
           if (!done) {
-            const ageMs = staleAges.get(name);
-            settle(name, value, ageMs === undefined ? { status: 'ok' } : { status: 'stale', ageMs });
+            const since = staleSince.get(name);
+            settle(
+              name,
+              value,
+              since === undefined
+                ? { status: 'ok' }
+                : { status: 'stale', ageMs: Math.round(Date.now() - since) },
+            );
           }
         },
         (error: unknown) => {
