@@ -106,7 +106,10 @@ describe('PATCH /web/preferences refused by the preference service', () => {
         body: JSON.stringify({ theme: 'dark' }),
       });
 
-    const unknown = await expectProblem(await send('xyz'), 415);
+    const refused = await send('xyz');
+    // RFC 9110 §12.5.3: the refusal names the codings that would be taken.
+    expect(refused.headers.get('accept-encoding')).toBe('gzip, deflate, br');
+    const unknown = await expectProblem(refused, 415);
     expect(unknown.detail).toMatch(/Content-Encoding/);
     expect(unknown.detail).not.toMatch(/content type/);
     const broken = await expectProblem(await send('gzip'), 400);

@@ -77,6 +77,10 @@ function describeClientError(
     return {
       kind,
       detail: FASTIFY_DETAILS[code] ?? GENERIC_DETAILS[kind] ?? 'The request is not valid.',
+      // RFC 9110 §12.5.3: a 415 for a content coding names the codings that would be accepted.
+      ...(code === 'FST_CP_ERR_INVALID_CONTENT_ENCODING'
+        ? { headers: { 'accept-encoding': 'gzip, deflate, br' } }
+        : {}),
       unexpected: false,
     };
   }
