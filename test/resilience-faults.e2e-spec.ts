@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { demoUser } from '../apps/demo-services/src/demo-data.js';
 import { FakeUpstream } from './support/fake-upstream.js';
 import {
@@ -263,4 +264,41 @@ it('never left a promise rejection unhandled or an exception uncaught, teardown 
   // Node reports an unhandled rejection once the microtask queue has drained: let a macrotask pass first.
   await new Promise((resolve) => setImmediate(resolve));
   expect(faults.seen).toEqual([]);
+});
+
+describe('a request that joins another request’s load of the same user', () => {
+  const deadlineMs = 800;
+  let users: FakeUpstream;
+  let stack: Stack;
+  let slow = true;
+
+  beforeAll(async () => {
+    users = await FakeUpstream.start();
+    // While slow, each answer takes half the deadline and is a 503, so the first request's retry runs into its deadline.
+    users.respond((request) =>
+      slow ? { kind: 'json', status: 503, body: { error: 'busy' }, delayMs: 500 } : demoUserAnswer(request),
+    );
+    stack = await startStack({
+      USER_SERVICE_URL: users.url,
+      CACHE_ENABLED: 'true',
+      CACHE_RESPONSE_TTL_S: '0',
+      AGGREGATE_DEADLINE_MS: String(deadlineMs),
+      UPSTREAM_RETRY_BASE_DELAY_MS: '1',
+      ...BREAKER_OUT_OF_REACH,
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await users.close();
+  });
+
+  it('is answered within its own deadline, not failed with the earlier request’s timeout', async () => {
+    const first = profileOf(stack, 'u4');
+    await sleep(600);
+    slow = false;
+    const second = await profileOf(stack, 'u4');
+
+    expect((await first).status).toBe(504);
+    expect(second.status).toBe(200);
+  });
 });

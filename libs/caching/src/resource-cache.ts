@@ -180,6 +180,10 @@ function isUpstreamFailure(error: unknown): boolean {
   return error instanceof ProblemError && error.status >= 500;
 }
 
+function isTimeout(error: unknown): boolean {
+  return error instanceof ProblemError && error.status === 504;
+}
+
 /**
  * Upstream resources through the two cache layers: fresh entries are served
  * as they are; entries just past their freshness are served at once and
@@ -334,11 +338,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
        * since there is nothing to fall back on and no lock to release.
        */
       this.metrics.countCacheEvent('resource', 'miss');
-      return this.flights.run(
-        this.flightKey(read),
-        (signal) => this.loadAndStore(read, signal, undefined),
-        read.signal,
-      );
+      return this.loadOrJoin(read, (signal) => this.loadAndStore(read, signal, undefined));
     }
     let lookup = this.prefetched.get(read.key) as Promise<SharedLookupResult<T>> | undefined;
     if (lookup === undefined) {
@@ -373,14 +373,10 @@ export class ResourceCache implements BeforeApplicationShutdown {
     let event: CacheEvent = 'miss';
     let loadsHere = false;
     try {
-      return await this.flights.run(
-        this.flightKey(read),
-        (signal) => {
-          loadsHere = true;
-          return this.loadOnce(read, signal, lock);
-        },
-        read.signal,
-      );
+      return await this.loadOrJoin(read, (signal) => {
+        loadsHere = true;
+        return this.loadOnce(read, signal, lock);
+      });
     } catch (error) {
       if (entry !== undefined && freshness !== 'expired' && isUpstreamFailure(error)) {
         event = 'stale';
@@ -395,6 +391,37 @@ export class ResourceCache implements BeforeApplicationShutdown {
       }
       this.metrics.countCacheEvent('resource', event);
     }
+  }
+
+  /**
+   * `read`'s load under its single flight, started here or joined. A load
+   * joined from another request runs under that request's deadline: one
+   * that cut it (a 504) may have left this request, which came later, most
+   * of its own, so it loads again once, bounded by its own deadline, rather
+   * than fail with a timeout that was not its own. A read that starts the
+   * load gets its promise as it is: no frame more on a miss's path.
+   */
+  private loadOrJoin<T>(read: CachedRead<T>, load: (signal: CancelSignal) => Promise<T>): Promise<T> {
+    let loadsHere = false;
+    const run = (): Promise<T> =>
+      this.flights.run(
+        this.flightKey(read),
+        (signal) => {
+          loadsHere = true;
+          return load(signal);
+        },
+        read.signal,
+      );
+    const first = run();
+    if (loadsHere) {
+      return first;
+    }
+    return first.catch((error: unknown) => {
+      if (loadsHere || !isTimeout(error) || read.signal?.aborted === true) {
+        throw error;
+      }
+      return run();
+    });
   }
 
   /**
