@@ -235,6 +235,17 @@ describe('the OpenAPI documents match what the BFFs send', () => {
     expect(headersOf(responsesOf(stack.webUrl, '/web/orders/{id}'), '200')).toContain('X-Response-Complete');
   });
 
+  it('documents a preference change as changing at least one field, as the route enforces', () => {
+    const patch = documents.get(stack.webUrl)?.paths['/web/preferences']?.patch as unknown as {
+      requestBody: { content: Record<string, { schema: Record<string, unknown> }> };
+    };
+    const body = patch.requestBody.content['application/json'].schema;
+    const validate = ajv.compile(body);
+    expect(validate({})).toBe(false);
+    expect(validate({ notifications: {} })).toBe(false);
+    expect(validate({ theme: 'dark' })).toBe(true);
+  });
+
   it('documents the Idempotency-Key of a preference change as optional', () => {
     const patch = documents.get(stack.webUrl)?.paths['/web/preferences']?.patch as unknown as {
       parameters: Array<{ name: string; in: string; required?: boolean }>;

@@ -39,10 +39,13 @@ export const preferencesPatchSchema = z
       // An empty object would pass for a change and write nothing.
       .refine((notifications) => Object.keys(notifications).length > 0, {
         error: 'must change at least one of email, push and sms',
-      }),
+      })
+      // The refinement's rule as the JSON Schema in the OpenAPI document states it: zod leaves refinements out.
+      .meta({ minProperties: 1 }),
     marketingOptIn: z.boolean({ error: 'must be true or false' }),
   })
   .partial()
-  .refine((patch) => Object.keys(patch).length > 0, { error: 'must change at least one field' });
+  .refine((patch) => Object.keys(patch).length > 0, { error: 'must change at least one field' })
+  .meta({ minProperties: 1 });
 
 export type PreferencesPatchDto = z.infer<typeof preferencesPatchSchema>;
