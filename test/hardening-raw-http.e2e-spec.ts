@@ -240,6 +240,32 @@ describe('malformed HTTP on the wire', () => {
       expect(problem.detail).toBe('The request carries more than one Host header.');
     });
 
+    it('sees a second Authorization header behind a thousand other header lines, and refuses it all the same', async () => {
+      const filler = Array.from({ length: 1_200 }, (_, n) => `X-F${n}: 1`);
+      const { answer } = await rawExchange(
+        stack.mobileUrl,
+        rawGet('/mobile/profile', [
+          `Authorization: Bearer ${token}`,
+          ...filler,
+          `Authorization: Bearer ${mintToken({ sub: 'u2' })}`,
+        ]),
+      );
+
+      const problem = expectRawProblem(answer, 400);
+      expect(problem.detail).toBe('The request carries more than one Authorization header.');
+    });
+
+    it('refuses two X-Api-Version headers with a 400 problem, not a 404 for a version it has', async () => {
+      const { answer } = await rawExchange(
+        stack.mobileUrl,
+        rawGet('/mobile/profile', [`Authorization: Bearer ${token}`, 'X-Api-Version: 2', 'X-Api-Version: 2']),
+      );
+
+      expect(expectRawProblem(answer, 400).detail).toBe(
+        'The request carries more than one X-Api-Version header.',
+      );
+    });
+
     it("refuses two Authorization headers with a 400 problem, rather than serving the first one's user", async () => {
       const { answer } = await rawExchange(
         stack.mobileUrl,

@@ -184,6 +184,13 @@ export async function createBffApp(
   );
   const fastify = app.getHttpAdapter().getInstance();
   fastify.server.on('connect', refuseTunnel);
+  /*
+   * Node keeps only the first 1,000 header lines and drops the rest without
+   * a word, so a second Authorization behind a thousand filler lines went
+   * unseen by the check for repeated fields. The byte limit (maxHeaderSize)
+   * still bounds a request's headers.
+   */
+  fastify.server.maxHeadersCount = 0;
   const logListenerAnswer = logListenerRefusal(logger);
   const listenerHeaders = apiHeaders();
   answerExpectations(fastify.server, {

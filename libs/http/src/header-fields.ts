@@ -13,6 +13,8 @@ const SINGLE_FIELDS = new Map([
   ['authorization', 'Authorization'],
   ['content-type', 'Content-Type'],
   ['x-api-key', 'X-API-Key'],
+  // Joined by Node as "2, 2", a version no route has: the client was told there is no version 2.
+  ['x-api-version', 'X-Api-Version'],
 ]);
 const SINGLE_FIELD_LENGTHS = new Set([...SINGLE_FIELDS.keys()].map((name) => name.length));
 
