@@ -176,13 +176,29 @@ describe('malformed HTTP on the wire', () => {
       expectRawProblem(answers[1], 431);
     });
 
-    it('never hands a pipelined request the problem meant for the refused one behind it', async () => {
+    it('answers a pipelined request in full before closing on the refused one behind it, never with its problem', async () => {
       const first = 'GET /health/live HTTP/1.1\r\nHost: gateway.test\r\n\r\n';
       const second = rawGet('/health/live', [`X-Padding: ${'a'.repeat(20 * 1024)}`]);
 
       const { answers, closed } = await rawExchange(stack.mobileUrl, first + second);
 
-      expect(answers.map((answer) => answer.status)).not.toContain(431);
+      expect(answers.map((answer) => answer.status)).toEqual([200]);
+      expect(closed).toBe(true);
+    });
+
+    it('answers a write still on its way upstream before closing on a malformed request pipelined behind it', async () => {
+      const first = [
+        'GET /mobile/profile HTTP/1.1',
+        'Host: gateway.test',
+        `Authorization: Bearer ${token}`,
+        '',
+        '',
+      ].join('\r\n');
+      const second = 'GET /x HTTP/1.1\r\nHost: gateway.test\r\nBad Header: y\r\n\r\n';
+
+      const { answers, closed } = await rawExchange(stack.mobileUrl, first + second);
+
+      expect(answers.map((answer) => answer.status)).toEqual([200]);
       expect(closed).toBe(true);
     });
 

@@ -115,6 +115,18 @@ export function answerParserErrors(
       return;
     }
     const pending = pendingAnswer(socket);
+    if (pending !== undefined && anotherAnswerPending(pending) && !pending.writableFinished) {
+      /*
+       * A request ahead of the refused one is still being answered (RFC
+       * 9112 §9.3.2 answers pipelined requests in order): its answer goes
+       * out whole, and Node closes the connection after it. Destroyed at
+       * once, a write it carried upstream was made and its client never
+       * told.
+       */
+      pending.shouldKeepAlive = false;
+      refused(randomUUID(), PROBLEM_CATALOGUE[parserProblemOf(error.code).kind].status);
+      return;
+    }
     if (socket.writable && !anotherAnswerPending(pending)) {
       const { kind, detail } = parserProblemOf(error.code);
       const { status } = PROBLEM_CATALOGUE[kind];
