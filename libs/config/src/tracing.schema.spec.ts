@@ -86,6 +86,25 @@ describe('tracing configuration', () => {
     expect(problems.join('\n')).not.toContain('hunter2');
   });
 
+  it('refuses export settings no export could ever deliver with, rather than losing every span', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/otlp?tenant=acme' })).toEqual([
+      expect.stringMatching(/^OTEL_EXPORTER_OTLP_ENDPOINT: .*without query or fragment/),
+    ]);
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/base#frag' })).toHaveLength(1);
+    for (const headers of ['x-api-key=abc%0D%0AX-Injected:%201', 'x-bad=a%0Ab', 'bad key=v']) {
+      expect(problemsOf({ ...endpoint, OTEL_EXPORTER_OTLP_HEADERS: headers })).toEqual([
+        expect.stringMatching(/^OTEL_EXPORTER_OTLP_HEADERS: /),
+      ]);
+    }
+  });
+
+  it('reads the exporter and the sampler in any case, as the OpenTelemetry specification asks', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'NONE' }).tracing).toBeUndefined();
+    expect(loadConfig({ ...endpoint, OTEL_TRACES_SAMPLER: 'ALWAYS_ON' }).tracing?.sampler).toBe('always_on');
+  });
+
   it('keeps the sampler, its ratio, the service name and the batch delay it was given', () => {
     const tracing = loadConfig({
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces',

@@ -42,6 +42,20 @@ const endpoint = blankIsUnset.refine((value) => value === undefined || isHttpUrl
   error: 'must be an http(s) URL',
 });
 
+/** The base endpoint, which `v1/traces` is appended to: a query or fragment would end up before that path, and the spans nowhere. */
+const baseEndpoint = endpoint.refine(
+  (value) =>
+    value === undefined || !isHttpUrl(value) || (new URL(value).search === '' && new URL(value).hash === ''),
+  {
+    error:
+      'must be an http(s) URL without query or fragment (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT takes a whole URL)',
+  },
+);
+
+/** RFC 9110 field names, and values without control characters: any other is refused by every export, spans lost. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
 const entriesOf = (value: string): string[] =>
   value
     .split(',')
@@ -58,6 +72,13 @@ const otlpHeaders = z
   .refine((value) => entriesOf(value).length === Object.keys(parseKeyPairsIntoRecord(value)).length, {
     error: 'must be comma-separated key=value pairs with URL-encoded values',
   })
+  .refine(
+    (value) =>
+      Object.entries(parseKeyPairsIntoRecord(value)).every(
+        ([name, field]) => HEADER_NAME.test(name) && !CONTROL_CHARACTER.test(field),
+      ),
+    { error: 'must name HTTP header fields, with values free of control characters' },
+  )
   .transform((value) => parseKeyPairsIntoRecord(value));
 
 const milliseconds = (fallback: number, min: number, max: number) =>
@@ -85,8 +106,12 @@ export const tracingEnvSchema = z.object({
       .transform((value) => ['true', '1', 'yes', 'on'].includes(value)),
   ),
   // Only OTLP is built in; `none` turns tracing off even with an endpoint set.
-  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'must be otlp or none' }).default('otlp'),
-  OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+  // Enum values case-insensitively, as the OpenTelemetry specification asks.
+  OTEL_TRACES_EXPORTER: z.preprocess(
+    lowerCased,
+    z.enum(['otlp', 'none'], { error: 'must be otlp or none' }).default('otlp'),
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: baseEndpoint,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint,
   OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders,
   // Bounds one export, retries included: a collector that never answers holds a batch this long, never a request.
@@ -94,9 +119,10 @@ export const tracingEnvSchema = z.object({
   OTEL_SERVICE_NAME: blankIsUnset.refine((value) => value === undefined || value.length <= 256, {
     error: 'must be at most 256 characters',
   }),
-  OTEL_TRACES_SAMPLER: z
-    .enum(SAMPLERS, { error: `must be one of ${SAMPLERS.join(', ')}` })
-    .default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER: z.preprocess(
+    lowerCased,
+    z.enum(SAMPLERS, { error: `must be one of ${SAMPLERS.join(', ')}` }).default('parentbased_always_on'),
+  ),
   OTEL_TRACES_SAMPLER_ARG: z.preprocess(
     decimalNumber,
     z
