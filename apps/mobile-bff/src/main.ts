@@ -1,4 +1,4 @@
 import { runAlone } from '@app/http';
 import { startMobileBff } from './start-mobile-bff.js';
 
-await runAlone('mobile-bff', startMobileBff);
+await runAlone('mobile-bff', 'mobile', startMobileBff);

@@ -1,4 +1,4 @@
 import { runAlone } from '@app/http';
 import { startWebBff } from './start-web-bff.js';
 
-await runAlone('web-bff', startWebBff);
+await runAlone('web-bff', 'web', startWebBff);

@@ -35,6 +35,10 @@ describe(configWarnings.name, () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/web app's rate limit of 2 .* \/web\/dashboard/);
     expect(configWarnings(loadConfig({ JWT_SECRET: SECRET, THROTTLE_BURST_LIMIT: '3' }))).toEqual([]);
+    // A web BFF started alone says nothing of the mobile app's limits.
+    expect(
+      configWarnings(loadConfig({ JWT_SECRET: SECRET, MOBILE_BFF_THROTTLE_BURST_LIMIT: '2' }), ['web']),
+    ).toEqual([]);
     expect(
       configWarnings(
         loadConfig({ JWT_SECRET: SECRET, THROTTLE_BURST_LIMIT: '1', THROTTLE_ENABLED: 'false' }),

@@ -7,13 +7,14 @@ import { DEVELOPMENT_SECRET_WARNING } from './development-secret.js';
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
- * What an operator is warned of at start: settings the gateway runs with
- * but that leave it open to forged tokens. Warned rather than refused where
+ * What an operator is warned of at start, for the apps this process runs:
+ * settings the gateway runs with but that leave it open to forged tokens,
+ * or refuse a route on every call. Warned rather than refused where
  * a deployment may have its reasons (an identity provider reached over
  * plain http inside a trusted network).
  */
-export function configWarnings(config: AppConfig): string[] {
-  return [...keyWarnings(config), ...throttleWarnings(config)];
+export function configWarnings(config: AppConfig, apps: readonly AppName[] = ['mobile', 'web']): string[] {
+  return [...keyWarnings(config), ...throttleWarnings(config, apps)];
 }
 
 function keyWarnings(config: AppConfig): string[] {
@@ -40,11 +41,11 @@ const AGGREGATE_ROUTES: Record<AppName, string> = { mobile: '/mobile/profile', w
  * always, each time with a Retry-After that no wait honours. Warned rather
  * than refused: such a limit still serves every other route.
  */
-function throttleWarnings(config: AppConfig): string[] {
+function throttleWarnings(config: AppConfig, apps: readonly AppName[]): string[] {
   if (!config.throttle.enabled) {
     return [];
   }
-  return (Object.keys(AGGREGATE_ROUTES) as AppName[]).flatMap((app) => {
+  return apps.flatMap((app) => {
     const { burst, sustained } = config.throttle.apps[app];
     const limit = Math.min(burst.limit, sustained.limit);
     return limit < AGGREGATE_COST

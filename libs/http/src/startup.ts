@@ -2,7 +2,14 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { closeOnSignals } from './close-on-signals.js';
-import { ConfigError, configWarnings, loadConfig, type AppConfig, type ListenedPort } from '@app/config';
+import {
+  ConfigError,
+  configWarnings,
+  loadConfig,
+  type AppConfig,
+  type AppName,
+  type ListenedPort,
+} from '@app/config';
 
 /**
  * For entry points only: a bad environment ends the process with every
@@ -25,8 +32,8 @@ export function loadConfigOrExit(
 }
 
 /** For entry points only: what the configuration leaves open, said once at start. */
-export function warnAboutConfig(config: AppConfig): void {
-  for (const warning of configWarnings(config)) {
+export function warnAboutConfig(config: AppConfig, apps?: readonly AppName[]): void {
+  for (const warning of configWarnings(config, apps)) {
     new Logger('Config').warn(warning);
   }
 }
@@ -83,12 +90,13 @@ export async function listeningUrl(app: INestApplication): Promise<string> {
  */
 export async function runAlone(
   name: string,
+  app: AppName,
   start: (config: AppConfig) => Promise<NestFastifyApplication>,
 ): Promise<void> {
   const config = loadConfigOrExit(process.env);
-  const app = await start(config).catch(exitOnListenFailure);
-  closeOnSignals([app], config.shutdown);
+  const started = await start(config).catch(exitOnListenFailure);
+  closeOnSignals([started], config.shutdown);
   // Once the app's logger is in place: JSON lines outside development, at LOG_LEVEL, like every other line.
-  warnAboutConfig(config);
-  new Logger(name).log(`listening on ${await listeningUrl(app)}`);
+  warnAboutConfig(config, [app]);
+  new Logger(name).log(`listening on ${await listeningUrl(started)}`);
 }
