@@ -18,9 +18,10 @@ const port = (fallback: number) =>
     decimalNumber,
     z
       .number({ error: 'must be a port number' })
+      // The range first, and alone: zod's int() also refuses a number past 2^53, which would add a wrong second line.
+      .min(1, { error: 'must be a port from 1 to 65535', abort: true })
+      .max(65535, { error: 'must be a port from 1 to 65535', abort: true })
       .int({ error: 'must be a whole port number' })
-      .min(1, { error: 'must be a port from 1 to 65535' })
-      .max(65535, { error: 'must be a port from 1 to 65535' })
       .default(fallback),
   );
 
@@ -28,9 +29,10 @@ const port = (fallback: number) =>
 const wholeNumber = (min: 0 | 1, max: number, unit: string) =>
   z
     .number({ error: `must be a whole number of ${unit}` })
-    .int({ error: `must be a whole number of ${unit}` })
-    .min(min, { error: min === 0 ? `must be 0 or more ${unit}` : `must be at least 1 ${unit}` })
-    .max(max, { error: `must be at most ${max} ${unit}` });
+    // The range first, and alone: zod's int() also refuses a number past 2^53, which would add a wrong second line.
+    .min(min, { error: min === 0 ? `must be 0 or more ${unit}` : `must be at least 1 ${unit}`, abort: true })
+    .max(max, { error: `must be at most ${max} ${unit}`, abort: true })
+    .int({ error: `must be a whole number of ${unit}` });
 
 const positiveInt = (fallback: number, max: number, unit: string) =>
   z.preprocess(decimalNumber, wholeNumber(1, max, unit).default(fallback));

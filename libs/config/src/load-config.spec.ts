@@ -27,6 +27,17 @@ const ecPublicPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .toString();
 
 describe(loadConfig.name, () => {
+  it('names one rule, the range, for a number too large to be read exactly', () => {
+    const huge = '99999999999999999999';
+    expect(problemsOf({ MOBILE_BFF_PORT: huge })).toEqual([
+      'MOBILE_BFF_PORT: must be a port from 1 to 65535',
+    ]);
+    expect(problemsOf({ AGGREGATE_DEADLINE_MS: huge })).toHaveLength(1);
+    expect(problemsOf({ UPSTREAM_TIMEOUT_MS: huge })).toHaveLength(1);
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_TIMEOUT: huge })).toHaveLength(1);
+    expect(problemsOf({ MOBILE_BFF_PORT: '80.5' })).toEqual(['MOBILE_BFF_PORT: must be a whole port number']);
+  });
+
   it('starts on local defaults with nothing set', () => {
     const config = loadConfig({});
     expect(config.ports).toEqual({ mobileBff: 3001, webBff: 3002 });

@@ -14,9 +14,10 @@ const wholeNumber = (min: number, max: number, unit: string) =>
     decimalNumber,
     z
       .number({ error: `must be a whole number of ${unit}` })
-      .int({ error: `must be a whole number of ${unit}` })
-      .min(min, { error: `must be at least ${min} ${unit}` })
-      .max(max, { error: `must be at most ${max} ${unit}` }),
+      // The range first, and alone: zod's int() also refuses a number past 2^53, which would add a wrong second line.
+      .min(min, { error: `must be at least ${min} ${unit}`, abort: true })
+      .max(max, { error: `must be at most ${max} ${unit}`, abort: true })
+      .int({ error: `must be a whole number of ${unit}` }),
   );
 
 const share = z.preprocess(

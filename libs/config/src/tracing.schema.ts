@@ -86,9 +86,10 @@ const milliseconds = (fallback: number, min: number, max: number) =>
     decimalNumber,
     z
       .number({ error: 'must be a whole number of milliseconds' })
+      // The range first, and alone: zod's int() also refuses a number past 2^53, which would add a wrong second line.
+      .min(min, { error: `must be at least ${min} milliseconds`, abort: true })
+      .max(max, { error: `must be at most ${max} milliseconds`, abort: true })
       .int({ error: 'must be a whole number of milliseconds' })
-      .min(min, { error: `must be at least ${min} milliseconds` })
-      .max(max, { error: `must be at most ${max} milliseconds` })
       .default(fallback),
   );
 
