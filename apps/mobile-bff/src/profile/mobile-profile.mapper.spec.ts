@@ -90,6 +90,20 @@ describe(toMobileProfile.name, () => {
     ]);
   });
 
+  it('shows the three newest orders newest first, even when the order service sent them oldest first', () => {
+    const placed = (id: string, day: number): OrderSummary => ({
+      ...order(id, [1]),
+      createdAt: `2024-05-0${day}T10:00:00.000Z`,
+    });
+    const page = {
+      items: [placed('o1', 1), placed('o2', 2), placed('o3', 3), placed('o4', 4)],
+      nextCursor: null,
+    };
+    const profile = toMobileProfile({ values: { user, recentOrders: page, preferences }, meta: complete });
+    expect(profile.recentOrders.map((summary) => summary.id)).toEqual(['o4', 'o3', 'o2']);
+    expect(page.items.map((item) => item.id)).toEqual(['o1', 'o2', 'o3', 'o4']);
+  });
+
   it('tells the app whether push is on from the preferences', () => {
     const profile = toMobileProfile({
       values: { user, recentOrders: EMPTY_ORDER_PAGE, preferences },

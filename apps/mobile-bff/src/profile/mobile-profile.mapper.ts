@@ -39,6 +39,20 @@ export function toMobilePreferences(preferences: Preferences | null): MobilePref
   };
 }
 
+/**
+ * The newest orders of a page, newest first, whatever order the order
+ * service sent them in: its contract says newest first, and "3 newest" on
+ * a phone's screen should not depend on it keeping its word. A copy: the
+ * page may be a cached entry, shared and never changed.
+ */
+export function newestOrders<T extends { createdAt: string }>(items: readonly T[], count: number): T[] {
+  const at = (item: T): number => {
+    const time = Date.parse(item.createdAt);
+    return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
+  };
+  return [...items].sort((a, b) => at(b) - at(a)).slice(0, count);
+}
+
 export function toMobileProfile({
   values,
   meta,
@@ -49,7 +63,7 @@ export function toMobileProfile({
   const { user, recentOrders, preferences } = values;
   return {
     user: { id: user.id, name: user.name, avatarUrl: user.avatarUrl, tier: user.tier },
-    recentOrders: recentOrders.items.slice(0, RECENT_ORDER_COUNT).map(toMobileOrderSummary),
+    recentOrders: newestOrders(recentOrders.items, RECENT_ORDER_COUNT).map(toMobileOrderSummary),
     preferences: toMobilePreferences(preferences),
     meta,
   };
@@ -69,7 +83,7 @@ export function toMobileProfileV2({
   meta: AggregateMeta;
 }): MobileProfileV2 {
   const { user, recentOrders, preferences } = values;
-  const shown = recentOrders.items.slice(0, RECENT_ORDER_COUNT);
+  const shown = newestOrders(recentOrders.items, RECENT_ORDER_COUNT);
   return {
     user: { id: user.id, displayName: user.name, avatarUrl: user.avatarUrl, tier: user.tier },
     orders: {
