@@ -54,7 +54,8 @@ const baseEndpoint = endpoint.refine(
 
 /** RFC 9110 field names, and values without control characters: any other is refused by every export, spans lost. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+/** A header value's characters as RFC 9110 §5.5 allows them: tab, visible ASCII and obs-text, never a control character. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\uffff]*$/;
 
 const entriesOf = (value: string): string[] =>
   value
@@ -75,7 +76,7 @@ const otlpHeaders = z
   .refine(
     (value) =>
       Object.entries(parseKeyPairsIntoRecord(value)).every(
-        ([name, field]) => HEADER_NAME.test(name) && !CONTROL_CHARACTER.test(field),
+        ([name, field]) => HEADER_NAME.test(name) && FIELD_VALUE.test(field),
       ),
     { error: 'must name HTTP header fields, with values free of control characters' },
   )
