@@ -1,4 +1,10 @@
-import { endUpstreamSpan, startUpstreamSpan, traceparentOf, type Metrics } from '@app/observability';
+import {
+  endUpstreamSpan,
+  startUpstreamSpan,
+  traceparentOf,
+  type Metrics,
+  type UpstreamCallRecord,
+} from '@app/observability';
 import type { ServiceName } from '@app/config';
 import { performance } from 'node:perf_hooks';
 import type { Transport } from './axios-transport.js';
@@ -8,6 +14,9 @@ import { readAnswer } from './read-answer.js';
 import { UpstreamError, UpstreamUnavailableError } from './upstream.error.js';
 import type { UpstreamCall } from './upstream-call.js';
 import { instanceLabel, upstreamOutcome } from './upstream-outcome.js';
+
+/** The outcome an access line shows for an attempt still waiting on its upstream when the line is written. */
+export const IN_FLIGHT = 'in_flight';
 
 /**
  * One try on one instance: pick it, send, read the answer, and tell the
@@ -48,6 +57,13 @@ export function attemptOn(
             instance: labelOf(instance.endpoint.url),
           });
     const startedAt = performance.now();
+    /*
+     * Listed as it starts, and completed as it ends: a client that hangs up
+     * gets its access line at once, and a write still on its way upstream
+     * (or made already) must show in it rather than "no upstream call".
+     */
+    const record: UpstreamCallRecord = { service, outcome: IN_FLIGHT, ms: 0 };
+    context?.upstreamCalls.push(record);
     instance.inFlight += 1;
     let failure: UpstreamError | undefined;
     let gatewayFault = false;
@@ -90,7 +106,8 @@ export function attemptOn(
       const outcome = gatewayFault ? 'gateway_error' : upstreamOutcome(failure);
       const elapsedMs = performance.now() - startedAt;
       metrics.recordUpstreamAttempt(service, labelOf(instance.endpoint.url), outcome, elapsedMs / 1000);
-      context?.upstreamCalls.push({ service, outcome, ms: Math.round(elapsedMs) });
+      record.outcome = outcome;
+      record.ms = Math.round(elapsedMs);
       if (span !== undefined) {
         endUpstreamSpan(span, status, outcome);
       }
