@@ -127,6 +127,20 @@ describe('PATCH /web/preferences refused by the preference service', () => {
     }
   });
 
+  it('refuses a conditional change whose condition cannot hold with a 412, and writes nothing', async () => {
+    const send = (conditions: Record<string, string>): Promise<Response> =>
+      fetch(`${stack.webUrl}/web/preferences`, {
+        method: 'PATCH',
+        headers: { ...bearer('u7'), 'content-type': 'application/json', ...conditions },
+        body: JSON.stringify({ theme: 'dark' }),
+      });
+    const before = stack.demo.faults.preference.requestCount();
+    await expectProblem(await send({ 'if-match': '"some-tag"' }), 412);
+    await expectProblem(await send({ 'if-none-match': '*' }), 412);
+    expect(stack.demo.faults.preference.requestCount()).toBe(before);
+    expect((await send({ 'if-match': '*' })).status).toBe(200);
+  });
+
   it('still writes a change the service accepts', async () => {
     const response = await patch('u7', { language: 'pt-BR' });
 

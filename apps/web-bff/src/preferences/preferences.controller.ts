@@ -13,6 +13,27 @@ import { z } from 'zod';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * RFC 9110 §13.1: a write whose condition is false is not made. The
+ * preferences always exist and carry no entity tag, so `If-Match` holds
+ * only as `*`, and `If-None-Match: *` never does; a client relying on
+ * either to avoid a lost update is told so (412) rather than written over.
+ */
+function refuseUnmetConditions(ifMatch: string | undefined, ifNoneMatch: string | undefined): void {
+  if (ifMatch !== undefined && ifMatch.trim() !== '*') {
+    throw new ProblemError(
+      'precondition-failed',
+      'The preferences carry no entity tag, so If-Match can name none of them: send the change without it, or with If-Match: *.',
+    );
+  }
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() === '*') {
+    throw new ProblemError(
+      'precondition-failed',
+      'The preferences exist, so If-None-Match: * does not hold.',
+    );
+  }
+}
+
 @ApiTags('preferences')
 @ApiBearerAuth()
 @Controller('web/preferences')
@@ -49,6 +70,7 @@ export class PreferencesController {
       'forbidden',
       'not-found',
       'conflict',
+      'precondition-failed',
       'unprocessable',
       'bad-gateway',
       'service-unavailable',
@@ -65,12 +87,26 @@ export class PreferencesController {
     description:
       '1 to 128 letters, digits or . _ : -; a repeat of the request with the same key gets the first answer without a second write',
   })
+  @ApiHeader({
+    name: 'if-match',
+    required: false,
+    description:
+      'Only `*`: the preferences carry no entity tag, so any other value is a 412 and nothing is written',
+  })
+  @ApiHeader({
+    name: 'if-none-match',
+    required: false,
+    description: '`*` is a 412: the preferences always exist',
+  })
   async update(
     @CurrentUser() caller: Caller,
     @Body(new ZodValidationPipe(preferencesPatchSchema)) patch: PreferencesPatchDto,
     @RequestDeadline() deadline: Deadline,
     @Headers('idempotency-key') idempotencyKey?: string,
+    @Headers('if-match') ifMatch?: string,
+    @Headers('if-none-match') ifNoneMatch?: string,
   ): Promise<WebPreferences> {
+    refuseUnmetConditions(ifMatch, ifNoneMatch);
     const write = async (key: string | undefined): Promise<WebPreferences> => {
       let changed: Preferences;
       try {
