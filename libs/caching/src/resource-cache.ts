@@ -417,7 +417,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
       return first;
     }
     return first.catch((error: unknown) => {
-      if (loadsHere || !isTimeout(error) || read.signal?.aborted === true) {
+      if (!isTimeout(error) || read.signal?.aborted === true) {
         throw error;
       }
       return run();
@@ -662,9 +662,14 @@ export class ResourceCache implements BeforeApplicationShutdown {
     return shared;
   }
 
+  /** The key of the lock {@link takeLock} takes for `key`, apart from the entry's own. */
+  private lockKeyOf(key: string): string {
+    return `${this.redis.keyPrefix}lock:${key}`;
+  }
+
   /** A lock of its own key, for a load of an entry Redis still holds (expired, or asked past by no-cache). */
   private async takeLock(key: string): Promise<LockAttempt> {
-    const lock: HeldLock = { key: `${this.redis.keyPrefix}lock:${key}`, token: randomUUID(), inPlace: false };
+    const lock: HeldLock = { key: this.lockKeyOf(key), token: randomUUID(), inPlace: false };
     const locked = await this.redis.run((client) =>
       client.set(lock.key, lock.token, 'PX', this.settings.lockMs, 'NX'),
     );
@@ -772,7 +777,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
    */
   private async waitForOtherInstance<T>(key: string, signal: CancelSignal): Promise<T | undefined> {
     const entryKey = this.layers.sharedKey(key);
-    const lockKey = `${this.redis.keyPrefix}lock:${key}`;
+    const lockKey = this.lockKeyOf(key);
     const givesUpAt = Date.now() + this.settings.lockMs;
     for (let pause = LOCK_POLL_MS; !signal.aborted && Date.now() < givesUpAt;) {
       await sleep(pause);
