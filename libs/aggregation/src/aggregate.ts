@@ -63,6 +63,16 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       done = true;
       stopListening();
     };
+    /** The stale sections' ages as of now, when the answer (or the failure) is told: one chosen stale before a slow sibling settled is that much older. */
+    const agedNow = (settled: Record<string, SectionReport>): Record<string, SectionReport> => {
+      const now = Date.now();
+      for (const [stale, since] of staleSince) {
+        if (settled[stale]?.status === 'stale') {
+          settled[stale] = { status: 'stale', ageMs: Math.round(now - since) };
+        }
+      }
+      return settled;
+    };
     /*
      * A request failed by its required sections still tells the metrics
      * how they ended, and the sections that had settled before them: they
@@ -73,7 +83,7 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       if (error instanceof ProblemError && error.status < 500) {
         return;
       }
-      const ended = { ...reports };
+      const ended = agedNow({ ...reports });
       for (const name of failed) {
         ended[name] = { status };
       }
@@ -97,14 +107,7 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       pending -= 1;
       if (pending === 0) {
         stop();
-        // As of now, when the answer is built: a section chosen stale before a slow sibling settled is that much older.
-        const now = Date.now();
-        for (const [stale, since] of staleSince) {
-          if (reports[stale]?.status === 'stale') {
-            reports[stale] = { status: 'stale', ageMs: Math.round(now - since) };
-          }
-        }
-        const meta = toAggregateMeta(names, reports);
+        const meta = toAggregateMeta(names, agedNow(reports));
         deadline.report(meta);
         resolve({ values: values as SectionValues<S>, meta });
       }
@@ -152,14 +155,8 @@ export function aggregate<S extends Sections>(deadline: Deadline, sections: S): 
       loading.then(
         (value) => {
           if (!done) {
-            const since = staleSince.get(name);
-            settle(
-              name,
-              value,
-              since === undefined
-                ? { status: 'ok' }
-                : { status: 'stale', ageMs: Math.round(Date.now() - since) },
-            );
+            // A stale section's age is told once the aggregate ends (agedNow).
+            settle(name, value, staleSince.has(name) ? { status: 'stale' } : { status: 'ok' });
           }
         },
         (error: unknown) => {
