@@ -36,10 +36,10 @@ return members
 `,
 };
 
-/** A drop Redis did not confirm is tried again after 1 s, then 2, 4, ... up to every 30 s, until it is. */
 /** How long a shutdown waits for Redis to take the drops it has not confirmed, and how often it asks. */
 const SHUTDOWN_DROP_WAIT_MS = 3_000;
 const SHUTDOWN_DROP_PAUSE_MS = 100;
+/** A drop Redis did not confirm is tried again after 1 s, then 2, 4, ... up to every 30 s, until it is. */
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** Users whose drop waits for Redis; past this, new ones are left to their entries' expiry rather than held. */
@@ -110,11 +110,7 @@ export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown
    * nothing.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    let owners = [...this.pendingDrops.keys()];
-    for (const timer of this.pendingDrops.values()) {
-      clearTimeout(timer);
-    }
-    this.pendingDrops.clear();
+    let owners = this.takePendingDrops();
     const givesUpAt = Date.now() + SHUTDOWN_DROP_WAIT_MS;
     while (owners.length > 0) {
       const dropped = await Promise.all(owners.map((owner) => this.dropInRedis(owner)));
@@ -133,10 +129,17 @@ export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown
 
   onModuleDestroy(): void {
     processChannel.off(this.channel, this.onProcessChannel);
+    this.takePendingDrops();
+  }
+
+  /** The users whose drop waits for Redis, their retry timers stopped: whoever takes them drops them now, or never. */
+  private takePendingDrops(): string[] {
+    const owners = [...this.pendingDrops.keys()];
     for (const timer of this.pendingDrops.values()) {
       clearTimeout(timer);
     }
     this.pendingDrops.clear();
+    return owners;
   }
 
   sharedIndex(owner: string): SharedIndex {
@@ -226,10 +229,7 @@ export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown
   }
 
   private dropPendingNow(): void {
-    const owners = [...this.pendingDrops.keys()];
-    for (const owner of owners) {
-      clearTimeout(this.pendingDrops.get(owner));
-      this.pendingDrops.delete(owner);
+    for (const owner of this.takePendingDrops()) {
       void this.dropInRedis(owner).then((keys) => {
         if (keys === undefined) {
           this.dropLater(owner, RETRY_FIRST_MS);
