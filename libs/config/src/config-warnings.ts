@@ -1,8 +1,8 @@
 import type { AppConfig, AppName } from './app-config.js';
+import { DEVELOPMENT_SECRET_WARNING } from './development-secret.js';
 
 /** What one aggregate request (a fan-out to the three services) counts as against its caller's rate limits: one unit a service. */
 export const AGGREGATE_COST = 3;
-import { DEVELOPMENT_SECRET_WARNING } from './development-secret.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 

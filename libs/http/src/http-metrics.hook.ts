@@ -13,6 +13,11 @@ export function routeLabel(routePattern: string | undefined): string {
   return routePattern === undefined || routePattern === '' ? UNMATCHED_ROUTE : routePattern;
 }
 
+/** A request's route label. The context holds the pattern already: Fastify's routeOptions getter builds a dozen-field object per call. */
+function routeOf(request: FastifyRequest): string {
+  return routeLabel(requestContextOf(request)?.route ?? request.routeOptions.url);
+}
+
 function metricsOf(app: NestFastifyApplication): Metrics | undefined {
   try {
     return app.get(Metrics, { strict: false });
@@ -51,8 +56,7 @@ export function recordHttpMetrics(app: NestFastifyApplication): HttpMetricsRecor
     .getHttpAdapter()
     .getInstance()
     .addHook('onResponse', (request, reply, done) => {
-      // The request context holds the pattern already: Fastify's routeOptions getter builds a dozen-field object per call.
-      const route = routeLabel(requestContextOf(request)?.route ?? request.routeOptions.url);
+      const route = routeOf(request);
       if (route !== METRICS_PATH) {
         metrics.recordHttpRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
       }
@@ -61,7 +65,7 @@ export function recordHttpMetrics(app: NestFastifyApplication): HttpMetricsRecor
   return {
     refused: (method, status) => metrics.recordHttpRequest(UNMATCHED_ROUTE, method, status, 0),
     abandoned: (request, elapsedMs, refusedWith) => {
-      const route = routeLabel(requestContextOf(request)?.route ?? request.routeOptions.url);
+      const route = routeOf(request);
       if (route !== METRICS_PATH) {
         metrics.recordHttpRequest(route, request.method, refusedWith ?? CLIENT_CLOSED, elapsedMs / 1000);
       }
