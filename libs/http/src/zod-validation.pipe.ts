@@ -16,26 +16,18 @@ const EXPECTED_IN_JSON: Partial<Record<string, string>> = {
 };
 
 /*
- * A missing value, a repeated one or one of the wrong JSON type, in the
- * API's words: zod's own ("Invalid input: expected string, received
- * array") name its types. Given to the parse, it yields to any message a
- * schema gives itself; undefined leaves zod's. A list where one value
- * belongs is a parameter given twice in a query, and a list of the wrong
- * JSON type in a body.
+ * A missing value or one of the wrong JSON type, in the API's words: zod's
+ * own ("Invalid input: expected string, received array") name its types.
+ * Given to the parse, it yields to any message a schema gives itself;
+ * undefined leaves zod's. A list where one value belongs is a list of the
+ * wrong JSON type in a body; in a query it is a parameter given twice,
+ * which {@link givenTwiceInWords} says over whatever words were chosen here.
  */
-function inApiWords(inQuery: boolean): (issue: z.core.$ZodRawIssue) => string | undefined {
-  return (issue) => {
-    if (issue.code !== 'invalid_type') {
-      return undefined;
-    }
-    if (issue.input === undefined) {
-      return 'is required';
-    }
-    if (inQuery && Array.isArray(issue.input) && issue.expected !== 'array') {
-      return 'must be a single value';
-    }
-    return EXPECTED_IN_JSON[issue.expected];
-  };
+function inApiWords(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'invalid_type') {
+    return undefined;
+  }
+  return issue.input === undefined ? 'is required' : EXPECTED_IN_JSON[issue.expected];
 }
 
 /** Unknown fields named one by one in a 400; a body of thousands of them gets a short answer all the same. */
@@ -56,9 +48,6 @@ function shownName(key: string): string {
   const cut = key.slice(0, MAX_FIELD_NAME_SHOWN);
   return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
-
-const IN_QUERY_WORDS = inApiWords(true);
-const IN_JSON_WORDS = inApiWords(false);
 
 /** Each failed rule as a field path and a message, e.g. `notifications.push: expected a boolean`. */
 export function fieldProblems(error: z.ZodError): FieldProblem[] {
@@ -130,7 +119,7 @@ export class ZodValidationPipe<T> implements PipeTransform<unknown, T> {
   transform(value: unknown, metadata?: ArgumentMetadata): T {
     const inQuery = metadata?.type === 'query';
     const parsed = this.schema.safeParse(inQuery ? withoutEmptyParameters(value) : value, {
-      error: inQuery ? IN_QUERY_WORDS : IN_JSON_WORDS,
+      error: inApiWords,
     });
     if (parsed.success) {
       return parsed.data;
