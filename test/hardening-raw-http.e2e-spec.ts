@@ -157,6 +157,16 @@ describe('malformed HTTP on the wire', () => {
       expect(answer?.headers['cache-control']).toBe('no-store');
     });
 
+    it('refuses a request target past the 16 KiB limit with a 414 problem, not a header complaint', async () => {
+      const { answer, closed } = await rawExchange(
+        stack.mobileUrl,
+        rawGet(`/mobile/orders?cursor=${'a'.repeat(20 * 1024)}`, []),
+      );
+
+      expect(expectRawProblem(answer, 414)).toMatchObject({ type: expect.stringMatching(/uri-too-long$/) });
+      expect(closed).toBe(true);
+    });
+
     it('refuses thousands of small headers past the limit with a 431 problem', async () => {
       const lines = Array.from({ length: 5_000 }, (_, index) => `X-H${index}: v`);
 

@@ -174,7 +174,7 @@ export interface HttpConfig {
   requestTimeoutMs: number;
   /** How long an idle keep-alive connection stays open between requests. */
   keepAliveTimeoutMs: number;
-  /** Largest request line plus headers; past it, a 431. */
+  /** Largest request line plus headers; past it, a 431 (a 414 when the request line alone is past it). */
   maxHeaderBytes: number;
   /** Budget for one aggregate request, from arrival to answer. */
   aggregateDeadlineMs: number;

@@ -102,7 +102,7 @@ describe('the access lines of requests the gateway refuses on their socket', () 
       // As the gateway sets them (connection-limits.ts), short: Node checks for timed-out requests every 30 s by default.
       http: { headersTimeout: 300, requestTimeout: 300, connectionsCheckingInterval: 50 },
       requestTimeout: 300,
-      clientErrorHandler: answerParserErrors(logParserRefusal(logger)),
+      clientErrorHandler: answerParserErrors(logParserRefusal(logger), 16 * 1024),
     });
     trackInFlight(fastify, logAbandoned(logger));
     logAccess(fastify, logger);

@@ -95,7 +95,7 @@ function gatewayAdapter(
       return originForm(raw.url ?? '/');
     },
     // Requests refused before routing leave as problem+json too, like every other error.
-    clientErrorHandler: answerParserErrors(logParserRefusal(logger)),
+    clientErrorHandler: answerParserErrors(logParserRefusal(logger), config.http.maxHeaderBytes),
     frameworkErrors: answerRouterErrors(routerRefused, (request) =>
       corsAnswerHeaders(header(request, 'origin'), config.http.corsOrigins),
     ),

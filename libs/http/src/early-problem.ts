@@ -44,13 +44,50 @@ const NOT_HTTP = { kind: 'bad-request' as const, detail: 'The request is not val
  * parser's error code. With no request to name, `instance` names this
  * occurrence by its request id.
  */
-export function parserProblemResponse(code: string | undefined, requestId: string = randomUUID()): string {
-  const { kind, detail } = parserProblemOf(code);
+export function parserProblemResponse(
+  error: ParserError,
+  maxHeaderBytes: number,
+  requestId: string = randomUUID(),
+): string {
+  const { kind, detail } = parserProblemOf(error, maxHeaderBytes);
   return rawProblemResponse(kind, detail, requestId);
 }
 
-function parserProblemOf(code: string | undefined): { kind: ProblemKind; detail: string } {
-  return (code === undefined ? undefined : PARSER_PROBLEMS[code]) ?? NOT_HTTP;
+/**
+ * What Node's parser hands the client error handler: its code, and the
+ * chunk it failed on (a Buffer from Node, whatever Fastify's types say).
+ */
+type ParserError = Error & { code?: string; rawPacket?: unknown };
+
+const URI_TOO_LONG = {
+  kind: 'uri-too-long' as const,
+  detail: 'The request target is longer than this gateway accepts.',
+};
+
+function parserProblemOf(error: ParserError, maxHeaderBytes: number): { kind: ProblemKind; detail: string } {
+  if (error.code === 'HPE_HEADER_OVERFLOW' && requestLineOverflowed(error.rawPacket, maxHeaderBytes)) {
+    return URI_TOO_LONG;
+  }
+  return (error.code === undefined ? undefined : PARSER_PROBLEMS[error.code]) ?? NOT_HTTP;
+}
+
+/** A method token and a space: the start of a request line. */
+const REQUEST_LINE_START = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ /;
+
+/**
+ * Node's parser counts the request line and the header fields against one
+ * limit and calls either overflow a header overflow. When the request line
+ * alone is past the limit, what is too long is the target, and RFC 9110
+ * §15.5.15 answers that 414, as nginx does. The parser hands over only the
+ * chunk it failed on, so this can tell only when that chunk starts the
+ * request; otherwise the answer stays 431, which is still a size refusal.
+ */
+export function requestLineOverflowed(packet: unknown, maxHeaderBytes: number): boolean {
+  if (!Buffer.isBuffer(packet) || !REQUEST_LINE_START.test(packet.toString('latin1', 0, 32))) {
+    return false;
+  }
+  const lineEnd = packet.indexOf(0x0a);
+  return lineEnd === -1 || lineEnd > maxHeaderBytes;
 }
 
 /** The API's security headers (and no-store), for the answers given before the hook that sets them runs, or outside every hook. */
@@ -108,7 +145,8 @@ function anotherAnswerPending(pending: ServerResponse | undefined): boolean {
  */
 export function answerParserErrors(
   refused: (requestId: string, status: number) => void,
-): (error: Error & { code?: string }, socket: Socket) => void {
+  maxHeaderBytes: number,
+): (error: ParserError, socket: Socket) => void {
   return (error, socket) => {
     // A reset connection has nobody left to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) {
@@ -124,11 +162,11 @@ export function answerParserErrors(
        * told.
        */
       pending.shouldKeepAlive = false;
-      refused(randomUUID(), PROBLEM_CATALOGUE[parserProblemOf(error.code).kind].status);
+      refused(randomUUID(), PROBLEM_CATALOGUE[parserProblemOf(error, maxHeaderBytes).kind].status);
       return;
     }
     if (socket.writable && !anotherAnswerPending(pending)) {
-      const { kind, detail } = parserProblemOf(error.code);
+      const { kind, detail } = parserProblemOf(error, maxHeaderBytes);
       const { status } = PROBLEM_CATALOGUE[kind];
       const request = pending === undefined ? undefined : requestAnsweredBy(pending);
       const requestId = request?.id ?? randomUUID();
