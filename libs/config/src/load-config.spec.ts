@@ -348,6 +348,30 @@ describe(loadConfig.name, () => {
     },
   );
 
+  it.each([
+    ['web', '//admin/'],
+    ['web', '/web//'],
+    ['mobile', '/mobile/api//orders/'],
+    ['mobile', '/'],
+    ['web', '/web/./'],
+  ])('refuses the %s pass-through prefix %s, which the router would read as another path', (app, prefix) => {
+    expect(problemsOf({ PASS_THROUGH_ROUTES: JSON.stringify([{ app, prefix, service: 'order' }]) })).toEqual([
+      'PASS_THROUGH_ROUTES: entry 1: prefix must be one or more path segments (letters, digits, _ or -), each ending with /',
+    ]);
+  });
+
+  it('refuses an upstream prefix with an empty segment, and takes the service root', () => {
+    const route = { app: 'web', prefix: '/web/api/', service: 'user' };
+    expect(
+      problemsOf({ PASS_THROUGH_ROUTES: JSON.stringify([{ ...route, upstreamPrefix: '/users//' }]) }),
+    ).toEqual([
+      'PASS_THROUGH_ROUTES: entry 1: upstreamPrefix must be / or path segments (letters, digits, _ or -), each ending with /',
+    ]);
+    expect(
+      loadConfig({ PASS_THROUGH_ROUTES: JSON.stringify([{ ...route, upstreamPrefix: '/' }]) }).passThrough,
+    ).toHaveLength(1);
+  });
+
   it("relays under an app's own root, and under the other app's", () => {
     const routes = [
       { app: 'web', prefix: '/web/api/users/', service: 'user' },

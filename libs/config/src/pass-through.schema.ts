@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { parseJson, rulesBroken } from './json-variable.js';
 
-const PREFIX = /^\/[A-Za-z0-9_\-/]*\/$/;
+/*
+ * Whole segments only: the router reads `//admin/` as `/admin/`, so an
+ * empty segment would slip a prefix past the rules below (and the relayed
+ * path, cut at the prefix's length, would lose characters).
+ */
+const PREFIX = /^\/(?:[A-Za-z0-9_-]+\/)+$/;
+/** An upstream prefix may also be the service's root. */
+const UPSTREAM_PREFIX = /^\/(?:[A-Za-z0-9_-]+\/)*$/;
 
 /**
  * Every app's own paths. A relay under one answers there behind the
@@ -34,11 +41,15 @@ function gatewayPathRule(app: 'mobile' | 'web', prefix: string): string | undefi
 const routeSchema = z
   .strictObject({
     app: z.enum(['mobile', 'web'], { error: 'app must be mobile or web' }),
-    prefix: z.string().regex(PREFIX, { error: 'prefix must be a path starting and ending with /' }),
+    prefix: z.string().regex(PREFIX, {
+      error: 'prefix must be one or more path segments (letters, digits, _ or -), each ending with /',
+    }),
     service: z.enum(['user', 'order', 'preference'], { error: 'service must be user, order or preference' }),
     upstreamPrefix: z
       .string()
-      .regex(PREFIX, { error: 'upstreamPrefix must be a path starting and ending with /' })
+      .regex(UPSTREAM_PREFIX, {
+        error: 'upstreamPrefix must be / or path segments (letters, digits, _ or -), each ending with /',
+      })
       .default('/'),
     methods: z
       .array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], { error: 'methods must be HTTP methods' }))
