@@ -133,6 +133,18 @@ describe('admin routes limited to ADMIN_ALLOWED_IPS', () => {
     expect(problem.detail).toBe('Admin routes are not served to this address.');
   });
 
+  it.each(['203.0.113.7:51234', '[2001:db8::7]:443'])(
+    'serves an admin on an allowed network whose proxy writes the port beside the address (%s)',
+    async (forwarded) => {
+      const response = await call(stack.webUrl, ADMIN_ROUTES[0], {
+        ...adminToken(),
+        'x-forwarded-for': forwarded,
+      });
+
+      expect(response.status).toBe(200);
+    },
+  );
+
   it('refuses an admin API key from outside the allowed networks too', async () => {
     const response = await call(stack.webUrl, ADMIN_ROUTES[0], {
       'x-api-key': ADMIN_KEY,
