@@ -1,9 +1,12 @@
+import { hashApiKey } from '@app/config';
 import { demoUser } from '../apps/demo-services/src/demo-data.js';
 import { FakeUpstream } from './support/fake-upstream.js';
 import { expectProblem } from './support/problem.js';
 import { rawExchange } from './support/raw-http.js';
 import { startStack, type Stack } from './support/stack.js';
 import { bearer } from './support/tokens.js';
+
+const PARTNER_KEY = 'pass-through-partner-key-0123456789';
 
 describe('pass-through routes', () => {
   let users: FakeUpstream;
@@ -13,6 +16,9 @@ describe('pass-through routes', () => {
     users = await FakeUpstream.start();
     stack = await startStack({
       USER_SERVICE_URL: users.url,
+      API_KEYS: JSON.stringify([
+        { name: 'partner', keyHash: hashApiKey(PARTNER_KEY), roles: [], tier: 'partner' },
+      ]),
       PASS_THROUGH_ROUTES: JSON.stringify([
         { app: 'web', prefix: '/web/api/users/', service: 'user', upstreamPrefix: '/users/' },
       ]),
@@ -99,16 +105,35 @@ describe('pass-through routes', () => {
 
   it("sends the gateway's headers and X-Forwarded-*, never the client's credentials or hop-by-hop headers", async () => {
     await relay('u1', {
-      headers: { 'x-request-id': 'relay-1', 'proxy-authorization': 'Basic c2VjcmV0', te: 'trailers' },
+      headers: {
+        'x-request-id': 'relay-1',
+        'proxy-authorization': 'Basic c2VjcmV0',
+        te: 'trailers',
+        'x-user-id': 'u2',
+        'x-consumer-name': 'partner',
+      },
     });
     const sent = users.received[0].headers;
     expect(sent['x-request-id']).toBe('relay-1');
     expect(sent['x-forwarded-for']).toBe('127.0.0.1');
     expect(sent['x-forwarded-proto']).toBe('http');
     expect(sent['x-forwarded-host']).toMatch(/^127\.0\.0\.1:\d+$/);
+    // The verified caller, so an upstream can check whose data is asked for; never what the client claimed.
+    expect(sent['x-user-id']).toBe('u1');
+    expect(sent['x-consumer-name']).toBeUndefined();
     expect(sent.authorization).toBeUndefined();
     expect(sent['proxy-authorization']).toBeUndefined();
     expect(sent.te).toBeUndefined();
+  });
+
+  it('names an API-key consumer to the upstream by its configured name', async () => {
+    const response = await fetch(`${stack.webUrl}/web/api/users/u1`, {
+      headers: { 'x-api-key': PARTNER_KEY },
+    });
+
+    expect(response.status).toBe(200);
+    expect(users.received[0].headers['x-consumer-name']).toBe('partner');
+    expect(users.received[0].headers['x-user-id']).toBeUndefined();
   });
 
   it('refuses a method the route is not configured for with a 405 problem naming the allowed ones', async () => {

@@ -63,12 +63,23 @@ function refusedRequest(error: unknown): unknown {
 }
 
 /**
+ * Who the gateway verified the caller to be, for an upstream that decides
+ * itself what a caller may read or write (the way Kong names a consumer
+ * upstream). The client's own header fields never reach the upstream, so
+ * these cannot be forged by sending them.
+ */
+function callerHeaders(caller: Caller): Record<string, string> {
+  return caller.kind === 'user' ? { 'x-user-id': caller.id } : { 'x-consumer-name': caller.id };
+}
+
+/**
  * A controller relaying one configured prefix to its upstream service (or,
  * when several entries share the prefix, each method to its entry's),
  * behind the same guards (auth, throttling) and through the same client
  * stack (cache, bulkhead, breaker, retries) as every other call. The
  * gateway's own headers go upstream, never the client's (so hop-by-hop and
- * credential headers stay here), plus X-Forwarded-For/Proto/Host; the
+ * credential headers stay here), plus X-Forwarded-For/Proto/Host and the
+ * verified caller (X-User-Id or X-Consumer-Name); the
  * answer is relayed as JSON with its 2xx status, and failures become our
  * problems.
  */
@@ -118,6 +129,7 @@ export function passThroughController(
           body,
           expect: ANY_JSON,
           headers: {
+            ...callerHeaders(caller),
             'x-forwarded-for': request.ip,
             'x-forwarded-proto': request.protocol,
             // An HTTP/1.0 request may name no host: an empty field would tell the upstream one was named.
