@@ -81,6 +81,14 @@ describe('API consumers and their tiers', () => {
     });
   });
 
+  it('answers a lookup of a consumer no API key names with a 404, and of a user id no token could carry with a 400', async () => {
+    const lookup = (key: string): Promise<Response> =>
+      fetch(`${stack.webUrl}/admin/rate-limits?key=${key}`, { headers: withKey(KEYS.gold) });
+
+    await expectProblem(await lookup('consumer:bronze-opps'), 404);
+    await expectProblem(await lookup('user:..'), 400);
+  });
+
   it('refuses a wrong API key with a 401 problem and an ApiKey challenge, before counting anything', async () => {
     for (const base of [stack.mobileUrl, stack.webUrl]) {
       const response = await services(base, withKey(newKey()));
