@@ -325,11 +325,20 @@ describe('malformed HTTP on the wire', () => {
     it('answers CONNECT with a 400 problem instead of dropping the connection', async () => {
       const { answer, closed } = await rawExchange(
         stack.webUrl,
-        ['CONNECT upstream.test:443 HTTP/1.1', 'Host: upstream.test:443', '', ''].join('\r\n'),
+        [
+          'CONNECT upstream.test:443 HTTP/1.1',
+          'Host: upstream.test:443',
+          'X-Request-Id: tunnel-request-1',
+          '',
+          '',
+        ].join('\r\n'),
       );
 
       const problem = expectRawProblem(answer, 400);
       expect(problem.detail).toBe('This gateway does not open tunnels (CONNECT).');
+      // Read whole, the request keeps the id its client gave it.
+      expect(answer?.headers['x-request-id']).toBe('tunnel-request-1');
+      expect(problem.requestId).toBe('tunnel-request-1');
       expect(closed).toBe(true);
     });
   });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readProfile } from './support/mobile-profile.fixture.js';
+import { rawExchange, rawGet } from './support/raw-http.js';
 import { scrape, total, type Sample } from './support/metrics.js';
 import { PrivateRedis, redisEnv, sharedRedisUrl, untilRedisIsUp } from './support/redis.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -126,6 +127,32 @@ describe('the metrics a BFF exposes', () => {
       const labels = { route: 'unmatched', method: 'GET', status_code: status };
       expect(total(after, DURATION, labels) - total(before, DURATION, labels)).toBe(1);
     }
+  });
+
+  it("counts the requests refused on the socket (the parser's refusals, a CONNECT) as unmatched", async () => {
+    const before = await scrape(stack.mobileUrl);
+
+    const refusals = [
+      'GET /mobile/profile HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n',
+      rawGet('/mobile/profile', [`X-Padding: ${'a'.repeat(20 * 1024)}`]),
+      'CONNECT upstream.test:443 HTTP/1.1\r\nHost: upstream.test:443\r\n\r\n',
+    ];
+    const statuses = [];
+    for (const request of refusals) {
+      statuses.push((await rawExchange(stack.mobileUrl, request)).answer?.status);
+    }
+    expect(statuses).toEqual([400, 431, 400]);
+
+    await vi.waitFor(async () => {
+      const after = await scrape(stack.mobileUrl);
+      const counted = (method: string, status: string): number => {
+        const labels = { route: 'unmatched', method, status_code: status };
+        return total(after, DURATION, labels) - total(before, DURATION, labels);
+      };
+      expect([counted('UNKNOWN', '400'), counted('UNKNOWN', '431'), counted('CONNECT', '400')]).toEqual([
+        1, 1, 1,
+      ]);
+    });
   });
 
   it('labels a 405 with the route that answers other methods, not with the paths that exist nowhere', async () => {

@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'nestjs-pino';
-import type { Logger as PinoLogger } from 'pino';
 import {
   gatewayLogger,
   logAbandoned,
@@ -25,7 +24,7 @@ import { trackInFlight } from './in-flight.js';
 import { writeAtTurnEnd } from './write-at-turn-end.js';
 import { releaseMemoryWhenIdle } from './release-memory-when-idle.js';
 import { recordHttpMetrics, type HttpMetricsRecorder } from './http-metrics.hook.js';
-import { answerEarly, answerParserErrors, answerRouterErrors, refuseTunnel } from './early-problem.js';
+import { answerEarly, answerParserErrors, answerRouterErrors, refuseTunnels } from './early-problem.js';
 import { headerFieldsProblem } from './header-fields.js';
 import { transferCodingProblem } from './transfer-coding.js';
 import { connectionLimits } from './connection-limits.js';
@@ -40,6 +39,9 @@ import { ANSWER_ENCODINGS, normalizedContentEncoding, spellOutWildcard } from '.
 import { corsAnswerHeaders, CORS_EXPOSED_HEADERS } from './cors-answer-headers.js';
 import { BootstrapChatterAsDebug } from './bootstrap-chatter.js';
 import { traceRequests } from './request-span.hook.js';
+
+/** The method label of a request the parser refused. */
+const UNPARSED_METHOD = 'UNKNOWN';
 
 /** Until pino takes over after init: Nest's line-per-module bootstrap chatter stays quiet, problems still show. */
 const BOOTSTRAP_LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn'];
@@ -67,8 +69,10 @@ export interface AppAbout {
 /** One Fastify instance tuned for a gateway: bounded bodies and slow clients, quick shutdown. */
 function gatewayAdapter(
   config: AppConfig,
-  logger: PinoLogger,
-  routerRefused: (request: FastifyRequest, status: number) => void,
+  refused: {
+    router: (request: FastifyRequest, status: number) => void;
+    parser: (requestId: string, status: number) => void;
+  },
 ): FastifyAdapter {
   const tls = config.http.tls;
   const limits = connectionLimits(config.http);
@@ -95,8 +99,8 @@ function gatewayAdapter(
       return originForm(raw.url ?? '/');
     },
     // Requests refused before routing leave as problem+json too, like every other error.
-    clientErrorHandler: answerParserErrors(logParserRefusal(logger), config.http.maxHeaderBytes),
-    frameworkErrors: answerRouterErrors(routerRefused, (request) =>
+    clientErrorHandler: answerParserErrors(refused.parser, config.http.maxHeaderBytes),
+    frameworkErrors: answerRouterErrors(refused.router, (request) =>
       corsAnswerHeaders(header(request, 'origin'), config.http.corsOrigins),
     ),
     return503OnClosing: true,
@@ -165,16 +169,28 @@ export async function createBffApp(
     module: class BffRootModule {},
     imports: [rootModule, nestLoggingModule(logger)],
   };
-  // The router's refusals are answered outside every hook: logged here, and counted once the metrics exist.
-  const logRefusal = logRouterRefusal(logger);
+  // Refusals answered outside every hook (the router's, the parser's, Node's listeners'): logged here, and counted
+  // once the metrics exist.
   let httpMetrics: HttpMetricsRecorder | undefined;
+  const logRouterAnswer = logRouterRefusal(logger);
   const routerRefused = (request: FastifyRequest, status: number): void => {
-    logRefusal(request, status);
+    logRouterAnswer(request, status);
     httpMetrics?.refused(request.method, status);
+  };
+  const logParserAnswer = logParserRefusal(logger);
+  const parserRefused = (requestId: string, status: number): void => {
+    logParserAnswer(requestId, status);
+    // No method is labelled from bytes the parser refused: any token would become a series of its own.
+    httpMetrics?.refused(UNPARSED_METHOD, status);
+  };
+  const logListenerAnswer = logListenerRefusal(logger);
+  const listenerRefused = (request: IncomingMessage, requestId: string, status: number): void => {
+    logListenerAnswer(request, requestId, status);
+    httpMetrics?.refused(request.method ?? 'GET', status);
   };
   const app = await NestFactory.create<NestFastifyApplication>(
     root,
-    gatewayAdapter(config, logger, routerRefused),
+    gatewayAdapter(config, { router: routerRefused, parser: parserRefused }),
     {
       logger: BOOTSTRAP_LOG_LEVELS,
       abortOnError: false,
@@ -183,7 +199,7 @@ export async function createBffApp(
     },
   );
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.server.on('connect', refuseTunnel);
+  fastify.server.on('connect', refuseTunnels(listenerRefused));
   /*
    * Node keeps only the first 1,000 header lines and drops the rest without
    * a word, so a second Authorization behind a thousand filler lines went
@@ -191,7 +207,6 @@ export async function createBffApp(
    * still bounds a request's headers.
    */
   fastify.server.maxHeadersCount = 0;
-  const logListenerAnswer = logListenerRefusal(logger);
   const listenerHeaders = apiHeaders();
   answerExpectations(fastify.server, {
     bodyLimitBytes: config.http.bodyLimitBytes,
@@ -199,10 +214,7 @@ export async function createBffApp(
       ...listenerHeaders,
       ...corsAnswerHeaders(request.headers.origin, config.http.corsOrigins),
     }),
-    refused: (request, requestId, status) => {
-      logListenerAnswer(request, requestId, status);
-      httpMetrics?.refused(request.method ?? 'GET', status);
-    },
+    refused: listenerRefused,
   });
   /*
    * Every body a route takes is JSON. Fastify parses text/plain as a string,

@@ -96,11 +96,20 @@ const EARLY_ANSWER_HEADERS = apiHeaders();
 /** The same as header lines, for answers written on the socket: every answer carries them. */
 const RAW_SECURITY_LINES = Object.entries(EARLY_ANSWER_HEADERS).map(([name, value]) => `${name}: ${value}`);
 
-/** A whole HTTP/1.1 problem answer that closes the connection, for a socket no Fastify reply stands for. */
-function rawProblemResponse(kind: ProblemKind, detail: string, requestId: string): string {
+/**
+ * A whole HTTP/1.1 problem answer that closes the connection, for a socket
+ * no Fastify reply stands for. With no route to name, `instance` names the
+ * occurrence by a UUID: the request id when the gateway made it.
+ */
+function rawProblemResponse(
+  kind: ProblemKind,
+  detail: string,
+  requestId: string,
+  occurrence: string = requestId,
+): string {
   const { status } = PROBLEM_CATALOGUE[kind];
   const body = JSON.stringify(
-    toProblemDocument(kind, detail, { instance: `urn:uuid:${requestId}`, requestId }),
+    toProblemDocument(kind, detail, { instance: `urn:uuid:${occurrence}`, requestId }),
   );
   return [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
@@ -186,12 +195,24 @@ export function answerParserErrors(
  * listeners rather than to Fastify, and with none it destroys the socket
  * without a word; the gateway opens no tunnels, and says so. A 400 rather
  * than 501: the request names a host to tunnel to, which is no resource of
- * this gateway's, and a 5xx would read as the gateway failing.
+ * this gateway's, and a 5xx would read as the gateway failing. The request
+ * was read whole, so it keeps the client's request id, and `refused`
+ * gives it its access line and its count like any other refusal.
  */
-export function refuseTunnel(_request: IncomingMessage, socket: Duplex): void {
-  socket.end(
-    rawProblemResponse('bad-request', 'This gateway does not open tunnels (CONNECT).', randomUUID()),
-  );
+export function refuseTunnels(
+  refused: (request: IncomingMessage, requestId: string, status: number) => void,
+): (request: IncomingMessage, socket: Duplex) => void {
+  return (request, socket) => {
+    const requestId = requestIdFrom(request.headers['x-request-id']);
+    const problem = rawProblemResponse(
+      'bad-request',
+      'This gateway does not open tunnels (CONNECT).',
+      requestId,
+      randomUUID(),
+    );
+    socket.end(problem);
+    refused(request, requestId, PROBLEM_CATALOGUE['bad-request'].status);
+  };
 }
 
 /**
