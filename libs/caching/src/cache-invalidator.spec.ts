@@ -13,7 +13,7 @@ function embedded(): {
   const config = loadConfig({ CACHE_MEMORY_MAX_MB: '1' });
   const redis = new RedisConnection(config);
   const layers = new CacheLayers(config, redis);
-  const invalidator = new CacheInvalidator(layers, redis);
+  const invalidator = new CacheInvalidator(config, layers, redis);
   invalidator.onModuleInit();
   const page = { orders: 'x'.repeat(100_000) };
   return {

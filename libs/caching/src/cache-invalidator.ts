@@ -1,4 +1,5 @@
 import {
+  Inject,
   Injectable,
   Logger,
   type BeforeApplicationShutdown,
@@ -9,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import { CacheLayers } from './cache-layers.js';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import { RedisConnection, type LuaScript } from '@app/redis';
 
 const INDEX_TTL_MS = 7 * 86_400_000;
@@ -44,6 +46,18 @@ const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** Users whose drop waits for Redis; past this, new ones are left to their entries' expiry rather than held. */
 const MAX_PENDING_DROPS = 10_000;
+/** Past the longest a load may run, what its Redis write may take to land, a stall of Redis's included. */
+const WRITE_LANDING_SLACK_MS = 1_000;
+
+/**
+ * How long after a change every load that could have read the data before
+ * it has ended, its write landed: a load runs under its request's deadline
+ * or its call's timeout, whichever the route has.
+ */
+export function changeSettleMs(config: AppConfig): number {
+  const longestCall = Math.max(...Object.values(config.services).map((service) => service.timeoutMs));
+  return Math.max(config.http.aggregateDeadlineMs, longestCall) + WRITE_LANDING_SLACK_MS;
+}
 
 /** What one invalidator tells the others: whose entries to drop, the keys Redis listed for them, and who sent it. */
 interface Invalidation {
@@ -85,12 +99,17 @@ export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown
   private readonly onProcessChannel = (invalidation: Invalidation): void => this.apply(invalidation);
   /** The retry timer of each user whose Redis drop is not confirmed yet. */
   private readonly pendingDrops = new Map<string, NodeJS.Timeout>();
+  /** The timer of each recently changed user's second drop (see {@link invalidateAfterChange}). */
+  private readonly secondDrops = new Map<string, NodeJS.Timeout>();
+  private readonly settleMs: number;
 
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly layers: CacheLayers,
     private readonly redis: RedisConnection,
   ) {
     this.channel = `${redis.keyPrefix}cache:invalidate`;
+    this.settleMs = changeSettleMs(config);
   }
 
   onModuleInit(): void {
@@ -110,7 +129,8 @@ export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown
    * nothing.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    let owners = this.takePendingDrops();
+    // A second drop still to come is made now: once this instance is gone, nobody would make it.
+    let owners = [...new Set([...this.takePendingDrops(), ...this.takeSecondDrops()])];
     const givesUpAt = Date.now() + SHUTDOWN_DROP_WAIT_MS;
     while (owners.length > 0) {
       const dropped = await Promise.all(owners.map((owner) => this.dropInRedis(owner)));
@@ -130,6 +150,17 @@ export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown
   onModuleDestroy(): void {
     processChannel.off(this.channel, this.onProcessChannel);
     this.takePendingDrops();
+    this.takeSecondDrops();
+  }
+
+  /** The users whose second drop is still to come, their timers stopped. */
+  private takeSecondDrops(): string[] {
+    const owners = [...this.secondDrops.keys()];
+    for (const timer of this.secondDrops.values()) {
+      clearTimeout(timer);
+    }
+    this.secondDrops.clear();
+    return owners;
   }
 
   /** The users whose drop waits for Redis, their retry timers stopped: whoever takes them drops them now, or never. */
@@ -158,7 +189,35 @@ export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown
   }
 
   /**
-   * The same, for a caller that reports what it removed: this instance's
+   * {@link invalidateOwner} for a change of the user's data that the caller
+   * made, or may have made (a write whose answer was lost), made a second
+   * time once the change has settled ({@link changeSettleMs}). A load that
+   * read the data before the change, under way on another instance (or
+   * anywhere, for a write the service made after the gateway stopped
+   * waiting for it), stored what it read after the first drop, and that was
+   * served as current for its whole freshness: five minutes of the old
+   * preferences after a confirmed change. The second drop bounds that to
+   * the settling time: the "delayed double delete" of caches kept beside a
+   * database. Resolves with the first drop; a later change moves the second.
+   */
+  async invalidateAfterChange(owner: string): Promise<void> {
+    const scheduled = this.secondDrops.get(owner);
+    if (scheduled !== undefined) {
+      clearTimeout(scheduled);
+    }
+    if (scheduled !== undefined || this.secondDrops.size < MAX_PENDING_DROPS) {
+      const timer = setTimeout(() => {
+        this.secondDrops.delete(owner);
+        void this.invalidateOwner(owner);
+      }, this.settleMs);
+      timer.unref();
+      this.secondDrops.set(owner, timer);
+    }
+    await this.invalidateOwner(owner);
+  }
+
+  /**
+   * {@link invalidateOwner}, for a caller that reports what it removed: this instance's
    * entries are deleted and counted one by one (a walk over its memory
    * layer), so it resolves with how many entries this instance and Redis
    * held for `owner`.

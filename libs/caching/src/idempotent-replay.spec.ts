@@ -18,7 +18,13 @@ async function instance(prefix: string): Promise<{ replay: IdempotentReplay; clo
   const redis = new RedisConnection(config);
   await redis.onModuleInit();
   const layers = new CacheLayers(config, redis);
-  const cache = new ResourceCache(config, layers, redis, new CacheInvalidator(layers, redis), new Metrics());
+  const cache = new ResourceCache(
+    config,
+    layers,
+    redis,
+    new CacheInvalidator(config, layers, redis),
+    new Metrics(),
+  );
   return {
     replay: new IdempotentReplay(cache, redis),
     close: async () => {
@@ -64,7 +70,7 @@ describe('IdempotentReplay without Redis', () => {
       config,
       layers,
       redis,
-      new CacheInvalidator(layers, redis),
+      new CacheInvalidator(config, layers, redis),
       new Metrics(),
     );
     const replay = new IdempotentReplay(cache, redis);

@@ -15,12 +15,18 @@ const url = process.env.REDIS_URL;
 async function instance(
   prefix: string,
   redisUrl = url,
-): Promise<{ cache: ResourceCache; layers: CacheLayers; close: () => Promise<void> }> {
-  const config = loadConfig({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+  env: Record<string, string> = {},
+): Promise<{
+  cache: ResourceCache;
+  layers: CacheLayers;
+  invalidator: CacheInvalidator;
+  close: () => Promise<void>;
+}> {
+  const config = loadConfig({ ...env, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
   const redis = new RedisConnection(config);
   await redis.onModuleInit();
   const layers = new CacheLayers(config, redis);
-  const invalidator = new CacheInvalidator(layers, redis);
+  const invalidator = new CacheInvalidator(config, layers, redis);
   invalidator.onModuleInit();
   const cache = new ResourceCache(config, layers, redis, invalidator, new Metrics());
   if (redisUrl === url) {
@@ -37,6 +43,7 @@ async function instance(
   return {
     cache,
     layers,
+    invalidator,
     // In Nest's order: every provider's beforeApplicationShutdown, then every onApplicationShutdown.
     close: async () => {
       await cache.beforeApplicationShutdown();
@@ -236,6 +243,28 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     expect(await admin.smembers(`${prefix}cache-index:hedy`)).toEqual(['user:hedy']);
   });
 
+  it("drops again, once the change has settled, an entry another instance's earlier load wrote after the change's drop", async () => {
+    // Settles in 100 ms (the deadline and the calls' timeout) plus a second for the write to land.
+    const quick = { AGGREGATE_DEADLINE_MS: '100', UPSTREAM_TIMEOUT_MS: '100' };
+    const [writer, reader] = await Promise.all([instance(prefix, url, quick), instance(prefix, url, quick)]);
+    try {
+      await writer.invalidator.invalidateAfterChange('pia');
+      // The reader's load read the old preferences before the change; its write reaches Redis only now.
+      await reader.cache.store('preference:pia', { theme: 'light' }, 60_000, 'pia');
+      expect(await holdsRecord('preference:pia')).toBe(true);
+
+      await vi.waitFor(async () => expect(await holdsRecord('preference:pia')).toBe(false), {
+        timeout: 3_000,
+        interval: 50,
+      });
+      const { read, counter } = countedRead('preference:pia', { theme: 'dark' }, { owner: 'pia' });
+      expect(await read(reader.cache)).toEqual({ theme: 'dark' });
+      expect(counter.loads).toBe(1);
+    } finally {
+      await Promise.all([writer.close(), reader.close()]);
+    }
+  });
+
   it('lets one instance load a missing entry while another waits for it, rather than both asking the upstream', async () => {
     await withTwoInstances(async (first, second) => {
       const { read, counter } = countedRead('user:grace', { id: 'grace' }, { loadMs: 150 });
@@ -385,7 +414,7 @@ describe('ResourceCache in one process', () => {
     const config = loadConfig({});
     const redis = new RedisConnection(config);
     const layers = new CacheLayers(config, redis);
-    const invalidator = new CacheInvalidator(layers, redis);
+    const invalidator = new CacheInvalidator(config, layers, redis);
     return { cache: new ResourceCache(config, layers, redis, invalidator, new Metrics()), layers };
   }
 

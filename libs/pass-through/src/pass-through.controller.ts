@@ -150,13 +150,13 @@ export function passThroughController(
         .catch(async (error: unknown) => {
           // A write whose answer was lost (a timeout, a reset, a 5xx) may have been made all the same.
           if (method !== 'GET' && caller.kind === 'user' && writeMayHaveLanded(error)) {
-            await this.invalidator.invalidateOwner(caller.id);
+            await this.invalidator.invalidateAfterChange(caller.id);
           }
           throw refusedRequest(error);
         });
       if (method !== 'GET' && caller.kind === 'user') {
         // A write may change anything of the user's that is cached, relayed reads included: the next read sees it.
-        await this.invalidator.invalidateOwner(caller.id);
+        await this.invalidator.invalidateAfterChange(caller.id);
       }
       void reply.code(RELAYED_STATUSES.has(status) ? status : 200);
       if (status === NO_CONTENT || value === undefined) {

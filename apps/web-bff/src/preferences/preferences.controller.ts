@@ -122,11 +122,11 @@ export class PreferencesController {
          * caller's next reads need while the service is failing.
          */
         if (writeMayHaveLanded(error)) {
-          await this.invalidator.invalidateOwner(caller.id);
+          await this.invalidator.invalidateAfterChange(caller.id);
         }
         throw error;
       }
-      await this.invalidator.invalidateOwner(caller.id);
+      await this.invalidator.invalidateAfterChange(caller.id);
       return toWebPreferences(changed);
     };
     if (idempotencyKey === undefined) {
