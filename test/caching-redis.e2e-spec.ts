@@ -273,6 +273,19 @@ describe.skipIf(sharedRedisUrl === undefined)('a client that asks one instance f
       theme,
     );
   });
+
+  it("stores a reload's answer, which is current, for the requests after it", async () => {
+    const userId = 'fresh-2';
+    const dashboard = (headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${stack.webUrl}/web/dashboard`, { headers: { ...bearer(userId), ...headers } });
+    expect((await dashboard()).headers.get('x-cache')).toBe('miss');
+
+    const reload = await dashboard({ 'cache-control': 'no-cache' });
+    expect(reload.headers.get('x-cache')).toBe('miss');
+    expect(reload.headers.get('cache-control')).toMatch(/^private, max-age=[1-9]\d*$/);
+
+    expect((await dashboard()).headers.get('x-cache')).toBe('hit');
+  });
 });
 
 describe.skipIf(sharedRedisUrl === undefined)(

@@ -241,6 +241,12 @@ describe('cached profile and dashboard answers, per caller', () => {
     expect(refreshed.headers.get('x-cache')).toBe('miss');
     expect(await readProfile(refreshed)).toEqual(expectedProfile('c9'));
     expect(upstreamCalls()).toEqual({ user: 1, order: 1, preference: 1 });
+    expect(refreshed.headers.get('cache-control')).toBe(`private, max-age=${RESPONSE_TTL_S}`);
+
+    // The reload's answer is current: it is what the next request gets, without asking the upstreams again.
+    const next = await profile('c9');
+    expect(next.headers.get('x-cache')).toBe('hit');
+    expect(upstreamCalls()).toEqual({ user: 1, order: 1, preference: 1 });
   });
 
   it.each<[string, Record<string, string>]>([

@@ -201,8 +201,12 @@ export class ResourceCache implements BeforeApplicationShutdown {
     (sections: readonly SharedLookup[]) => this.lookupShared(sections),
     MAX_BATCH,
   );
-  /** Each revalidating request's drop of its owner's data, so that its sections wait on one. */
-  private readonly freshStarts = new WeakMap<object, Promise<void>>();
+  /**
+   * Each revalidating request's drop of its owner's data, so that its
+   * sections wait on one, and the invalidation clock's reading once it was
+   * made.
+   */
+  private readonly freshStarts = new WeakMap<object, { dropped: Promise<void>; clock: number }>();
   /** Lookups asked for beside an answer's (see {@link peekFresh}), each taken by the first read of its key. */
   private readonly prefetched = new Map<string, Promise<SharedLookupResult<unknown>>>();
   /** Redis writes of loads that returned their value without waiting on them (see loadAndStore). */
@@ -248,10 +252,20 @@ export class ResourceCache implements BeforeApplicationShutdown {
   startFresh(scope: object, owner: string): Promise<void> {
     let started = this.freshStarts.get(scope);
     if (started === undefined) {
-      started = this.invalidator.invalidateOwner(owner);
+      // This instance's memory is dropped before invalidateOwner returns: the clock reads the drop.
+      started = { dropped: this.invalidator.invalidateOwner(owner), clock: this.layers.invalidationClock };
       this.freshStarts.set(scope, started);
     }
-    return started;
+    return started.dropped;
+  }
+
+  /**
+   * The invalidation clock's reading once the revalidating request `scope`
+   * dropped its owner's data, if it did: what it loaded after is current
+   * unless {@link changedSince} says a later change overtook it.
+   */
+  clockAfterFreshStart(scope: object | undefined): number | undefined {
+    return scope === undefined ? undefined : this.freshStarts.get(scope)?.clock;
   }
 
   read<T>(read: CachedRead<T>): Promise<T> {

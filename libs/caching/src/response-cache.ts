@@ -219,7 +219,7 @@ export class CachedResponse {
     sections: () => readonly string[] = NO_SECTIONS,
   ): Promise<string | undefined> {
     const { request, reply, key, vary } = this;
-    const clock = this.cache.invalidationClock;
+    let clock = this.cache.invalidationClock;
     // The rate limit's verdict, when the guard left it to this handler (see ResponseCache): nothing goes out before it.
     const admission = pendingAdmission(request);
     if (key === undefined) {
@@ -227,8 +227,9 @@ export class CachedResponse {
       return sendPrepared(request, reply, prepare(reply, await produce()), 0, vary);
     }
     let asked: readonly string[] = [];
+    const reloads = bypassesCache(request);
     // Asked for in the turn the rate limit was counted, so that both reach Redis in one round trip.
-    const lookup = bypassesCache(request)
+    const lookup = reloads
       ? undefined
       : this.cache.peekFresh<PreparedAnswer>(key, () => (asked = sections()), ownerOf(request));
     let hit: CacheEntry<PreparedAnswer> | undefined;
@@ -252,6 +253,16 @@ export class CachedResponse {
     } finally {
       this.cache.dropPrefetched(asked);
     }
+    /*
+     * A reload dropped its owner's data everywhere before its sections
+     * loaded (ResourceCache.startFresh): an answer built after its own drop
+     * is current, and is stored unless a later change overtook it. Held
+     * against the clock read before that drop, it never was.
+     */
+    if (reloads) {
+      clock = this.cache.clockAfterFreshStart(request.context) ?? clock;
+    }
+    const owner = ownerOf(request);
     const answer = prepare(reply, produced);
     /*
      * Only complete answers are kept: a degraded one would outlive the
@@ -262,12 +273,12 @@ export class CachedResponse {
     if (
       answer === undefined ||
       answer.completeness === 'false' ||
-      this.cache.changedSince(ownerOf(request), clock) ||
+      this.cache.changedSince(owner, clock) ||
       forbidsStoring(request.headers['cache-control'])
     ) {
       return sendPrepared(request, reply, answer, 0, vary);
     }
-    await this.cache.storeFresh<PreparedAnswer>(key, answer, this.ttlMs, ownerOf(request));
+    await this.cache.storeFresh<PreparedAnswer>(key, answer, this.ttlMs, owner);
     return sendPrepared(request, reply, answer, this.ttlMs, vary);
   }
 }
