@@ -3,7 +3,7 @@ import { Metrics } from '@app/observability';
 import { circuitStateName, reportedBreakerState, serviceBreaker, withBreaker } from './breaker.wrapper.js';
 import { LocalOutageSignal } from './outage-signal.js';
 import { ServicePause } from './service-pause.js';
-import { UpstreamUnavailableError, type UpstreamError } from './upstream.error.js';
+import { UpstreamTimeoutError, UpstreamUnavailableError, type UpstreamError } from './upstream.error.js';
 import type { UpstreamRequest } from './upstream-call.js';
 import { writeMayHaveLanded } from './write-outcome.js';
 
@@ -65,6 +65,51 @@ describe(withBreaker.name, () => {
     expect(await probe).toEqual({ status: 200, body: 'probe' });
     expect(await get('/after')).toEqual({ status: 200, body: 'after' });
   });
+
+  it.each([
+    ['cancelled by its request', new UpstreamTimeoutError('order', { cancelled: true })],
+    ['never sent for lack of time', new UpstreamTimeoutError('order', { failedFast: true })],
+  ])(
+    'neither closes nor keeps the breaker open for a cool-down when its probe is %s: the next call probes',
+    async (_how, undecided) => {
+      const config = loadConfig({
+        UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1',
+        UPSTREAM_BREAKER_COOLDOWN_MS: '100',
+      }).services.order;
+      const metrics = new Metrics();
+      const policy = serviceBreaker(config, new LocalOutageSignal(), metrics);
+      const outcomes = [
+        () => Promise.reject(new UpstreamUnavailableError('order', { connection: true })),
+        () => Promise.reject(undecided),
+        () => Promise.reject(new UpstreamUnavailableError('order', { connection: true })),
+      ];
+      const sent: string[] = [];
+      const call = withBreaker(
+        config,
+        policy,
+        new ServicePause(30_000),
+        metrics,
+      )((request) => {
+        sent.push(request.path);
+        return outcomes[sent.length - 1]();
+      });
+      const get = (path: string): Promise<unknown> =>
+        call({ method: 'GET', path } as UpstreamRequest).catch((error: unknown) => error);
+
+      await get('/opens');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(await get('/probe')).toBe(undecided);
+      expect(circuitStateName(reportedBreakerState(policy))).toBe('half-open');
+
+      // The dead service is still asked once, by the next call, and opens the breaker for a whole cool-down.
+      expect(await get('/second-probe')).toBeInstanceOf(UpstreamUnavailableError);
+      expect(sent).toEqual(['/opens', '/probe', '/second-probe']);
+      expect(circuitStateName(reportedBreakerState(policy))).toBe('open');
+      const refused = (await get('/refused')) as UpstreamError;
+      expect(refused.failedFast).toBe(true);
+      expect(sent).toHaveLength(3);
+    },
+  );
 
   it('shows an open breaker as half-open once its cool-down is over, though no call has come to probe it', async () => {
     const config = loadConfig({

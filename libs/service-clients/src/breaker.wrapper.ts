@@ -7,6 +7,10 @@ import {
   circuitBreaker,
   handleWhen,
   type CircuitBreakerPolicy,
+  type FailureReason,
+  type IBackoff,
+  type IBackoffFactory,
+  type IHalfOpenAfterBackoffContext,
 } from 'cockatiel';
 import { AdaptiveBreaker } from './adaptive-breaker.js';
 import type { OutageSignal } from './outage-signal.js';
@@ -67,6 +71,39 @@ export function reportedBreakerState(policy: CircuitBreakerPolicy): CircuitState
     : state;
 }
 
+/**
+ * A call that ended without the service saying anything: cut short by the
+ * gateway (its client left, a sibling section failed first) or never sent
+ * (no time left, the bulkhead full). As a probe, it decides nothing.
+ */
+function decidedNothing(reason: FailureReason<unknown>): boolean {
+  return (
+    'error' in reason &&
+    reason.error instanceof UpstreamError &&
+    !reason.error.breakerFailure &&
+    reason.error.upstreamStatus === undefined
+  );
+}
+
+/**
+ * The cool-down after the breaker opens: none after a probe that decided
+ * nothing, so that the next call probes in its place. cockatiel closes the
+ * breaker on a probe its filter does not count as a failure ("Task failed
+ * successfully"), so a cancelled probe let the next burst all wait on a
+ * dead service; counted as a failure, it would have kept the service away
+ * for a whole cool-down on no evidence.
+ */
+function probeCooldown(cooldownMs: number): IBackoffFactory<IHalfOpenAfterBackoffContext> {
+  const full: IBackoff<IHalfOpenAfterBackoffContext> = {
+    duration: cooldownMs,
+    next: (context) => after(context),
+  };
+  const none: IBackoff<IHalfOpenAfterBackoffContext> = { duration: 0, next: (context) => after(context) };
+  const after = (context: IHalfOpenAfterBackoffContext): IBackoff<IHalfOpenAfterBackoffContext> =>
+    decidedNothing(context.result) ? none : full;
+  return { next: after };
+}
+
 /** The service's breaker: opens on an outage, tells the other gateway instances, logs and reports every change. */
 export function serviceBreaker(
   config: ServiceConfig,
@@ -74,24 +111,39 @@ export function serviceBreaker(
   metrics: Metrics,
 ): CircuitBreakerPolicy {
   const logger = new Logger(`Breaker:${config.name}`);
-  const policy = circuitBreaker(
-    handleWhen((error) => error instanceof UpstreamError && error.breakerFailure),
+  // A probe that decided nothing reopens the breaker with no cool-down (see probeCooldown): the service is no worse.
+  let probeUndecided = false;
+  const policy: CircuitBreakerPolicy = circuitBreaker(
+    handleWhen(
+      (error) =>
+        error instanceof UpstreamError &&
+        (error.breakerFailure || (policy.state === CircuitState.HalfOpen && decidedNothing({ error }))),
+    ),
     {
-      halfOpenAfter: config.breaker.cooldownMs,
+      halfOpenAfter: probeCooldown(config.breaker.cooldownMs),
       breaker: new AdaptiveBreaker(config.breaker, () => signal.isSuspect(config.name)),
     },
   );
   metrics.setBreakerState(config.name, breakerGaugeState(policy.state));
-  policy.onBreak(() => {
-    const endsAt = Date.now() + config.breaker.cooldownMs;
+  policy.onBreak((reason) => {
+    probeUndecided = 'error' in reason && decidedNothing(reason);
+    const cooldownMs = probeUndecided ? 0 : config.breaker.cooldownMs;
+    const endsAt = Date.now() + cooldownMs;
     cooldownEnds.set(policy, endsAt);
     setTimeout(() => {
       if (policy.state === CircuitState.Open && cooldownEnds.get(policy) === endsAt) {
         metrics.setBreakerState(config.name, 'half-open');
       }
-    }, config.breaker.cooldownMs).unref();
+    }, cooldownMs).unref();
   });
   policy.onStateChange((state) => {
+    if (state === CircuitState.Open && probeUndecided) {
+      metrics.setBreakerState(config.name, 'half-open');
+      logger.log(
+        `${config.name} service breaker half-open again: its probe ended before the service answered; the next call probes`,
+      );
+      return;
+    }
     metrics.setBreakerState(config.name, breakerGaugeState(state));
     const message = `${config.name} service breaker ${circuitStateName(state)}`;
     if (state === CircuitState.Open) {
