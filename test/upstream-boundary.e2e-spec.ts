@@ -111,6 +111,20 @@ describe('what crosses the boundary to upstreams', () => {
     expect(body.meta.sections.recentOrders.status).toBe('error');
   });
 
+  it('never answers an order detail with another order than the one asked for', async () => {
+    const [asked, other] = demoOrders('u1');
+    orders.respond(() => ({ kind: 'json', body: other }));
+
+    await expectProblem(
+      await fetch(`${stack.webUrl}/web/orders/${asked.id}`, { headers: bearer('u1') }),
+      502,
+    );
+    await expectProblem(
+      await fetch(`${stack.mobileUrl}/mobile/orders/${asked.id}`, { headers: bearer('u1') }),
+      502,
+    );
+  });
+
   it('refuses a page of orders longer than the page asked for, rather than relaying a whole history as one page', async () => {
     const history = demoOrders('u8');
     expect(history.length).toBeGreaterThan(50);

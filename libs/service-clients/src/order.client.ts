@@ -105,7 +105,8 @@ export class OrderClient {
     const order = await this.upstream.call<Order>({
       method: 'GET',
       path: resourcePath('order', '/orders/', orderId, ORDER_MISSING),
-      expect: ORDER,
+      // Another order than the one asked for is a bad answer: neither served nor cached under this id.
+      expect: expectOwnAnswer(ORDER, (answer) => answer.id === orderId),
       cache: { key: `detail:${encodeURIComponent(userId)}:${encodeURIComponent(orderId)}`, owner: userId },
       ...options,
     });
