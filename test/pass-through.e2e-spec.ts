@@ -117,6 +117,8 @@ describe('pass-through routes', () => {
     expect(sent['x-request-id']).toBe('relay-1');
     expect(sent['x-forwarded-for']).toBe('127.0.0.1');
     expect(sent['x-forwarded-proto']).toBe('http');
+    // Bodies are read as they come: an upstream is not left free to gzip them.
+    expect(sent['accept-encoding']).toBe('identity');
     expect(sent['x-forwarded-host']).toMatch(/^127\.0\.0\.1:\d+$/);
     // The verified caller, so an upstream can check whose data is asked for; never what the client claimed.
     expect(sent['x-user-id']).toBe('u1');

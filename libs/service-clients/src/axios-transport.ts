@@ -23,6 +23,7 @@ export function timeLeft(request: UpstreamRequest, ceilingMs: number): number {
 /** The fields the gateway writes on every call itself; a call's extra headers never replace them. */
 const GATEWAY_FIELDS = new Set([
   'accept',
+  'accept-encoding',
   'x-request-timeout-ms',
   'x-request-id',
   'traceparent',
@@ -36,6 +37,9 @@ function callHeaders(request: UpstreamRequest, instance: UpstreamInstance, timeo
   const fields = [
     'accept',
     'application/json',
+    // Bodies are read as they come: without the field, RFC 9110 lets an upstream pick any coding, gzip included.
+    'accept-encoding',
+    'identity',
     // Lets a well-behaved upstream give up when we will no longer read its answer.
     'x-request-timeout-ms',
     String(timeoutMs),
