@@ -9,7 +9,8 @@ const HEDGE_PERCENTILE = 95;
 /**
  * Hedged requests (off unless configured): when an idempotent call has not
  * answered after the delay (the configured one, or the service's observed
- * p95), a second attempt goes to another instance; the first answer wins
+ * p95), a second attempt goes to another instance, when one is in
+ * rotation (to the same one it would only add load); the first answer wins
  * and the other attempt is aborted. Each hedge spends from the retry budget,
  * so hedging can never double the load of a slow service.
  */
@@ -17,6 +18,8 @@ export function withHedging(
   config: HedgeConfig,
   latencies: LatencyWindow,
   budget: RetryBudget,
+  /** Whether an instance in rotation is left beside those an attempt already went to. */
+  otherInstanceThan: (picked: ReadonlySet<string>) => boolean,
 ): UpstreamWrapper {
   if (!config.enabled) {
     return (next) => next;
@@ -67,9 +70,9 @@ export function withHedging(
           },
         );
       };
-      // Not while the first attempt's answer waits to be read: a hedge then only adds load.
+      // Not while the first attempt's answer waits to be read, nor to the same instance: a hedge then only adds load.
       const stopHedgeTimer = timeoutAfterReads(delayMs, () => {
-        if (!settled && running > 0 && budget.tryRetry()) {
+        if (!settled && running > 0 && otherInstanceThan(picked) && budget.tryRetry()) {
           launch();
         }
       });

@@ -38,6 +38,11 @@ export class InstancePool {
     return smoothWeightedPick(candidates);
   }
 
+  /** Whether an instance in rotation is left that is none of `picked`. */
+  hasOtherThan(picked: ReadonlySet<string>): boolean {
+    return this.instances.some((instance) => !instance.isEjected() && !picked.has(instance.id));
+  }
+
   recordSuccess(instance: UpstreamInstance): void {
     instance.recordSuccess();
   }

@@ -110,7 +110,9 @@ export class ServiceUpstream {
       this.latencies,
       metrics,
     );
-    const hedged = withHedging(config.hedge, this.latencies, this.retryBudget)(attempt);
+    const hedged = withHedging(config.hedge, this.latencies, this.retryBudget, (picked) =>
+      this.pool.hasOtherThan(picked),
+    )(attempt);
     const retried = withRetries(config.retry, this.retryBudget)(hedged);
     const guarded = withBreaker(config, this.breaker, this.pause, metrics)(retried);
     const bounded = withBulkhead(config, this.bulkhead, metrics)(guarded);
