@@ -168,6 +168,21 @@ describe('pass-through routes', () => {
     expect(JSON.stringify(body)).not.toContain('users-db-7');
   });
 
+  it("passes an upstream's 429 on to its one caller, with its Retry-After, and pauses nobody else's calls", async () => {
+    users.respond((request) =>
+      request.url?.startsWith('/users/noisy') === true
+        ? { kind: 'json', status: 429, body: {}, headers: { 'retry-after': '30' } }
+        : { kind: 'json', body: demoUser('u1') },
+    );
+
+    const refused = await relay('noisy');
+    await expectProblem(refused, 429);
+    expect(refused.headers.get('retry-after')).toBe('30');
+
+    expect((await relay('u1')).status).toBe(200);
+    expect(users.received.map((request) => request.url)).toEqual(['/users/noisy', '/users/u1']);
+  });
+
   it('answers an upstream failure with a 502 problem', async () => {
     users.respond(() => ({ kind: 'json', status: 500, body: { error: 'boom' } }));
     await expectProblem(await relay('u1'), 502);
@@ -265,6 +280,9 @@ describe('pass-through routes that write, behind the cache', () => {
     [401, 403],
     [403, 403],
     [409, 409],
+    [410, 410],
+    [412, 412],
+    [413, 413],
     [422, 422],
   ])(
     "answers an upstream's refusal %i as the caller's own %i, not as the gateway failing",

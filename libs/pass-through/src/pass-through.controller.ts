@@ -7,7 +7,7 @@ import { CacheInvalidator, normalizeQuery } from '@app/caching';
 import { ProblemError, type ProblemKind } from '@app/problem';
 import {
   expectAnswer,
-  UpstreamBadResponseError,
+  UpstreamError,
   UpstreamRegistry,
   withStatus,
   writeMayHaveLanded,
@@ -51,15 +51,27 @@ const REFUSALS = new Map<number, { kind: ProblemKind; detail: string }>([
     409,
     { kind: 'conflict', detail: 'The service refused this request: it conflicts with the current state.' },
   ],
+  [410, { kind: 'gone', detail: 'The service says this resource is gone.' }],
+  [412, { kind: 'precondition-failed', detail: 'The service refused this request: a precondition failed.' }],
+  [413, { kind: 'payload-too-large', detail: 'The service refused this request as too large.' }],
   [422, { kind: 'unprocessable', detail: 'The service did not accept this request.' }],
+  [429, { kind: 'too-many-requests', detail: 'The service refused this request: too many requests.' }],
 ]);
 
 function refusedRequest(error: unknown): unknown {
   const refusal =
-    error instanceof UpstreamBadResponseError && error.upstreamStatus !== undefined
+    error instanceof UpstreamError && error.upstreamStatus !== undefined
       ? REFUSALS.get(error.upstreamStatus)
       : undefined;
-  return refusal === undefined ? error : new ProblemError(refusal.kind, refusal.detail, { cause: error });
+  if (refusal === undefined) {
+    return error;
+  }
+  const wait = (error as UpstreamError).retryAfterSeconds;
+  return new ProblemError(refusal.kind, refusal.detail, {
+    cause: error,
+    // A 429's Retry-After is passed on: when this caller may come back is the service's to say.
+    ...(wait === undefined ? {} : { headers: { 'retry-after': String(wait) } }),
+  });
 }
 
 /**
@@ -128,6 +140,8 @@ export function passThroughController(
           query,
           body,
           expect: ANY_JSON,
+          // The upstream sees this caller's own address and identity: its 429 is theirs, not the service's.
+          forOneCaller: true,
           headers: {
             ...callerHeaders(caller),
             'x-forwarded-for': request.ip,

@@ -13,6 +13,8 @@ export const PROBLEM_CATALOGUE = {
   // Node's parser and Fastify's router answer these before any route runs (see libs/http early-problem.ts).
   'request-timeout': { status: 408, title: 'Request timeout' },
   conflict: { status: 409, title: 'Conflict' },
+  // A relayed resource its service says is gone for good.
+  gone: { status: 410, title: 'Gone' },
   // A conditional write (If-Match, If-None-Match) whose condition the resource does not meet (RFC 9110, 13.1).
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'payload-too-large': { status: 413, title: 'Payload too large' },

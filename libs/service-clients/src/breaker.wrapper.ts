@@ -251,7 +251,10 @@ export function withBreaker(
         // This failure opened the breaker (or a failed probe reopened it): its client is told what those refused after it are.
         throw breakerOpenedBy(error, retryAfterSeconds());
       }
-      const servicePause = error instanceof UpstreamError ? error.pauseAskedWith(429) : undefined;
+      const servicePause =
+        error instanceof UpstreamError && request.forOneCaller !== true
+          ? error.pauseAskedWith(429)
+          : undefined;
       if (servicePause !== undefined) {
         const wasPaused = pause.msLeft() > 0;
         const ms = pause.pause(servicePause);

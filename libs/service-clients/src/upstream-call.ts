@@ -45,6 +45,11 @@ export interface UpstreamRequest extends CallOptions {
   onPick?: (instanceId: string) => void;
   /** Set by the attempt when tracing is on: its own span's traceparent, which the upstream continues. */
   traceparent?: string;
+  /**
+   * The call is one caller's, relayed (a pass-through): the upstream's 429
+   * is taken to speak for that caller alone, and pauses nobody else's calls.
+   */
+  forOneCaller?: true;
 }
 
 export interface UpstreamResponse {
