@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { FakeUpstream, type FakeBehaviour } from './support/fake-upstream.js';
 import { demoPreferences } from '../apps/demo-services/src/demo-data.js';
 import { expectProblem } from './support/problem.js';
+import { rawExchange } from './support/raw-http.js';
 import { startStack, type Stack } from './support/stack.js';
 import { bearer, mintToken } from './support/tokens.js';
 
@@ -310,4 +311,33 @@ describe('PATCH /web/preferences while the preference service is down', () => {
       expect(await after.json()).toEqual(before);
     },
   );
+});
+
+describe('PATCH /web/preferences from a client slow to send its body', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ AGGREGATE_DEADLINE_MS: '300' });
+  });
+  afterAll(() => stack.close());
+
+  it('counts its budget from the end of the body, so the time the upload took is not blamed on the service', async () => {
+    const body = JSON.stringify({ theme: 'dark' });
+    const head = [
+      'PATCH /web/preferences HTTP/1.1',
+      'Host: gateway.test',
+      `Authorization: ${bearer('slow-upload').authorization}`,
+      'Content-Type: application/json',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+      '',
+      '',
+    ].join('\r\n');
+
+    // The body comes twice the budget after the request line.
+    const { answer } = await rawExchange(stack.webUrl, head, { drip: { chunks: [body], everyMs: 600 } });
+
+    expect(answer?.status).toBe(200);
+    expect(JSON.parse(answer?.body ?? '{}')).toMatchObject({ theme: 'dark' });
+  });
 });

@@ -84,9 +84,9 @@ function sayServedStale(reply: FastifyReply, ageMs: number): void {
 }
 
 /**
- * Starts a request's deadline, counted from the request's arrival rather
- * than from here, so time spent in auth and throttling is part of the
- * budget; cancels it when the client disconnects before the answer is
+ * Starts a request's deadline, counted from the request's arrival (for a
+ * request with a body, from the end of its body) rather than from here, so
+ * time spent in auth and throttling is part of the budget; cancels it when the client disconnects before the answer is
  * sent, watching from when work first runs under it. The deadline reports
  * each aggregate settled under it to the section metrics, and a call made
  * directly under it that serves stale data flags the answer.
@@ -101,7 +101,8 @@ export class StartDeadlinePipe implements PipeTransform<DeadlineRequest, Deadlin
   transform({ request, reply, budgetMs }: DeadlineRequest): Deadline {
     const requestContext = requestContextOf(request);
     return new Deadline(
-      (requestContext?.receivedAt ?? performance.now()) + (budgetMs ?? this.options.defaultDeadlineMs),
+      (requestContext?.bodyReceivedAt ?? requestContext?.receivedAt ?? performance.now()) +
+        (budgetMs ?? this.options.defaultDeadlineMs),
       (meta) => countSections(this.metrics, meta),
       requestContext?.span,
       requestContext,

@@ -259,7 +259,7 @@ export async function createBffApp(
     if (bodyCoding !== undefined) {
       request.headers['content-encoding'] = normalizedContentEncoding(bodyCoding);
     }
-    request.context = new HttpRequestContext(
+    const context = new HttpRequestContext(
       request.id,
       header(request, 'traceparent'),
       performance.now(),
@@ -267,6 +267,13 @@ export async function createBffApp(
       request.routeOptions.url,
       header(request, 'tracestate'),
     );
+    request.context = context;
+    // A body is read before the route runs; a slow upload must not spend the budget of the calls that follow it.
+    if (request.headers['content-length'] !== undefined || coding !== undefined) {
+      request.raw.once('end', () => {
+        context.bodyReceivedAt = performance.now();
+      });
+    }
     done();
   });
   const tracing = await startTracing(config.tracing, about.name);

@@ -15,6 +15,7 @@ import {
  */
 export class HttpRequestContext implements RequestContext {
   callerId?: string;
+  bodyReceivedAt?: number;
   upstreamCalls: UpstreamCallRecord[] = [];
   span?: TraceSpan;
   private knownTrace: TraceContext | undefined;

@@ -7,6 +7,12 @@ export interface RequestContext {
   trace: TraceContext;
   /** `performance.now()` when the request arrived; deadlines count from here. */
   receivedAt: number;
+  /**
+   * `performance.now()` once the body of a request that sent one was in: a
+   * write's deadline counts from here instead, since the time a client took
+   * to send its body spent nothing of the upstreams'.
+   */
+  bodyReceivedAt?: number;
   /** The client asked for fresh data ({@link asksForFreshData}): every cached read on its behalf goes to the source again. */
   noCache: boolean;
   /** The route pattern that matched, for the access log. */
