@@ -6,6 +6,7 @@ import { fullJitterDelay, withRetries } from './retry.wrapper.js';
 import {
   UpstreamBadResponseError,
   UpstreamNotFoundError,
+  UpstreamTimeoutError,
   UpstreamUnavailableError,
   type UpstreamError,
 } from './upstream.error.js';
@@ -53,6 +54,21 @@ describe(withRetries.name, () => {
     ).resolves.toBe('answer');
     expect(seen).toHaveLength(2);
     expect([...(seen[1].avoid ?? [])]).toEqual(['a']);
+  });
+
+  it('retries a read that timed out on another instance while the deadline leaves time, but not a write', async () => {
+    const budget = (): RetryBudget => new RetryBudget({ ratio: 0.2, windowMs: 10_000, minRetries: 5 });
+    const hung = scripted([onInstance(new UpstreamTimeoutError('user'), 'hung')]);
+    await expect(
+      withRetries(config, budget())(hung.call)({ ...get, deadlineAt: performance.now() + 500 }),
+    ).resolves.toBe('answer');
+    expect([...(hung.seen[1].avoid ?? [])]).toEqual(['hung']);
+
+    const write = scripted([onInstance(new UpstreamTimeoutError('user'), 'hung')]);
+    await expect(
+      withRetries(config, budget())(write.call)({ ...get, method: 'PATCH', body: {} }),
+    ).rejects.toBeInstanceOf(UpstreamTimeoutError);
+    expect(write.seen).toHaveLength(1);
   });
 
   it('sends a write whose connection was refused to another instance, without spending the budget, but not one whose connection broke', async () => {

@@ -123,6 +123,16 @@ export class UpstreamTimeoutError extends UpstreamError {
   get breakerFailure(): boolean {
     return !this.failedFast && !this.cancelled;
   }
+
+  /**
+   * A call that outlived its own timeout may also go to another instance,
+   * time and budget allowing, as nginx's `proxy_next_upstream timeout`
+   * does: otherwise one hung instance failed every call it was picked for
+   * until it was ejected, and again each time it came back.
+   */
+  override get retryable(): boolean {
+    return super.retryable || (!this.failedFast && !this.cancelled && this.upstreamStatus === undefined);
+  }
 }
 
 export class UpstreamUnavailableError extends UpstreamError {
