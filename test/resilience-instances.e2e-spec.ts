@@ -81,6 +81,21 @@ describe('two user service instances, one resetting every connection', () => {
   });
 });
 
+describe('two user service instances, one that never answers', () => {
+  const suite = twoUserInstances(() => ({ kind: 'hang' }), demoUserAnswer, {
+    USER_SERVICE_TIMEOUT_MS: '200',
+    AGGREGATE_DEADLINE_MS: '1500',
+    USER_SERVICE_EJECTION_CONSECUTIVE_FAILURES: '1000',
+  });
+
+  it('serves every profile, complete, from the other instance once a call has timed out on the hung one', async () => {
+    const { first: hung, second: healthy, stack } = suite;
+    await expectCompleteProfiles(stack, 4);
+    expect(hung.received.length).toBeGreaterThan(0);
+    expect(healthy.received).toHaveLength(4);
+  });
+});
+
 describe('two user service instances, one refusing connections, and no retry budget', () => {
   let healthy: FakeUpstream;
   let stack: Stack;

@@ -25,6 +25,9 @@ const get: UpstreamRequest = {
   expect: { read: () => undefined, missing: 'The user' },
 };
 
+/** Another instance is always in rotation. */
+const anyOther = (): boolean => true;
+
 const onInstance = (error: UpstreamError, instance: string): UpstreamError => {
   error.instance = instance;
   return error;
@@ -50,7 +53,9 @@ describe(withRetries.name, () => {
       onInstance(new UpstreamUnavailableError('user', { connection: true }), 'a'),
     ]);
     await expect(
-      withRetries(config, new RetryBudget({ ratio: 0.2, windowMs: 10_000, minRetries: 5 }))(call)(get),
+      withRetries(config, new RetryBudget({ ratio: 0.2, windowMs: 10_000, minRetries: 5 }), anyOther)(call)(
+        get,
+      ),
     ).resolves.toBe('answer');
     expect(seen).toHaveLength(2);
     expect([...(seen[1].avoid ?? [])]).toEqual(['a']);
@@ -60,15 +65,27 @@ describe(withRetries.name, () => {
     const budget = (): RetryBudget => new RetryBudget({ ratio: 0.2, windowMs: 10_000, minRetries: 5 });
     const hung = scripted([onInstance(new UpstreamTimeoutError('user'), 'hung')]);
     await expect(
-      withRetries(config, budget())(hung.call)({ ...get, deadlineAt: performance.now() + 500 }),
+      withRetries(config, budget(), anyOther)(hung.call)({ ...get, deadlineAt: performance.now() + 500 }),
     ).resolves.toBe('answer');
     expect([...(hung.seen[1].avoid ?? [])]).toEqual(['hung']);
 
     const write = scripted([onInstance(new UpstreamTimeoutError('user'), 'hung')]);
     await expect(
-      withRetries(config, budget())(write.call)({ ...get, method: 'PATCH', body: {} }),
+      withRetries(config, budget(), anyOther)(write.call)({ ...get, method: 'PATCH', body: {} }),
     ).rejects.toBeInstanceOf(UpstreamTimeoutError);
     expect(write.seen).toHaveLength(1);
+  });
+
+  it('sends a read that timed out nowhere again when no other instance is in rotation', async () => {
+    const hung = scripted([onInstance(new UpstreamTimeoutError('user'), 'only')]);
+    const budget = new RetryBudget({ ratio: 0.2, windowMs: 10_000, minRetries: 5 });
+    await expect(
+      withRetries(config, budget, (tried) => !tried.has('only'))(hung.call)({
+        ...get,
+        deadlineAt: performance.now() + 500,
+      }),
+    ).rejects.toBeInstanceOf(UpstreamTimeoutError);
+    expect(hung.seen).toHaveLength(1);
   });
 
   it('sends a write whose connection was refused to another instance, without spending the budget, but not one whose connection broke', async () => {
@@ -77,12 +94,12 @@ describe(withRetries.name, () => {
     const refused = scripted([
       onInstance(new UpstreamUnavailableError('user', { connection: true, unsent: true }), 'a'),
     ]);
-    await expect(withRetries(config, empty)(refused.call)(patch)).resolves.toBe('answer');
+    await expect(withRetries(config, empty, anyOther)(refused.call)(patch)).resolves.toBe('answer');
     expect([...(refused.seen[1].avoid ?? [])]).toEqual(['a']);
     expect(empty.retriesInWindow()).toBe(0);
 
     const reset = scripted([new UpstreamUnavailableError('user', { connection: true })]);
-    await expect(withRetries(config, empty)(reset.call)(patch)).rejects.toBeInstanceOf(
+    await expect(withRetries(config, empty, anyOther)(reset.call)(patch)).rejects.toBeInstanceOf(
       UpstreamUnavailableError,
     );
     expect(reset.seen).toHaveLength(1);
@@ -92,7 +109,9 @@ describe(withRetries.name, () => {
     const failures = [502, 503, 504].map((status) => new UpstreamUnavailableError('user', { status }));
     const { call, seen } = scripted(failures);
     await expect(
-      withRetries(config, new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 }))(call)(get),
+      withRetries(config, new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 }), anyOther)(call)(
+        get,
+      ),
     ).rejects.toMatchObject({
       upstreamStatus: 504,
     });
@@ -107,7 +126,9 @@ describe(withRetries.name, () => {
     ]) {
       const { call, seen } = scripted([error]);
       await expect(
-        withRetries(config, new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 }))(call)(get),
+        withRetries(config, new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 }), anyOther)(call)(
+          get,
+        ),
       ).rejects.toBe(error);
       expect(seen).toHaveLength(1);
     }
@@ -117,27 +138,27 @@ describe(withRetries.name, () => {
     const patch: UpstreamRequest = { ...get, method: 'PATCH', body: { theme: 'dark' } };
     const budget = new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 });
     const once = scripted([new UpstreamUnavailableError('preference', { connection: true })]);
-    await expect(withRetries(config, budget)(once.call)(patch)).rejects.toBeInstanceOf(
+    await expect(withRetries(config, budget, anyOther)(once.call)(patch)).rejects.toBeInstanceOf(
       UpstreamUnavailableError,
     );
     expect(once.seen).toHaveLength(1);
 
     const keyed = scripted([new UpstreamUnavailableError('preference', { connection: true })]);
-    await expect(withRetries(config, budget)(keyed.call)({ ...patch, idempotencyKey: 'k-1' })).resolves.toBe(
-      'answer',
-    );
+    await expect(
+      withRetries(config, budget, anyOther)(keyed.call)({ ...patch, idempotencyKey: 'k-1' }),
+    ).resolves.toBe('answer');
     expect(keyed.seen).toHaveLength(2);
   });
 
   it('stops retrying when the budget is spent', async () => {
     const budget = new RetryBudget({ ratio: 0, windowMs: 10_000, minRetries: 1 });
     const first = scripted([502, 502].map((status) => new UpstreamUnavailableError('user', { status })));
-    await expect(withRetries(config, budget)(first.call)(get)).rejects.toBeInstanceOf(
+    await expect(withRetries(config, budget, anyOther)(first.call)(get)).rejects.toBeInstanceOf(
       UpstreamUnavailableError,
     );
     expect(first.seen).toHaveLength(2);
     const second = scripted([new UpstreamUnavailableError('user', { status: 502 })]);
-    await expect(withRetries(config, budget)(second.call)(get)).rejects.toBeInstanceOf(
+    await expect(withRetries(config, budget, anyOther)(second.call)(get)).rejects.toBeInstanceOf(
       UpstreamUnavailableError,
     );
     expect(second.seen).toHaveLength(1);
@@ -149,7 +170,7 @@ describe(withRetries.name, () => {
     const nearDeadline = { ...get, deadlineAt: performance.now() + 50 };
     const budget = new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 });
     const random = vi.spyOn(Math, 'random').mockReturnValue(0.99);
-    await expect(withRetries(slowBackoff, budget)(call)(nearDeadline)).rejects.toBeInstanceOf(
+    await expect(withRetries(slowBackoff, budget, anyOther)(call)(nearDeadline)).rejects.toBeInstanceOf(
       UpstreamUnavailableError,
     );
     random.mockRestore();
@@ -161,7 +182,7 @@ describe(withRetries.name, () => {
     caller.abort();
     const { call, seen } = scripted([new UpstreamUnavailableError('user', { connection: true })]);
     await expect(
-      withRetries(config, new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 }))(call)({
+      withRetries(config, new RetryBudget({ ratio: 1, windowMs: 10_000, minRetries: 5 }), anyOther)(call)({
         ...get,
         signal: caller,
       }),

@@ -3,7 +3,7 @@ import type { RetryConfig } from '@app/config';
 import { performance } from 'node:perf_hooks';
 import { MIN_USEFUL_MS } from './axios-transport.js';
 import type { RetryBudget } from './retry-budget.js';
-import { UpstreamError } from './upstream.error.js';
+import { UpstreamError, UpstreamTimeoutError } from './upstream.error.js';
 import { isIdempotent, type UpstreamRequest, type UpstreamWrapper } from './upstream-call.js';
 
 /** Full jitter (AWS's "Exponential Backoff and Jitter"): spreads retries of many callers over the whole interval. */
@@ -34,7 +34,12 @@ function worthAnotherTry(error: UpstreamError, request: UpstreamRequest, delayMs
  * Hand-written rather than cockatiel's retry: the decision needs the
  * deadline and the budget, which that policy cannot consult.
  */
-export function withRetries(config: RetryConfig, budget: RetryBudget): UpstreamWrapper {
+export function withRetries(
+  config: RetryConfig,
+  budget: RetryBudget,
+  /** Whether an instance in rotation is left beside those already tried. */
+  otherInstanceThan: (tried: ReadonlySet<string>) => boolean,
+): UpstreamWrapper {
   return (next) => async (request) => {
     budget.recordCall();
     // Made on the first failure: most calls succeed at once and need no set of their own.
@@ -52,16 +57,19 @@ export function withRetries(config: RetryConfig, budget: RetryBudget): UpstreamW
         if (retry >= config.maxRetries) {
           throw error;
         }
-        const delayMs = error.unsent ? 0 : fullJitterDelay(config.baseDelayMs, retry);
-        const again = error.unsent
-          ? timeForAnother(request, 0)
-          : worthAnotherTry(error, request, delayMs) && budget.tryRetry();
-        if (!again) {
-          throw error;
-        }
         tried ??= new Set(request.avoid);
         if (error.instance !== undefined) {
           tried.add(error.instance);
+        }
+        const delayMs = error.unsent ? 0 : fullJitterDelay(config.baseDelayMs, retry);
+        // A call that timed out goes again only elsewhere: the same instance would most likely keep it as long.
+        const again = error.unsent
+          ? timeForAnother(request, 0)
+          : worthAnotherTry(error, request, delayMs) &&
+            (!(error instanceof UpstreamTimeoutError) || otherInstanceThan(tried)) &&
+            budget.tryRetry();
+        if (!again) {
+          throw error;
         }
         await delay(delayMs, request.signal).catch(() => {
           throw error;

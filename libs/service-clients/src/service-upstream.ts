@@ -113,7 +113,9 @@ export class ServiceUpstream {
     const hedged = withHedging(config.hedge, this.latencies, this.retryBudget, (picked) =>
       this.pool.hasOtherThan(picked),
     )(attempt);
-    const retried = withRetries(config.retry, this.retryBudget)(hedged);
+    const retried = withRetries(config.retry, this.retryBudget, (tried) => this.pool.hasOtherThan(tried))(
+      hedged,
+    );
     const guarded = withBreaker(config, this.breaker, this.pause, metrics)(retried);
     const bounded = withBulkhead(config, this.bulkhead, metrics)(guarded);
     this.stack = withResourceCache(config, resourceCache)(bounded);
