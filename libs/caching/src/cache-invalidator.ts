@@ -3,6 +3,7 @@ import {
   Injectable,
   Logger,
   type BeforeApplicationShutdown,
+  type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
@@ -92,7 +93,9 @@ export interface SharedIndex {
  * anywhere shows the change.
  */
 @Injectable()
-export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown, OnModuleDestroy {
+export class CacheInvalidator
+  implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(CacheInvalidator.name);
   private readonly origin = randomUUID();
   private readonly channel: string;
@@ -101,6 +104,8 @@ export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown
   private readonly pendingDrops = new Map<string, NodeJS.Timeout>();
   /** The timer of each recently changed user's second drop (see {@link invalidateAfterChange}). */
   private readonly secondDrops = new Map<string, NodeJS.Timeout>();
+  /** Changes of users' data still under way (see {@link whileChanging}). */
+  private readonly changesUnderWay = new Set<Promise<unknown>>();
   private readonly settleMs: number;
 
   constructor(
@@ -129,9 +134,14 @@ export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown
    * nothing.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    const givesUpAt = Date.now() + SHUTDOWN_DROP_WAIT_MS;
+    // Changes the drain answered 503 still run upstream: their drops come once they settle, Redis still open.
+    if (this.changesUnderWay.size > 0) {
+      const settled = Promise.allSettled([...this.changesUnderWay]);
+      await Promise.race([settled, sleep(SHUTDOWN_DROP_WAIT_MS)]);
+    }
     // A second drop still to come is made now: once this instance is gone, nobody would make it.
     let owners = [...new Set([...this.takePendingDrops(), ...this.takeSecondDrops()])];
-    const givesUpAt = Date.now() + SHUTDOWN_DROP_WAIT_MS;
     while (owners.length > 0) {
       const dropped = await Promise.all(owners.map((owner) => this.dropInRedis(owner)));
       owners = owners.filter((_owner, index) => dropped[index] === undefined);
@@ -149,8 +159,33 @@ export class CacheInvalidator implements OnModuleInit, BeforeApplicationShutdown
 
   onModuleDestroy(): void {
     processChannel.off(this.channel, this.onProcessChannel);
+  }
+
+  /**
+   * Stops the timers left: after {@link beforeApplicationShutdown}, which
+   * makes the drops they stand for (Nest destroys modules before it, so
+   * stopped there, they were lost to it).
+   */
+  onApplicationShutdown(): void {
     this.takePendingDrops();
     this.takeSecondDrops();
+  }
+
+  /**
+   * Runs a change of a user's data (the upstream call that makes it and
+   * the drop that follows) and keeps it in view until it settles: a
+   * shutdown waits for it, a few seconds at most, before Redis closes.
+   * The drain may have answered its request 503 already, but the change
+   * goes on upstream and may land, and its drop must still be made.
+   */
+  async whileChanging<T>(change: () => Promise<T>): Promise<T> {
+    const running = change();
+    this.changesUnderWay.add(running);
+    try {
+      return await running;
+    } finally {
+      this.changesUnderWay.delete(running);
+    }
   }
 
   /** The users whose second drop is still to come, their timers stopped. */

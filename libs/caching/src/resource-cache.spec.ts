@@ -47,7 +47,9 @@ async function instance(
     // In Nest's order: every provider's beforeApplicationShutdown, then every onApplicationShutdown.
     close: async () => {
       await cache.beforeApplicationShutdown();
+      await invalidator.beforeApplicationShutdown();
       await redis.onApplicationShutdown();
+      invalidator.onApplicationShutdown();
     },
   };
 }
@@ -262,6 +264,27 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(counter.loads).toBe(1);
     } finally {
       await Promise.all([writer.close(), reader.close()]);
+    }
+  });
+
+  it('makes the drop of a change still under way at shutdown before Redis closes, though the drain gave up on its request', async () => {
+    const [writer, reader] = await Promise.all([instance(prefix), instance(prefix)]);
+    try {
+      await reader.cache.store('preference:sam', { theme: 'light' }, 60_000, 'sam');
+      expect(await holdsRecord('preference:sam')).toBe(true);
+
+      // The upstream takes its time to confirm the change; the instance is told to stop meanwhile.
+      const change = writer.invalidator.whileChanging(async () => {
+        await sleep(300);
+        await writer.invalidator.invalidateAfterChange('sam');
+      });
+      writer.invalidator.onModuleDestroy();
+      await writer.close();
+      await change;
+
+      expect(await holdsRecord('preference:sam')).toBe(false);
+    } finally {
+      await reader.close();
     }
   });
 
