@@ -97,6 +97,26 @@ describe('CORS for the origins in CORS_ORIGINS', () => {
     );
   });
 
+  it('lets a page send a conditional PATCH (If-Match) and read the Allow of a 405', async () => {
+    const response = await fetch(`${stack.webUrl}/web/preferences`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: APP_ORIGIN,
+        'access-control-request-method': 'PATCH',
+        'access-control-request-headers': 'authorization,content-type,if-match',
+      },
+    });
+
+    expect(response.status).toBe(204);
+    expect(tokensOf(response, 'access-control-allow-headers')).toEqual(expect.arrayContaining(['if-match']));
+    const refused = await fetch(`${stack.webUrl}/web/preferences`, {
+      method: 'DELETE',
+      headers: { origin: APP_ORIGIN, ...bearer('cors-allow') },
+    });
+    expect(refused.status).toBe(405);
+    expect(tokensOf(refused, 'access-control-expose-headers')).toEqual(expect.arrayContaining(['allow']));
+  });
+
   it('lets the page read a problem the router answered for a URL it cannot decode, and its request id', async () => {
     const response = await fetch(`${stack.webUrl}/web/orders/%E0%A4%A`, { headers: { origin: APP_ORIGIN } });
 

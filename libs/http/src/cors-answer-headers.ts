@@ -11,6 +11,8 @@ export const CORS_EXPOSED_HEADERS = [
   'WWW-Authenticate',
   'Age',
   'X-Cache',
+  // A 405's list of the methods the path takes.
+  'Allow',
 ];
 
 /**

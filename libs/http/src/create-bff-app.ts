@@ -116,6 +116,8 @@ const CORS_REQUEST_HEADERS = [
   'Idempotency-Key',
   'X-Request-Id',
   'If-None-Match',
+  // PATCH /web/preferences takes If-Match (`*`, or a 412).
+  'If-Match',
   // The README's way to skip the cache: a page must be able to send it, and Pragma, which older code sends beside it.
   'Cache-Control',
   'Pragma',
