@@ -80,6 +80,27 @@ describe(ZodValidationPipe.name, () => {
     ]);
   });
 
+  it('ignores a cache buster (?_=<timestamp>) on a route that refuses other unknown parameters', () => {
+    const query = z.strictObject({ cursor: z.string().optional() });
+
+    expect(thrownFor({ _: '1733616000000', cursor: 'c1' }, query, 'query')).toBeUndefined();
+    expect(new ZodValidationPipe(query).transform({ _: '1' }, { type: 'query' })).toEqual({});
+    expect(errorsFor({ _: '1', colour: 'red' }, query, 'query')).toEqual([
+      { field: 'colour', message: 'is not a known field' },
+    ]);
+  });
+
+  it('names a field once when two of its rules refuse it with the same words', () => {
+    const key = z
+      .string()
+      .regex(/^ip:[0-9.]+$/, { error: 'must be ip:<address>' })
+      .refine((value) => !value.includes('/'), { error: 'must be ip:<address>' });
+
+    expect(errorsFor({ key: 'ip:1.2.3.4/24' }, z.strictObject({ key }), 'query')).toEqual([
+      { field: 'key', message: 'must be ip:<address>' },
+    ]);
+  });
+
   it('says a query parameter was given twice even where its schema words wrong values its own way', () => {
     const query = z.strictObject({
       status: z.enum(['paid', 'shipped'], { error: 'must be one of paid, shipped' }).optional(),

@@ -51,7 +51,7 @@ function shownName(key: string): string {
 
 /** Each failed rule as a field path and a message, e.g. `notifications.push: expected a boolean`. */
 export function fieldProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.flatMap((issue) => {
+  const problems = error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
       // One entry per unknown field: `{"a":1,"b":2}` has fields a and b, not a nested a.b. A few name the rest.
@@ -66,18 +66,39 @@ export function fieldProblems(error: z.ZodError): FieldProblem[] {
     }
     return [{ field: path || '(body)', message: issue.message }];
   });
+  // One rule broken two ways (a pattern and a refinement of one field) is told once.
+  const told = new Set<string>();
+  return problems.filter(({ field, message }) => {
+    const key = `${field}\n${message}`;
+    if (told.has(key)) {
+      return false;
+    }
+    told.add(key);
+    return true;
+  });
 }
 
+/** The cache buster jQuery's `cache: false` and many fetch wrappers add (`?_=<timestamp>`): asks for nothing. */
+const CACHE_BUSTER = '_';
+
 /**
- * A query without its empty parameters: `?cursor=` is how many clients
- * send a first page's null cursor, and means what leaving it out means,
- * for any parameter: one the route does not know is no request for anything.
+ * A query as the route reads it: without its empty parameters (`?cursor=`
+ * is how many clients send a first page's null cursor, and means what
+ * leaving it out means, for any parameter: one the route does not know is
+ * no request for anything) and without a cache buster, which every route
+ * ignores alike.
  */
-function withoutEmptyParameters(query: unknown): unknown {
-  if (typeof query !== 'object' || query === null || !Object.values(query).includes('')) {
+function queryAsMeant(query: unknown): unknown {
+  if (
+    typeof query !== 'object' ||
+    query === null ||
+    (!(CACHE_BUSTER in query) && !Object.values(query).includes(''))
+  ) {
     return query;
   }
-  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
+  return Object.fromEntries(
+    Object.entries(query).filter(([name, value]) => value !== '' && name !== CACHE_BUSTER),
+  );
 }
 
 /**
@@ -118,7 +139,7 @@ export class ZodValidationPipe<T> implements PipeTransform<unknown, T> {
 
   transform(value: unknown, metadata?: ArgumentMetadata): T {
     const inQuery = metadata?.type === 'query';
-    const parsed = this.schema.safeParse(inQuery ? withoutEmptyParameters(value) : value, {
+    const parsed = this.schema.safeParse(inQuery ? queryAsMeant(value) : value, {
       error: inApiWords,
     });
     if (parsed.success) {

@@ -21,3 +21,23 @@ describe('the preferences patch schema', () => {
     expect(preferencesPatchSchema.parse({ language: 'EN-us' })).toEqual({ language: 'en-US' });
   });
 });
+
+describe('what a patch with only unknown fields is told', () => {
+  it('names the unknown field alone, not also an emptiness that follows from it', () => {
+    const parsed = preferencesPatchSchema.safeParse({ foo: 1 });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((issue) => issue.code)).toEqual(['unrecognized_keys']);
+
+    const nested = preferencesPatchSchema.safeParse({ notifications: { fax: true } });
+    expect(nested.error?.issues.map((issue) => issue.code)).toEqual(['unrecognized_keys']);
+  });
+
+  it('still refuses an empty patch, and empty notifications', () => {
+    expect(preferencesPatchSchema.safeParse({}).error?.issues[0].message).toBe(
+      'must change at least one field',
+    );
+    expect(preferencesPatchSchema.safeParse({ notifications: {} }).error?.issues[0].message).toBe(
+      'must change at least one of email, push and sms',
+    );
+  });
+});

@@ -39,13 +39,18 @@ export const preferencesPatchSchema = z
       // An empty object would pass for a change and write nothing.
       .refine((notifications) => Object.keys(notifications).length > 0, {
         error: 'must change at least one of email, push and sms',
+        // An unknown field is the mistake to tell, not the emptiness that follows from it.
+        when: ({ issues }) => issues.length === 0,
       })
       // The refinement's rule as the JSON Schema in the OpenAPI document states it: zod leaves refinements out.
       .meta({ minProperties: 1 }),
     marketingOptIn: z.boolean({ error: 'must be true or false' }),
   })
   .partial()
-  .refine((patch) => Object.keys(patch).length > 0, { error: 'must change at least one field' })
+  .refine((patch) => Object.keys(patch).length > 0, {
+    error: 'must change at least one field',
+    when: ({ issues }) => issues.length === 0,
+  })
   .meta({ minProperties: 1 });
 
 export type PreferencesPatchDto = z.infer<typeof preferencesPatchSchema>;
