@@ -322,6 +322,17 @@ describe('malformed HTTP on the wire', () => {
       expect(problem.instance).toBe('/mobile/profile');
     });
 
+    it('answers a request line naming HTTP/2.0 with a 400 problem, as it does HTTP/3.0, not as if it were HTTP/1.1', async () => {
+      for (const version of ['2.0', '3.0']) {
+        const { answer } = await rawExchange(
+          stack.mobileUrl,
+          `GET /health/live HTTP/${version}\r\nHost: gateway.test\r\nConnection: close\r\n\r\n`,
+        );
+
+        expect(expectRawProblem(answer, 400).detail).toBe('The request is not valid HTTP/1.1.');
+      }
+    });
+
     it('answers CONNECT with a 400 problem instead of dropping the connection', async () => {
       const { answer, closed } = await rawExchange(
         stack.webUrl,

@@ -237,6 +237,17 @@ export async function createBffApp(
   httpMetrics = recordHttpMetrics(app);
   fastify.decorateRequest('context');
   fastify.addHook('onRequest', (request, reply, done) => {
+    /*
+     * Node's parser reads `HTTP/2.0` in a request line as it reads 1.1, and
+     * refuses 3.0 or 1.9 as malformed: the same 400 for both, rather than
+     * answering a protocol this gateway does not speak (nor a 505, which
+     * would count as the gateway failing).
+     */
+    if (request.raw.httpVersionMajor !== 1) {
+      void reply.header('connection', 'close');
+      answerEarly(request, reply, 'bad-request', 'The request is not valid HTTP/1.1.');
+      return;
+    }
     const fieldsProblem = headerFieldsProblem(request.raw);
     if (fieldsProblem !== undefined) {
       answerEarly(request, reply, 'bad-request', fieldsProblem);
