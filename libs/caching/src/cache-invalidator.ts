@@ -137,8 +137,8 @@ export class CacheInvalidator
     const givesUpAt = Date.now() + SHUTDOWN_DROP_WAIT_MS;
     // Changes the drain answered 503 still run upstream: their drops come once they settle, Redis still open.
     if (this.changesUnderWay.size > 0) {
-      const settled = Promise.allSettled([...this.changesUnderWay]);
-      await Promise.race([settled, sleep(SHUTDOWN_DROP_WAIT_MS)]);
+      const settled = Promise.allSettled(this.changesUnderWay);
+      await Promise.race([settled, sleep(SHUTDOWN_DROP_WAIT_MS, undefined, { ref: false })]);
     }
     // A second drop still to come is made now: once this instance is gone, nobody would make it.
     let owners = [...new Set([...this.takePendingDrops(), ...this.takeSecondDrops()])];
