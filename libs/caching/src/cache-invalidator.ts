@@ -140,8 +140,12 @@ export class CacheInvalidator
       const settled = Promise.allSettled(this.changesUnderWay);
       await Promise.race([settled, sleep(SHUTDOWN_DROP_WAIT_MS, undefined, { ref: false })]);
     }
-    // A second drop still to come is made now: once this instance is gone, nobody would make it.
-    let owners = [...new Set([...this.takePendingDrops(), ...this.takeSecondDrops()])];
+    // A second drop still to come is made now in Redis: once this instance is gone, nobody would make it.
+    // Without Redis the data it would drop goes with the process.
+    const secondDrops = this.takeSecondDrops();
+    let owners = [
+      ...new Set([...this.takePendingDrops(), ...(this.redis.client === undefined ? [] : secondDrops)]),
+    ];
     while (owners.length > 0) {
       const dropped = await Promise.all(owners.map((owner) => this.dropInRedis(owner)));
       owners = owners.filter((_owner, index) => dropped[index] === undefined);
