@@ -117,6 +117,16 @@ describe('PATCH /web/preferences refused by the preference service', () => {
     expect(broken.detail).toBe('The request body cannot be decompressed with the Content-Encoding it names.');
   });
 
+  it('refuses a JSON body in a charset other than UTF-8 with a 415, rather than reading it as UTF-8', async () => {
+    const response = await fetch(`${stack.webUrl}/web/preferences`, {
+      method: 'PATCH',
+      headers: { ...bearer('u7'), 'content-type': 'application/json; charset=utf-16' },
+      body: Buffer.from(JSON.stringify({ theme: 'dark' }), 'utf16le'),
+    });
+
+    expect((await expectProblem(response, 415)).detail).toBe('A JSON body must be sent in UTF-8 (RFC 8259).');
+  });
+
   it('takes a gzip body whatever the case of its Content-Encoding, and as x-gzip', async () => {
     for (const coding of ['GZIP', 'x-gzip', 'Gzip']) {
       const response = await fetch(`${stack.webUrl}/web/preferences`, {

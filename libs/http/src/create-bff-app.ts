@@ -26,6 +26,7 @@ import { releaseMemoryWhenIdle } from './release-memory-when-idle.js';
 import { recordHttpMetrics, type HttpMetricsRecorder } from './http-metrics.hook.js';
 import { answerEarly, answerParserErrors, answerRouterErrors, refuseTunnels } from './early-problem.js';
 import { headerFieldsProblem } from './header-fields.js';
+import { foreignCharset } from './body-charset.js';
 import { transferCodingProblem } from './transfer-coding.js';
 import { connectionLimits } from './connection-limits.js';
 import { ProblemFilter } from './problem.filter.js';
@@ -251,6 +252,11 @@ export async function createBffApp(
     const fieldsProblem = headerFieldsProblem(request.raw);
     if (fieldsProblem !== undefined) {
       answerEarly(request, reply, 'bad-request', fieldsProblem);
+      return;
+    }
+    const contentType = request.headers['content-type'];
+    if (contentType !== undefined && foreignCharset(contentType) !== undefined) {
+      answerEarly(request, reply, 'unsupported-media-type', 'A JSON body must be sent in UTF-8 (RFC 8259).');
       return;
     }
     const coding = request.headers['transfer-encoding'];
