@@ -60,6 +60,16 @@ export function changeSettleMs(config: AppConfig): number {
   return Math.max(config.http.aggregateDeadlineMs, longestCall) + WRITE_LANDING_SLACK_MS;
 }
 
+/** The users `timers` holds a drop for, emptied and its timers stopped. */
+function takeTimed(timers: Map<string, NodeJS.Timeout>): string[] {
+  const owners = [...timers.keys()];
+  for (const timer of timers.values()) {
+    clearTimeout(timer);
+  }
+  timers.clear();
+  return owners;
+}
+
 /** What one invalidator tells the others: whose entries to drop, the keys Redis listed for them, and who sent it. */
 interface Invalidation {
   owner: string;
@@ -194,22 +204,12 @@ export class CacheInvalidator
 
   /** The users whose second drop is still to come, their timers stopped. */
   private takeSecondDrops(): string[] {
-    const owners = [...this.secondDrops.keys()];
-    for (const timer of this.secondDrops.values()) {
-      clearTimeout(timer);
-    }
-    this.secondDrops.clear();
-    return owners;
+    return takeTimed(this.secondDrops);
   }
 
   /** The users whose drop waits for Redis, their retry timers stopped: whoever takes them drops them now, or never. */
   private takePendingDrops(): string[] {
-    const owners = [...this.pendingDrops.keys()];
-    for (const timer of this.pendingDrops.values()) {
-      clearTimeout(timer);
-    }
-    this.pendingDrops.clear();
-    return owners;
+    return takeTimed(this.pendingDrops);
   }
 
   sharedIndex(owner: string): SharedIndex {

@@ -1,4 +1,4 @@
-import { loadConfig } from '@app/config';
+import { loadConfig, type AppConfig } from '@app/config';
 import { Metrics } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import { RedisConnection } from '@app/redis';
@@ -12,19 +12,18 @@ import { ResourceCache } from './resource-cache.js';
 
 const url = process.env.REDIS_URL;
 
+/** An instance's resource cache, wired as the caching module wires it. */
+function resourceCache(config: AppConfig, redis: RedisConnection): ResourceCache {
+  const layers = new CacheLayers(config, redis);
+  return new ResourceCache(config, layers, redis, new CacheInvalidator(config, layers, redis), new Metrics());
+}
+
 /** One gateway instance's Idempotency-Key handling, on the shared Redis under `prefix`. */
 async function instance(prefix: string): Promise<{ replay: IdempotentReplay; close: () => Promise<void> }> {
   const config = loadConfig({ REDIS_URL: url, REDIS_KEY_PREFIX: prefix });
   const redis = new RedisConnection(config);
   await redis.onModuleInit();
-  const layers = new CacheLayers(config, redis);
-  const cache = new ResourceCache(
-    config,
-    layers,
-    redis,
-    new CacheInvalidator(config, layers, redis),
-    new Metrics(),
-  );
+  const cache = resourceCache(config, redis);
   return {
     replay: new IdempotentReplay(cache, redis),
     close: async () => {
@@ -65,14 +64,7 @@ describe('IdempotentReplay without Redis', () => {
   it("keeps a first answer however many other users' reads the cache takes in meanwhile, and writes once", async () => {
     const config = loadConfig({ CACHE_ENABLED: 'true', CACHE_MEMORY_MAX_ENTRIES: '20' });
     const redis = new RedisConnection(config);
-    const layers = new CacheLayers(config, redis);
-    const cache = new ResourceCache(
-      config,
-      layers,
-      redis,
-      new CacheInvalidator(config, layers, redis),
-      new Metrics(),
-    );
+    const cache = resourceCache(config, redis);
     const replay = new IdempotentReplay(cache, redis);
     let writes = 0;
     const write = (): Promise<string> => Promise.resolve(`written ${(writes += 1)}`);

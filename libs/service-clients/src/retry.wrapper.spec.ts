@@ -76,6 +76,15 @@ describe(withRetries.name, () => {
     expect(write.seen).toHaveLength(1);
   });
 
+  it("retries an upstream's own 504 on the only instance, as it does a 502 or 503", async () => {
+    const gateway = scripted([onInstance(new UpstreamTimeoutError('user', { status: 504 }), 'only')]);
+    const budget = new RetryBudget({ ratio: 0.2, windowMs: 10_000, minRetries: 5 });
+    await expect(withRetries(config, budget, (tried) => !tried.has('only'))(gateway.call)(get)).resolves.toBe(
+      'answer',
+    );
+    expect(gateway.seen).toHaveLength(2);
+  });
+
   it('sends a read that timed out nowhere again when no other instance is in rotation', async () => {
     const hung = scripted([onInstance(new UpstreamTimeoutError('user'), 'only')]);
     const budget = new RetryBudget({ ratio: 0.2, windowMs: 10_000, minRetries: 5 });

@@ -62,11 +62,13 @@ export function withRetries(
           tried.add(error.instance);
         }
         const delayMs = error.unsent ? 0 : fullJitterDelay(config.baseDelayMs, retry);
-        // A call that timed out goes again only elsewhere: the same instance would most likely keep it as long.
+        // A call that outlived its own timeout goes again only elsewhere: the same instance would likely keep it as long.
+        // An upstream's own 504 is an answer, retried like a 502 or 503.
+        const waitedOut = error instanceof UpstreamTimeoutError && error.upstreamStatus === undefined;
         const again = error.unsent
           ? timeForAnother(request, 0)
           : worthAnotherTry(error, request, delayMs) &&
-            (!(error instanceof UpstreamTimeoutError) || otherInstanceThan(tried)) &&
+            (!waitedOut || otherInstanceThan(tried)) &&
             budget.tryRetry();
         if (!again) {
           throw error;
