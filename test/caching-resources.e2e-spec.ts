@@ -134,6 +134,41 @@ describe('preferences past their freshness while the preference service is down'
   });
 });
 
+describe('a user past its freshness while the user service hangs past the request deadline', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      ...RESOURCE_CACHE_ONLY,
+      USER_SERVICE_CACHE_TTL_S: '1',
+      CACHE_STALE_WHILE_REVALIDATE_S: '0',
+      CACHE_STALE_IF_ERROR_S: '3600',
+      // The deadline ends the call before its own timeout would.
+      AGGREGATE_DEADLINE_MS: '600',
+      USER_SERVICE_TIMEOUT_MS: '5000',
+      ...BREAKER_OUT_OF_REACH,
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('serves the last user it loaded, flagged stale, before the deadline, rather than answering 504', async () => {
+    const userId = 's-deadline';
+    expect((await profileOf(stack, userId)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    stack.demo.faults.user.set({ hang: true });
+    try {
+      const response = await profileOf(stack, userId);
+
+      expect(response.status).toBe(200);
+      const body = await readProfile(response);
+      expect(body.user.id).toBe(userId);
+      expect(body.meta.sections.user.status).toBe('stale');
+    } finally {
+      stack.demo.faults.user.reset();
+    }
+  });
+});
+
 describe('preferences just past their freshness', () => {
   /** The refresh takes this long; an answer that waited for it would come after it. */
   const PREFERENCE_LATENCY_MS = 800;

@@ -2,6 +2,7 @@ import { loadConfig } from '@app/config';
 import { Metrics } from '@app/observability';
 import { RedisConnection } from '@app/redis';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -299,6 +300,25 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(await Promise.all([loading, waiting])).toEqual([{ id: 'grace' }, { id: 'grace' }]);
       expect(counter.loads).toBe(1);
       expect(await holdsRecord('user:grace')).toBe(true);
+    });
+  });
+
+  it("stops waiting on another instance's load with half its request's time left, and loads itself", async () => {
+    await withTwoInstances(async (first, second) => {
+      // The first instance's load never ends: its lock stays in the entry's place.
+      void first.read({ key: 'user:stuck', ttlMs: 60_000, load: () => new Promise(() => undefined) });
+      await sleep(30);
+
+      const startedAt = performance.now();
+      const value = await second.read({
+        key: 'user:stuck',
+        ttlMs: 60_000,
+        deadlineAt: startedAt + 400,
+        load: () => Promise.resolve({ id: 'stuck' }),
+      });
+
+      expect(value).toEqual({ id: 'stuck' });
+      expect(performance.now() - startedAt).toBeLessThan(400);
     });
   });
 

@@ -1,9 +1,10 @@
-import { NEVER_CANCELLED, type CancelSignal } from '@app/cancellation';
+import { NEVER_CANCELLED, timeoutAfterReads, type CancelSignal } from '@app/cancellation';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type CacheConfig } from '@app/config';
 import { Metrics, type CacheEvent } from '@app/observability';
 import { ProblemError } from '@app/problem';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheInvalidator } from './cache-invalidator.js';
 import { CacheLayers } from './cache-layers.js';
@@ -23,6 +24,12 @@ export interface CachedRead<T> {
   /** Told the age of the data when a stale entry is served. */
   onStale?: (ageMs: number) => void;
   signal?: CancelSignal;
+  /**
+   * `performance.now()` when the request's deadline ends, if it has one: a
+   * read holding an entry to fall back on serves it before then, and a read
+   * waiting on another instance's load stops waiting in time to load itself.
+   */
+  deadlineAt?: number;
   /** The client asked for fresh data: go to the source even for a fresh entry. */
   revalidate?: boolean;
   /** The request a revalidating read serves, for {@link ResourceCache.startFresh}. */
@@ -115,6 +122,34 @@ end
 return reply
 `,
 };
+
+/**
+ * How long before its request's deadline a read that holds an entry to fall
+ * back on stops waiting for its load: the aggregate settles its sections at
+ * the deadline itself, and a section still loading then was answered 504 or
+ * given its empty fallback, the entry unused.
+ */
+const FALLBACK_MARGIN_MS = 25;
+
+/** What {@link beforeDeadline} gives when the deadline comes first. */
+const OUT_OF_TIME = Symbol('out of time');
+
+/** `loading`'s value, or {@link OUT_OF_TIME} if it has not settled by `at` (`performance.now()`). */
+function beforeDeadline<T>(loading: Promise<T>, at: number): Promise<T | typeof OUT_OF_TIME> {
+  return new Promise((resolve, reject) => {
+    const stop = timeoutAfterReads(Math.max(0, at - performance.now()), () => resolve(OUT_OF_TIME));
+    loading.then(
+      (value) => {
+        stop();
+        resolve(value);
+      },
+      (error: unknown) => {
+        stop();
+        reject(error);
+      },
+    );
+  });
+}
 
 /** Entries per batched script: bounds how long one script holds Redis, which runs one command at a time. */
 const MAX_BATCH = 64;
@@ -387,10 +422,22 @@ export class ResourceCache implements BeforeApplicationShutdown {
     let event: CacheEvent = 'miss';
     let loadsHere = false;
     try {
-      return await this.loadOrJoin(read, (signal) => {
+      const loading = this.loadOrJoin(read, (signal) => {
         loadsHere = true;
         return this.loadOnce(read, signal, lock);
       });
+      if (entry === undefined || freshness === 'expired' || read.deadlineAt === undefined) {
+        return await loading;
+      }
+      const loaded = await beforeDeadline(loading, read.deadlineAt - FALLBACK_MARGIN_MS);
+      if (loaded !== OUT_OF_TIME) {
+        return loaded;
+      }
+      // The load goes on for whoever else waits on it; its failure, once this read is answered, is nobody's.
+      loading.catch(() => undefined);
+      event = 'stale';
+      read.onStale?.(Date.now() - entry.storedAt);
+      return entry.value;
     } catch (error) {
       if (entry !== undefined && freshness !== 'expired' && isUpstreamFailure(error)) {
         event = 'stale';
@@ -713,7 +760,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
   ): Promise<T> {
     const lock = attempt ?? (await this.takeLock(read.key));
     if (lock === 'busy') {
-      const loadedElsewhere = await this.waitForOtherInstance<T>(read.key, signal);
+      const loadedElsewhere = await this.waitForOtherInstance<T>(read.key, signal, read.deadlineAt);
       if (loadedElsewhere !== undefined) {
         return loadedElsewhere;
       }
@@ -787,12 +834,23 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * instance's own, once no lock is left without a fresh entry (the holder
    * failed or died), and when the caller stops waiting. A fixed short wait
    * gave up on any upstream slower than itself and loaded the entry again,
-   * later than without the lock.
+   * later than without the lock. It ends, too, with half the request's time
+   * left, which this read then spends on a load of its own.
    */
-  private async waitForOtherInstance<T>(key: string, signal: CancelSignal): Promise<T | undefined> {
+  private async waitForOtherInstance<T>(
+    key: string,
+    signal: CancelSignal,
+    deadlineAt: number | undefined,
+  ): Promise<T | undefined> {
     const entryKey = this.layers.sharedKey(key);
     const lockKey = this.lockKeyOf(key);
-    const givesUpAt = Date.now() + this.settings.lockMs;
+    // At most half the time the request has left: a holder that never writes (its own store overtaken by a
+    // change) must not keep this read waiting until the deadline answers it 504.
+    const waitMs =
+      deadlineAt === undefined
+        ? this.settings.lockMs
+        : Math.min(this.settings.lockMs, (deadlineAt - performance.now()) / 2);
+    const givesUpAt = Date.now() + waitMs;
     for (let pause = LOCK_POLL_MS; !signal.aborted && Date.now() < givesUpAt;) {
       await sleep(pause);
       pause = Math.min(pause * 2, LOCK_POLL_MAX_MS);

@@ -29,6 +29,7 @@ export function withResourceCache(service: ServiceConfig, cache: ResourceCache):
       owner: request.cache.owner,
       onStale: request.onStale,
       signal: request.signal,
+      deadlineAt: request.deadlineAt,
       revalidate: request.context?.noCache === true,
       scope: request.context,
       load: (mode) =>
