@@ -35,9 +35,19 @@ for _, member in ipairs(members) do
   redis.call('DEL', ARGV[1] .. member)
 end
 redis.call('DEL', KEYS[1])
+local now = redis.call('TIME')
+redis.call('SET', KEYS[2], now[1] .. string.format('%06d', now[2]), 'PX', ARGV[2])
 return members
 `,
 };
+
+/**
+ * How long Redis remembers when a user's data was last dropped (KEYS[2] of
+ * {@link DROP_OWNER}, in Redis's own microseconds): longer than any load
+ * runs, so that an entry loaded before the drop, whose write lands after
+ * it, is turned away by the write (see the resource cache's STORE_BATCH).
+ */
+const DROPPED_AT_TTL_MS = 60_000;
 
 /** How long a shutdown waits for Redis to take the drops it has not confirmed, and how often it asks. */
 const SHUTDOWN_DROP_WAIT_MS = 3_000;
@@ -89,10 +99,11 @@ interface Invalidation {
  */
 const processChannel = new EventEmitter().setMaxListeners(0);
 
-/** Where Redis lists a user's keys, and for how long after the last one was added. */
+/** Where Redis lists a user's keys, for how long after the last one was added, and where it notes their last drop. */
 export interface SharedIndex {
   key: string;
   ttlMs: number;
+  droppedAtKey: string;
 }
 
 /**
@@ -213,7 +224,7 @@ export class CacheInvalidator
   }
 
   sharedIndex(owner: string): SharedIndex {
-    return { key: this.indexKey(owner), ttlMs: INDEX_TTL_MS };
+    return { key: this.indexKey(owner), ttlMs: INDEX_TTL_MS, droppedAtKey: this.droppedAtKey(owner) };
   }
 
   /**
@@ -293,8 +304,8 @@ export class CacheInvalidator
   private async dropInRedis(owner: string): Promise<string[] | undefined> {
     const members = await this.redis.runScript(
       DROP_OWNER,
-      [this.indexKey(owner)],
-      [this.layers.sharedKey('')],
+      [this.indexKey(owner), this.droppedAtKey(owner)],
+      [this.layers.sharedKey(''), DROPPED_AT_TTL_MS],
     );
     if (!Array.isArray(members)) {
       return undefined;
@@ -367,5 +378,9 @@ export class CacheInvalidator
 
   private indexKey(owner: string): string {
     return `${this.redis.keyPrefix}cache-index:${owner}`;
+  }
+
+  private droppedAtKey(owner: string): string {
+    return `${this.redis.keyPrefix}cache-dropped:${owner}`;
   }
 }

@@ -246,6 +246,33 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
     expect(await admin.smembers(`${prefix}cache-index:hedy`)).toEqual(['user:hedy']);
   });
 
+  it("turns away the write of an entry loaded before its owner's data was dropped, though it reaches Redis after the drop", async () => {
+    const [writer, reader] = await Promise.all([instance(prefix), instance(prefix)]);
+    try {
+      await vi.waitFor(() => expect(reader.cache.sharedNow()).toBeDefined(), {
+        timeout: 2_000,
+        interval: 10,
+      });
+      // The reader's load began here: it read the old preferences.
+      const loadBegan = reader.cache.sharedNow();
+      await writer.invalidator.invalidateOwner('pia2');
+
+      await reader.cache.store('preference:pia2', { theme: 'light' }, 60_000, 'pia2', undefined, loadBegan);
+      expect(await holdsRecord('preference:pia2')).toBe(false);
+      expect(await admin.smembers(`${prefix}cache-index:pia2`)).toEqual([]);
+
+      // A load that began after the drop read the change: its entry is written.
+      await sleep(5);
+      const { read, counter } = countedRead('preference:pia2', { theme: 'dark' }, { owner: 'pia2' });
+      expect(await read(reader.cache)).toEqual({ theme: 'dark' });
+      await reader.cache.writesLanded();
+      expect(await holdsRecord('preference:pia2')).toBe(true);
+      expect(counter.loads).toBe(1);
+    } finally {
+      await Promise.all([writer.close(), reader.close()]);
+    }
+  });
+
   it("drops again, once the change has settled, an entry another instance's earlier load wrote after the change's drop", async () => {
     // Settles in 100 ms (the deadline and the calls' timeout) plus a second for the write to land.
     const quick = { AGGREGATE_DEADLINE_MS: '100', UPSTREAM_TIMEOUT_MS: '100' };

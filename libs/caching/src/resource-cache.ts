@@ -42,32 +42,57 @@ const LOCK_POLL_MAX_MS = 100;
 /*
  * Entries' whole writes to Redis, every write of one turn of the event loop
  * in one command; for one entry, the Keyv SET, the owner index's SADD and
- * PEXPIRE and the lock's release made three. Five ARGV per entry: its text
+ * PEXPIRE and the lock's release made three. Seven ARGV per entry: its text
  * and how long it is kept; the owner index's member and lifetime, or '' and
  * 0 without an owner; the load's lock token, or '' without a lock of its
- * own key (a lock in the entry's place is replaced by the entry's SET).
- * KEYS per entry: the entry, then its owner index and its lock when it has
- * them. The lock is released only if this load still holds it. An owner
+ * own key; when the load began, in Redis's microseconds, or '' if unknown;
+ * and the marker of the load's lock in the entry's place, or ''. KEYS per
+ * entry: the entry, then its owner index and the key where the owner's last
+ * drop is noted when it has an owner, and its lock of its own key when it
+ * has one. The lock is released only if this load still holds it. An owner
  * index named by several entries (a miss writes its answer and its
  * sections together, all one user's) gets one SADD of all of them and one
  * PEXPIRE: four of each a miss were a quarter of the Redis commands it sent.
+ *
+ * An owner's entry loaded before the owner's data was last dropped is not
+ * written: its load read the data before the change, and its write, sent
+ * before this instance heard of the drop, reached Redis after it. The
+ * instance's own check (changedSince) cannot see that far; Redis, which
+ * ran the drop, can (see CacheInvalidator's DROP_OWNER). Its lock in the
+ * entry's place goes with it, so no other load waits on it.
  */
 const STORE_BATCH: LuaScript = {
   lua: `
 local key = 1
-local indexes, members, lifetimes = {}, {}, {}
-for entry = 0, #ARGV / 5 - 1 do
-  local text, keepMs, member, indexMs, token = ARGV[entry * 5 + 1], ARGV[entry * 5 + 2], ARGV[entry * 5 + 3], ARGV[entry * 5 + 4], ARGV[entry * 5 + 5]
-  redis.call('SET', KEYS[key], text, 'PX', keepMs)
+local indexes, members, lifetimes, droppedAt = {}, {}, {}, {}
+for entry = 0, #ARGV / 7 - 1 do
+  local base = entry * 7
+  local text, keepMs, member, indexMs = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+  local token, since, marker = ARGV[base + 5], ARGV[base + 6], ARGV[base + 7]
+  local entryKey = KEYS[key]
+  local current = true
   key = key + 1
   if member ~= '' then
-    local index = KEYS[key]
-    if members[index] == nil then
-      indexes[#indexes + 1], members[index], lifetimes[index] = index, {}, 0
+    local index, dropped = KEYS[key], KEYS[key + 1]
+    key = key + 2
+    if since ~= '' then
+      if droppedAt[dropped] == nil then
+        droppedAt[dropped] = tonumber(redis.call('GET', dropped) or '0')
+      end
+      current = droppedAt[dropped] < tonumber(since)
     end
-    table.insert(members[index], member)
-    lifetimes[index] = math.max(lifetimes[index], tonumber(indexMs))
-    key = key + 1
+    if current then
+      if members[index] == nil then
+        indexes[#indexes + 1], members[index], lifetimes[index] = index, {}, 0
+      end
+      table.insert(members[index], member)
+      lifetimes[index] = math.max(lifetimes[index], tonumber(indexMs))
+    end
+  end
+  if current then
+    redis.call('SET', entryKey, text, 'PX', keepMs)
+  elseif marker ~= '' and redis.call('GET', entryKey) == marker then
+    redis.call('DEL', entryKey)
   end
   if token ~= '' then
     if redis.call('GET', KEYS[key]) == token then
@@ -158,9 +183,11 @@ const MAX_BATCH = 64;
 interface SharedWrite {
   record: { key: string; text: string };
   keepMs: number;
-  /** The owner index that lists the entry, and the entry's key as listed there. */
-  index: { key: string; ttlMs: number; member: string } | undefined;
+  /** The owner index that lists the entry, the entry's key as listed there, and where the owner's last drop is noted. */
+  index: { key: string; ttlMs: number; member: string; droppedAtKey: string } | undefined;
   lock: HeldLock | undefined;
+  /** When the load began, by Redis's clock, if known: an entry loaded before its owner's last drop is not written. */
+  since: number | undefined;
 }
 
 /** A section's lookup, as {@link LOOKUP_OR_LOCK_BATCH} takes it. */
@@ -241,7 +268,10 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * sections wait on one, and the invalidation clock's reading once it was
    * made.
    */
-  private readonly freshStarts = new WeakMap<object, { dropped: Promise<void>; clock: number }>();
+  private readonly freshStarts = new WeakMap<
+    object,
+    { dropped: Promise<void>; clock: number; since?: number }
+  >();
   /** Lookups asked for beside an answer's (see {@link peekFresh}), each taken by the first read of its key. */
   private readonly prefetched = new Map<string, Promise<SharedLookupResult<unknown>>>();
   /** Redis writes of loads that returned their value without waiting on them (see loadAndStore). */
@@ -288,19 +318,29 @@ export class ResourceCache implements BeforeApplicationShutdown {
     let started = this.freshStarts.get(scope);
     if (started === undefined) {
       // This instance's memory is dropped before invalidateOwner returns: the clock reads the drop.
-      started = { dropped: this.invalidator.invalidateOwner(owner), clock: this.layers.invalidationClock };
+      const start: { dropped: Promise<void>; clock: number; since?: number } = {
+        dropped: this.invalidator.invalidateOwner(owner),
+        clock: this.layers.invalidationClock,
+      };
+      // Redis's clock once Redis has run the drop, for the answer built after it (see STORE_BATCH).
+      start.dropped = start.dropped.then(() => {
+        start.since = this.sharedNow();
+      });
+      started = start;
       this.freshStarts.set(scope, started);
     }
     return started.dropped;
   }
 
   /**
-   * The invalidation clock's reading once the revalidating request `scope`
-   * dropped its owner's data, if it did: what it loaded after is current
-   * unless {@link changedSince} says a later change overtook it.
+   * The invalidation clock's reading, and Redis's clock, once the
+   * revalidating request `scope` dropped its owner's data, if it did: what
+   * it loaded after is current unless {@link changedSince} says a later
+   * change overtook it.
    */
-  clockAfterFreshStart(scope: object | undefined): number | undefined {
-    return scope === undefined ? undefined : this.freshStarts.get(scope)?.clock;
+  afterFreshStart(scope: object | undefined): { clock: number; since: number | undefined } | undefined {
+    const started = scope === undefined ? undefined : this.freshStarts.get(scope);
+    return started === undefined ? undefined : { clock: started.clock, since: started.since };
   }
 
   read<T>(read: CachedRead<T>): Promise<T> {
@@ -370,7 +410,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
     }
     this.layers.writeMemory(key, entry, keepMs, owner);
     if (this.layers.shared !== undefined) {
-      this.inFlight(key, this.storeShared(key, entry, keepMs, owner, undefined));
+      this.inFlight(key, this.storeShared(key, entry, keepMs, owner, undefined, undefined));
     }
   }
 
@@ -564,18 +604,35 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * nothing stale: it is kept for its ttl, not through the stale windows
    * (a day by default), in memory and in Redis alike.
    */
-  storeFresh<T>(key: string, value: T, ttlMs: number, owner: string | undefined): Promise<CacheEntry<T>> {
-    return landed(this.write(key, value, ttlMs, owner, undefined, ttlMs));
+  storeFresh<T>(
+    key: string,
+    value: T,
+    ttlMs: number,
+    owner: string | undefined,
+    since?: number,
+  ): Promise<CacheEntry<T>> {
+    return landed(this.write(key, value, ttlMs, owner, { lock: undefined, since, keepMs: ttlMs }));
   }
 
+  /** `since`: when the load of `value` began, by {@link sharedNow}'s clock (see STORE_BATCH). */
   store<T>(
     key: string,
     value: T,
     ttlMs: number,
     owner: string | undefined,
     lock?: HeldLock,
+    since?: number,
   ): Promise<CacheEntry<T>> {
-    return landed(this.write(key, value, ttlMs, owner, lock));
+    return landed(this.write(key, value, ttlMs, owner, { lock, since }));
+  }
+
+  /**
+   * Redis's clock now, in microseconds, as this instance reads it; undefined
+   * without Redis or before its first answer. What a load notes when it begins, for
+   * its write to be held against its owner's last drop.
+   */
+  sharedNow(): number | undefined {
+    return this.layers.shared === undefined ? undefined : this.redis.now();
   }
 
   /**
@@ -594,18 +651,20 @@ export class ResourceCache implements BeforeApplicationShutdown {
     value: T,
     ttlMs: number,
     owner: string | undefined,
-    lock: HeldLock | undefined,
-    keepMs: number = retentionMs(ttlMs, this.settings),
+    load: { lock: HeldLock | undefined; since: number | undefined; keepMs?: number },
   ): { entry: CacheEntry<T>; shared: Promise<void> | undefined } {
     const now = Date.now();
     const entry: CacheEntry<T> = { value, storedAt: now, freshUntil: now + ttlMs };
+    const keepMs = load.keepMs ?? retentionMs(ttlMs, this.settings);
     if (this.layers.shared === undefined || this.layers.holdsInMemory(key)) {
       this.layers.writeMemory(key, entry, keepMs, owner);
     }
     return {
       entry,
       shared:
-        this.layers.shared === undefined ? undefined : this.storeShared(key, entry, keepMs, owner, lock),
+        this.layers.shared === undefined
+          ? undefined
+          : this.storeShared(key, entry, keepMs, owner, load.lock, load.since),
     };
   }
 
@@ -620,6 +679,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
     keepMs: number,
     owner: string | undefined,
     lock: HeldLock | undefined,
+    since: number | undefined,
   ): Promise<void> {
     const index = owner === undefined ? undefined : this.invalidator.sharedIndex(owner);
     const record = this.layers.sharedRecord(key, entry, keepMs);
@@ -628,7 +688,8 @@ export class ResourceCache implements BeforeApplicationShutdown {
       record,
       keepMs,
       index: index === undefined ? undefined : { ...index, member: key },
-      lock: lock?.inPlace === true ? undefined : lock,
+      lock,
+      since,
     });
     endHold(written !== undefined);
   }
@@ -636,15 +697,25 @@ export class ResourceCache implements BeforeApplicationShutdown {
   private async writeShared(entries: readonly SharedWrite[]): Promise<true[] | undefined> {
     const keys: string[] = [];
     const args: (string | number)[] = [];
-    for (const { record, keepMs, index, lock } of entries) {
+    for (const { record, keepMs, index, lock, since } of entries) {
       keys.push(record.key);
       if (index !== undefined) {
-        keys.push(index.key);
+        keys.push(index.key, index.droppedAtKey);
       }
-      if (lock !== undefined) {
-        keys.push(lock.key);
+      // A lock in the entry's place is replaced by the entry's SET, or, for an entry not written, deleted by its marker.
+      const ownKeyLock = lock?.inPlace === false ? lock : undefined;
+      if (ownKeyLock !== undefined) {
+        keys.push(ownKeyLock.key);
       }
-      args.push(record.text, keepMs, index?.member ?? '', index?.ttlMs ?? 0, lock?.token ?? '');
+      args.push(
+        record.text,
+        keepMs,
+        index?.member ?? '',
+        index?.ttlMs ?? 0,
+        ownKeyLock?.token ?? '',
+        since ?? '',
+        lock?.inPlace === true ? lock.token : '',
+      );
     }
     const written = await this.redis.runScript(STORE_BATCH, keys, args);
     return written === 1 ? entries.map(() => true) : undefined;
@@ -784,6 +855,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
     lock: HeldLock | undefined,
   ): Promise<T> {
     const clock = this.layers.invalidationClock;
+    const since = this.sharedNow();
     const value = await read.load({ kind: 'foreground', signal });
     if (this.layers.changedSince(read.owner, clock)) {
       // The owner's data changed while this load ran (a write through another app or instance): it answers this read only.
@@ -805,7 +877,7 @@ export class ResourceCache implements BeforeApplicationShutdown {
      * unhandled rejection. {@link writesLanded} says when such writes are
      * done, and shutdown waits for it.
      */
-    const { shared } = this.write(read.key, value, read.ttlMs, read.owner, lock);
+    const { shared } = this.write(read.key, value, read.ttlMs, read.owner, { lock, since });
     if (shared !== undefined) {
       this.inFlight(read.key, shared);
     }
@@ -887,10 +959,11 @@ export class ResourceCache implements BeforeApplicationShutdown {
     void this.flights
       .run(`refresh:${this.flightKey(read)}`, async () => {
         const clock = this.layers.invalidationClock;
+        const since = this.sharedNow();
         const value = await read.load({ kind: 'background' });
         // As in loadAndStore: a refresh that read the data before its owner's change must not store it as current.
         if (!this.layers.changedSince(read.owner, clock)) {
-          await this.store(read.key, value, read.ttlMs, read.owner);
+          await this.store(read.key, value, read.ttlMs, read.owner, undefined, since);
         }
         return value;
       })

@@ -220,6 +220,7 @@ export class CachedResponse {
   ): Promise<string | undefined> {
     const { request, reply, key, vary } = this;
     let clock = this.cache.invalidationClock;
+    let since = this.cache.sharedNow();
     // The rate limit's verdict, when the guard left it to this handler (see ResponseCache): nothing goes out before it.
     const admission = pendingAdmission(request);
     if (key === undefined) {
@@ -257,10 +258,11 @@ export class CachedResponse {
      * A reload dropped its owner's data everywhere before its sections
      * loaded (ResourceCache.startFresh): an answer built after its own drop
      * is current, and is stored unless a later change overtook it. Held
-     * against the clock read before that drop, it never was.
+     * against the clocks read before that drop, it never was.
      */
-    if (reloads) {
-      clock = this.cache.clockAfterFreshStart(request.context) ?? clock;
+    const freshStart = reloads ? this.cache.afterFreshStart(request.context) : undefined;
+    if (freshStart !== undefined) {
+      ({ clock, since } = freshStart);
     }
     const owner = ownerOf(request);
     const answer = prepare(reply, produced);
@@ -278,7 +280,7 @@ export class CachedResponse {
     ) {
       return sendPrepared(request, reply, answer, 0, vary);
     }
-    await this.cache.storeFresh<PreparedAnswer>(key, answer, this.ttlMs, owner);
+    await this.cache.storeFresh<PreparedAnswer>(key, answer, this.ttlMs, owner, since);
     return sendPrepared(request, reply, answer, this.ttlMs, vary);
   }
 }

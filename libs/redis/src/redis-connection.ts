@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { BrokenCircuitError, CircuitState, circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
@@ -10,6 +11,14 @@ export interface LuaScript {
 }
 
 const LOG_EVERY_MS = 30_000;
+/** The heartbeats whose answers set Redis's clock as this instance reads it: the last 30 s. */
+const CLOCK_SAMPLES = 60;
+
+/** This process's wall clock, in microseconds, finer than Date.now(). */
+function localMicros(): number {
+  return (performance.timeOrigin + performance.now()) * 1000;
+}
+
 /**
  * How often an instance PINGs Redis. A Redis that stalls, or a network that
  * drops packets, leaves both connections open and silent: an instance
@@ -54,6 +63,10 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private subscribed = false;
   private readonly recoveryListeners: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Redis's clock less this process's, in microseconds, the largest of the recent heartbeats' (see {@link now}). */
+  private clockOffsetMicros: number | undefined;
+  private readonly clockOffsets: number[] = [];
+  private nextOffset = 0;
   /**
    * Whether Redis refused the database REDIS_URL names (one it does not
    * have): ioredis reports the failed SELECT and goes on, ready, in
@@ -88,7 +101,11 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
         }
         this.warn('redis', error);
       });
-      this.client.on('ready', () => this.recovered());
+      this.client.on('ready', () => {
+        this.recovered();
+        // Redis's clock is known from the first answer on, not from the first heartbeat.
+        void this.answers();
+      });
       this.breaker.onReset(() => this.recovered());
       this.heartbeat = setInterval(() => void this.answers(), HEARTBEAT_MS).unref();
     }
@@ -126,14 +143,38 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Whether Redis answers a PING within the command timeout now: a
+   * Whether Redis answers a command within the command timeout now: a
    * connection can be open, and `isUp`, to a Redis that answers nothing (a
    * stalled process, a long command), which an instance sending no other
-   * commands would not notice. A failed PING counts against the breaker
-   * like any command.
+   * commands would not notice. A command that fails counts against the
+   * breaker like any other.
    */
   async answers(): Promise<boolean> {
-    return (await this.run((redis) => redis.ping())) === 'PONG';
+    // TIME rather than PING: as cheap, and each answer sets the clock `now()` reads.
+    const time = await this.run((redis) => redis.time());
+    if (!Array.isArray(time)) {
+      return false;
+    }
+    const offset = Number(time[0]) * 1_000_000 + Number(time[1]) - localMicros();
+    this.clockOffsets[this.nextOffset] = offset;
+    this.nextOffset = (this.nextOffset + 1) % CLOCK_SAMPLES;
+    this.clockOffsetMicros = Math.max(...this.clockOffsets);
+    return true;
+  }
+
+  /**
+   * Redis's clock now, in whole microseconds, as this instance reads it from
+   * the heartbeat's answers; undefined before the first. An answer read late
+   * (the event loop busy) makes Redis's clock seem behind by the delay, so
+   * the least delayed of the recent answers sets it: a few hundredths of a
+   * millisecond behind Redis's own, what the travel of an answer takes. A
+   * time compared with one Redis wrote (a user's data dropped, see
+   * CacheInvalidator) errs on the side of "not after it".
+   */
+  now(): number | undefined {
+    return this.clockOffsetMicros === undefined
+      ? undefined
+      : Math.floor(localMicros() + this.clockOffsetMicros);
   }
 
   /**
