@@ -82,6 +82,21 @@ describe(loadConfig.name, () => {
     expect(problemsOf({ DEMO_USER_PORT: 'x' })).toEqual([expect.stringMatching(/^DEMO_USER_PORT: /)]);
   });
 
+  it.each(['4101 ', '+4101', '4101.0'])(
+    'calls the demo user service on the port it listens on when DEMO_USER_PORT is written %j',
+    (written) => {
+      const config = loadConfig({ DEMO_USER_PORT: written });
+      expect(config.demo.ports.user).toBe(4101);
+      expect(config.services.user.instances).toEqual([{ url: 'http://127.0.0.1:4101', weight: 1 }]);
+    },
+  );
+
+  it('names only the demo port past the range, not the service URL nobody set', () => {
+    expect(problemsOf({ DEMO_USER_PORT: '70000' })).toEqual([
+      'DEMO_USER_PORT: must be a port from 1 to 65535',
+    ]);
+  });
+
   it('calls the demo services on the address they listen on, loopback when they listen on every address', () => {
     const urlsFor = (host: string): string[] =>
       Object.values(loadConfig({ HOST: host }).services).map((service) => service.instances[0].url);

@@ -14,6 +14,7 @@ import type {
   ThrottleConfig,
 } from './app-config.js';
 import { ConfigError } from './config.error.js';
+import { decimalNumber } from './decimal-number.js';
 import { DEVELOPMENT_JWT_SECRET } from './development-secret.js';
 import {
   algorithmForPublicKey,
@@ -321,9 +322,15 @@ function withDemoServiceUrls(source: Record<string, string | undefined>): Record
   const derived = { ...source };
   const host = demoServicesHost(source.HOST);
   for (const [urlName, portName, defaultPort] of DEMO_SERVICE_PORTS) {
-    const port = source[portName] ?? defaultPort;
-    if (source[urlName] === undefined && /^\d{1,5}$/.test(port)) {
-      derived[urlName] = `http://${host}:${port}`;
+    // Read as the port's own check reads it: ` 4101`, `+4101` and `4101.0` are the port the demo service listens on.
+    const port = decimalNumber(source[portName] ?? defaultPort);
+    if (
+      source[urlName] === undefined &&
+      Number.isInteger(port) &&
+      (port as number) >= 1 &&
+      (port as number) <= 65535
+    ) {
+      derived[urlName] = `http://${host}:${String(port)}`;
     }
   }
   return derived;
