@@ -12,6 +12,9 @@ const RELAY_PROBLEMS: ProblemKind[] = [
   'not-found',
   'method-not-allowed',
   'conflict',
+  'gone',
+  'precondition-failed',
+  'payload-too-large',
   'unprocessable',
   'bad-gateway',
   'service-unavailable',
@@ -24,6 +27,7 @@ function answersOf(
 ): Record<number, { description: string; schema?: Record<string, unknown> }> {
   const answers: Record<number, { description: string; schema?: Record<string, unknown> }> = {
     200: { description: "The service's answer", schema: ANY_JSON },
+    203: { description: "The service's answer, as a transforming proxy gave it", schema: ANY_JSON },
   };
   if (writes) {
     answers[201] = { description: 'Created, as the service said', schema: ANY_JSON };
