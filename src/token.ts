@@ -32,9 +32,12 @@ if (!USER_ID_PATTERN.test(values.sub)) {
   );
   process.exit(1);
 }
-const ttlSeconds = Number(values.ttl);
-if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
-  console.error('--ttl must be a whole number of seconds');
+/** A month: a development token that outlives that is one nobody remembers minting. */
+const MAX_TTL_SECONDS = 30 * 86_400;
+// Decimal digits only, as the configuration reads numbers: Number() would take 0x10 or 1e3 for another lifetime.
+const ttlSeconds = /^\d{1,7}$/.test(values.ttl) ? Number(values.ttl) : Number.NaN;
+if (!(ttlSeconds >= 1 && ttlSeconds <= MAX_TTL_SECONDS)) {
+  console.error(`--ttl must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS}`);
   process.exit(1);
 }
 const roles = values.roles
