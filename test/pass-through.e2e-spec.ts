@@ -230,6 +230,17 @@ describe('pass-through routes that write, behind the cache', () => {
       headers: { ...bearer(sub), 'content-type': 'application/json', ...(init.headers as object) },
     });
 
+  it('keeps a relayed read with an empty query field apart from the one without it', async () => {
+    users.respond((request) => ({ kind: 'json', body: { url: request.url } }));
+
+    const read = async (query: string): Promise<unknown> =>
+      (await fetch(`${stack.webUrl}/web/api/accounts/w8${query}`, { headers: bearer('w8') })).json();
+
+    expect(await read('?archived=')).toEqual({ url: '/users/w8?archived=' });
+    expect(await read('')).toEqual({ url: '/users/w8' });
+    expect(users.received.map((request) => request.url)).toEqual(['/users/w8?archived=', '/users/w8']);
+  });
+
   it("reads the upstream again after the caller's write, rather than serving what it cached before", async () => {
     expect((await relay('w1')).status).toBe(200);
     expect((await relay('w1')).status).toBe(200);

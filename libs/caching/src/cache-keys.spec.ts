@@ -10,6 +10,11 @@ describe(normalizeQuery.name, () => {
   it('keeps repeated values, drops empty ones and encodes the rest', () => {
     expect(normalizeQuery({ b: ['2', '1'], a: '', c: 'x&y=z' })).toBe('b=2&b=1&c=x%26y%3Dz');
   });
+
+  it('keeps empty values when asked, for a query passed on as it came', () => {
+    expect(normalizeQuery({ b: '1', a: '' }, true)).toBe('a=&b=1');
+    expect(normalizeQuery({ b: '1', a: '' }, true)).not.toBe(normalizeQuery({ b: '1' }, true));
+  });
 });
 
 describe(responseCacheKey.name, () => {

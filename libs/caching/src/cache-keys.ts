@@ -1,8 +1,10 @@
 /**
  * The query string in one canonical form: keys sorted, repeated keys in
  * order, empty values dropped, so `?b=1&a=2` and `?a=2&b=1` share an entry.
+ * `keepEmpty` keeps them, for a query passed on as it came, in which
+ * `?archived=` asks for something other than no parameter at all.
  */
-export function normalizeQuery(query: unknown): string {
+export function normalizeQuery(query: unknown, keepEmpty = false): string {
   if (typeof query !== 'object' || query === null) {
     return '';
   }
@@ -10,7 +12,7 @@ export function normalizeQuery(query: unknown): string {
   for (const name of Object.keys(query).sort()) {
     const raw = (query as Record<string, unknown>)[name];
     for (const value of Array.isArray(raw) ? raw : [raw]) {
-      if (value !== undefined && value !== null && value !== '') {
+      if (value !== undefined && value !== null && (keepEmpty || value !== '')) {
         pairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`);
       }
     }

@@ -155,7 +155,8 @@ export function passThroughController(
             cache:
               method === 'GET'
                 ? {
-                    key: `relay:v2:${caller.kind}:${encodeURIComponent(caller.id)}:${path}?${normalizeQuery(query)}`,
+                    // The query as relayed, empty fields included: `?flag=` is another request than none.
+                    key: `relay:v2:${caller.kind}:${encodeURIComponent(caller.id)}:${path}?${normalizeQuery(query, true)}`,
                     // `v2`: entries hold the status with the body; the plain bodies cached before are not read as such.
                     // A user's relayed reads are their data: dropped with the rest of it when it changes.
                     owner: caller.kind === 'user' ? caller.id : undefined,
