@@ -27,7 +27,7 @@ export interface CachedRead<T> {
   /**
    * `performance.now()` when the request's deadline ends, if it has one: a
    * read holding an entry to fall back on serves it before then, and a read
-   * waiting on another instance's load stops waiting in time to load itself.
+   * waiting on another instance's load waits no longer.
    */
   deadlineAt?: number;
   /** The client asked for fresh data: go to the source even for a fresh entry. */
@@ -906,8 +906,8 @@ export class ResourceCache implements BeforeApplicationShutdown {
    * instance's own, once no lock is left without a fresh entry (the holder
    * failed or died), and when the caller stops waiting. A fixed short wait
    * gave up on any upstream slower than itself and loaded the entry again,
-   * later than without the lock. It ends, too, with half the request's time
-   * left, which this read then spends on a load of its own.
+   * later than without the lock. It ends, too, as the request's deadline
+   * comes: a load that has not landed by then would answer too late.
    */
   private async waitForOtherInstance<T>(
     key: string,
@@ -916,12 +916,11 @@ export class ResourceCache implements BeforeApplicationShutdown {
   ): Promise<T | undefined> {
     const entryKey = this.layers.sharedKey(key);
     const lockKey = this.lockKeyOf(key);
-    // At most half the time the request has left: a holder that never writes (its own store overtaken by a
-    // change) must not keep this read waiting until the deadline answers it 504.
+    // No longer than the request has, so that a read holding an entry to fall back on still serves it in time.
     const waitMs =
       deadlineAt === undefined
         ? this.settings.lockMs
-        : Math.min(this.settings.lockMs, (deadlineAt - performance.now()) / 2);
+        : Math.min(this.settings.lockMs, deadlineAt - FALLBACK_MARGIN_MS - performance.now());
     const givesUpAt = Date.now() + waitMs;
     for (let pause = LOCK_POLL_MS; !signal.aborted && Date.now() < givesUpAt;) {
       await sleep(pause);
