@@ -254,12 +254,9 @@ export async function createBffApp(
       answerEarly(request, reply, 'bad-request', fieldsProblem);
       return;
     }
-    const contentType = request.headers['content-type'];
-    if (contentType !== undefined && foreignCharset(contentType) !== undefined) {
-      answerEarly(request, reply, 'unsupported-media-type', 'A JSON body must be sent in UTF-8 (RFC 8259).');
-      return;
-    }
     const coding = request.headers['transfer-encoding'];
+    const bodyLength = request.headers['content-length'];
+    const hasBody = coding !== undefined || (bodyLength !== undefined && bodyLength !== '0');
     if (coding !== undefined) {
       const codingProblem = transferCodingProblem(coding);
       if (codingProblem !== undefined) {
@@ -268,6 +265,12 @@ export async function createBffApp(
         answerEarly(request, reply, 'not-implemented', codingProblem);
         return;
       }
+    }
+    // Only a body is decoded: a probe, a scrape or a GET that names a charset has nothing to read in it.
+    const contentType = request.headers['content-type'];
+    if (hasBody && contentType !== undefined && foreignCharset(contentType) !== undefined) {
+      answerEarly(request, reply, 'unsupported-media-type', 'A JSON body must be sent in UTF-8 (RFC 8259).');
+      return;
     }
     // Before the compression plugin reads them: the body's coding as it parses the body, the accepted ones in onSend.
     const accepted = request.headers['accept-encoding'];
@@ -288,7 +291,7 @@ export async function createBffApp(
     );
     request.context = context;
     // A body is read before the route runs; a slow upload must not spend the budget of the calls that follow it.
-    if (request.headers['content-length'] !== undefined || coding !== undefined) {
+    if (hasBody) {
       request.raw.once('end', () => {
         context.bodyReceivedAt = performance.now();
       });

@@ -76,7 +76,10 @@ export function passThroughPaths(
         ...(writes
           ? { requestBody: { required: false, content: { 'application/json': { schema: ANY_JSON } } } }
           : {}),
-        responses: documentedResponses(answersOf(writes), RELAY_PROBLEMS),
+        responses: documentedResponses(
+          answersOf(writes),
+          writes ? [...RELAY_PROBLEMS, 'unsupported-media-type'] : RELAY_PROBLEMS,
+        ),
       };
     }
     paths[`${route.prefix}{path}`] = item;
