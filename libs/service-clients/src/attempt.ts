@@ -74,7 +74,14 @@ export function attemptOn(
         instance,
       );
       status = response.status;
-      const value = readAnswer(service, response, request.expect, maxRetryAfterSeconds);
+      // A relayed call's Retry-After is its caller's own to follow, the service's words passed on: the gateway,
+      // which pauses nothing for it, caps it only at a day.
+      const value = readAnswer(
+        service,
+        response,
+        request.expect,
+        request.forOneCaller === true ? Number.POSITIVE_INFINITY : maxRetryAfterSeconds,
+      );
       pool.recordSuccess(instance);
       latencies.record(performance.now() - startedAt);
       return value;
