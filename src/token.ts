@@ -1,4 +1,5 @@
 import { USER_ID_PATTERN } from '@app/auth';
+import { decimalNumber } from '@app/config';
 import { loadConfigOrExit } from '@app/http';
 import jwt from 'jsonwebtoken';
 import { cliArgsOrExit, readCliArgs } from './cli-args.js';
@@ -34,9 +35,14 @@ if (!USER_ID_PATTERN.test(values.sub)) {
 }
 /** A month: a development token that outlives that is one nobody remembers minting. */
 const MAX_TTL_SECONDS = 30 * 86_400;
-// Decimal digits only, as the configuration reads numbers: Number() would take 0x10 or 1e3 for another lifetime.
-const ttlSeconds = /^\d{1,7}$/.test(values.ttl) ? Number(values.ttl) : Number.NaN;
-if (!(ttlSeconds >= 1 && ttlSeconds <= MAX_TTL_SECONDS)) {
+// Read as the configuration reads numbers, in decimal: Number() would take 0x10 or 1e3 for another lifetime.
+const ttlSeconds = decimalNumber(values.ttl);
+if (
+  typeof ttlSeconds !== 'number' ||
+  !Number.isInteger(ttlSeconds) ||
+  ttlSeconds < 1 ||
+  ttlSeconds > MAX_TTL_SECONDS
+) {
   console.error(`--ttl must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS}`);
   process.exit(1);
 }

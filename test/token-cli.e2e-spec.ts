@@ -30,14 +30,17 @@ describe('npm run token', () => {
     }
   });
 
-  it('mints a token for the user that lives as long as asked', async () => {
-    const result = await token(['--sub', 'u7', '--ttl', '600']);
+  it.each(['600', '+600', '600.0', ' 600'])(
+    'mints a token for the user that lives as long as asked, written %j',
+    async (ttl) => {
+      const result = await token(['--sub', 'u7', `--ttl=${ttl}`]);
 
-    expect(result.code).toBe(0);
-    const claims = jwt.decode(result.stdout.trim()) as { sub: string; exp: number; iat: number };
-    expect(claims.sub).toBe('u7');
-    expect(claims.exp - claims.iat).toBe(600);
-  });
+      expect(result.code).toBe(0);
+      const claims = jwt.decode(result.stdout.trim()) as { sub: string; exp: number; iat: number };
+      expect(claims.sub).toBe('u7');
+      expect(claims.exp - claims.iat).toBe(600);
+    },
+  );
 
   it.each(['0x10', '1e3', '99999999999999999999', '0', '2592001'])(
     'refuses a lifetime written %s: not decimal seconds from 1 to a month',

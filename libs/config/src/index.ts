@@ -23,6 +23,7 @@ export type {
 } from './app-config.js';
 export { SERVICE_NAMES } from './app-config.js';
 export { ConfigError } from './config.error.js';
+export { decimalNumber } from './decimal-number.js';
 export { APP_CONFIG, ConfigModule } from './config.module.js';
 export { AGGREGATE_COST, configWarnings } from './config-warnings.js';
 export { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_SECRET_WARNING } from './development-secret.js';
