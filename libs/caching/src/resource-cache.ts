@@ -265,8 +265,8 @@ export class ResourceCache implements BeforeApplicationShutdown {
   );
   /**
    * Each revalidating request's drop of its owner's data, so that its
-   * sections wait on one, and the invalidation clock's reading once it was
-   * made.
+   * sections wait on one, with the invalidation clock's reading once it was
+   * made here and Redis's clock once Redis had run it.
    */
   private readonly freshStarts = new WeakMap<
     object,
