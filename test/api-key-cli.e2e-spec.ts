@@ -1,35 +1,10 @@
 import { loadConfig } from '@app/config';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { cliOf } from './support/cli.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'src', 'api-key.js');
-
-/** `npm run api-key -- <args>`, as an operator runs it: its exit code and what it printed. */
-async function apiKey(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '' },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({
-      code: error.code ?? -1,
-      stdout: error.stdout ?? '',
-      stderr: error.stderr ?? '',
-    }),
-  );
-}
+/** `npm run api-key -- <args>`, as it is run: its exit code and what it printed. */
+const apiKey = cliOf('api-key');
 
 describe('npm run api-key', () => {
-  beforeAll(async () => {
-    if (!existsSync(CLI)) {
-      await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
-    }
-  });
-
   it('prints a key and an API_KEYS entry the gateway loads as that consumer', async () => {
     const result = await apiKey(['--name', 'partner-acme', '--roles', 'admin,ops']);
 

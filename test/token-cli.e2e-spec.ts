@@ -1,35 +1,10 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
+import { cliOf } from './support/cli.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'src', 'token.js');
-
-/** `npm run token -- <args>`, as a developer runs it: its exit code and what it printed. */
-async function token(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '' },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({
-      code: error.code ?? -1,
-      stdout: error.stdout ?? '',
-      stderr: error.stderr ?? '',
-    }),
-  );
-}
+/** `npm run token -- <args>`, as it is run: its exit code and what it printed. */
+const token = cliOf('token');
 
 describe('npm run token', () => {
-  beforeAll(async () => {
-    if (!existsSync(CLI)) {
-      await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
-    }
-  });
-
   it.each(['600', '+600', '600.0', ' 600'])(
     'mints a token for the user that lives as long as asked, written %j',
     async (ttl) => {
