@@ -65,7 +65,7 @@ const WRITE_LANDING_SLACK_MS = 1_000;
  * it has ended, its write landed: a load runs under its request's deadline
  * or its call's timeout, whichever the route has.
  */
-export function changeSettleMs(config: AppConfig): number {
+function changeSettleMs(config: AppConfig): number {
   const longestCall = Math.max(...Object.values(config.services).map((service) => service.timeoutMs));
   return Math.max(config.http.aggregateDeadlineMs, longestCall) + WRITE_LANDING_SLACK_MS;
 }
@@ -125,7 +125,7 @@ export class CacheInvalidator
   private readonly pendingDrops = new Map<string, NodeJS.Timeout>();
   /** The timer of each recently changed user's second drop (see {@link invalidateAfterChange}). */
   private readonly secondDrops = new Map<string, NodeJS.Timeout>();
-  /** Changes of users' data still under way (see {@link whileChanging}). */
+  /** Changes of users' data still under way (see {@link change}). */
   private readonly changesUnderWay = new Set<Promise<unknown>>();
   private readonly settleMs: number;
 
@@ -197,20 +197,45 @@ export class CacheInvalidator
   }
 
   /**
-   * Runs a change of a user's data (the upstream call that makes it and
-   * the drop that follows) and keeps it in view until it settles: a
-   * shutdown waits for it, a few seconds at most, before Redis closes.
-   * The drain may have answered its request 503 already, but the change
-   * goes on upstream and may land, and its drop must still be made.
+   * Runs a write of `owner`'s data and drops their cached data after it
+   * ({@link invalidateAfterChange}): once it is made, or once it failed in a
+   * way that says it may have been made (`mayHaveLanded`: its answer lost
+   * to a timeout, a reset or a 5xx); a write refused or never sent keeps
+   * the data, the fallback the caller's next reads need while the service
+   * is failing. The write is kept in view until it settles: a shutdown
+   * waits for it, a few seconds at most, before Redis closes, since the
+   * drain may have answered its request 503 while it goes on upstream.
    */
-  async whileChanging<T>(change: () => Promise<T>): Promise<T> {
-    const running = change();
+  async change<T>(
+    owner: string,
+    write: () => Promise<T>,
+    mayHaveLanded: (error: unknown) => boolean,
+  ): Promise<T> {
+    const running = this.writeThenDrop(owner, write, mayHaveLanded);
     this.changesUnderWay.add(running);
     try {
       return await running;
     } finally {
       this.changesUnderWay.delete(running);
     }
+  }
+
+  private async writeThenDrop<T>(
+    owner: string,
+    write: () => Promise<T>,
+    mayHaveLanded: (error: unknown) => boolean,
+  ): Promise<T> {
+    let written: T;
+    try {
+      written = await write();
+    } catch (error) {
+      if (mayHaveLanded(error)) {
+        await this.invalidateAfterChange(owner);
+      }
+      throw error;
+    }
+    await this.invalidateAfterChange(owner);
+    return written;
   }
 
   /** The users whose second drop is still to come, their timers stopped. */

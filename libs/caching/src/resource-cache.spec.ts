@@ -302,10 +302,11 @@ describe.skipIf(url === undefined)('ResourceCache on Redis (real Redis)', () => 
       expect(await holdsRecord('preference:sam')).toBe(true);
 
       // The upstream takes its time to confirm the change; the instance is told to stop meanwhile.
-      const change = writer.invalidator.whileChanging(async () => {
-        await sleep(300);
-        await writer.invalidator.invalidateAfterChange('sam');
-      });
+      const change = writer.invalidator.change(
+        'sam',
+        () => sleep(300),
+        () => false,
+      );
       writer.invalidator.onModuleDestroy();
       await writer.close();
       await change;

@@ -134,51 +134,41 @@ export function passThroughController(
       const body = method === 'GET' ? undefined : relayBody(request.body);
       const changes = method !== 'GET' && caller.kind === 'user';
       const relayCall = (): Promise<WithStatus<unknown>> =>
-        this.registry
-          .for(route.service)
-          .call<WithStatus<unknown>>({
-            method,
-            path,
-            query,
-            body,
-            expect: ANY_JSON,
-            // The upstream sees this caller's own address and identity: its 429 is theirs, not the service's.
-            forOneCaller: true,
-            headers: {
-              ...callerHeaders(caller),
-              'x-forwarded-for': request.ip,
-              'x-forwarded-proto': request.protocol,
-              // An HTTP/1.0 request may name no host: an empty field would tell the upstream one was named.
-              ...(request.host === '' ? {} : { 'x-forwarded-host': request.host }),
-              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            },
-            cache:
-              method === 'GET'
-                ? {
-                    // The query as relayed, empty fields included: `?flag=` is another request than none.
-                    key: `relay:v2:${caller.kind}:${encodeURIComponent(caller.id)}:${path}?${normalizeQuery(query, true)}`,
-                    // `v2`: entries hold the status with the body; the plain bodies cached before are not read as such.
-                    // A user's relayed reads are their data: dropped with the rest of it when it changes.
-                    owner: caller.kind === 'user' ? caller.id : undefined,
-                  }
-                : undefined,
-            ...deadline.callOptions,
-          })
-          .catch(async (error: unknown) => {
-            // A write whose answer was lost (a timeout, a reset, a 5xx) may have been made all the same.
-            if (changes && writeMayHaveLanded(error)) {
-              await this.invalidator.invalidateAfterChange(caller.id);
-            }
-            throw refusedRequest(error);
-          });
-      const { status, value } = changes
-        ? await this.invalidator.whileChanging(async () => {
-            const answer = await relayCall();
-            // A write may change anything of the user's that is cached, relayed reads included: the next read sees it.
-            await this.invalidator.invalidateAfterChange(caller.id);
-            return answer;
-          })
-        : await relayCall();
+        this.registry.for(route.service).call<WithStatus<unknown>>({
+          method,
+          path,
+          query,
+          body,
+          expect: ANY_JSON,
+          // The upstream sees this caller's own address and identity: its 429 is theirs, not the service's.
+          forOneCaller: true,
+          headers: {
+            ...callerHeaders(caller),
+            'x-forwarded-for': request.ip,
+            'x-forwarded-proto': request.protocol,
+            // An HTTP/1.0 request may name no host: an empty field would tell the upstream one was named.
+            ...(request.host === '' ? {} : { 'x-forwarded-host': request.host }),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          cache:
+            method === 'GET'
+              ? {
+                  // The query as relayed, empty fields included: `?flag=` is another request than none.
+                  key: `relay:v2:${caller.kind}:${encodeURIComponent(caller.id)}:${path}?${normalizeQuery(query, true)}`,
+                  // `v2`: entries hold the status with the body; the plain bodies cached before are not read as such.
+                  // A user's relayed reads are their data: dropped with the rest of it when it changes.
+                  owner: caller.kind === 'user' ? caller.id : undefined,
+                }
+              : undefined,
+          ...deadline.callOptions,
+        });
+      // A write may change anything of the user's that is cached, relayed reads included: the next read sees it.
+      const answered = changes
+        ? this.invalidator.change(caller.id, relayCall, writeMayHaveLanded)
+        : relayCall();
+      const { status, value } = await answered.catch((error: unknown) => {
+        throw refusedRequest(error);
+      });
       void reply.code(RELAYED_STATUSES.has(status) ? status : 200);
       if (status === NO_CONTENT || value === undefined) {
         return undefined;

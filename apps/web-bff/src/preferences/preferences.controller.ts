@@ -4,7 +4,7 @@ import { CurrentUser, type Caller } from '@app/auth';
 import { CacheInvalidator, IdempotentReplay } from '@app/caching';
 import { ProblemError } from '@app/problem';
 import { ApiAnswer, ZodValidationPipe } from '@app/http';
-import { PreferenceClient, writeMayHaveLanded, type Preferences } from '@app/service-clients';
+import { PreferenceClient, writeMayHaveLanded } from '@app/service-clients';
 import { preferencesPatchSchema, type PreferencesPatchDto } from './preferences-patch.dto.js';
 import { webPreferencesSchema, type WebPreferences } from './web-preferences.js';
 import { toWebPreferences } from './web-preferences.mapper.js';
@@ -107,8 +107,19 @@ export class PreferencesController {
     @Headers('if-none-match') ifNoneMatch?: string,
   ): Promise<WebPreferences> {
     refuseUnmetConditions(ifMatch, ifNoneMatch);
-    const write = (key: string | undefined): Promise<WebPreferences> =>
-      this.invalidator.whileChanging(() => this.change(caller, patch, deadline, key));
+    const write = async (key: string | undefined): Promise<WebPreferences> => {
+      const changed = await this.invalidator.change(
+        caller.id,
+        () =>
+          this.preferences.update(caller.id, patch, {
+            deadlineAt: deadline.at,
+            context: deadline.context,
+            idempotencyKey: key,
+          }),
+        writeMayHaveLanded,
+      );
+      return toWebPreferences(changed);
+    };
     if (idempotencyKey === undefined) {
       return write(undefined);
     }
@@ -126,34 +137,5 @@ export class PreferencesController {
     return this.replay.run(caller.id, idempotencyKey, patch, deadline.remainingMs(), () =>
       write(idempotencyKey),
     );
-  }
-
-  /** Makes the change upstream and drops the caller's cached data once it may have been made. */
-  private async change(
-    caller: Caller,
-    patch: PreferencesPatchDto,
-    deadline: Deadline,
-    idempotencyKey: string | undefined,
-  ): Promise<WebPreferences> {
-    let changed: Preferences;
-    try {
-      changed = await this.preferences.update(caller.id, patch, {
-        deadlineAt: deadline.at,
-        context: deadline.context,
-        idempotencyKey,
-      });
-    } catch (error) {
-      /*
-       * A change whose answer was lost may have been made: the cached data
-       * goes. One never sent, or refused, keeps it, the fallback the
-       * caller's next reads need while the service is failing.
-       */
-      if (writeMayHaveLanded(error)) {
-        await this.invalidator.invalidateAfterChange(caller.id);
-      }
-      throw error;
-    }
-    await this.invalidator.invalidateAfterChange(caller.id);
-    return toWebPreferences(changed);
   }
 }
