@@ -64,7 +64,7 @@ export function withRetries(
         const delayMs = error.unsent ? 0 : fullJitterDelay(config.baseDelayMs, retry);
         // A call that outlived its own timeout goes again only elsewhere: the same instance would likely keep it as long.
         // An upstream's own 504 is an answer, retried like a 502 or 503.
-        const waitedOut = error instanceof UpstreamTimeoutError && error.upstreamStatus === undefined;
+        const waitedOut = error instanceof UpstreamTimeoutError && error.waitedOut;
         const again = error.unsent
           ? timeForAnother(request, 0)
           : worthAnotherTry(error, request, delayMs) &&

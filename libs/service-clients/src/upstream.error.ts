@@ -124,6 +124,11 @@ export class UpstreamTimeoutError extends UpstreamError {
     return !this.failedFast && !this.cancelled;
   }
 
+  /** The call outlived the gateway's own timeout: no answer came, not even an upstream's 504. */
+  get waitedOut(): boolean {
+    return !this.failedFast && !this.cancelled && this.upstreamStatus === undefined;
+  }
+
   /**
    * A call that outlived its own timeout may also go to another instance,
    * time and budget allowing, as nginx's `proxy_next_upstream timeout`
@@ -131,7 +136,7 @@ export class UpstreamTimeoutError extends UpstreamError {
    * until it was ejected, and again each time it came back.
    */
   override get retryable(): boolean {
-    return super.retryable || (!this.failedFast && !this.cancelled && this.upstreamStatus === undefined);
+    return super.retryable || this.waitedOut;
   }
 }
 
