@@ -7,6 +7,35 @@ import { UpstreamTimeoutError, UpstreamUnavailableError, type UpstreamError } fr
 import type { UpstreamRequest } from './upstream-call.js';
 import { writeMayHaveLanded } from './write-outcome.js';
 
+type Answer = { status: number; body: unknown };
+
+/**
+ * A breaker that opens on one failure and cools down for 100 ms, in front
+ * of a call answering with `outcomes` in turn; `get` never throws (it
+ * resolves with the error), and `sent` lists the paths that reached the call.
+ */
+function scriptedBreaker(service: 'user' | 'order', outcomes: (() => Promise<Answer>)[]) {
+  const config = loadConfig({
+    UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1',
+    UPSTREAM_BREAKER_COOLDOWN_MS: '100',
+  }).services[service];
+  const metrics = new Metrics();
+  const policy = serviceBreaker(config, new LocalOutageSignal(), metrics);
+  const sent: string[] = [];
+  const call = withBreaker(
+    config,
+    policy,
+    new ServicePause(30_000),
+    metrics,
+  )((request) => {
+    sent.push(request.path);
+    return outcomes[sent.length - 1]();
+  });
+  const get = (path: string): Promise<unknown> =>
+    call({ method: 'GET', path } as UpstreamRequest).catch((error: unknown) => error);
+  return { policy, sent, get };
+}
+
 describe(withBreaker.name, () => {
   it('tells a write refused at the connection that opened the breaker it was never sent, with the cool-down to wait', async () => {
     const config = loadConfig({ UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1' }).services.preference;
@@ -28,29 +57,12 @@ describe(withBreaker.name, () => {
   });
 
   it('refuses at once, with a second to wait, the calls that arrive while a probe decides, instead of holding them behind it', async () => {
-    const config = loadConfig({
-      UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1',
-      UPSTREAM_BREAKER_COOLDOWN_MS: '100',
-    }).services.user;
-    const metrics = new Metrics();
-    let answerProbe: (value: { status: number; body: unknown }) => void = () => undefined;
-    const sent: string[] = [];
-    const outcomes = [
+    let answerProbe: (value: Answer) => void = () => undefined;
+    const { sent, get } = scriptedBreaker('user', [
       () => Promise.reject(new UpstreamUnavailableError('user', { connection: true })),
-      () => new Promise<{ status: number; body: unknown }>((resolve) => (answerProbe = resolve)),
+      () => new Promise<Answer>((resolve) => (answerProbe = resolve)),
       () => Promise.resolve({ status: 200, body: 'after' }),
-    ];
-    const call = withBreaker(
-      config,
-      serviceBreaker(config, new LocalOutageSignal(), metrics),
-      new ServicePause(30_000),
-      metrics,
-    )((request) => {
-      sent.push(request.path);
-      return outcomes[sent.length - 1]();
-    });
-    const get = (path: string): Promise<unknown> =>
-      call({ method: 'GET', path } as UpstreamRequest).catch((error: unknown) => error);
+    ]);
 
     expect(await get('/opens')).toBeInstanceOf(UpstreamUnavailableError);
     await new Promise((resolve) => setTimeout(resolve, 150));
@@ -72,29 +84,11 @@ describe(withBreaker.name, () => {
   ])(
     'neither closes nor keeps the breaker open for a cool-down when its probe is %s: the next call probes',
     async (_how, undecided) => {
-      const config = loadConfig({
-        UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1',
-        UPSTREAM_BREAKER_COOLDOWN_MS: '100',
-      }).services.order;
-      const metrics = new Metrics();
-      const policy = serviceBreaker(config, new LocalOutageSignal(), metrics);
-      const outcomes = [
+      const { policy, sent, get } = scriptedBreaker('order', [
         () => Promise.reject(new UpstreamUnavailableError('order', { connection: true })),
         () => Promise.reject(undecided),
         () => Promise.reject(new UpstreamUnavailableError('order', { connection: true })),
-      ];
-      const sent: string[] = [];
-      const call = withBreaker(
-        config,
-        policy,
-        new ServicePause(30_000),
-        metrics,
-      )((request) => {
-        sent.push(request.path);
-        return outcomes[sent.length - 1]();
-      });
-      const get = (path: string): Promise<unknown> =>
-        call({ method: 'GET', path } as UpstreamRequest).catch((error: unknown) => error);
+      ]);
 
       await get('/opens');
       await new Promise((resolve) => setTimeout(resolve, 150));
