@@ -63,10 +63,10 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private subscribed = false;
   private readonly recoveryListeners: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
-  /** Redis's clock less this process's, in microseconds, the largest of the recent heartbeats' (see {@link now}). */
+  /** Redis's clock less this process's, in microseconds, from the quickest recent heartbeat (see {@link now}). */
   private clockOffsetMicros: number | undefined;
-  private readonly clockOffsets: number[] = [];
-  private nextOffset = 0;
+  private readonly clockSamples: { offset: number; roundTrip: number }[] = [];
+  private nextSample = 0;
   /**
    * Whether Redis refused the database REDIS_URL names (one it does not
    * have): ioredis reports the failed SELECT and goes on, ready, in
@@ -151,25 +151,34 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
    */
   async answers(): Promise<boolean> {
     // TIME rather than PING: as cheap, and each answer sets the clock `now()` reads.
+    const sentAt = localMicros();
     const time = await this.run((redis) => redis.time());
     if (!Array.isArray(time)) {
       return false;
     }
-    const offset = Number(time[0]) * 1_000_000 + Number(time[1]) - localMicros();
-    this.clockOffsets[this.nextOffset] = offset;
-    this.nextOffset = (this.nextOffset + 1) % CLOCK_SAMPLES;
-    this.clockOffsetMicros = Math.max(...this.clockOffsets);
+    const receivedAt = localMicros();
+    this.clockSamples[this.nextSample] = {
+      offset: Number(time[0]) * 1_000_000 + Number(time[1]) - (sentAt + receivedAt) / 2,
+      roundTrip: receivedAt - sentAt,
+    };
+    this.nextSample = (this.nextSample + 1) % CLOCK_SAMPLES;
+    let best = this.clockSamples[0];
+    for (const sample of this.clockSamples) {
+      best = sample.roundTrip < best.roundTrip ? sample : best;
+    }
+    this.clockOffsetMicros = best.offset;
     return true;
   }
 
   /**
    * Redis's clock now, in whole microseconds, as this instance reads it from
-   * the heartbeat's answers; undefined before the first. An answer read late
-   * (the event loop busy) makes Redis's clock seem behind by the delay, so
-   * the least delayed of the recent answers sets it: a few hundredths of a
-   * millisecond behind Redis's own, what the travel of an answer takes. A
-   * time compared with one Redis wrote (a user's data dropped, see
-   * CacheInvalidator) errs on the side of "not after it".
+   * the heartbeat's answers; undefined before the first. Redis read its
+   * clock somewhere between the command leaving and its answer being read,
+   * so the middle of the quickest recent round trip sets it (as NTP does):
+   * within half that round trip of Redis's own, however busy the event loop
+   * was for the others. Taking the answer's arrival instead put it a whole
+   * delay behind, which under load was milliseconds, so that entries
+   * loaded just after a user's drop were taken for older than it.
    */
   now(): number | undefined {
     return this.clockOffsetMicros === undefined
